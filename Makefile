@@ -1,0 +1,93 @@
+# FDHT-DSE - design-space exploration for HT-decomposed LSTMs and their
+# accelerators.  `make run` and `make test` do all set-up on a fresh Debian
+# machine (see README.md).  Sources are picked up by wildcard: costmodel/,
+# mapper/ and dse/ (all but dse/main.c) form one static library that the
+# `dse` binary and every tests/test_*.c program link against.
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+OPT     ?= -O2 -g
+CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+             -Icostmodel -Imapper -Idse $(EXTRA_CFLAGS)
+LDLIBS  = -lyaml -lsqlite3 -llapack -lblas -lm $(EXTRA_LDLIBS)
+BUILD   ?= build
+
+LIB_SRC  := $(wildcard costmodel/*.c) $(wildcard mapper/*.c) \
+            $(filter-out dse/main.c,$(wildcard dse/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+HDRS     := $(wildcard costmodel/*.h mapper/*.h dse/*.h)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard tests/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
+
+# Debian packages the build, the tests and the plots need.
+DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
+           liblapack-dev libopenblas-dev gnuplot-nox clang valgrind
+
+.PHONY: all deps run test check valgrind bench clean install plots
+
+all: $(BUILD)/dse
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libfdht.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/dse: $(BUILD)/dse/main.o $(BUILD)/libfdht.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libfdht.a $(LDLIBS) -lcmocka
+
+# Install what is missing (apt-get as root); otherwise say what to run.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	else \
+	  echo "deps: missing packages:$$missing"; \
+	  echo "deps: run: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/run_default.sh $(BUILD)/dse
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@DSE_BIN=$(BUILD)/dse sh tests/run_tests.sh $(TEST_BIN)
+
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build-san \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  all $(TEST_SRC:tests/%.c=build-san/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 DSE_BIN=build-san/dse \
+	  sh tests/run_tests.sh $(TEST_SRC:tests/%.c=build-san/tests/%)
+
+# The whole test suite under valgrind memcheck (leaks are errors).
+valgrind: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@DSE_BIN=$(BUILD)/dse VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	  sh tests/run_tests.sh $(TEST_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || true; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/dse $(DESTDIR)$(PREFIX)/bin/dse
+
+clean:
+	rm -rf build build-san

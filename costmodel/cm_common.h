@@ -1,0 +1,44 @@
+/*
+ * cm_common.h - limits and small shared types of the cost model.
+ *
+ * costmodel/ is pure computation: no YAML, no SQL, no printing.  Functions
+ * that can fail return 0 on success and -1 on failure, writing a one-line,
+ * human-readable reason into a caller-supplied buffer (err, errlen); the
+ * caller (dse/) decides how to report it.
+ */
+#ifndef CM_COMMON_H
+#define CM_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CM_MAX_D 8                       /* modes of a tensorized matrix */
+#define CM_MAX_NODES (2 * CM_MAX_D - 1) /* nodes of a binary dimension tree */
+#define CM_ERRLEN 256
+
+/*
+ * A tensorized M x N matrix: M = m[0]*...*m[d-1] (rows, output side),
+ * N = n[0]*...*n[d-1] (columns, input side).  Row index i <-> (i_1..i_d) and
+ * column index j <-> (j_1..j_d), both row-major (mode 1 most significant).
+ */
+typedef struct {
+    int d;
+    int m[CM_MAX_D];
+    int n[CM_MAX_D];
+} cm_modes;
+
+/* Product of the out modes / in modes; -1 when it would exceed 2^53. */
+int64_t cm_modes_rows(const cm_modes *md);
+int64_t cm_modes_cols(const cm_modes *md);
+
+/* Checks 1 <= d <= CM_MAX_D, every mode >= 1 and M*N < 2^53. */
+int cm_modes_check(const cm_modes *md, char *err, size_t errlen);
+
+/* printf into err if err != NULL; always returns -1 (for `return cm_fail(..)`). */
+int cm_fail(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * cli.h - what every `dse` sub-command shares: exit codes, error reporting
+ * and the parsers of the small flag values (mode lists, rank lists).
+ *
+ * Exit status: 0 success, 1 an internal failure (out of memory, I/O error
+ * on an output), 2 bad input (flags, spec, weights file, database).
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include "cm_common.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_BADINPUT 2
+
+/* "dse <cmd>: message" on stderr; returns CLI_BADINPUT. */
+int cli_bad(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* "8x20x20x18" -> v[0..*d-1]; each 1..2^31-1, at most CM_MAX_D values. */
+int cli_parse_modes(const char *s, int *v, int *d, char *err, size_t errlen);
+/* "4" or "1,4,4,4,1" -> v[0..*n-1], each 1..2^31-1, at most maxn values. */
+int cli_parse_ints(const char *s, int *v, int *n, int maxn, char *err, size_t errlen);
+/* Strict integer / double parse of a whole string. */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+int cli_parse_double(const char *s, double *out);
+
+/* Sub-commands: int cmd_X(int argc, char **argv), argv[0] = "X". */
+int cmd_eval(int argc, char **argv);
+int cmd_hsvd(int argc, char **argv);
+
+#endif

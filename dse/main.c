@@ -1,0 +1,45 @@
+/*
+ * main.c - the `dse` command: dispatches to one sub-command per file
+ * (dse/cmd_*.c).  All I/O of the project lives in dse/.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} dse_cmd;
+
+static const dse_cmd cmds[] = {
+    {"eval", cmd_eval, "evaluate one design point (format, modes, tree, ranks, order)"},
+    {"hsvd", cmd_hsvd, "decompose a .npy weight matrix into HT or TT, report errors"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: dse <command> [options]   (dse <command> --help for details)\n\n"
+               "FDHT-DSE: design-space exploration of HT-decomposed LSTMs and their accelerators.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_BADINPUT;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "dse: unknown command '%s' (try dse --help)\n", argv[1]);
+    return CLI_BADINPUT;
+}
