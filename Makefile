@@ -14,7 +14,11 @@ BUILD   ?= build
 
 LIB_SRC  := $(wildcard costmodel/*.c) $(wildcard mapper/*.c) \
             $(filter-out dse/main.c,$(wildcard dse/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Files of schemas/ compiled in as C strings: schemas/results.sql becomes
+# `const char embed_results_sql[]` (see tools/embed.sh).
+EMBED_SRC := $(wildcard schemas/*.sql schemas/*.yaml)
+EMBED_OBJ := $(foreach f,$(EMBED_SRC),$(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(f)))).o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(EMBED_OBJ)
 HDRS     := $(wildcard costmodel/*.h mapper/*.h dse/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -31,6 +35,16 @@ all: $(BUILD)/dse
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+define embed_rule
+$(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(1)))).c: $(1) tools/embed.sh
+	@mkdir -p $$(dir $$@)
+	sh tools/embed.sh embed_$(subst -,_,$(subst .,_,$(notdir $(1)))) $$< > $$@
+endef
+$(foreach f,$(EMBED_SRC),$(eval $(call embed_rule,$(f))))
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libfdht.a: $(LIB_OBJ)
