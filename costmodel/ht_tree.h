@@ -31,7 +31,11 @@ typedef struct {
     unsigned mask[CM_MAX_NODES]; /* bit k set <=> mode k below the node */
 } ht_tree;
 
-/* Parse the notation; d is inferred (modes must be exactly 1..d, once each). */
+/*
+ * Parse the notation; d is inferred (modes must be exactly 1..d, once each).
+ * d = 1 is the bare leaf "1" (the root; "(1)" is refused).  On failure *t is
+ * left untouched.
+ */
 int ht_parse(const char *s, ht_tree *t, char *err, size_t errlen);
 
 /* Canonical text with every given rank; returns the length (snprintf-like). */
@@ -59,9 +63,9 @@ void ht_canonicalize(ht_tree *t);
 int64_t ht_count_trees(int d);
 
 /*
- * Call fn once for every distinct tree on d modes (ranks all 0), in a stable
- * order.  Stops early and returns fn's value if fn returns non-zero;
- * otherwise returns 0.
+ * Call fn once for every distinct tree on d modes (canonical; ranks all 0
+ * but the root's 1), in a stable order.  Stops early and returns fn's value
+ * if fn returns non-zero; otherwise returns 0.
  */
 typedef int (*ht_visit_fn)(const ht_tree *t, void *ud);
 int ht_enumerate(int d, ht_visit_fn fn, void *ud);
