@@ -18,7 +18,7 @@ LIB_SRC  := $(wildcard costmodel/*.c) $(wildcard mapper/*.c) \
 # `const char embed_results_sql[]` (see tools/embed.sh).
 EMBED_SRC := $(wildcard schemas/*.sql schemas/*.yaml)
 EMBED_OBJ := $(foreach f,$(EMBED_SRC),$(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(f)))).o)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(EMBED_OBJ)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(EMBED_OBJ)
 HDRS     := $(wildcard costmodel/*.h mapper/*.h dse/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -33,7 +33,7 @@ DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
 
 all: $(BUILD)/dse
 
-$(BUILD)/%.o: %.c $(HDRS)
+$(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -51,7 +51,7 @@ $(BUILD)/libfdht.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/dse: $(BUILD)/dse/main.o $(BUILD)/libfdht.a
+$(BUILD)/dse: $(BUILD)/obj/dse/main.o $(BUILD)/libfdht.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h

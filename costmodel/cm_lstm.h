@@ -25,7 +25,7 @@ typedef struct {
     int n_in, hidden, n_pad;   /* n_pad: concat only */
     cm_decomp decomp;
     const cm_weights *wx, *wh; /* borrowed */
-    cm_order ox, oh;
+    cm_order ox, oh;           /* n == 0: use cm_order_default */
     const double *bias;        /* 4H, or NULL for zero */
 } cm_lstm;
 

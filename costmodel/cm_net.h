@@ -46,7 +46,8 @@ typedef struct {
     uint32_t fmask[CM_NET_MAXF];         /* indices of each factor */
     int nidx[CM_NET_MAXF];               /* length of idx[f] */
     int idx[CM_NET_MAXF][2 * CM_MAX_D];  /* layout order of factor f's indices */
-    uint32_t pred[CM_NET_MAXF];          /* factors (bitmask) that must precede f */
+    uint32_t pred[CM_NET_MAXF];          /* factors (bitmask) that must precede f
+                                            (HT: all descendants; TT, dense: none) */
     char label[CM_NET_MAXF][CM_MAX_D + 1];
 } cm_net;
 
