@@ -106,6 +106,10 @@ static int eval_build_format(const eval_opts *o, cm_format *f)
                 return cli_bad(CMD, "--ranks: %s (HT takes one rank)", err);
             ht_fill_ranks(&f->tree, r[0]);
         }
+        for (int t = 0; t < f->tree.nnodes; t++)
+            if (t != f->tree.root && f->tree.rank[t] == 0)
+                return cli_bad(CMD, "the tree leaves ranks out; give them in --tree "
+                                    "('(1:4,2:4)') or fill them with --ranks R");
     } else if (f->kind == CM_TT) {
         int r[CM_MAX_D], n = 0, d = f->modes.d;
         if (!o->ranks)
