@@ -8,7 +8,7 @@ PREFIX  ?= /usr/local
 CC      ?= cc
 OPT     ?= -O2 -g
 CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
-             -Icostmodel -Imapper -Idse $(EXTRA_CFLAGS)
+             -Icostmodel -Imapper -Idse -DFDHT_PREFIX='"$(PREFIX)"' $(EXTRA_CFLAGS)
 LDLIBS  = -lyaml -lsqlite3 -llapack -lblas -lm $(EXTRA_LDLIBS)
 BUILD   ?= build
 
@@ -102,6 +102,8 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/dse $(DESTDIR)$(PREFIX)/bin/dse
+	install -d $(DESTDIR)$(PREFIX)/share/fdht-dse/tech
+	install -m 644 tech/*.yaml $(DESTDIR)$(PREFIX)/share/fdht-dse/tech
 
 clean:
 	rm -rf build build-san

@@ -9,7 +9,7 @@
  *     from the 8-bit anchor: e(b) = mult8 (b/8)^2;
  *   - adders and registers scale linearly with the width;
  *   - SRAM energy per access and area per bit interpolate between anchors
- *     (see cm_tech_sram).
+ *     (see cm_tech_sram and tech/README.md).
  */
 #ifndef CM_TECH_H
 #define CM_TECH_H
@@ -38,6 +38,10 @@ typedef struct {
     double dram_pj_per_bit;
     double leak_mw_per_mm2_logic, leak_mw_per_mm2_sram;
     double ctrl_area_frac;  /* control / interconnect overhead on logic area */
+    /* SRAM interpolation shape (see cm_tech_sram): */
+    double sram_width_exp;  /* access energy ~ word_bits^sram_width_exp */
+    double sram_bank_exp;   /* energy sees bytes * banks^-sram_bank_exp */
+    double sram_bank_um2;   /* periphery area per bank (decoders, I/O) */
     int nanchors;
     cm_sram_anchor anchor[CM_TECH_MAX_ANCHORS];
     char hash[17];          /* of the source file, hex; set by the loader */
@@ -49,13 +53,25 @@ typedef struct {
     double leak_mw;
 } cm_sram_cost;
 
-/* Checks every value is finite and >= 0 and that there is an SRAM anchor. */
+/* Checks every value is finite and >= 0, the exponents' ranges, and that
+ * the 1..CM_TECH_MAX_ANCHORS SRAM anchors are positive and consistent with
+ * the interpolation (distinct positions, energy and array area
+ * non-decreasing along them). */
 int cm_tech_check(const cm_tech *t, char *err, size_t errlen);
 double cm_tech_mult_pj(const cm_tech *t, int bits);
 double cm_tech_mult_um2(const cm_tech *t, int bits);
 double cm_tech_add_pj(const cm_tech *t, int bits);
 double cm_tech_add_um2(const cm_tech *t, int bits);
-/* An SRAM of the given capacity, word width and bank count. */
+/* An SRAM of the given capacity, word width and bank count (one access
+ * touches one bank).  Energy: piecewise power law through the anchors in
+ * the effective capacity bytes * banks^-sram_bank_exp, times
+ * (word_bits / anchor word_bits)^sram_width_exp.  Area: banks * (array
+ * area of one bank, a piecewise power law through the anchors in bytes per
+ * bank, + sram_bank_um2).  Leakage: area * leak_mw_per_mm2_sram.  Exact at
+ * every anchor, non-decreasing in bytes, beyond the anchors extended with
+ * the nearest segment's slope; finite and > 0 for any bytes >= 1,
+ * word_bits >= 1, banks >= 1 of a table that passes cm_tech_check (inputs
+ * below 1 are taken as 1).  All zero for a table without anchors. */
 cm_sram_cost cm_tech_sram(const cm_tech *t, double bytes, int word_bits, int banks);
 
 /* The built-in 28 nm table (the same numbers as tech/28nm.yaml), for tests

@@ -1,0 +1,42 @@
+/*
+ * tech.h - technology tables from YAML files (tech/NODE.yaml) into cm_tech.
+ *
+ * The file format (schema 1) is documented in tech/README.md.  In short: a
+ * mapping with `schema: 1`, `name`, `node_nm`, one `KEY: {value: N,
+ * source: "..."}` per number of cm_tech and a `sram_anchors` list.  A file
+ * with `base: NAME_OR_PATH` starts from that table and overrides only the
+ * keys it gives (bare numbers allowed there).  Errors read
+ * "FILE:LINE:COL: what was wrong"; aliases are refused and files are
+ * limited to TECH_MAX_FILE bytes, so hostile input cannot blow up.
+ */
+#ifndef TECH_H
+#define TECH_H
+
+#include "cm_tech.h"
+
+#define TECH_SCHEMA 1
+#define TECH_MAX_FILE (1 << 20) /* bytes */
+#define TECH_MAX_BASES 8        /* base chain length (catches cycles) */
+#define TECH_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+
+/* Loads the table in `path` (following its `base:` chain) into *t, checks
+ * it with cm_tech_check and sets t->hash: 64-bit FNV-1a, 16 hex digits, of
+ * the file's bytes followed by those of its bases. */
+int tech_load_file(const char *path, cm_tech *t, char *err, size_t errlen);
+
+/* Where the table `name_or_path` lives.  A value that contains '/' or ends
+ * in ".yaml" is a path, taken relative to rel_dir when relative and rel_dir
+ * is not NULL.  Otherwise it is a name ("28nm") looked up as NAME.yaml in,
+ * in order: each directory of $FDHT_TECH_DIR (':'-separated), ./tech,
+ * DIR/../tech for DIR the running binary's directory, and
+ * FDHT_PREFIX/share/fdht-dse/tech. */
+int tech_resolve(const char *name_or_path, const char *rel_dir, char *path, size_t pathlen,
+                 char *err, size_t errlen);
+
+/* tech_resolve (relative to the working directory) + tech_load_file. */
+int tech_find(const char *name_or_path, cm_tech *t, char *err, size_t errlen);
+
+/* FNV-1a over n bytes, continuing from h (start with TECH_FNV_OFFSET). */
+uint64_t tech_fnv1a(const void *p, size_t n, uint64_t h);
+
+#endif
