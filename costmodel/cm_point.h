@@ -1,0 +1,83 @@
+/*
+ * cm_point.h - a complete design point (workload, decomposition, mapping,
+ * hardware, technology name) and its canonical string, the one place that
+ * prints and parses a point.  The string is the results database key:
+ * compact, no spaces, stable; format(parse(s)) == s for every printed s.
+ *
+ * Grammar (sections separated by '/', fields by ';', fields key=value; the
+ * printed field order is fixed, parse accepts any order but refuses unknown
+ * and duplicate keys):
+ *
+ *   point    := work '/' wx ['/' wh] '/' hw
+ *   work     := 'lstm;nin=' INT ';h=' INT ';dec=' (partial|separate|concat)
+ *               [';pad=' INT]                     (concat only: n_pad)
+ *             | 'mv'                              (one matrix y = W x)
+ *   wx, wh   := ('wx'|'wh') ';f=' (dense|tt|ht) ';m=' MODES ';n=' MODES
+ *               [';r=' INT(,INT)*]                (tt: r_0..r_d)
+ *               [';t=' TREE]                      (ht: ht_format notation)
+ *               ';o=' ORDER                       (cm_order_format labels)
+ *               ';df=' DF('.'DF)*                 (one for all steps, or one per step)
+ *   hw       := 'hw;P=' INT ';L=' INT ';b=' INT ';B=' INT ';wm=' INT ';wg=' INT
+ *               ';bw=' INT ';sfu=' INT ';mhz=' INT ';map=' MAP ';tech=' NAME
+ *   MODES    := INT('x'INT)*   DF := wp|op   MAP := linear|skew|xor|transform
+ *
+ * e.g. the TIE point for UCF11:
+ *   lstm;nin=57600;h=256;dec=partial/wx;f=tt;m=16x4x4x4;n=8x20x20x18;
+ *   r=1,4,4,4,1;o=1,2,3,4;df=wp/wh;f=dense;m=1024;n=256;o=W;df=wp/hw;P=16;
+ *   L=16;b=16;B=16;wm=131072;wg=65536;bw=12800;sfu=16;mhz=1000;map=linear;
+ *   tech=28nm                                    (one line, no breaks)
+ *
+ * wh is present exactly for dec=partial (f=dense) and dec=separate.
+ */
+#ifndef CM_POINT_H
+#define CM_POINT_H
+
+#include "cm_hw.h"
+#include "cm_lstm.h"
+
+#define CM_POINT_MAXLEN 1024 /* longest canonical string, NUL included */
+
+typedef enum {
+    CM_LAYER_LSTM = 0, /* one LSTM layer: W_x, W_h, SFU, recurrence */
+    CM_LAYER_MV = 1    /* one matrix-vector product y = W x (wx only) */
+} cm_layer;
+
+/* One decomposed matrix and its mapping. */
+typedef struct {
+    cm_format fmt;
+    cm_order order;                /* complete: order.n == number of factors */
+    cm_dataflow df[CM_NET_MAXF];   /* dataflow of step s of the order */
+} cm_matmap;
+
+typedef struct {
+    cm_layer layer;
+    int n_in, hidden, n_pad;       /* LSTM sizes; n_pad concat only (else 0) */
+    cm_decomp decomp;              /* LSTM only */
+    cm_matmap wx;                  /* W_x, [W_x | W_h | 0] (concat) or the matrix (mv) */
+    cm_matmap wh;                  /* W_h: partial (dense) and separate only */
+    cm_bankmap map;                /* one address decoder / placement for all memories */
+    cm_hw hw;
+} cm_point;
+
+/* Number of matrices the point evaluates (1 or 2); 0 is wx, 1 is wh. */
+int cm_point_nmat(const cm_point *p);
+
+/* Shapes agree (rows 4H, cols n_in / H / n_pad, partial => dense wh),
+ * formats and orders valid, df set for every step, hardware in range.
+ * Does not check capacities (those are evaluation results: cm_reject). */
+int cm_point_check(const cm_point *p, char *err, size_t errlen);
+
+/* Canonical text; returns its length (snprintf-like; a truncated buffer is
+ * still NUL-terminated) or -1 when the point cannot be formatted. */
+int cm_point_format(const cm_point *p, char *buf, size_t buflen);
+
+/* Parse and check; hostile-input safe (bounded lengths, every number range
+ * checked, clear message naming the section and key). */
+int cm_point_parse(const char *s, cm_point *p, char *err, size_t errlen);
+
+/* Helpers for builders (mapper, dse eval, tests). */
+void cm_matmap_set_df(cm_matmap *mm, cm_dataflow df); /* every step */
+/* Set the order to the best by MACs (cm_order_best); -1 on a bad format. */
+int cm_matmap_best_order(cm_matmap *mm, char *err, size_t errlen);
+
+#endif

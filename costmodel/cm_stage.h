@@ -1,0 +1,121 @@
+/*
+ * cm_stage.h - geometry of a mapped matrix, shared by the analytical and
+ * the functional model (internal to costmodel/): per contraction step the
+ * GEMM sizes K x C x P, the blockings over PEs and lanes, and the offsets of
+ * the kept / consumed / produced linear indices in the input tensor, the
+ * output tensor and the factor (layouts of cm_net.h: tensors row-major by
+ * increasing index id, factors row-major in their idx[] order).  A linear
+ * index over a set of indices is row-major by increasing id, like
+ * cm_matvec's loops, so "k", "c" and "p" mean the same thing everywhere.
+ *
+ * Only shapes live here; every count (slots, loads, conflicts, ...) is
+ * derived separately by each model, so that the cross-check compares two
+ * independent derivations.
+ */
+#ifndef CM_STAGE_H
+#define CM_STAGE_H
+
+#include "cm_accel.h"
+
+/* A mixed-radix linear index -> memory offset map. */
+typedef struct {
+    int nd;
+    int64_t n[CM_NET_MAXIDX]; /* radices, most significant first */
+    int64_t s[CM_NET_MAXIDX]; /* offset of one step of each digit */
+} cm_dims;
+
+int64_t cm_dims_count(const cm_dims *d);
+/* Offset of linear index lin (0 <= lin < count). */
+int64_t cm_dims_off(const cm_dims *d, int64_t lin);
+/* All count() offsets in linear order. */
+void cm_dims_offsets(const cm_dims *d, int64_t *out);
+
+typedef struct {
+    cm_step st;
+    cm_dataflow df;
+    int64_t K, C, Pn;           /* kept, consumed, produced */
+    int64_t NPb, NKb, NCb;      /* ceil(Pn/P), ceil(K/P), ceil(C/L) */
+    cm_dims kin, cin;           /* k, c -> offset in the input tensor */
+    cm_dims kout, pout;         /* k, p -> offset in the output tensor */
+    cm_dims cf, pf;             /* c, p -> offset in the factor */
+    int first, last;            /* reads x / writes y */
+} cm_geom;
+
+typedef struct {
+    cm_net net;
+    int n;                      /* steps */
+    cm_geom g[CM_NET_MAXF];
+    int64_t in_words, out_words; /* x and y */
+    int64_t peak_inter;         /* largest intermediate (0 for one step) */
+    int64_t factor_words;
+    int64_t max_c;              /* largest consumed size over the steps */
+} cm_mgeom;
+
+/* Geometry of a checked matrix mapping on P PEs x L lanes. */
+int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *err,
+                   size_t errlen);
+
+/* cm_point_check without the (costly) format / order checks of the
+ * matrices, which a geometry that was built already implies. */
+int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen);
+/* Format, network and order of one matrix ("wx" / "wh" names it in err). */
+int cm_matmap_check(const char *name, const cm_matmap *mm, char *err, size_t errlen);
+
+/*
+ * What both models share before counting: the point and technology checks,
+ * the geometry of every matrix (built into mgs[], or taken from the cache
+ * when cache != NULL; mg[i] points at it), weight residency and the
+ * capacity checks.  Fills r->reject / r->why (returns -1) or the sizes and
+ * the per-matrix static fields (nmat, streamed, in_words, peak_inter,
+ * factor_words, inbuf_words, wsram sizes, zbuf_words, acc_bits, tech name
+ * and hash).
+ */
+int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, cm_mgeom mgs[2],
+                     const cm_mgeom *mg[2], uint64_t gid[2], cm_result *r);
+
+/* Roll-up with SRAM costs memoized in cache (NULL: computed). */
+void cm_result_finish_c(const cm_point *pt, const cm_tech *tech, cm_acache *cache, cm_result *r);
+
+/* ---- cache internals (cm_acache.c) ---- */
+/* Geometry of a matrix mapping, built and checked on a miss; *id is a
+ * unique id of this geometry (stage results are keyed by it); a miss never
+ * evicts `keep` (the other matrix of the same point).  NULL with
+ * err set when the matrix mapping is invalid or memory is short. */
+const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm, int pes,
+                               int lanes, const cm_mgeom *keep, uint64_t *id, char *err,
+                               size_t errlen);
+/* Stage results: key (geometry id, step, B, map, budget). */
+int cm_acache_stage_get(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget,
+                        cm_stage_stats *out);
+void cm_acache_stage_put(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget,
+                         const cm_stage_stats *st);
+/* Input-write chunk costs: key (start, len, w, B, map, budget); v[3] = stall, conf, exact. */
+int cm_acache_chunks_get(cm_acache *c, const int64_t key[6], int64_t v[3]);
+void cm_acache_chunks_put(cm_acache *c, const int64_t key[6], const int64_t v[3]);
+/* SRAM cost through the memo (c may be NULL). */
+cm_sram_cost cm_acache_sram(cm_acache *c, const cm_tech *tech, double bytes, int word_bits,
+                            int banks);
+
+/* Rows of one working-SRAM half per bank. */
+int64_t cm_work_rows_half(const cm_hw *hw);
+
+/* The input tensor regions that are written every frame: matrix i's input
+ * elements [start, start + len) arrive in groups of w consecutive elements
+ * (the DMA for x, the SFU for h); everything else (zero padding) is written
+ * once at configuration.  At most two regions per matrix. */
+typedef struct {
+    int n;
+    int64_t start[2], len[2];
+    int w[2];
+    int is_dma[2];
+} cm_inwrites;
+void cm_input_writes(const cm_point *pt, int mat, cm_inwrites *iw);
+
+/* SFU: activations with fused multiply-add per frame and h words per write cycle. */
+int64_t cm_sfu_ops(const cm_point *pt);
+int cm_sfu_hwords(const cm_hw *hw);
+
+/* Ceiling division of non-negative numbers. */
+static inline int64_t cm_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+#endif
