@@ -13,13 +13,32 @@ static int eval(const char *args, char **out, char **err)
     return tu_run(cmd, out, err);
 }
 
-/* Value of "key": in a flat JSON object, as a double (NAN when absent). */
+/*
+ * Value of the top-level "key": of a JSON object, as a double (NAN when
+ * absent); nested objects, arrays and strings are skipped.
+ */
 static double json_num(const char *js, const char *key)
 {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(js, pat);
-    return p ? strtod(p + strlen(pat), NULL) : NAN;
+    size_t klen = strlen(key);
+    int depth = 0;
+    for (const char *p = js; *p; p++) {
+        if (*p == '"') {
+            const char *q = p + 1;
+            while (*q && *q != '"')
+                q += (*q == '\\' && q[1]) ? 2 : 1;
+            if (depth == 1 && (size_t)(q - p - 1) == klen && !strncmp(p + 1, key, klen) &&
+                q[0] == '"' && q[1] == ':')
+                return strtod(q + 2, NULL);
+            if (!*q)
+                break;
+            p = q;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            depth--;
+        }
+    }
+    return NAN;
 }
 
 static void test_tt_ucf_json(void **state)
@@ -80,6 +99,82 @@ static void test_given_order(void **state)
     free(err);
 }
 
+/* The accelerator keys of --json, and their relations. */
+static void test_hw_json(void **state)
+{
+    (void)state;
+    static const char *keys[] = {"cycles", "stall_cycles", "conflicts", "macs",
+                                 "utilization", "area_mm2", "energy_pj", "power_mw",
+                                 "throughput_fps", "area_eff", "energy_eff"};
+    char *out, *err;
+    int rc = eval("--workload lstm --input 60 --hidden 4 --decomp separate --format ht "
+                  "--in-modes 3x4x5 --out-modes 2x2x4 --ranks 2 --h-format tt "
+                  "--h-in-modes 2x2 --h-out-modes 4x4 --h-ranks 2 --pe 4 --lanes 4 "
+                  "--banks 8 --bank-map xor --freq-mhz 500 --json", &out, &err);
+    assert_int_equal(rc, 0);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (isnan(json_num(out, keys[i])))
+            fail_msg("key %s missing in %s", keys[i], out);
+    double fps = json_num(out, "throughput_fps"), area = json_num(out, "area_mm2");
+    double epj = json_num(out, "energy_pj"), cyc = json_num(out, "cycles");
+    /* Definitions: fps = f / cycles; area_eff = fps / area; energy_eff =
+     * frames per joule = 1e12 / pJ per frame; power = pJ/frame * fps. */
+    assert_true(tu_rel(fps, 500e6 / cyc) < 1e-9);
+    assert_true(tu_rel(json_num(out, "area_eff"), fps / area) < 1e-6);
+    assert_true(tu_rel(json_num(out, "energy_eff"), 1e12 / epj) < 1e-6);
+    assert_true(tu_rel(json_num(out, "power_mw"), epj * 1e-12 * fps * 1e3) < 1e-6);
+    /* params of both matrices: HT leaves 2*3*2 + 2*4*2 + 4*5*2 = 12 + 16 + 40
+     * = 68 for the balanced tree ((1,2),3): node 12 2*2*2 = 8, root 2*2 = 4
+     * -> 80; TT 1*4*2*2 + 2*4*2*1 = 16 + 16 = 32; total 112. */
+    assert_true(json_num(out, "params") == 112);
+    assert_non_null(strstr(out, "\"point\":\"lstm;"));
+    free(out);
+    free(err);
+}
+
+/* Both models on one small point: they must agree, and y is bit-true. */
+static void test_models_agree(void **state)
+{
+    (void)state;
+    static const char *maps[] = {"linear", "skew", "xor", "transform"};
+    for (size_t i = 0; i < 4; i++) {
+        char args[512], *out, *err;
+        snprintf(args, sizeof args,
+                 "--format ht --in-modes 4x6x5 --out-modes 3x2x4 --ranks 3 --pe 3 "
+                 "--lanes 4 --banks 4 --bank-map %s --dataflow op --model both", maps[i]);
+        int rc = eval(args, &out, &err);
+        if (rc != 0 || !strstr(out, "agree"))
+            fail_msg("%s: rc %d: %s %s", maps[i], rc, out, err);
+        free(out);
+        free(err);
+    }
+}
+
+/* The canonical string printed by --json evaluates to the same point. */
+static void test_point_roundtrip(void **state)
+{
+    (void)state;
+    char *out, *err, *out2, *err2, pt[1024], args[1200];
+    assert_int_equal(eval("--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --pe 2 "
+                          "--bank-map skew --json", &out, &err), 0);
+    const char *p = strstr(out, "\"point\":\"");
+    assert_non_null(p);
+    p += 9;
+    size_t n = strcspn(p, "\"");
+    assert_true(n < sizeof pt);
+    memcpy(pt, p, n);
+    pt[n] = '\0';
+    snprintf(args, sizeof args, "--point '%s' --json", pt);
+    assert_int_equal(eval(args, &out2, &err2), 0);
+    assert_true(json_num(out2, "cycles") == json_num(out, "cycles"));
+    assert_true(json_num(out2, "energy_pj") == json_num(out, "energy_pj"));
+    assert_non_null(strstr(out2, pt));
+    free(out);
+    free(err);
+    free(out2);
+    free(err2);
+}
+
 static void test_help(void **state)
 {
     (void)state;
@@ -116,6 +211,22 @@ static void test_bad_flags(void **state)
         "--format tt --in-modes 2x2x2x2x2x2x2x2x2 --out-modes 2x2x2x2x2x2x2x2x2 --ranks 2",
         "--format ht --in-modes 2x2 --out-modes 2x2 --ranks 99999999999999999999",
         "--format",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --pe 0",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --lanes 9999",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --bank-map diagonal",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --dataflow xy",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --dataflow wp.op.wp",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --bits 17",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --tech nosuchnode",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --model exact",
+        "--format tt --in-modes 3x5 --out-modes 2x4 --ranks 2 --workload cnn",
+        "--workload lstm --input 10 --hidden 2 --format tt --in-modes 3x5 --out-modes 2x4 --ranks 2",
+        "--workload lstm --input 15 --hidden 2 --decomp partial --format tt --in-modes 3x5 "
+        "--out-modes 2x4 --ranks 2 --pad 40",
+        "--workload lstm --input 15 --hidden 2 --decomp concat --pad 16 --format tt "
+        "--in-modes 4x4 --out-modes 2x4 --ranks 2",
+        "--point 'lstm;nin=3/bogus'",
+        "--point 'mv/wx;f=dense;m=2;n=2;o=W;df=wp/hw;P=1' --pe 2",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *out, *err;
@@ -132,7 +243,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tt_ucf_json),  cmocka_unit_test(test_ht_tree_ranks),
-        cmocka_unit_test(test_given_order),  cmocka_unit_test(test_help),
+        cmocka_unit_test(test_given_order),  cmocka_unit_test(test_hw_json),
+        cmocka_unit_test(test_models_agree), cmocka_unit_test(test_point_roundtrip),
+        cmocka_unit_test(test_help),
         cmocka_unit_test(test_bad_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
