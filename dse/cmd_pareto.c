@@ -1,0 +1,528 @@
+/*
+ * cmd_pareto.c - `dse pareto`: the exact non-dominated set of the stored
+ * points over any metric columns of the `results` view, as a table, CSV or
+ * JSON.
+ *
+ * The objective columns are read in one scan (only id and the objectives),
+ * the skyline is computed in memory by map_pareto (output-sensitive, not a
+ * quadratic SQL query), and only the front's rows are fetched again for
+ * printing.  Column names are checked against the view; the only text
+ * spliced into SQL unchecked is the user's --where expression, on a
+ * read-only connection.
+ */
+#include "cli.h"
+#include "db.h"
+#include "map_pareto.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD "pareto"
+
+typedef struct {
+    const char *db_path, *where;
+    long run, limit;
+    db_outfmt fmt;
+    int nobj, nextra;
+    char *obj[MAP_PARETO_MAXK];
+    map_dir dir[MAP_PARETO_MAXK];
+    char *extra[64];
+} pareto_opts;
+
+/* The scanned rows: id and the objective values (NaN for NULL). */
+typedef struct {
+    size_t n, cap;
+    int64_t *id;
+    double *v;
+} pareto_rows;
+
+/* An internal failure (no memory, output error): exit status 1. */
+static int internal(const char *what)
+{
+    cli_bad(CMD, "%s", what);
+    return CLI_FAIL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: dse pareto [--db F] --objective COL:min|max [--objective ...]\n"
+        "                  [--where SQL] [--run ID] [--columns C1,C2..]\n"
+        "                  [--format table|csv|json] [--limit N]\n\n"
+        "The exact Pareto front (non-dominated set) of the stored design points over\n"
+        "the given columns of the `results` view, each minimized or maximized.\n\n"
+        "  --db F          results database (default " DB_DEFAULT_PATH "); never modified\n"
+        "  --objective O   COL:min or COL:max; repeat, or separate by commas (1..%d)\n"
+        "  --where SQL     an SQL expression over the columns of `results`, e.g.\n"
+        "                  \"valid AND banks = 16\" (only rows where it is true count)\n"
+        "  --run ID        only the points stored by run ID\n"
+        "  --columns LIST  more columns of `results` to print for each front point\n"
+        "  --format F      table (default), csv (header row, a `point` column) or json\n"
+        "  --limit N       print at most N front points (the front is still exact)\n\n"
+        "Points with identical objective values are all kept.  Rows with NULL in an\n"
+        "objective are excluded; their number is reported on stderr.  Numeric columns:\n"
+        "  sqlite3 F 'select name from pragma_table_info(\"results\")'\n",
+        MAP_PARETO_MAXK);
+}
+
+static void opts_free(pareto_opts *o)
+{
+    for (int i = 0; i < o->nobj; i++)
+        free(o->obj[i]);
+    for (int i = 0; i < o->nextra; i++)
+        free(o->extra[i]);
+}
+
+/* "COL:min" -> o->obj / o->dir; a comma separates several. */
+static int parse_objectives(pareto_opts *o, const char *arg)
+{
+    const char *p = arg;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        char item[256];
+        if (len == 0 || len >= sizeof item)
+            return cli_bad(CMD, "bad objective list '%s'", arg);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *colon = strrchr(item, ':');
+        if (!colon || colon == item)
+            return cli_bad(CMD, "bad objective '%s': expected COL:min or COL:max", item);
+        *colon = '\0';
+        const char *d = colon + 1;
+        if (strcmp(d, "min") && strcmp(d, "max"))
+            return cli_bad(CMD, "bad direction '%s' in objective '%s:%s': expected min or max",
+                           d, item, d);
+        if (o->nobj == MAP_PARETO_MAXK)
+            return cli_bad(CMD, "more than %d objectives", MAP_PARETO_MAXK);
+        for (int i = 0; i < o->nobj; i++)
+            if (!strcmp(o->obj[i], item))
+                return cli_bad(CMD, "objective column '%s' given twice", item);
+        if (!(o->obj[o->nobj] = strdup(item)))
+            return cli_bad(CMD, "out of memory");
+        o->dir[o->nobj++] = d[1] == 'a' ? MAP_MAX : MAP_MIN;
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
+}
+
+static int parse_columns(pareto_opts *o, const char *arg)
+{
+    const char *p = arg;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0)
+            return cli_bad(CMD, "bad column list '%s'", arg);
+        if (o->nextra == (int)(sizeof o->extra / sizeof o->extra[0]))
+            return cli_bad(CMD, "too many --columns");
+        if (!(o->extra[o->nextra++] = strndup(p, len)))
+            return cli_bad(CMD, "out of memory");
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
+}
+
+static int parse_args(int argc, char **argv, pareto_opts *o)
+{
+    static const struct option lo[] = {
+        {"db", required_argument, NULL, 'd'},     {"objective", required_argument, NULL, 'o'},
+        {"where", required_argument, NULL, 'w'},  {"run", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'}, {"limit", required_argument, NULL, 'l'},
+        {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    optind = 0; /* glibc: full re-initialization */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hd:o:w:r:f:l:c:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return -1;
+        case 'd': o->db_path = optarg; break;
+        case 'w': o->where = optarg; break;
+        case 'o':
+            if (parse_objectives(o, optarg))
+                return CLI_BADINPUT;
+            break;
+        case 'c':
+            if (parse_columns(o, optarg))
+                return CLI_BADINPUT;
+            break;
+        case 'r':
+            if (cli_parse_long(optarg, 1, LONG_MAX, &o->run))
+                return cli_bad(CMD, "bad --run '%s': expected a run id >= 1", optarg);
+            break;
+        case 'l':
+            if (cli_parse_long(optarg, 1, LONG_MAX, &o->limit))
+                return cli_bad(CMD, "bad --limit '%s': expected an integer >= 1", optarg);
+            break;
+        case 'f':
+            if (!strcmp(optarg, "table")) o->fmt = DB_OUT_TABLE;
+            else if (!strcmp(optarg, "csv")) o->fmt = DB_OUT_CSV;
+            else if (!strcmp(optarg, "json")) o->fmt = DB_OUT_JSON;
+            else return cli_bad(CMD, "bad --format '%s': expected table, csv or json", optarg);
+            break;
+        default:
+            return cli_bad(CMD, "unknown or incomplete option '%s' (try --help)",
+                           argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_bad(CMD, "unexpected argument '%s' (try --help)", argv[optind]);
+    if (o->nobj == 0)
+        return cli_bad(CMD, "no --objective given (e.g. --objective energy_pj:min)");
+    return 0;
+}
+
+/* Every objective / extra column must be a column of `results`; objectives numeric. */
+static int check_columns(db_conn *d, const pareto_opts *o)
+{
+    char err[512];
+    db_column *cols;
+    int n;
+    if (db_columns(d, "results", &cols, &n, err, sizeof err))
+        return cli_bad(CMD, "%s", err);
+    int rc = 0;
+    for (int i = 0; i < o->nobj + o->nextra && !rc; i++) {
+        const char *name = i < o->nobj ? o->obj[i] : o->extra[i - o->nobj];
+        int j = 0;
+        while (j < n && strcmp(cols[j].name, name))
+            j++;
+        if (j == n)
+            rc = cli_bad(CMD, "unknown column '%s' (see --help for how to list the columns "
+                         "of `results`)", name);
+        else if (i < o->nobj && !strcmp(cols[j].type, "TEXT"))
+            rc = cli_bad(CMD, "column '%s' is text, not a metric", name);
+    }
+    db_columns_free(cols, n);
+    return rc;
+}
+
+static int check_run(db_conn *d, long run)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db_sqlite(d), "SELECT 1 FROM run WHERE id = ?1", -1, &st, NULL))
+        return cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
+    sqlite3_bind_int64(st, 1, run);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found ? 0 : cli_bad(CMD, "%s: no run %ld", db_path(d), run);
+}
+
+/* Appends `"name"` to buf (names were validated; quoted anyway). */
+static void add_ident(char *buf, size_t len, const char *name)
+{
+    size_t u = strlen(buf);
+    snprintf(buf + u, len - u, ", \"%s\"", name);
+}
+
+/* The scan: SELECT id, objectives FROM results [WHERE (where) [AND run_id = ?]]. */
+static int prepare_scan(db_conn *d, const pareto_opts *o, sqlite3_stmt **st)
+{
+    size_t len = 4096 + (o->where ? strlen(o->where) : 0);
+    char *sql = malloc(len);
+    if (!sql)
+        return cli_bad(CMD, "out of memory");
+    snprintf(sql, len, "SELECT id");
+    for (int i = 0; i < o->nobj; i++)
+        add_ident(sql, len, o->obj[i]);
+    size_t u = strlen(sql);
+    snprintf(sql + u, len - u, " FROM results WHERE %s%s%s%s", o->where ? "(" : "",
+             o->where ? o->where : "1", o->where ? "\n)" : "",
+             o->run ? " AND run_id = ?1" : "");
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(db_sqlite(d), sql, -1, st, &tail);
+    if (rc != SQLITE_OK) {
+        rc = cli_bad(CMD, "bad --where '%s': %s", o->where ? o->where : "",
+                     sqlite3_errmsg(db_sqlite(d)));
+    } else if (tail && tail[strspn(tail, " \t\r\n;")]) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        rc = cli_bad(CMD, "bad --where '%s': one expression expected", o->where);
+    } else {
+        if (o->run)
+            sqlite3_bind_int64(*st, 1, o->run);
+        rc = 0;
+    }
+    free(sql);
+    return rc;
+}
+
+static int rows_push(pareto_rows *r, int k, sqlite3_stmt *st)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 4096;
+        int64_t *id = realloc(r->id, cap * sizeof *id);
+        if (!id)
+            return -1;
+        r->id = id;
+        double *v = realloc(r->v, cap * (size_t)k * sizeof *v);
+        if (!v)
+            return -1;
+        r->v = v;
+        r->cap = cap;
+    }
+    r->id[r->n] = sqlite3_column_int64(st, 0);
+    double *v = r->v + r->n * (size_t)k;
+    for (int j = 0; j < k; j++)
+        v[j] = sqlite3_column_type(st, j + 1) == SQLITE_NULL ? NAN
+                                                             : sqlite3_column_double(st, j + 1);
+    r->n++;
+    return 0;
+}
+
+static int scan(db_conn *d, const pareto_opts *o, pareto_rows *r)
+{
+    sqlite3_stmt *st;
+    int rc = prepare_scan(d, o, &st);
+    if (rc)
+        return rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (rows_push(r, o->nobj, st)) {
+            sqlite3_finalize(st);
+            return internal("out of memory");
+        }
+    if (rc != SQLITE_DONE)
+        rc = cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
+    else
+        rc = 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A front row with what its sort needs (qsort has no context argument). */
+typedef struct {
+    const double *v;
+    const map_dir *dir;
+    size_t row;
+    int64_t id;
+    int k;
+} front_row;
+
+/* Output order: objective values best first, in the order given, then id. */
+static int front_cmp(const void *pa, const void *pb)
+{
+    const front_row *a = pa, *b = pb;
+    for (int j = 0; j < a->k; j++)
+        if (a->v[j] != b->v[j]) {
+            int less = a->v[j] < b->v[j];
+            return (a->dir[j] == MAP_MAX ? !less : less) ? -1 : 1;
+        }
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Sorts front[0..n-1] (row indices of r) into output order. */
+static int sort_front(const pareto_rows *r, const pareto_opts *o, size_t *front, size_t n)
+{
+    front_row *fr = malloc((n ? n : 1) * sizeof *fr);
+    if (!fr)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        fr[i] = (front_row){r->v + front[i] * (size_t)o->nobj, o->dir, front[i],
+                            r->id[front[i]], o->nobj};
+    qsort(fr, n, sizeof *fr, front_cmp);
+    for (size_t i = 0; i < n; i++)
+        front[i] = fr[i].row;
+    free(fr);
+    return 0;
+}
+
+/* ---- printing ---- */
+
+typedef struct {
+    int ncol;
+    const char **name; /* ncol names: id, point, objectives, extras */
+    char **cell;       /* nrow x ncol, malloc'd */
+    size_t nrow;
+} table;
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrow * (size_t)t->ncol; i++)
+        free(t->cell[i]);
+    free(t->cell);
+    free(t->name);
+}
+
+static int fetch_front(db_conn *d, const pareto_opts *o, const pareto_rows *r,
+                       const size_t *front, size_t nshow, table *t)
+{
+    char sql[4096] = "SELECT id, point";
+    for (int i = 0; i < o->nobj; i++)
+        add_ident(sql, sizeof sql, o->obj[i]);
+    for (int i = 0; i < o->nextra; i++)
+        add_ident(sql, sizeof sql, o->extra[i]);
+    strncat(sql, " FROM results WHERE id = ?1", sizeof sql - strlen(sql) - 1);
+    t->ncol = 2 + o->nobj + o->nextra;
+    t->name = malloc((size_t)t->ncol * sizeof *t->name);
+    t->cell = calloc(nshow * (size_t)t->ncol + 1, sizeof *t->cell);
+    if (!t->name || !t->cell)
+        return internal("out of memory");
+    t->name[0] = "id";
+    t->name[1] = "point";
+    for (int i = 0; i < o->nobj; i++)
+        t->name[2 + i] = o->obj[i];
+    for (int i = 0; i < o->nextra; i++)
+        t->name[2 + o->nobj + i] = o->extra[i];
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK)
+        return cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
+    int rc = 0;
+    for (size_t i = 0; i < nshow && !rc; i++) {
+        sqlite3_bind_int64(st, 1, r->id[front[i]]);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            rc = cli_bad(CMD, "%s: point %lld vanished while reading", db_path(d),
+                         (long long)r->id[front[i]]);
+            break;
+        }
+        for (int c = 0; c < t->ncol; c++) {
+            char *s = db_value_text(st, c, o->fmt);
+            if (!s) {
+                rc = internal("out of memory");
+                break;
+            }
+            t->cell[t->nrow * (size_t)t->ncol + (size_t)c] = s;
+        }
+        t->nrow++;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void print_table(const table *t)
+{
+    size_t w[2 + MAP_PARETO_MAXK + 64];
+    for (int c = 0; c < t->ncol; c++) {
+        w[c] = strlen(t->name[c]);
+        for (size_t i = 0; i < t->nrow; i++) {
+            size_t l = strlen(t->cell[i * (size_t)t->ncol + (size_t)c]);
+            w[c] = l > w[c] ? l : w[c];
+        }
+    }
+    for (int c = 0; c < t->ncol; c++)
+        printf("%s%-*s", c ? "  " : "", c + 1 < t->ncol ? (int)w[c] : 0, t->name[c]);
+    putchar('\n');
+    for (size_t i = 0; i < t->nrow; i++) {
+        for (int c = 0; c < t->ncol; c++) {
+            const char *s = t->cell[i * (size_t)t->ncol + (size_t)c];
+            /* numbers right-aligned, text (id 0 and point 1) left */
+            if (c == 1)
+                printf("  %-*s", c + 1 < t->ncol ? (int)w[c] : 0, s);
+            else
+                printf("%s%*s", c ? "  " : "", (int)w[c], s);
+        }
+        putchar('\n');
+    }
+}
+
+static void print_csv(const table *t)
+{
+    for (int c = 0; c < t->ncol; c++)
+        printf("%s%s", c ? "," : "", t->name[c]);
+    putchar('\n');
+    for (size_t i = 0; i < t->nrow; i++) {
+        for (int c = 0; c < t->ncol; c++)
+            printf("%s%s", c ? "," : "", t->cell[i * (size_t)t->ncol + (size_t)c]);
+        putchar('\n');
+    }
+}
+
+static void print_json(const table *t, const pareto_opts *o, size_t nrows, size_t nnull,
+                       size_t nfront)
+{
+    printf("{\n  \"objectives\": [");
+    for (int i = 0; i < o->nobj; i++) {
+        char *q = db_quote(o->obj[i], DB_OUT_JSON);
+        printf("%s{\"column\": %s, \"direction\": \"%s\"}", i ? ", " : "", q ? q : "null",
+               o->dir[i] == MAP_MAX ? "max" : "min");
+        free(q);
+    }
+    char *w = o->where ? db_quote(o->where, DB_OUT_JSON) : NULL;
+    printf("],\n  \"where\": %s,\n", w ? w : "null");
+    free(w);
+    if (o->run)
+        printf("  \"run\": %ld,\n", o->run);
+    else
+        printf("  \"run\": null,\n");
+    printf("  \"rows\": %zu,\n  \"excluded_null\": %zu,\n  \"front_size\": %zu,\n"
+           "  \"front\": [", nrows, nnull, nfront);
+    for (size_t i = 0; i < t->nrow; i++) {
+        printf("%s\n    {", i ? "," : "");
+        for (int c = 0; c < t->ncol; c++) {
+            char *q = db_quote(t->name[c], DB_OUT_JSON);
+            printf("%s%s: %s", c ? ", " : "", q ? q : "\"?\"",
+                   t->cell[i * (size_t)t->ncol + (size_t)c]);
+            free(q);
+        }
+        putchar('}');
+    }
+    printf("%s]\n}\n", t->nrow ? "\n  " : "");
+}
+
+static int run_query(db_conn *d, const pareto_opts *o)
+{
+    pareto_rows r = {0};
+    size_t *front = NULL, nfront = 0, nnull = 0;
+    table t = {0};
+    int rc = scan(d, o, &r);
+    if (rc)
+        goto out;
+    front = malloc((r.n ? r.n : 1) * sizeof *front);
+    if (!front || map_pareto(r.v, r.n, o->nobj, o->dir, front, &nfront, &nnull) ||
+        sort_front(&r, o, front, nfront)) {
+        rc = internal("out of memory");
+        goto out;
+    }
+    size_t nshow = o->limit && (size_t)o->limit < nfront ? (size_t)o->limit : nfront;
+    if ((rc = fetch_front(d, o, &r, front, nshow, &t)))
+        goto out;
+    if (o->fmt == DB_OUT_TABLE)
+        print_table(&t);
+    else if (o->fmt == DB_OUT_CSV)
+        print_csv(&t);
+    else
+        print_json(&t, o, r.n, nnull, nfront);
+    fprintf(stderr, "dse pareto: %zu non-dominated of %zu rows", nfront, r.n);
+    if (nnull)
+        fprintf(stderr, "; %zu rows with NULL in an objective excluded", nnull);
+    if (nshow < nfront)
+        fprintf(stderr, "; first %zu shown", nshow);
+    fputc('\n', stderr);
+    if (fflush(stdout) || ferror(stdout))
+        rc = internal("cannot write the output");
+out:
+    table_free(&t);
+    free(front);
+    free(r.id);
+    free(r.v);
+    return rc;
+}
+
+int cmd_pareto(int argc, char **argv)
+{
+    pareto_opts o = {.db_path = DB_DEFAULT_PATH, .fmt = DB_OUT_TABLE};
+    int rc = parse_args(argc, argv, &o);
+    if (rc) {
+        opts_free(&o);
+        return rc < 0 ? CLI_OK : rc;
+    }
+    char err[512];
+    db_conn *d;
+    if (db_open(o.db_path, DB_READONLY, &d, err, sizeof err)) {
+        opts_free(&o);
+        return cli_bad(CMD, "%s", err);
+    }
+    rc = check_columns(d, &o);
+    if (!rc && o.run)
+        rc = check_run(d, o.run);
+    if (!rc)
+        rc = run_query(d, &o);
+    db_close(d);
+    opts_free(&o);
+    return rc;
+}

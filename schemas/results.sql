@@ -1,0 +1,122 @@
+-- results.sql - schema of an FDHT-DSE results database (SQLite).
+--
+-- Compiled into dse (embed_results_sql) and applied by db_open on a new
+-- file; `sqlite3 F.db < schemas/results.sql` makes the same database.  The
+-- schema version is PRAGMA user_version (db.h: DB_SCHEMA_VERSION); dse
+-- refuses files of another version.  Query the views: `results` (one row
+-- per design point, every metric a column), `breakdowns`, `runs`.
+
+PRAGMA page_size = 16384;           -- only effective on a new, empty file
+PRAGMA application_id = 1178880084;  -- 0x46444854, "FDHT"
+PRAGMA user_version = 1;
+
+-- One invocation of `dse run` (or of one shard of it).
+CREATE TABLE IF NOT EXISTS run (
+    id           INTEGER PRIMARY KEY,
+    uuid         TEXT NOT NULL UNIQUE,    -- identifies the run across merges
+    spec_text    TEXT,
+    spec_hash    TEXT,
+    seed         INTEGER,                 -- uint64 stored as its int64 bits
+    tool_version TEXT,
+    tech_name    TEXT,
+    tech_hash    TEXT,
+    shard_i      INTEGER NOT NULL DEFAULT 0,
+    shard_n      INTEGER NOT NULL DEFAULT 1,
+    command      TEXT,
+    started      TEXT NOT NULL,           -- ISO 8601 UTC
+    ended        TEXT,
+    status       TEXT NOT NULL            -- running, done, interrupted, failed
+);
+CREATE INDEX IF NOT EXISTS run_spec ON run(spec_hash, shard_i, shard_n);
+
+-- One design point, keyed by its canonical string; metrics are plain columns
+-- (fast scans).  NULL: unknown or not applicable.
+--
+-- Uniqueness of `point` is enforced through `key`, a 63-bit hash of the
+-- string (db.c: db_point_key, FNV-1a 64 then the murmur3 finalizer, >> 1):
+-- a small integer index inserts far faster than an index of long strings.
+-- Two different strings with one hash (about 1 in 2^63 per pair) take the
+-- next free key (key + 1, ...): a point is looked up by probing from its hash
+-- until its string or a free key is found.  So plain SQL finds a point by
+-- `WHERE point = '...'` (a scan), dse finds it by key.  Never delete points.
+CREATE TABLE IF NOT EXISTS point (
+    id             INTEGER PRIMARY KEY,
+    key            INTEGER NOT NULL UNIQUE,
+    point          TEXT NOT NULL,
+    run_id         INTEGER NOT NULL REFERENCES run(id),  -- the run that stored it
+    params         INTEGER,   -- weight parameters of the decomposed model
+    macs           INTEGER,   -- per frame
+    cycles         INTEGER,   -- per frame (frame period)
+    conflicts      INTEGER,   -- bank conflicts per frame
+    stall_cycles   INTEGER,   -- cycles lost to bank conflicts per frame
+    dram_bytes     INTEGER,   -- per frame
+    area_mm2       REAL,
+    energy_pj      REAL,      -- per frame
+    power_mw       REAL,
+    throughput_fps REAL,      -- frames/s
+    area_eff       REAL,      -- frames/s/mm^2
+    energy_eff     REAL,      -- frames/J
+    utilization    REAL,      -- MAC utilization, 0..1
+    err_upper      REAL,      -- relative error bounds of the decomposition
+    err_lower      REAL,
+    format         TEXT,      -- descriptors, for filters: ht, tt, dense ...
+    pes            INTEGER,
+    lanes          INTEGER,
+    banks          INTEGER,
+    bits           INTEGER,
+    freq_mhz       REAL,
+    valid          INTEGER NOT NULL DEFAULT 1,  -- 0: infeasible, see reason
+    reason         TEXT
+);
+-- No index on run_id: it would cost ~15% of the insert rate, and queries by
+-- run scan the table (a million rows in a fraction of a second) anyway.
+
+-- Names of the breakdown components (mac, wmem, workmem, dram, leakage ...).
+CREATE TABLE IF NOT EXISTS component (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+-- Area and per-frame energy (and accesses) of each component of a point.
+CREATE TABLE IF NOT EXISTS breakdown (
+    point_id  INTEGER NOT NULL REFERENCES point(id),
+    comp_id   INTEGER NOT NULL REFERENCES component(id),
+    area_um2  REAL,
+    energy_pj REAL,
+    accesses  INTEGER,
+    PRIMARY KEY (point_id, comp_id)
+) WITHOUT ROWID;
+
+-- Measured accuracies imported from CSV (dse import-accuracy); keyed by the
+-- point string so that they survive merges.
+CREATE TABLE IF NOT EXISTS accuracy (
+    point    TEXT NOT NULL,
+    dataset  TEXT NOT NULL,
+    accuracy REAL NOT NULL,
+    source   TEXT,
+    imported TEXT NOT NULL,
+    PRIMARY KEY (point, dataset)
+) WITHOUT ROWID;
+
+-- One row per point, every metric a column; accuracy is the mean measured
+-- accuracy over the datasets imported for the point (NULL when none).
+CREATE VIEW IF NOT EXISTS results AS
+SELECT p.id, p.point, p.run_id,
+       p.params, p.macs, p.cycles, p.conflicts, p.stall_cycles, p.dram_bytes,
+       p.area_mm2, p.energy_pj, p.power_mw, p.throughput_fps,
+       p.area_eff, p.energy_eff, p.utilization, p.err_upper, p.err_lower,
+       p.format, p.pes, p.lanes, p.banks, p.bits, p.freq_mhz,
+       p.valid, p.reason,
+       (SELECT avg(a.accuracy) FROM accuracy a WHERE a.point = p.point) AS accuracy,
+       (SELECT count(*) FROM accuracy a WHERE a.point = p.point) AS accuracy_n
+FROM point p;
+
+CREATE VIEW IF NOT EXISTS breakdowns AS
+SELECT p.id, p.point, c.name AS component, b.area_um2, b.energy_pj, b.accesses
+FROM breakdown b JOIN point p ON p.id = b.point_id JOIN component c ON c.id = b.comp_id;
+
+CREATE VIEW IF NOT EXISTS runs AS
+SELECT r.id, r.status, r.started, r.ended, r.seed, r.spec_hash, r.tech_name,
+       r.shard_i, r.shard_n, r.tool_version, coalesce(c.n, 0) AS points
+FROM run r
+LEFT JOIN (SELECT run_id, count(*) AS n FROM point GROUP BY run_id) c ON c.run_id = r.id;
