@@ -32,5 +32,13 @@ int cli_parse_double(const char *s, double *out);
 /* Sub-commands: int cmd_X(int argc, char **argv), argv[0] = "X". */
 int cmd_eval(int argc, char **argv);
 int cmd_hsvd(int argc, char **argv);
+int cmd_pareto(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_import_accuracy(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_reproduce(int argc, char **argv);
 
 #endif

@@ -16,6 +16,14 @@ typedef struct {
 static const dse_cmd cmds[] = {
     {"eval", cmd_eval, "evaluate one design point (format, modes, tree, ranks, order)"},
     {"hsvd", cmd_hsvd, "decompose a .npy weight matrix into HT or TT, report errors"},
+    {"pareto", cmd_pareto, "the Pareto front of stored points over any metric columns"},
+    {"show", cmd_show, "everything stored about one design point (stats report)"},
+    {"merge", cmd_merge, "merge results databases (shards) into one"},
+    {"import-accuracy", cmd_import_accuracy, "import measured accuracies of points from CSV"},
+    {"run", cmd_run, "expand and search a sweep spec, evaluate, store every point"},
+    {"validate", cmd_validate, "check sweep specs without running them (prints the space size)"},
+    {"sweep", cmd_sweep, "run a spec's shards through GNU parallel (cores or --sshlogin hosts), merge"},
+    {"reproduce", cmd_reproduce, "regenerate the paper's tables, published figure beside modeled"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,734 @@
+/*
+ * cmd_run.c - `dse run SPEC`: expand and search a sweep spec, evaluate every
+ * point with the analytical model, store each one (batched transactions)
+ * under a run row, and print a summary with the Pareto front.
+ *
+ * Resume: a run is identified by the hash of the spec text and the seed
+ * (spec_hash) and its shard.  Started again with the same command, it
+ * reuses that run row, loads the point strings it already stored, and skips
+ * them; since batches are committed atomically (db.h: every few seconds)
+ * and the point string is the key (INSERT OR IGNORE), a run killed at any
+ * moment and restarted ends with exactly the points of an uninterrupted
+ * run, none twice.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM: the search stops after the current point, the
+ * pending batch is committed, the run is marked "interrupted" and the way
+ * to resume is printed (exit status 130).
+ */
+#include "cli.h"
+#include "db.h"
+#include "npy.h"
+#include "spec.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD "run"
+#define RUN_MAX_COMP (CM_A_COUNT + CM_E_COUNT)
+#define RUN_FRONT_SHOW 25
+#define RUN_REF_MAX_ELEMS (INT64_C(1) << 24) /* error-proxy references: 16 M entries */
+
+static volatile sig_atomic_t run_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    run_stop = 1;
+}
+
+typedef struct {
+    const char *spec_path, *db_path, *shard;
+    int no_db, quiet, progress, seed_given, batch, front_all;
+    uint64_t seed;
+    double commit_every;      /* < 0: the database's default */
+} run_opts;
+
+typedef struct {
+    run_opts o;
+    spec *s;
+    map_search_opts so;
+    map_eval *ev;
+    double *wx, *wh;
+    /* database */
+    db_conn *db;
+    int64_t run_id;
+    db_row *rows;
+    char (*keys)[CM_POINT_MAXLEN];
+    db_comp (*comps)[RUN_MAX_COMP];
+    int nrow;
+    int key_ready;            /* keys[nrow] already formatted by the skip check */
+    uint64_t *done;           /* resume: hashes of stored points (0 = empty) */
+    size_t done_cap, done_n;
+    /* counters */
+    uint64_t evaluated, skipped, stored, total; /* evaluated: visited (not skipped) */
+    map_front *front;
+    double t0, t_progress, cpu0;
+    int tty, time_up, failed;
+    char err[512];
+} run_ctx;
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void run_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: dse run SPEC.yaml [--db PATH | --no-db] [--shard I/N] [--seed S]\n"
+        "                         [--batch N] [--quiet] [--progress] [--front-all]\n\n"
+        "Expands the spec's space, searches it with the spec's strategy, evaluates\n"
+        "every point with the analytical model and stores it (one row per point,\n"
+        "keyed by its canonical string).  Interrupt with Ctrl-C; the same command\n"
+        "resumes, skipping the points already stored.\n\n"
+        "  --db PATH     results database (default: the spec's output.db, else %s)\n"
+        "  --no-db       keep only counters and the running Pareto front\n"
+        "  --shard I/N   evaluate only positions p of the sequence with p mod N = I\n"
+        "                (0 <= I < N); N shards together give exactly the whole run\n"
+        "  --seed S      override the spec's search seed (random, guided)\n"
+        "  --batch N     points per insert call (default: the spec's, else %d)\n"
+        "  --commit-interval S  seconds between commits (default %g; 0: every batch)\n"
+        "  --quiet       no progress bar and no front listing\n"
+        "  --progress    a progress bar even when stderr is not a terminal\n"
+        "  --front-all   list every point of the Pareto front (default: %d)\n"
+        "  --help        this text\n\n"
+        "Exit status: 0 done (or stopped by the spec's time limit), 2 bad spec or\n"
+        "flags, 1 internal or database failure, 130 interrupted.\n",
+        DB_DEFAULT_PATH, DB_BATCH, (double)DB_COMMIT_SECONDS, RUN_FRONT_SHOW);
+}
+
+static int parse_args(int argc, char **argv, run_opts *o)
+{
+    static const struct option lo[] = {
+        {"db", required_argument, 0, 'd'}, {"no-db", no_argument, 0, 'n'},
+        {"shard", required_argument, 0, 's'}, {"seed", required_argument, 0, 'S'},
+        {"batch", required_argument, 0, 'b'}, {"quiet", no_argument, 0, 'q'},
+        {"progress", no_argument, 0, 'p'}, {"front-all", no_argument, 0, 'F'},
+        {"commit-interval", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    long v;
+    memset(o, 0, sizeof *o);
+    o->commit_every = -1;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":hq", lo, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->db_path = optarg; break;
+        case 'n': o->no_db = 1; break;
+        case 's': o->shard = optarg; break;
+        case 'S': {
+            char *end;
+            errno = 0;
+            unsigned long long x = strtoull(optarg, &end, 10);
+            if (errno || *end || end == optarg || optarg[0] == '-')
+                return cli_bad(CMD, "--seed takes an integer >= 0, got '%s'", optarg);
+            o->seed = x;
+            o->seed_given = 1;
+            break;
+        }
+        case 'b':
+            if (cli_parse_long(optarg, 1, 1000000, &v))
+                return cli_bad(CMD, "--batch takes an integer in 1..1000000, got '%s'", optarg);
+            o->batch = (int)v;
+            break;
+        case 'C':
+            if (cli_parse_double(optarg, &o->commit_every) || o->commit_every < 0 ||
+                o->commit_every > 86400)
+                return cli_bad(CMD, "--commit-interval takes seconds in 0..86400, got '%s'", optarg);
+            break;
+        case 'q': o->quiet = 1; break;
+        case 'p': o->progress = 1; break;
+        case 'F': o->front_all = 1; break;
+        case 'h': run_usage(stdout); return -1;
+        case ':': return cli_bad(CMD, "option %s needs a value", argv[optind - 1]);
+        default: return cli_bad(CMD, "unknown option '%s' (try dse run --help)", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_bad(CMD, argc - optind == 0 ? "no spec given (dse run SPEC.yaml)"
+                                               : "one spec at a time (got %d)", argc - optind);
+    o->spec_path = argv[optind];
+    if (o->no_db && o->db_path)
+        return cli_bad(CMD, "--db and --no-db exclude each other");
+    return 0;
+}
+
+/* ---- the error proxy's reference ---- */
+
+static int load_ref(run_ctx *x)
+{
+    spec *s = x->s;
+    int64_t rows = 4 * (int64_t)s->def.hidden, nin = s->def.n_in, h = s->def.hidden;
+    char err[CM_ERRLEN];
+    if (!s->has_ref)
+        return 0;
+    if (rows * nin > RUN_REF_MAX_ELEMS)
+        return cli_bad(CMD, "%s: reference: W_x would have %lld entries; the error proxy "
+                       "takes references up to %lld entries (drop `reference` for this "
+                       "workload)", s->path, (long long)(rows * nin),
+                       (long long)RUN_REF_MAX_ELEMS);
+    if (s->ref_synth[0]) {
+        x->wx = malloc(sizeof(double) * (size_t)(rows * nin));
+        x->wh = malloc(sizeof(double) * (size_t)(rows * h));
+        if (!x->wx || !x->wh)
+            return CLI_FAIL;
+        if (cm_synth_matrix(s->ref_synth, s->ref_seed, rows, nin, x->wx, err, sizeof err) ||
+            cm_synth_matrix(s->ref_synth, s->ref_seed + 1, rows, h, x->wh, err, sizeof err))
+            return cli_bad(CMD, "%s: reference: %s", s->path, err);
+        return 0;
+    }
+    npy_array a;
+    if (npy_read(s->ref_npy, &a, err, sizeof err))
+        return cli_bad(CMD, "%s: reference %s: %s", s->path, s->ref_npy, err);
+    if (a.shape[0] != rows || a.shape[1] != nin) {
+        npy_free(&a);
+        return cli_bad(CMD, "%s: reference %s: shape %lldx%lld, expected %lldx%lld (4H x N_in)",
+                       s->path, s->ref_npy, (long long)a.shape[0], (long long)a.shape[1],
+                       (long long)rows, (long long)nin);
+    }
+    x->wx = a.data;
+    if (s->ref_npy_wh) {
+        npy_array b;
+        if (npy_read(s->ref_npy_wh, &b, err, sizeof err))
+            return cli_bad(CMD, "%s: reference %s: %s", s->path, s->ref_npy_wh, err);
+        if (b.shape[0] != rows || b.shape[1] != h) {
+            npy_free(&b);
+            return cli_bad(CMD, "%s: reference %s: shape %lldx%lld, expected %lldx%lld (4H x H)",
+                           s->path, s->ref_npy_wh, (long long)b.shape[0], (long long)b.shape[1],
+                           (long long)rows, (long long)h);
+        }
+        x->wh = b.data;
+    } else {
+        for (int i = 0; i < s->def.ndecomp; i++)
+            if (s->def.decomp[i] == CM_DECOMP_SEPARATE)
+                return cli_bad(CMD, "%s: reference: decomposition separate needs npy_wh (W_h)",
+                               s->path);
+        x->wh = calloc((size_t)(rows * h), sizeof(double)); /* concat: W_h = 0 */
+        if (!x->wh)
+            return CLI_FAIL;
+    }
+    return 0;
+}
+
+/* ---- resume set: FNV-1a hashes of the stored point strings ---- */
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= UINT64_C(1099511628211);
+    }
+    return h ? h : 1;
+}
+
+static int done_add(run_ctx *x, uint64_t h)
+{
+    if ((x->done_n + 1) * 2 > x->done_cap) {
+        size_t cap = x->done_cap ? x->done_cap * 2 : 1024;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < x->done_cap; i++)
+            if (x->done[i]) {
+                size_t j = x->done[i] & (cap - 1);
+                while (t[j])
+                    j = (j + 1) & (cap - 1);
+                t[j] = x->done[i];
+            }
+        free(x->done);
+        x->done = t;
+        x->done_cap = cap;
+    }
+    size_t j = h & (x->done_cap - 1);
+    while (x->done[j]) {
+        if (x->done[j] == h)
+            return 0;
+        j = (j + 1) & (x->done_cap - 1);
+    }
+    x->done[j] = h;
+    x->done_n++;
+    return 0;
+}
+
+static int done_has(const run_ctx *x, uint64_t h)
+{
+    if (!x->done_n)
+        return 0;
+    size_t j = h & (x->done_cap - 1);
+    while (x->done[j]) {
+        if (x->done[j] == h)
+            return 1;
+        j = (j + 1) & (x->done_cap - 1);
+    }
+    return 0;
+}
+
+static int load_done(const char *point, void *ud)
+{
+    return done_add(ud, str_hash(point)) ? 1 : 0;
+}
+
+/* ---- storing ---- */
+
+static int flush(run_ctx *x)
+{
+    size_t ins = 0;
+    if (!x->db || !x->nrow)
+        return 0;
+    if (db_insert_batch(x->db, x->run_id, x->rows, (size_t)x->nrow, &ins, x->err, sizeof x->err))
+        return -1;
+    x->stored += ins;
+    x->nrow = 0;
+    return 0;
+}
+
+static double nan_if(int ok, double v) { return ok ? v : NAN; }
+
+/* Area and energy components merged by name. */
+static int fill_comps(const cm_result *res, db_comp *c)
+{
+    int n = 0;
+    for (int i = 0; i < CM_A_COUNT; i++) {
+        c[n].name = cm_area_name(i);
+        c[n].area_um2 = res->area_um2[i];
+        c[n].energy_pj = NAN;
+        c[n].accesses = -1;
+        n++;
+    }
+    for (int i = 0; i < CM_E_COUNT; i++) {
+        const char *nm = cm_energy_name(i);
+        int j = 0;
+        while (j < CM_A_COUNT && strcmp(c[j].name, nm))
+            j++;
+        if (j == CM_A_COUNT) {
+            j = n++;
+            c[j].name = nm;
+            c[j].area_um2 = NAN;
+            c[j].accesses = -1;
+        }
+        c[j].energy_pj = res->energy_c[i];
+    }
+    return n;
+}
+
+static int store(run_ctx *x, const map_result *r)
+{
+    char *key = x->keys[x->nrow];
+    if (x->key_ready != x->nrow + 1 &&
+        cm_point_format(&r->pt, key, CM_POINT_MAXLEN) < 0) {
+        snprintf(x->err, sizeof x->err, "cannot format point %llu", (unsigned long long)r->index);
+        return -1;
+    }
+    x->key_ready = 0;
+    db_row *row = &x->rows[x->nrow];
+    const cm_result *m = &r->res;
+    int ok = r->modeled && !r->reject;
+    db_row_init(row, key);
+    row->params = r->params;
+    row->macs = ok ? m->macs : -1;
+    row->cycles = ok ? m->cycles : -1;
+    row->conflicts = ok ? m->conflicts : -1;
+    row->stall_cycles = ok ? m->stall_cycles : -1;
+    row->dram_bytes = ok ? m->dram_bytes : -1;
+    row->area_mm2 = nan_if(ok, m->area_mm2);
+    row->energy_pj = nan_if(ok, m->energy_pj);
+    row->power_mw = nan_if(ok, m->power_mw);
+    row->throughput_fps = nan_if(ok, m->throughput_fps);
+    row->area_eff = nan_if(ok, m->area_eff);
+    row->energy_eff = nan_if(ok, m->energy_eff);
+    row->utilization = nan_if(ok, m->utilization);
+    row->err_upper = r->err_upper;
+    row->err_lower = r->err_lower;
+    row->format = cm_kind_name(r->pt.wx.fmt.kind);
+    row->pes = r->pt.hw.pes;
+    row->lanes = r->pt.hw.lanes;
+    row->banks = r->pt.hw.banks;
+    row->bits = r->pt.hw.bits;
+    row->freq_mhz = r->pt.hw.freq_mhz;
+    row->valid = !r->reject;
+    row->reason = r->reject ? map_reject_name(r->reject) : NULL;
+    row->ncomp = ok ? fill_comps(m, x->comps[x->nrow]) : 0;
+    row->comp = x->comps[x->nrow];
+    if (++x->nrow == x->o.batch)
+        return flush(x);
+    return 0;
+}
+
+/* ---- progress ---- */
+
+static void progress(run_ctx *x, int final)
+{
+    double t = now_s(), el = t - x->t0;
+    if (!final && t - x->t_progress < 0.2)
+        return;
+    x->t_progress = t;
+    uint64_t done = x->evaluated + x->skipped;
+    double frac = x->total ? (double)done / (double)x->total : 1.0;
+    if (frac > 1)
+        frac = 1;
+    double rate = el > 0 ? (double)x->evaluated / el : 0;
+    char bar[31];
+    int fill = (int)(frac * 30);
+    for (int i = 0; i < 30; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[30] = '\0';
+    double eta = rate > 0 ? (double)(x->total - (done < x->total ? done : x->total)) / rate : 0;
+    fprintf(stderr, "\r%5.1f%% [%s] %llu/%llu  %.0f pts/s  ETA %d:%02d:%02d ", 100 * frac, bar,
+            (unsigned long long)done, (unsigned long long)x->total, rate, (int)(eta / 3600),
+            (int)fmod(eta / 60, 60), (int)fmod(eta, 60));
+    if (final)
+        fputc('\n', stderr);
+}
+
+/* ---- search callbacks ---- */
+
+static int on_skip(const map_result *r, uint64_t pos, void *ud)
+{
+    run_ctx *x = ud;
+    (void)pos;
+    if (!x->done_n)
+        return 0;
+    char *key = x->keys[x->nrow];
+    if (cm_point_format(&r->pt, key, CM_POINT_MAXLEN) < 0)
+        return 0;
+    x->key_ready = x->nrow + 1;
+    if (!done_has(x, str_hash(key)))
+        return 0;
+    /* a hash hit: confirm, so that a collision can never drop a point */
+    if (db_has_point(x->db, key, x->err, sizeof x->err) != 1)
+        return 0;
+    x->key_ready = 0;
+    x->skipped++;
+    if ((x->skipped & 1023) == 0 && x->tty)
+        progress(x, 0);
+    return 1;
+}
+
+static int on_visit(const map_result *r, uint64_t pos, void *ud)
+{
+    run_ctx *x = ud;
+    (void)pos;
+    x->evaluated++;
+    if (!r->reject) {
+        double v[MAP_MAX_OBJ];
+        for (int i = 0; i < x->so.nobj; i++)
+            v[i] = r->m[x->so.obj[i]];
+        if (map_front_add(x->front, v, (int64_t)r->index) < 0) {
+            snprintf(x->err, sizeof x->err, "out of memory (front)");
+            x->failed = 1;
+            return 1;
+        }
+    }
+    if (x->db && store(x, r)) {
+        x->failed = 1;
+        return 1;
+    }
+    if ((x->evaluated & 1023) == 0) {
+        if (x->tty)
+            progress(x, 0);
+        if (x->s->time_limit > 0 && now_s() - x->t0 > x->s->time_limit) {
+            x->time_up = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- summary ---- */
+
+typedef struct {
+    uint64_t index;
+    double v[MAP_MAX_OBJ];
+} front_row;
+
+static int cmp_front(const void *a, const void *b)
+{
+    const front_row *p = a, *q = b;
+    for (int i = 0; i < MAP_MAX_OBJ; i++)
+        if (p->v[i] != q->v[i])
+            return p->v[i] < q->v[i] ? -1 : 1;
+    return p->index < q->index ? -1 : p->index > q->index;
+}
+
+static void print_front(run_ctx *x)
+{
+    size_t n = map_front_size(x->front);
+    printf("Pareto front (");
+    for (int i = 0; i < x->so.nobj; i++)
+        printf("%s%s:%s", i ? ", " : "", map_metric_name(x->so.obj[i]),
+               x->so.dir[i] == MAP_MAX ? "max" : "min");
+    printf(") of the points evaluated now: %zu point%s\n", n, n == 1 ? "" : "s");
+    if (!n || x->o.quiet)
+        return;
+    front_row *fr = malloc(sizeof *fr * n);
+    map_result *r = calloc(1, sizeof *r);
+    if (!fr || !r) {
+        free(fr);
+        free(r);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fr[i].index = (uint64_t)map_front_id(x->front, i);
+        memset(fr[i].v, 0, sizeof fr[i].v);
+        memcpy(fr[i].v, map_front_values(x->front, i), sizeof(double) * (size_t)x->so.nobj);
+    }
+    qsort(fr, n, sizeof *fr, cmp_front);
+    size_t show = x->o.front_all || n <= RUN_FRONT_SHOW ? n : RUN_FRONT_SHOW;
+    printf(" ");
+    for (int i = 0; i < x->so.nobj; i++)
+        printf(" %14s", map_metric_name(x->so.obj[i]));
+    printf("  point\n");
+    for (size_t i = 0; i < show; i++) {
+        char key[CM_POINT_MAXLEN];
+        printf(" ");
+        for (int j = 0; j < x->so.nobj; j++)
+            printf(" %14.6g", fr[i].v[j]);
+        if (map_eval_index(x->ev, fr[i].index, r) == 0 &&
+            cm_point_format(&r->pt, key, sizeof key) >= 0)
+            printf("  %s\n", key);
+        else
+            printf("  (index %llu)\n", (unsigned long long)fr[i].index);
+    }
+    if (show < n)
+        printf("  ... %zu more (--front-all lists them; dse pareto queries the database)\n",
+               n - show);
+    free(fr);
+    free(r);
+}
+
+static void print_summary(run_ctx *x, double el)
+{
+    uint64_t counts[MAP_REJ_COUNT], total = 0;
+    memcpy(counts, map_eval_counts(x->ev), sizeof counts); /* before print_front evaluates */
+    for (int i = 0; i < MAP_REJ_COUNT; i++)
+        total += counts[i];
+    printf("dse run: spec '%s': %llu points in the space, %s search", x->s->name,
+           (unsigned long long)x->s->space.size, map_strategy_name(x->so.strategy));
+    if (x->so.shard_n > 1)
+        printf(", shard %llu/%llu", (unsigned long long)x->so.shard_i,
+               (unsigned long long)x->so.shard_n);
+    double cpu = cpu_s() - x->cpu0;
+    printf("\nevaluated %llu points in %.3f s (%.0f points/s; %.3f s of CPU, %.0f points/CPU-s)",
+           (unsigned long long)total, el, el > 0 ? (double)total / el : 0.0, cpu,
+           cpu > 0 ? (double)total / cpu : 0.0);
+    if (x->skipped)
+        printf(x->so.strategy == MAP_GUIDED
+                   ? "; %llu of them already stored (re-evaluated to steer, not stored again)"
+                   : "; %llu already stored, skipped", (unsigned long long)x->skipped);
+    printf("\nvalid %llu, rejected %llu", (unsigned long long)counts[0],
+           (unsigned long long)(total - counts[0]));
+    int first = 1;
+    for (int i = 1; i < MAP_REJ_COUNT; i++)
+        if (counts[i]) {
+            printf("%s%s %llu", first ? ": " : ", ", map_reject_name(i),
+                   (unsigned long long)counts[i]);
+            first = 0;
+        }
+    printf("\n");
+    if (x->db)
+        printf("stored %llu new points in %s (run %lld)\n", (unsigned long long)x->stored,
+               db_path(x->db), (long long)x->run_id);
+    print_front(x);
+}
+
+/* ---- set-up ---- */
+
+static int open_db(run_ctx *x, int argc, char **argv)
+{
+    const char *path = x->o.db_path ? x->o.db_path : x->s->db_path ? x->s->db_path
+                                                                   : DB_DEFAULT_PATH;
+    char hash[17], cmdline[1024];
+    size_t len = 0;
+    if (db_open(path, DB_CREATE, &x->db, x->err, sizeof x->err))
+        return cli_bad(CMD, "%s", x->err);
+    if (x->o.commit_every >= 0)
+        db_set_commit_interval(x->db, x->o.commit_every);
+    /* the seed is part of a run's identity, except where it changes nothing */
+    spec_hash(x->s, x->so.strategy == MAP_EXHAUSTIVE ? 0 : x->so.seed, hash);
+    int f = db_run_find(x->db, hash, (int)x->so.shard_i, (int)x->so.shard_n, &x->run_id, x->err,
+                        sizeof x->err);
+    if (f < 0)
+        return cli_bad(CMD, "%s", x->err);
+    if (f == 1) {
+        if (db_each_point(x->db, x->run_id, load_done, x, x->err, sizeof x->err))
+            return cli_bad(CMD, "%s", x->err);
+        if (!x->o.quiet)
+            fprintf(stderr, "dse run: resuming run %lld: %zu points already stored\n",
+                    (long long)x->run_id, x->done_n);
+        return 0;
+    }
+    cmdline[0] = '\0';
+    for (int i = 0; i < argc && len + 2 < sizeof cmdline; i++) {
+        int w = snprintf(cmdline + len, sizeof cmdline - len, "%s%s", i ? " " : "dse ", argv[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    db_run_info ri = {x->s->text, hash, x->so.seed, NULL, x->s->tech_table.name,
+                      x->s->tech_table.hash, (int)x->so.shard_i, (int)x->so.shard_n, cmdline};
+    if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err))
+        return cli_bad(CMD, "%s", x->err);
+    return 0;
+}
+
+static int setup(run_ctx *x, int argc, char **argv)
+{
+    spec_diag g;
+    spec_diag_init(&g);
+    if (spec_load_file(x->o.spec_path, &x->s, &g)) {
+        fputs(spec_diag_text(&g), stderr);
+        int rc = g.internal ? CLI_FAIL : CLI_BADINPUT;
+        spec_diag_free(&g);
+        return rc;
+    }
+    spec_diag_free(&g);
+    x->so = x->s->search;
+    x->so.shard_i = 0;
+    x->so.shard_n = 1;
+    if (x->o.shard && spec_parse_shard(x->o.shard, &x->so.shard_i, &x->so.shard_n))
+        return cli_bad(CMD, "--shard takes I/N with 0 <= I < N <= 1000000, got '%s'", x->o.shard);
+    if (x->so.strategy == MAP_GUIDED && x->so.shard_n > 1)
+        return cli_bad(CMD, "the guided search is sequential: run it unsharded (--shard 0/1)");
+    if (x->o.seed_given)
+        x->so.seed = x->o.seed;
+    if (!x->o.batch)
+        x->o.batch = x->s->batch > 0 ? x->s->batch : DB_BATCH;
+    int rc = load_ref(x);
+    if (rc)
+        return rc;
+    map_ref ref = {x->wx, x->wh};
+    char err[CM_ERRLEN];
+    x->ev = map_eval_new(&x->s->space, &x->s->tech_table, &x->s->limits, &ref, err, sizeof err);
+    x->front = map_front_new(x->so.nobj, x->so.dir);
+    if (!x->ev || !x->front) {
+        fprintf(stderr, "dse run: %s\n", x->ev ? "out of memory" : err);
+        return CLI_FAIL;
+    }
+    x->total = map_search_count(&x->s->space, &x->so);
+    if (x->o.no_db)
+        return 0;
+    x->rows = calloc((size_t)x->o.batch, sizeof *x->rows);
+    x->keys = calloc((size_t)x->o.batch, sizeof *x->keys);
+    x->comps = calloc((size_t)x->o.batch, sizeof *x->comps);
+    if (!x->rows || !x->keys || !x->comps) {
+        fprintf(stderr, "dse run: out of memory (batch of %d)\n", x->o.batch);
+        return CLI_FAIL;
+    }
+    return open_db(x, argc, argv);
+}
+
+static void teardown(run_ctx *x)
+{
+    db_close(x->db);
+    map_eval_free(x->ev);
+    map_front_free(x->front);
+    spec_free(x->s);
+    free(x->wx);
+    free(x->wh);
+    free(x->rows);
+    free(x->keys);
+    free(x->comps);
+    free(x->done);
+}
+
+static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig);
+
+static void print_resume(run_ctx *x, int argc, char **argv)
+{
+    fprintf(stderr, "dse run: interrupted after %llu points (all stored); resume with:\n  dse",
+            (unsigned long long)x->evaluated);
+    for (int i = 0; i < argc; i++)
+        fprintf(stderr, " %s", argv[i]);
+    fprintf(stderr, "\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_ctx x;
+    memset(&x, 0, sizeof x);
+    /* getopt_long permutes argv: keep the command as typed for the record
+     * and for the resume hint */
+    char **orig = malloc(sizeof *orig * (size_t)(argc + 1));
+    if (!orig)
+        return CLI_FAIL;
+    memcpy(orig, argv, sizeof *orig * (size_t)(argc + 1));
+    int rc = cmd_run_main(&x, argc, argv, orig);
+    free(orig);
+    return rc;
+}
+
+static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
+{
+    run_ctx x = *xp;
+    int rc = parse_args(argc, argv, &x.o);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    if ((rc = setup(&x, argc, orig))) {
+        teardown(&x);
+        return rc;
+    }
+    x.tty = !x.o.quiet && (x.o.progress || isatty(STDERR_FILENO));
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    run_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    x.t0 = now_s();
+    x.cpu0 = cpu_s();
+    int src = map_search_run(x.ev, &x.s->space, &x.so, on_visit, x.db ? on_skip : NULL, &x,
+                             &run_stop);
+    if (!x.failed && flush(&x))
+        x.failed = 1;
+    double el = now_s() - x.t0;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (x.tty)
+        progress(&x, 1);
+    const char *status = x.failed || (src < 0) ? "failed" : run_stop ? "interrupted"
+                         : x.time_up ? "time_limit" : "done";
+    if (x.db) {
+        char err[512];
+        if (db_run_end(x.db, x.run_id, status, err, sizeof err)) {
+            fprintf(stderr, "dse run: %s\n", err);
+            x.failed = 1;
+        }
+    }
+    if (x.failed || src < 0) {
+        fprintf(stderr, "dse run: %s\n", x.err[0] ? x.err : "search failed");
+        teardown(&x);
+        return CLI_FAIL;
+    }
+    print_summary(&x, el);
+    if (x.time_up)
+        printf("stopped by the spec's time limit (%g s); the same command continues\n",
+               x.s->time_limit);
+    fflush(stdout);
+    rc = CLI_OK;
+    if (run_stop) {
+        if (x.db)
+            print_resume(&x, argc, orig);
+        rc = 130;
+    }
+    teardown(&x);
+    return rc;
+}

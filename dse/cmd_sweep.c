@@ -1,0 +1,380 @@
+/*
+ * cmd_sweep.c - `dse sweep SPEC`: the scale-out driver.  Splits the spec's
+ * search into K shards, runs `dse run SPEC --shard I/K --db SHARD_I` for
+ * each through GNU parallel (local cores with --jobs, remote hosts with
+ * --sshlogin), then merges the shard databases into OUT with `dse merge`.
+ *
+ * Shard I evaluates the positions p of the search sequence with p mod K ==
+ * I, so the union of the shards is exactly the unsharded run and the merged
+ * database holds exactly its points.  Every shard is its own resumable run:
+ * after a failure or an interruption, the same `dse sweep` command redoes
+ * only what is missing.  Remote hosts need the same paths (a shared
+ * directory) unless --transfer is given (docs/SPEC.md, "Sweeping on many
+ * hosts").
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "cli.h"
+#include "db.h"
+#include "spec.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CMD "sweep"
+#define SWEEP_MAX_LOGINS 64
+#define SWEEP_MAX_SHARDS 10000
+
+typedef struct {
+    const char *spec, *out, *shard_dir, *remote_dse, *seed;
+    const char *login[SWEEP_MAX_LOGINS];
+    int nlogin, jobs, shards, transfer, dry_run, quiet, keep_going;
+} sweep_opts;
+
+static void sweep_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: dse sweep SPEC.yaml [--jobs N] [--shards K] [--db OUT] [--shard-dir DIR]\n"
+        "                 [--sshlogin LOGIN]... [--transfer] [--remote-dse PATH]\n"
+        "                 [--seed S] [--dry-run] [--quiet]\n\n"
+        "Runs the spec's search as K shards through GNU parallel, each shard into its\n"
+        "own database (DIR/NAME.I.db), then merges them into OUT.  The merged\n"
+        "database holds exactly the points of a single `dse run`.  Run the same\n"
+        "command again to finish an interrupted sweep.\n\n"
+        "  --jobs N          parallel jobs per host (default: the number of cores)\n"
+        "  --shards K        number of shards (default: jobs x hosts)\n"
+        "  --db OUT          merged database (default: the spec's output.db, else %s)\n"
+        "  --shard-dir DIR   shard databases (default: DIR(OUT)/shards)\n"
+        "  --sshlogin L      a GNU parallel login ([N/]user@host, ':' = this machine);\n"
+        "                    repeat for several hosts\n"
+        "  --transfer        copy the spec to the hosts and the shard databases back\n"
+        "                    (without it, hosts must share the paths)\n"
+        "  --remote-dse P    path of dse on the hosts (default: this binary's path)\n"
+        "  --seed S          passed to every shard (dse run --seed)\n"
+        "  --dry-run         print the parallel and merge commands, run nothing\n"
+        "  --quiet           no progress lines\n"
+        "  --help            this text\n",
+        DB_DEFAULT_PATH);
+}
+
+static int parse_args(int argc, char **argv, sweep_opts *o)
+{
+    static const struct option lo[] = {
+        {"jobs", required_argument, 0, 'j'}, {"shards", required_argument, 0, 'k'},
+        {"db", required_argument, 0, 'd'}, {"shard-dir", required_argument, 0, 'D'},
+        {"sshlogin", required_argument, 0, 'S'}, {"transfer", no_argument, 0, 't'},
+        {"remote-dse", required_argument, 0, 'r'}, {"seed", required_argument, 0, 's'},
+        {"dry-run", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    long v;
+    memset(o, 0, sizeof *o);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":hqj:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            if (cli_parse_long(optarg, 1, 4096, &v))
+                return cli_bad(CMD, "--jobs takes an integer in 1..4096, got '%s'", optarg);
+            o->jobs = (int)v;
+            break;
+        case 'k':
+            if (cli_parse_long(optarg, 1, SWEEP_MAX_SHARDS, &v))
+                return cli_bad(CMD, "--shards takes an integer in 1..%d, got '%s'",
+                               SWEEP_MAX_SHARDS, optarg);
+            o->shards = (int)v;
+            break;
+        case 'd': o->out = optarg; break;
+        case 'D': o->shard_dir = optarg; break;
+        case 'S':
+            if (o->nlogin == SWEEP_MAX_LOGINS)
+                return cli_bad(CMD, "at most %d --sshlogin", SWEEP_MAX_LOGINS);
+            if (!*optarg || strchr(optarg, '\'') || strchr(optarg, '"'))
+                return cli_bad(CMD, "bad --sshlogin '%s'", optarg);
+            o->login[o->nlogin++] = optarg;
+            break;
+        case 't': o->transfer = 1; break;
+        case 'r': o->remote_dse = optarg; break;
+        case 's': {
+            unsigned long long x;
+            char *end;
+            errno = 0;
+            x = strtoull(optarg, &end, 10);
+            if (errno || *end || end == optarg || optarg[0] == '-')
+                return cli_bad(CMD, "--seed takes an integer >= 0, got '%s'", optarg);
+            (void)x;
+            o->seed = optarg;
+            break;
+        }
+        case 'n': o->dry_run = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': sweep_usage(stdout); return -1;
+        case ':': return cli_bad(CMD, "option %s needs a value", argv[optind - 1]);
+        default: return cli_bad(CMD, "unknown option '%s' (try dse sweep --help)", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_bad(CMD, "expected one spec (dse sweep SPEC.yaml --jobs N)");
+    o->spec = argv[optind];
+    if (o->transfer && !o->nlogin)
+        return cli_bad(CMD, "--transfer goes with --sshlogin");
+    return 0;
+}
+
+/* Absolute path of the running binary (for the jobs). */
+static int self_path(char *buf, size_t n)
+{
+    ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    return 0;
+}
+
+static int mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+/* A growable argv. */
+typedef struct {
+    char **v;
+    int n, cap;
+} argvec;
+
+static int push(argvec *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        int cap = a->cap ? a->cap * 2 : 64;
+        char **nv = realloc(a->v, sizeof *nv * (size_t)cap);
+        if (!nv)
+            return -1;
+        a->v = nv;
+        a->cap = cap;
+    }
+    if (s && !(a->v[a->n++] = strdup(s)))
+        return -1;
+    a->v[a->n] = NULL;
+    return 0;
+}
+
+static void argvec_free(argvec *a)
+{
+    for (int i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+}
+
+static void print_cmd(const argvec *a)
+{
+    for (int i = 0; i < a->n; i++)
+        printf("%s%s", i ? " " : "", a->v[i]);
+    printf("\n");
+}
+
+static int run_child(const argvec *a, const char *dir)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (dir && chdir(dir)) {
+            fprintf(stderr, "dse sweep: cannot enter %s: %s\n", dir, strerror(errno));
+            _exit(127);
+        }
+        execvp(a->v[0], a->v);
+        fprintf(stderr, "dse sweep: cannot run %s: %s\n", a->v[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* --transfer: the spec's text into DIR/NAME (what the hosts receive). */
+static int copy_spec(const spec *s, const char *dir, const char *name)
+{
+    char path[2 * PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    int bad = !f;
+    if (f) {
+        bad = fwrite(s->text, 1, s->len, f) != s->len;
+        bad |= fclose(f) != 0;
+    }
+    if (bad)
+        fprintf(stderr, "dse sweep: cannot write %s: %s\n", path, strerror(errno));
+    return bad ? -1 : 0;
+}
+
+/* The GNU parallel command line of the shards. */
+static int build_parallel(const sweep_opts *o, const char *dse, const char *spec_abs,
+                          const char *shard_pat, int K, argvec *a)
+{
+    char buf[PATH_MAX + 64];
+    int rc = push(a, "parallel") || push(a, "--halt") || push(a, "now,fail=1") ||
+             push(a, "--line-buffer") || push(a, "--tag");
+    if (o->jobs) {
+        snprintf(buf, sizeof buf, "%d", o->jobs);
+        rc |= push(a, "--jobs") || push(a, buf);
+    }
+    for (int i = 0; i < o->nlogin; i++)
+        rc |= push(a, "--sshlogin") || push(a, o->login[i]);
+    if (getenv("FDHT_TECH_DIR"))
+        rc |= push(a, "--env") || push(a, "FDHT_TECH_DIR");
+    if (o->transfer)
+        rc |= push(a, "--basefile") ||
+              push(a, spec_abs) || push(a, "--return") || push(a, shard_pat) ||
+              push(a, "--cleanup");
+    rc |= push(a, dse) || push(a, "run") || push(a, spec_abs) || push(a, "--shard");
+    snprintf(buf, sizeof buf, "{}/%d", K);
+    rc |= push(a, buf) || push(a, "--db") || push(a, shard_pat) || push(a, "--quiet");
+    if (o->seed)
+        rc |= push(a, "--seed") || push(a, o->seed);
+    rc |= push(a, ":::");
+    for (int i = 0; i < K; i++) {
+        snprintf(buf, sizeof buf, "%d", i);
+        rc |= push(a, buf);
+    }
+    return rc ? -1 : 0;
+}
+
+static int sweep_main(const sweep_opts *o)
+{
+    spec *s = NULL;
+    spec_diag g;
+    char dse[PATH_MAX], spec_abs[PATH_MAX], out_dir[PATH_MAX], shard_dir[PATH_MAX + 16];
+    char shard_pat[2 * PATH_MAX + 128];
+    argvec par = {0}, mrg = {0};
+    int rc = CLI_FAIL;
+
+    spec_diag_init(&g);
+    if (spec_load_file(o->spec, &s, &g)) { /* nothing starts on a bad spec */
+        fputs(spec_diag_text(&g), stderr);
+        rc = g.internal ? CLI_FAIL : CLI_BADINPUT;
+        spec_diag_free(&g);
+        return rc;
+    }
+    spec_diag_free(&g);
+    if (s->search.strategy == MAP_GUIDED) {
+        spec_free(s);
+        return cli_bad(CMD, "the guided search is sequential; use dse run (one process)");
+    }
+    const char *out = o->out ? o->out : s->db_path ? s->db_path : DB_DEFAULT_PATH;
+    int hosts = o->nlogin ? o->nlogin : 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int K = o->shards ? o->shards : (o->jobs ? o->jobs : (int)(ncpu > 0 ? ncpu : 1)) * hosts;
+    if (o->remote_dse)
+        snprintf(dse, sizeof dse, "%s", o->remote_dse);
+    else if (self_path(dse, sizeof dse)) {
+        fprintf(stderr, "dse sweep: cannot find the dse binary's path\n");
+        goto done;
+    }
+    if (!realpath(o->spec, spec_abs)) {
+        fprintf(stderr, "dse sweep: %s: %s\n", o->spec, strerror(errno));
+        goto done;
+    }
+    snprintf(out_dir, sizeof out_dir, "%s", out);
+    char *slash = strrchr(out_dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(out_dir, sizeof out_dir, ".");
+    if (o->shard_dir)
+        snprintf(shard_dir, sizeof shard_dir, "%s", o->shard_dir);
+    else
+        snprintf(shard_dir, sizeof shard_dir, "%s/shards", out_dir);
+    if (!o->dry_run && (mkdirs(shard_dir) || mkdirs(out_dir))) {
+        fprintf(stderr, "dse sweep: cannot create %s: %s\n", shard_dir, strerror(errno));
+        goto done;
+    }
+    /* shard databases by absolute path; with --transfer, parallel runs in
+     * the shard directory with relative names: the spec (copied there) goes
+     * to a fresh remote working directory, the shard database comes back */
+    if (o->transfer) {
+        snprintf(shard_pat, sizeof shard_pat, "%s.{}.db", s->name);
+        snprintf(spec_abs, sizeof spec_abs, "%s.spec.yaml", s->name);
+        if (!o->dry_run && copy_spec(s, shard_dir, spec_abs))
+            goto done;
+    } else {
+        char abs[PATH_MAX];
+        if (!o->dry_run && !realpath(shard_dir, abs)) {
+            fprintf(stderr, "dse sweep: %s: %s\n", shard_dir, strerror(errno));
+            goto done;
+        }
+        snprintf(shard_pat, sizeof shard_pat, "%s/%s.{}.db", o->dry_run ? shard_dir : abs,
+                 s->name);
+    }
+    if (build_parallel(o, dse, spec_abs, shard_pat, K, &par) || push(&mrg, dse) ||
+        push(&mrg, "merge") || push(&mrg, out))
+        goto oom;
+    for (int i = 0; i < K; i++) {
+        char p[2 * PATH_MAX + 128];
+        snprintf(p, sizeof p, "%s/%s.%d.db", shard_dir, s->name, i);
+        if (push(&mrg, p))
+            goto oom;
+    }
+    if (o->dry_run) {
+        print_cmd(&par);
+        print_cmd(&mrg);
+        rc = CLI_OK;
+        goto done;
+    }
+    if (!o->quiet)
+        printf("dse sweep: %s: %llu points in %d shards on %d host%s\n", s->name,
+               (unsigned long long)map_search_count(&s->space, &s->search), K, hosts,
+               hosts == 1 ? "" : "s");
+    int st = run_child(&par, o->transfer ? shard_dir : NULL);
+    if (st != 0) {
+        fprintf(stderr, "dse sweep: GNU parallel failed (status %d); the shard databases in %s "
+                "keep what was done: run the same command again to finish\n", st, shard_dir);
+        rc = st == 2 ? CLI_BADINPUT : CLI_FAIL;
+        goto done;
+    }
+    if (!o->quiet)
+        printf("dse sweep: merging %d shards into %s\n", K, out);
+    st = run_child(&mrg, NULL);
+    if (st != 0) {
+        fprintf(stderr, "dse sweep: dse merge failed (status %d)\n", st);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    if (!o->quiet)
+        printf("dse sweep: done: %s\n", out);
+    rc = CLI_OK;
+    goto done;
+oom:
+    fprintf(stderr, "dse sweep: out of memory\n");
+done:
+    argvec_free(&par);
+    argvec_free(&mrg);
+    spec_free(s);
+    return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    sweep_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    return sweep_main(&o);
+}

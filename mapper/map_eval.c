@@ -1,0 +1,465 @@
+/*
+ * map_eval.c - evaluating the points of a space: decoding with a cache of
+ * everything that depends on the algorithm only, cheap rejections before
+ * the model, the analytical model, and the metrics of a result.
+ *
+ * What is cached and why (a point's parts vary at different rates; hardware
+ * varies fastest in the index order, see map_space.h):
+ *   - per algorithm (decomposition, structures, ranks, orders): the point's
+ *     matrices with their orders (cm_order_best is a DP: not per point),
+ *     parameter count, peak intermediate, error-proxy bounds and the verdict
+ *     of the parameter and error budgets;
+ *   - per factorization and mode set: the singular values of the reference
+ *     matricization (the expensive part of the error proxy), computed on
+ *     first use and kept for the evaluator's life.
+ * The hot path (same algorithm) copies the cached point, sets the mapping
+ * and hardware fields, and calls the model: no allocation, no formatting.
+ */
+#include "map_search.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- metrics ---- */
+
+static const struct {
+    const char *name;
+    map_dir dir;
+} metrics[MAP_M_COUNT] = {
+    [MAP_M_PARAMS] = {"params", MAP_MIN},          [MAP_M_MACS] = {"macs", MAP_MIN},
+    [MAP_M_CYCLES] = {"cycles", MAP_MIN},          [MAP_M_LATENCY] = {"latency", MAP_MIN},
+    [MAP_M_AREA] = {"area_mm2", MAP_MIN},          [MAP_M_ENERGY] = {"energy_pj", MAP_MIN},
+    [MAP_M_POWER] = {"power_mw", MAP_MIN},         [MAP_M_THROUGHPUT] = {"throughput_fps", MAP_MAX},
+    [MAP_M_AREA_EFF] = {"area_eff", MAP_MAX},      [MAP_M_ENERGY_EFF] = {"energy_eff", MAP_MAX},
+    [MAP_M_UTIL] = {"utilization", MAP_MAX},       [MAP_M_ERR_UPPER] = {"err_upper", MAP_MIN},
+    [MAP_M_ERR_LOWER] = {"err_lower", MAP_MIN},    [MAP_M_CONFLICTS] = {"conflicts", MAP_MIN},
+    [MAP_M_STALLS] = {"stall_cycles", MAP_MIN},    [MAP_M_DRAM] = {"dram_bytes", MAP_MIN},
+};
+
+static const struct {
+    const char *alias;
+    map_metric m;
+} aliases[] = {
+    {"area", MAP_M_AREA}, {"energy", MAP_M_ENERGY}, {"power", MAP_M_POWER},
+    {"throughput", MAP_M_THROUGHPUT}, {"error", MAP_M_ERR_UPPER}, {"util", MAP_M_UTIL},
+};
+
+const char *map_metric_name(map_metric m)
+{
+    return (unsigned)m < MAP_M_COUNT ? metrics[m].name : "?";
+}
+
+map_dir map_metric_dir(map_metric m)
+{
+    return (unsigned)m < MAP_M_COUNT ? metrics[m].dir : MAP_MIN;
+}
+
+int map_objective_parse(const char *s, map_metric *m, map_dir *dir)
+{
+    char name[64];
+    const char *colon = strchr(s, ':');
+    size_t n = colon ? (size_t)(colon - s) : strlen(s);
+    if (n == 0 || n >= sizeof name)
+        return -1;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    int found = -1;
+    for (int i = 0; i < MAP_M_COUNT; i++)
+        if (!strcmp(name, metrics[i].name))
+            found = i;
+    for (size_t i = 0; found < 0 && i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcmp(name, aliases[i].alias))
+            found = (int)aliases[i].m;
+    if (found < 0)
+        return -1;
+    *m = (map_metric)found;
+    *dir = metrics[found].dir;
+    if (colon) {
+        if (!strcmp(colon + 1, "min"))
+            *dir = MAP_MIN;
+        else if (!strcmp(colon + 1, "max"))
+            *dir = MAP_MAX;
+        else
+            return -1;
+    }
+    return 0;
+}
+
+const char *map_reject_name(int r)
+{
+    switch (r) {
+    case MAP_REJ_PARAMS: return "params_budget";
+    case MAP_REJ_ERROR: return "error_budget";
+    case MAP_REJ_AREA: return "area_budget";
+    default: return r >= 0 && r < CM_REJ_COUNT ? cm_reject_name((cm_reject)r) : "?";
+    }
+}
+
+/* ---- spectra cache (error proxy) ---- */
+
+enum { REF_WX = 0, REF_CONCAT = 1, REF_WH = 2 };
+
+typedef struct {
+    int which;                 /* REF_* */
+    cm_modes modes;
+    unsigned have[(1u << CM_MAX_D) / 32];
+    cm_spectrum sp[1u << CM_MAX_D];
+} spectra;
+
+struct map_eval {
+    const map_space *sp;
+    const cm_tech *tech;
+    map_limits lim;
+    map_ref ref;
+    int64_t rows, n_in, hidden;
+    double norm2_x, norm2_h;
+    uint64_t counts[MAP_REJ_COUNT];
+
+    /* the algorithm cache */
+    int have;
+    uint64_t alg_key, gen;
+    cm_point base;            /* matrices and orders; mapping/hw overwritten */
+    int64_t params, peak[2];
+    double eu, el;
+    int alg_reject;
+    char alg_why[CM_ERRLEN];
+
+    spectra **spc;
+    int nspc, capspc;
+    double *concat;           /* [W_x | W_h | 0], the last n_pad built */
+    int64_t concat_cols;
+};
+
+static double sumsq(const double *v, int64_t n)
+{
+    double s = 0;
+    for (int64_t i = 0; i < n; i++)
+        s += v[i] * v[i];
+    return s;
+}
+
+map_eval *map_eval_new(const map_space *sp, const cm_tech *tech, const map_limits *lim,
+                       const map_ref *ref, char *err, size_t errlen)
+{
+    map_eval *e = calloc(1, sizeof *e);
+    if (!e) {
+        cm_fail(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->sp = sp;
+    e->tech = tech;
+    if (lim)
+        e->lim = *lim;
+    else {
+        e->lim.max_params = 0;
+        e->lim.max_area_mm2 = -1;
+        e->lim.max_error = -1;
+    }
+    if (ref)
+        e->ref = *ref;
+    e->rows = 4 * (int64_t)sp->def.hidden;
+    e->n_in = sp->def.n_in;
+    e->hidden = sp->def.hidden;
+    if (e->ref.wx) {
+        e->norm2_x = sumsq(e->ref.wx, e->rows * e->n_in);
+        e->norm2_h = e->ref.wh ? sumsq(e->ref.wh, e->rows * e->hidden) : 0;
+    }
+    return e;
+}
+
+void map_eval_free(map_eval *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < e->nspc; i++) {
+        for (unsigned m = 0; m < (1u << CM_MAX_D); m++)
+            if (e->spc[i]->have[m / 32] & (1u << (m % 32)))
+                cm_spectrum_free(&e->spc[i]->sp[m]);
+        free(e->spc[i]);
+    }
+    free(e->spc);
+    free(e->concat);
+    free(e);
+}
+
+const uint64_t *map_eval_counts(const map_eval *e) { return e->counts; }
+
+static spectra *spectra_for(map_eval *e, int which, const cm_modes *md)
+{
+    for (int i = 0; i < e->nspc; i++)
+        if (e->spc[i]->which == which && !memcmp(&e->spc[i]->modes, md, sizeof *md))
+            return e->spc[i];
+    if (e->nspc == e->capspc) {
+        int cap = e->capspc ? 2 * e->capspc : 16;
+        spectra **n = realloc(e->spc, sizeof *n * (size_t)cap);
+        if (!n)
+            return NULL;
+        e->spc = n;
+        e->capspc = cap;
+    }
+    spectra *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->which = which;
+    s->modes = *md;
+    e->spc[e->nspc++] = s;
+    return s;
+}
+
+/* The reference matrix a structure's matricizations come from. */
+static const double *ref_matrix(map_eval *e, int which, const cm_modes *md)
+{
+    if (which == REF_WX)
+        return e->ref.wx;
+    if (which == REF_WH)
+        return e->ref.wh;
+    int64_t cols = cm_modes_cols(md);
+    if (e->concat && e->concat_cols == cols)
+        return e->concat;
+    free(e->concat);
+    e->concat = calloc((size_t)(e->rows * cols), sizeof(double));
+    if (!e->concat)
+        return NULL;
+    e->concat_cols = cols;
+    for (int64_t i = 0; i < e->rows; i++) {
+        memcpy(e->concat + i * cols, e->ref.wx + i * e->n_in, sizeof(double) * (size_t)e->n_in);
+        if (e->ref.wh)
+            memcpy(e->concat + i * cols + e->n_in, e->ref.wh + i * e->hidden,
+                   sizeof(double) * (size_t)e->hidden);
+    }
+    return e->concat;
+}
+
+static const cm_spectrum *spectrum(map_eval *e, spectra *s, int which, unsigned mask,
+                                   char *err, size_t errlen)
+{
+    if (!(s->have[mask / 32] & (1u << (mask % 32)))) {
+        const double *W = ref_matrix(e, which, &s->modes);
+        if (!W) {
+            cm_fail(err, errlen, "out of memory (reference matrix)");
+            return NULL;
+        }
+        if (cm_spectrum_compute(W, &s->modes, mask, &s->sp[mask], err, errlen))
+            return NULL;
+        s->have[mask / 32] |= 1u << (mask % 32);
+    }
+    return &s->sp[mask];
+}
+
+/* Absolute error bounds of one matrix against its reference. */
+static int matrix_bounds(map_eval *e, int which, const cm_format *f, double *lo, double *up,
+                         char *err, size_t errlen)
+{
+    *lo = *up = 0;
+    if (f->kind == CM_DENSE)
+        return 0;
+    spectra *s = spectra_for(e, which, &f->modes);
+    if (!s)
+        return cm_fail(err, errlen, "out of memory (spectra)");
+    cm_spectrum sp[CM_MAX_NODES];
+    memset(sp, 0, sizeof sp);
+    if (f->kind == CM_TT) {
+        for (int k = 1; k < f->modes.d; k++) {
+            const cm_spectrum *x = spectrum(e, s, which, (1u << k) - 1, err, errlen);
+            if (!x)
+                return -1;
+            sp[k - 1] = *x;
+        }
+        cm_tt_bounds(f->modes.d, f->tt_rank, sp, 1.0, lo, up);
+        return 0;
+    }
+    const ht_tree *t = &f->tree;
+    for (int v = 0; v < t->nnodes; v++) {
+        if (v == t->root || v == t->right[t->root])
+            continue;
+        const cm_spectrum *x = spectrum(e, s, which, t->mask[v], err, errlen);
+        if (!x)
+            return -1;
+        sp[v] = *x;
+    }
+    cm_ht_bounds(t, sp, 1.0, lo, up);
+    return 0;
+}
+
+/* Relative error bounds of the whole layer [W_x | W_h]. */
+static int layer_bounds(map_eval *e, const cm_point *p, double *lo, double *up, char *err,
+                        size_t errlen)
+{
+    double l1, u1, l2 = 0, u2 = 0;
+    double norm = sqrt(e->norm2_x + e->norm2_h);
+    int which = p->decomp == CM_DECOMP_CONCAT ? REF_CONCAT : REF_WX;
+    if (matrix_bounds(e, which, &p->wx.fmt, &l1, &u1, err, errlen))
+        return -1;
+    if (p->decomp == CM_DECOMP_SEPARATE) {
+        if (!e->ref.wh)
+            return cm_fail(err, errlen, "separate decomposition needs a reference W_h");
+        if (matrix_bounds(e, REF_WH, &p->wh.fmt, &l2, &u2, err, errlen))
+            return -1;
+    }
+    *lo = norm > 0 ? sqrt(l1 * l1 + l2 * l2) / norm : 0;
+    *up = norm > 0 ? sqrt(u1 * u1 + u2 * u2) / norm : 0;
+    return 0;
+}
+
+/* Largest intermediate of a matrix along its order (x and y excluded). */
+static int64_t peak_inter(const cm_matmap *mm)
+{
+    cm_net net;
+    cm_order_cost c;
+    if (cm_net_build(&mm->fmt, &net, NULL, 0))
+        return 0;
+    cm_order_cost_of(&net, &mm->order, &c);
+    int64_t pk = 0;
+    for (int s = 0; s + 1 < c.n; s++)
+        if (c.step[s].out_size > pk)
+            pk = c.step[s].out_size;
+    return pk;
+}
+
+/* Rebuild the per-algorithm cache for index k. */
+static int load_alg(map_eval *e, uint64_t k, const map_coord *c, char *err, size_t errlen)
+{
+    e->have = 0;
+    if (map_space_point(e->sp, c, &e->base, err, errlen))
+        return -1;
+    int nm = cm_point_nmat(&e->base);
+    e->params = cm_format_params(&e->base.wx.fmt);
+    e->peak[0] = peak_inter(&e->base.wx);
+    e->peak[1] = 0;
+    if (nm > 1) {
+        e->params += cm_format_params(&e->base.wh.fmt);
+        e->peak[1] = peak_inter(&e->base.wh);
+    }
+    e->eu = e->el = NAN;
+    if (e->ref.wx && layer_bounds(e, &e->base, &e->el, &e->eu, err, errlen))
+        return -1;
+    e->alg_reject = 0;
+    if (e->lim.max_params > 0 && e->params > e->lim.max_params) {
+        e->alg_reject = MAP_REJ_PARAMS;
+        snprintf(e->alg_why, sizeof e->alg_why, "%lld parameters > budget %lld",
+                 (long long)e->params, (long long)e->lim.max_params);
+    } else if (e->lim.max_error >= 0 && e->eu > e->lim.max_error) {
+        e->alg_reject = MAP_REJ_ERROR;
+        snprintf(e->alg_why, sizeof e->alg_why, "error bound %.4g > budget %.4g", e->eu,
+                 e->lim.max_error);
+    }
+    e->alg_key = map_space_alg_key(e->sp, k);
+    e->gen++;
+    e->have = 1;
+    return 0;
+}
+
+int map_eval_decode(map_eval *e, uint64_t k, map_result *r)
+{
+    map_coord c;
+    char err[CM_ERRLEN];
+    map_space_decode(e->sp, k, &c);
+    r->index = k;
+    if (!e->have || e->alg_key != map_space_alg_key(e->sp, k)) {
+        if (load_alg(e, k, &c, err, sizeof err)) {
+            snprintf(r->res.why, sizeof r->res.why, "%s", err);
+            r->why = r->res.why;
+            return -1;
+        }
+    }
+    const map_space_def *def = &e->sp->def;
+    if (r->alg_of != e || r->alg_gen != e->gen) { /* else r->pt holds these matrices */
+        r->pt = e->base;
+        r->alg_of = e;
+        r->alg_gen = e->gen;
+    }
+    cm_dataflow df = def->dataflow[c.df];
+    cm_matmap_set_df(&r->pt.wx, df);
+    if (cm_point_nmat(&r->pt) > 1)
+        cm_matmap_set_df(&r->pt.wh, df);
+    r->pt.map = def->bankmap[c.bm];
+    for (int i = 0; i < def->naxis; i++) {
+        const map_hw_axis *ax = &def->axis[i];
+        for (int j = 0; j < ax->nparam; j++)
+            map_hw_param_set(&r->pt.hw, ax->param[j], ax->v[j][c.hw[i]]);
+    }
+    r->params = e->params;
+    r->err_upper = e->eu;
+    r->err_lower = e->el;
+    return 0;
+}
+
+static void fill_metrics(map_result *r)
+{
+    const cm_result *x = &r->res;
+    for (int i = 0; i < MAP_M_COUNT; i++)
+        r->m[i] = NAN;
+    r->m[MAP_M_PARAMS] = (double)r->params;
+    r->m[MAP_M_ERR_UPPER] = r->err_upper;
+    r->m[MAP_M_ERR_LOWER] = r->err_lower;
+    if (!r->modeled || r->reject)
+        return;
+    r->m[MAP_M_MACS] = (double)x->macs;
+    r->m[MAP_M_CYCLES] = (double)x->cycles;
+    r->m[MAP_M_LATENCY] = (double)x->latency;
+    r->m[MAP_M_AREA] = x->area_mm2;
+    r->m[MAP_M_ENERGY] = x->energy_pj;
+    r->m[MAP_M_POWER] = x->power_mw;
+    r->m[MAP_M_THROUGHPUT] = x->throughput_fps;
+    r->m[MAP_M_AREA_EFF] = x->area_eff;
+    r->m[MAP_M_ENERGY_EFF] = x->energy_eff;
+    r->m[MAP_M_UTIL] = x->utilization;
+    r->m[MAP_M_CONFLICTS] = (double)x->conflicts;
+    r->m[MAP_M_STALLS] = (double)x->stall_cycles;
+    r->m[MAP_M_DRAM] = (double)x->dram_bytes;
+}
+
+static int reject(map_eval *e, map_result *r, int why, const char *text)
+{
+    r->reject = why;
+    r->why = text;
+    e->counts[why]++;
+    fill_metrics(r);
+    return 0;
+}
+
+int map_eval_decoded(map_eval *e, map_result *r)
+{
+    const cm_hw *hw = &r->pt.hw;
+    r->modeled = 0;
+    r->reject = 0;
+    r->why = "";
+    if (e->alg_reject)
+        return reject(e, r, e->alg_reject, e->alg_why);
+    /* the model's own order of checks: the bank map, then capacities */
+    if (r->pt.map == CM_MAP_XOR && !cm_is_pow2(hw->banks))
+        return reject(e, r, CM_REJ_MAP, "the xor bank map needs a power-of-two bank count");
+    /* a mapping whose largest intermediate exceeds one ping-pong half can
+     * never fit, whatever the banking (the model's check is at least this
+     * strict) */
+    if (e->peak[0] > hw->work_words / 2 || e->peak[1] > hw->work_words / 2)
+        return reject(e, r, CM_REJ_WORKMEM, "an intermediate exceeds a working-memory half");
+    if (e->lim.max_area_mm2 >= 0) {
+        /* the multipliers alone: a lower bound of the modeled area */
+        double lb = (double)hw->pes * hw->lanes * cm_tech_mult_um2(e->tech, hw->bits) * 1e-6;
+        if (lb > e->lim.max_area_mm2)
+            return reject(e, r, MAP_REJ_AREA, "multiplier area alone exceeds the area budget");
+    }
+    r->modeled = 1;
+    if (cm_analytic_eval(&r->pt, e->tech, &r->res)) {
+        int why = (int)r->res.reject;
+        if (why <= 0 || why >= CM_REJ_COUNT)
+            why = CM_REJ_POINT;
+        r->modeled = 0;
+        return reject(e, r, why, r->res.why);
+    }
+    if (e->lim.max_area_mm2 >= 0 && r->res.area_mm2 > e->lim.max_area_mm2)
+        return reject(e, r, MAP_REJ_AREA, "area over the budget");
+    e->counts[0]++;
+    fill_metrics(r);
+    return 0;
+}
+
+int map_eval_index(map_eval *e, uint64_t k, map_result *r)
+{
+    if (map_eval_decode(e, k, r))
+        return -1;
+    return map_eval_decoded(e, r);
+}

@@ -1,0 +1,1148 @@
+/*
+ * map_space.c - expansion of a space definition into tables (structures,
+ * rank slots, order lists, hardware axes) and the mixed-radix bijection
+ * index <-> coordinates <-> design point (see map_space.h).
+ *
+ * Everything that depends on fewer parameters than a point is computed here
+ * once: the structures of each matrix role (format x factorization x tree),
+ * their rank slots and, for `orders: all` or given orders, the order lists.
+ * Decoding a point is then arithmetic on these tables.
+ */
+#include "map_space.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAP_FACT_CAP 200000   /* candidate factorizations before ranking */
+#define MAP_STRUCT_CAP 1000000
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static int mul_ok(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a && b > UINT64_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+int map_range(int64_t from, int64_t to, int64_t step, int64_t mul, int64_t *v, int max)
+{
+    int n = 0;
+    if (from > to)
+        return -1;
+    if (mul > 1) {
+        if (from < 1)
+            return -1;
+        for (int64_t x = from; x <= to; x *= mul) {
+            if (n == max)
+                return -1;
+            v[n++] = x;
+            if (x > INT64_MAX / mul)
+                break;
+        }
+        return n;
+    }
+    if (step < 1)
+        step = 1;
+    for (int64_t x = from; x <= to; x += step) {
+        if (n == max)
+            return -1;
+        v[n++] = x;
+        if (x > INT64_MAX - step)
+            break;
+    }
+    return n;
+}
+
+static int lowest_bit(uint32_t m)
+{
+    int k = 0;
+    while (k < 31 && !(m & (1u << k)))
+        k++;
+    return k;
+}
+
+uint64_t map_shard_count(uint64_t size, uint64_t i, uint64_t n)
+{
+    if (n == 0 || i >= n)
+        return 0;
+    return size / n + (i < size % n);
+}
+
+static const char *const hw_names[MAP_HW_NPARAM] = {
+    "pes", "lanes", "bits", "banks", "work_words", "wgt_words", "dram_mbps", "sfu_lanes",
+    "freq_mhz"};
+
+const char *map_hw_param_name(map_hw_param p)
+{
+    return (unsigned)p < MAP_HW_NPARAM ? hw_names[p] : "?";
+}
+
+int map_hw_param_parse(const char *s, map_hw_param *p)
+{
+    for (int i = 0; i < MAP_HW_NPARAM; i++)
+        if (!strcmp(s, hw_names[i])) {
+            *p = (map_hw_param)i;
+            return 0;
+        }
+    return -1;
+}
+
+void map_hw_param_set(cm_hw *hw, map_hw_param p, int64_t v)
+{
+    switch (p) {
+    case MAP_HW_PES: hw->pes = (int)v; break;
+    case MAP_HW_LANES: hw->lanes = (int)v; break;
+    case MAP_HW_BITS: hw->bits = (int)v; break;
+    case MAP_HW_BANKS: hw->banks = (int)v; break;
+    case MAP_HW_WORK_WORDS: hw->work_words = v; break;
+    case MAP_HW_WGT_WORDS: hw->wgt_words = v; break;
+    case MAP_HW_DRAM_MBPS: hw->dram_mbps = (int)v; break;
+    case MAP_HW_SFU_LANES: hw->sfu_lanes = (int)v; break;
+    case MAP_HW_FREQ_MHZ: hw->freq_mhz = (int)v; break;
+    default: break;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Factorizations                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t f[CM_MAX_D];
+    int64_t prod, sum;
+} fact_cand;
+
+typedef struct {
+    int d;
+    int64_t lo, hi, fmin, fmax;
+    fact_cand *c;
+    int n, cap, overflow;
+    int64_t cur[CM_MAX_D];
+} fact_gen;
+
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+    return (b && a > INT64_MAX / b) ? INT64_MAX : a * b;
+}
+
+/* Non-increasing factors f[k] <= prev with the product reachable in [lo, hi]. */
+static void fact_rec(fact_gen *g, int k, int64_t prod, int64_t prev)
+{
+    int rest = g->d - k;
+    if (g->overflow)
+        return;
+    if (rest == 1) {
+        int64_t a = (g->lo + prod - 1) / prod, b = g->hi / prod;
+        if (a < g->fmin)
+            a = g->fmin;
+        if (b > prev)
+            b = prev;
+        for (int64_t x = b; x >= a; x--) {
+            if (g->n == g->cap) {
+                g->overflow = 1;
+                return;
+            }
+            fact_cand *c = &g->c[g->n++];
+            memcpy(c->f, g->cur, sizeof c->f);
+            c->f[k] = x;
+            c->prod = prod * x;
+            c->sum = 0;
+            for (int i = 0; i < g->d; i++)
+                c->sum += c->f[i];
+        }
+        return;
+    }
+    for (int64_t x = prev; x >= g->fmin; x--) {
+        int64_t most = prod, least = sat_mul(prod, x);
+        for (int i = 0; i < rest; i++)
+            most = sat_mul(most, x);      /* every later factor <= x */
+        for (int i = 1; i < rest; i++)
+            least = sat_mul(least, g->fmin); /* every later factor >= fmin */
+        if (most < g->lo)
+            break;                         /* smaller x reach even less */
+        if (least > g->hi)
+            continue;
+        g->cur[k] = x;
+        fact_rec(g, k + 1, prod * x, x);
+    }
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const fact_cand *x = a, *y = b;
+    if (x->sum != y->sum)
+        return x->sum < y->sum ? -1 : 1;
+    if (x->prod != y->prod)
+        return x->prod < y->prod ? -1 : 1;
+    for (int i = 0; i < CM_MAX_D; i++)
+        if (x->f[i] != y->f[i])
+            return x->f[i] > y->f[i] ? -1 : 1;
+    return 0;
+}
+
+/* Next distinct permutation (lexicographic, ascending); 0 at the end. */
+static int next_perm(int64_t *v, int n)
+{
+    int i = n - 2;
+    while (i >= 0 && v[i] >= v[i + 1])
+        i--;
+    if (i < 0)
+        return 0;
+    int j = n - 1;
+    while (v[j] <= v[i])
+        j--;
+    int64_t t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+    for (int a = i + 1, b = n - 1; a < b; a++, b--) {
+        t = v[a];
+        v[a] = v[b];
+        v[b] = t;
+    }
+    return 1;
+}
+
+int map_factorize(int64_t lo_prod, int64_t hi_prod, int d, int64_t fmin, int64_t fmax,
+                  int any_order, int limit, int64_t (**out)[CM_MAX_D], int *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (d < 1 || d > CM_MAX_D || lo_prod < 1 || hi_prod < lo_prod || fmin < 1 || fmax < fmin)
+        return -1;
+    fact_gen g = {.d = d, .lo = lo_prod, .hi = hi_prod, .fmin = fmin,
+                  .fmax = fmax < hi_prod ? fmax : hi_prod, .cap = MAP_FACT_CAP};
+    g.c = malloc(sizeof *g.c * (size_t)g.cap);
+    if (!g.c)
+        return -1;
+    memset(g.cur, 0, sizeof g.cur);
+    fact_rec(&g, 0, 1, g.fmax);
+    if (g.overflow) {
+        free(g.c);
+        return -2;
+    }
+    qsort(g.c, (size_t)g.n, sizeof *g.c, cand_cmp);
+    int keep = g.n < limit ? g.n : limit;
+    /* count the output (permutations expand each kept multiset) */
+    size_t total = 0;
+    for (int i = 0; i < keep; i++) {
+        if (!any_order) {
+            total++;
+            continue;
+        }
+        int64_t v[CM_MAX_D];
+        for (int k = 0; k < d; k++)
+            v[k] = g.c[i].f[d - 1 - k]; /* ascending */
+        do
+            total++;
+        while (next_perm(v, d));
+    }
+    int64_t(*res)[CM_MAX_D] = calloc(total ? total : 1, sizeof *res);
+    if (!res) {
+        free(g.c);
+        return -1;
+    }
+    size_t m = 0;
+    for (int i = 0; i < keep; i++) {
+        if (!any_order) {
+            memcpy(res[m++], g.c[i].f, sizeof res[0]);
+            continue;
+        }
+        int64_t v[CM_MAX_D];
+        for (int k = 0; k < d; k++)
+            v[k] = g.c[i].f[d - 1 - k];
+        do {
+            memset(res[m], 0, sizeof res[m]);
+            memcpy(res[m], v, sizeof(int64_t) * (size_t)d);
+            m++;
+        } while (next_perm(v, d));
+    }
+    free(g.c);
+    *out = res;
+    *n = (int)m;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building the structures of a matrix role                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int d;
+    int64_t f[CM_MAX_D];
+} side_fact;
+
+typedef struct {
+    side_fact *v;
+    int n, cap;
+} side_list;
+
+static int side_push(side_list *l, int d, const int64_t *f)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 16;
+        side_fact *nv = realloc(l->v, sizeof *nv * (size_t)cap);
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->cap = cap;
+    }
+    side_fact *s = &l->v[l->n++];
+    memset(s, 0, sizeof *s);
+    s->d = d;
+    memcpy(s->f, f, sizeof(int64_t) * (size_t)d);
+    return 0;
+}
+
+typedef struct {
+    const map_space_def *def;
+    map_src *bad;
+    char *err;
+    size_t errlen;
+} build_ctx;
+
+static int fail_at(build_ctx *b, map_src src, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail_at(build_ctx *b, map_src src, const char *fmt, ...)
+{
+    if (b->bad)
+        *b->bad = src;
+    if (b->err && b->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(b->err, b->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int64_t prod_of(const int64_t *f, int d)
+{
+    int64_t p = 1;
+    for (int k = 0; k < d; k++) {
+        if (f[k] < 1 || p > INT64_MAX / f[k])
+            return -1;
+        p *= f[k];
+    }
+    return p;
+}
+
+/*
+ * The factorizations of one side: explicit entries with a product in
+ * [lo, hi] (used[] marks them), else generated for every d in ds.
+ */
+static int side_facts(build_ctx *b, const map_modes_def *md, int out_side, int64_t lo,
+                      int64_t hi, const int *ds, int nds, side_list *l, char *used)
+{
+    int nexp = out_side ? md->nout : md->nin;
+    if (nexp) {
+        for (int i = 0; i < nexp; i++) {
+            const cm_modes *m = out_side ? &md->out[i] : &md->in[i];
+            int64_t f[CM_MAX_D];
+            for (int k = 0; k < m->d; k++)
+                f[k] = out_side ? m->m[k] : m->n[k];
+            int64_t p = prod_of(f, m->d);
+            if (p < lo || p > hi)
+                continue;
+            used[i] = 1;
+            if (side_push(l, m->d, f))
+                return fail_at(b, -1, "out of memory");
+        }
+        return 0;
+    }
+    for (int j = 0; j < nds; j++) {
+        int64_t(*res)[CM_MAX_D];
+        int n;
+        int64_t flo = out_side ? md->out_lo : md->in_lo, fhi = out_side ? md->out_hi : md->in_hi;
+        int rc = map_factorize(lo, hi, ds[j], flo, fhi, md->any_order, md->limit, &res, &n);
+        if (rc == -2)
+            return fail_at(b, md->src, "more than %d candidate factorizations of %s side; "
+                           "narrow the factor bounds or the padding", MAP_FACT_CAP,
+                           out_side ? "the output" : "the input");
+        if (rc)
+            return fail_at(b, md->src, "bad factorization bounds");
+        for (int i = 0; i < n; i++)
+            if (side_push(l, ds[j], res[i])) {
+                free(res);
+                return fail_at(b, -1, "out of memory");
+            }
+        free(res);
+    }
+    return 0;
+}
+
+/* Trees of the space with d modes, deduplicated, in definition order. */
+typedef struct {
+    ht_tree *t;
+    int n, cap;
+} tree_list;
+
+static int tree_push(tree_list *l, const ht_tree *t)
+{
+    for (int i = 0; i < l->n; i++)
+        if (!memcmp(&l->t[i], t, sizeof *t))
+            return 0;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 16;
+        ht_tree *nt = realloc(l->t, sizeof *nt * (size_t)cap);
+        if (!nt)
+            return -1;
+        l->t = nt;
+        l->cap = cap;
+    }
+    l->t[l->n++] = *t;
+    return 0;
+}
+
+static int tree_visit(const ht_tree *t, void *ud) { return tree_push(ud, t) ? 1 : 0; }
+
+static int trees_for(const map_space_def *def, int d, tree_list *l)
+{
+    for (int i = 0; i < def->ntree; i++) {
+        ht_tree t;
+        memset(&t, 0, sizeof t);
+        switch (def->tree[i].kind) {
+        case MAP_TREE_ALL:
+            if (ht_enumerate(d, tree_visit, l))
+                return -1;
+            continue;
+        case MAP_TREE_BALANCED:
+            ht_balanced(d, &t);
+            break;
+        case MAP_TREE_CATERPILLAR:
+            ht_caterpillar(d, &t);
+            break;
+        case MAP_TREE_GIVEN:
+            if (def->tree[i].tree.d != d)
+                continue;
+            t = def->tree[i].tree;
+            break;
+        }
+        if (tree_push(l, &t))
+            return -1;
+    }
+    return 0;
+}
+
+static int depth_of(const ht_tree *t, int node)
+{
+    int dep = 0;
+    while (node != t->root && node >= 0 && dep <= CM_MAX_NODES) {
+        node = t->parent[node];
+        dep++;
+    }
+    return dep;
+}
+
+static const map_ints *slot_values(const map_space_def *def, int list)
+{
+    if (list == 1 && def->rank_leaf.n)
+        return &def->rank_leaf;
+    if (list == 2 && def->rank_internal.n)
+        return &def->rank_internal;
+    return &def->rank_values;
+}
+
+static void add_slot(map_struct *s, int list, uint32_t nodes)
+{
+    if (!nodes)
+        return;
+    s->slot_list[s->nslot] = list;
+    s->slot_nodes[s->nslot] = nodes;
+    s->nslot++;
+}
+
+/* Rank slots of a structure by the rank mode. */
+static void make_slots(const map_space_def *def, map_struct *s)
+{
+    const cm_format *f = &s->fmt;
+    int d = f->modes.d;
+    s->nslot = 0;
+    if (f->kind == CM_DENSE)
+        return;
+    if (f->kind == CM_TT) {
+        uint32_t all = 0;
+        for (int k = 1; k < d; k++)
+            all |= 1u << k;
+        if (def->rank_mode == MAP_RANK_UNIFORM || def->rank_mode == MAP_RANK_LEAF_INTERNAL) {
+            add_slot(s, def->rank_mode == MAP_RANK_UNIFORM ? 0 : 2, all);
+        } else {
+            for (int k = 1; k < d; k++)
+                add_slot(s, 0, 1u << k);
+        }
+        return;
+    }
+    const ht_tree *t = &f->tree;
+    uint32_t leaves = 0, internal = 0;
+    for (int v = 0; v < t->nnodes; v++) {
+        if (v == t->root)
+            continue;
+        if (v < d)
+            leaves |= 1u << v;
+        else
+            internal |= 1u << v;
+    }
+    switch (def->rank_mode) {
+    case MAP_RANK_UNIFORM:
+        add_slot(s, 0, leaves | internal);
+        break;
+    case MAP_RANK_LEAF_INTERNAL:
+        add_slot(s, 1, leaves);
+        add_slot(s, 2, internal);
+        break;
+    case MAP_RANK_PER_LEVEL:
+        for (int dep = 1; dep < CM_MAX_NODES; dep++) {
+            uint32_t m = 0;
+            for (int v = 0; v < t->nnodes; v++)
+                if (v != t->root && depth_of(t, v) == dep)
+                    m |= 1u << v;
+            add_slot(s, 0, m);
+        }
+        break;
+    case MAP_RANK_PER_NODE:
+        /* the root's two children share one matricization: one slot */
+        for (int v = 0; v < t->nnodes; v++) {
+            if (v == t->root || v == t->right[t->root])
+                continue;
+            uint32_t m = 1u << v;
+            if (v == t->left[t->root])
+                m |= 1u << t->right[t->root];
+            add_slot(s, 0, m);
+        }
+        break;
+    }
+}
+
+void map_struct_ranks(const map_space *sp, const map_struct *s, const int *digits,
+                      cm_format *f)
+{
+    *f = s->fmt;
+    for (int i = 0; i < s->nslot; i++) {
+        const map_ints *vals = slot_values(&sp->def, s->slot_list[i]);
+        int r = (int)vals->v[digits[i]];
+        for (uint32_t m = s->slot_nodes[i]; m; m &= m - 1) {
+            int v = lowest_bit(m);
+            if (f->kind == CM_HT)
+                f->tree.rank[v] = r;
+            else
+                f->tt_rank[v] = r;
+        }
+    }
+}
+
+/* A copy of the format with every rank 1 (order validity ignores ranks). */
+static void unit_ranks(const cm_format *in, cm_format *out)
+{
+    *out = *in;
+    if (out->kind == CM_HT)
+        ht_fill_ranks(&out->tree, 1);
+    for (int k = 0; k <= out->modes.d; k++)
+        out->tt_rank[k] = 1;
+}
+
+typedef struct {
+    cm_order *o;
+    int n, cap;
+} order_list;
+
+static int order_visit(const cm_order *o, void *ud)
+{
+    order_list *l = ud;
+    if (l->n == l->cap)
+        return 1;
+    l->o[l->n++] = *o;
+    return 0;
+}
+
+/* Order tables of modes all / given. */
+static int make_orders(build_ctx *b, map_struct *s)
+{
+    const map_space_def *def = b->def;
+    s->norders = 1;
+    s->orders = NULL;
+    if (def->order_mode != MAP_ORD_ALL && def->order_mode != MAP_ORD_GIVEN)
+        return 0;
+    cm_format f;
+    cm_net net;
+    char err[CM_ERRLEN];
+    unit_ranks(&s->fmt, &f);
+    if (cm_net_build(&f, &net, err, sizeof err))
+        return fail_at(b, def->orders_src, "%s", err);
+    int cap = def->order_mode == MAP_ORD_ALL ? def->max_orders : def->norder;
+    order_list l = {calloc((size_t)cap + 1, sizeof(cm_order)), 0, cap};
+    if (!l.o)
+        return fail_at(b, -1, "out of memory");
+    if (def->order_mode == MAP_ORD_ALL) {
+        l.cap = cap + 1;
+        cm_order_enumerate(&net, order_visit, &l);
+        if (l.n > cap) {
+            free(l.o);
+            char tb[128] = "";
+            if (s->fmt.kind == CM_HT)
+                ht_format(&s->fmt.tree, tb, sizeof tb);
+            return fail_at(b, def->orders_src,
+                           "orders: all gives more than %d orders for %s %s; use best or "
+                           "min_peak, or raise max_orders", cap, cm_kind_name(s->fmt.kind), tb);
+        }
+    } else {
+        char first[CM_ERRLEN] = "";
+        for (int i = 0; i < def->norder; i++) {
+            cm_order o;
+            if (cm_order_parse(&net, def->order[i], &o, err, sizeof err) == 0)
+                l.o[l.n++] = o;
+            else if (!first[0])
+                snprintf(first, sizeof first, "%s", err);
+        }
+        if (l.n == 0) {
+            free(l.o);
+            char tb[128] = "";
+            if (s->fmt.kind == CM_HT)
+                ht_format(&s->fmt.tree, tb, sizeof tb);
+            return fail_at(b, def->orders_src, "no given order is valid for the %s format %s "
+                           "(d = %d; '%s': %s); give trees that match the orders",
+                           cm_kind_name(s->fmt.kind), tb, s->fmt.modes.d, def->order[0], first);
+        }
+    }
+    s->orders = l.o;
+    s->norders = l.n;
+    return 0;
+}
+
+static void role_free(map_role *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->s[i].orders);
+    free(r->s);
+    memset(r, 0, sizeof *r);
+}
+
+static int role_push(build_ctx *b, map_role *r, int *cap, const map_struct *s)
+{
+    if (r->n >= MAP_STRUCT_CAP)
+        return fail_at(b, -1, "more than %d structures for one matrix", MAP_STRUCT_CAP);
+    if (r->n == *cap) {
+        int nc = *cap ? *cap * 2 : 64;
+        map_struct *ns = realloc(r->s, sizeof *ns * (size_t)nc);
+        if (!ns)
+            return fail_at(b, -1, "out of memory");
+        r->s = ns;
+        *cap = nc;
+    }
+    r->s[r->n++] = *s;
+    return 0;
+}
+
+/* Finish a structure (slots, orders, size) and append it. */
+static int add_struct(build_ctx *b, map_role *r, int *cap, map_struct *s)
+{
+    make_slots(b->def, s);
+    uint64_t nr = 1;
+    for (int i = 0; i < s->nslot; i++) {
+        const map_ints *vals = slot_values(b->def, s->slot_list[i]);
+        if (!mul_ok(nr, (uint64_t)vals->n, &nr))
+            return fail_at(b, b->def->ranks_src, "too many rank combinations");
+    }
+    s->nranks = nr;
+    if (make_orders(b, s))
+        return -1;
+    if (!mul_ok(s->nranks, (uint64_t)s->norders, &s->size)) {
+        free(s->orders);
+        return fail_at(b, b->def->ranks_src, "space too large (over 2^64 points)");
+    }
+    if (role_push(b, r, cap, s)) {
+        free(s->orders);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The structures of one decomposed matrix of rows x [clo, chi] columns:
+ * every format x (out, in) factorization pair of equal d x tree.
+ */
+static int build_role(build_ctx *b, const map_modes_def *md, const char *what, int64_t rows,
+                      int64_t clo, int64_t chi, map_role *r, char *used_out, char *used_in)
+{
+    const map_space_def *def = b->def;
+    int ds[CM_MAX_D], nds = 0;
+    side_list lo = {0}, li = {0};
+    int cap = 0, rc = -1;
+    memset(r, 0, sizeof *r);
+    /* the d values: those of explicit lists, else the def's d list */
+    for (int k = 1; k <= CM_MAX_D; k++) {
+        int want = 0;
+        for (int i = 0; i < md->nout; i++)
+            want |= md->out[i].d == k;
+        for (int i = 0; i < md->nin; i++)
+            want |= md->in[i].d == k;
+        if (!md->nout && !md->nin)
+            for (int i = 0; i < md->d.n; i++)
+                want |= md->d.v[i] == k;
+        if (want)
+            ds[nds++] = k;
+    }
+    if (side_facts(b, md, 1, rows, rows, ds, nds, &lo, used_out) ||
+        side_facts(b, md, 0, clo, chi, ds, nds, &li, used_in))
+        goto out;
+    for (int fi = 0; fi < def->nformat; fi++) {
+        cm_kind kind = def->format[fi];
+        if (kind == CM_DENSE) {
+            map_struct s;
+            memset(&s, 0, sizeof s);
+            s.fmt.kind = CM_DENSE;
+            s.fmt.modes.d = 1;
+            s.fmt.modes.m[0] = (int)rows;
+            s.fmt.modes.n[0] = (int)clo;
+            if (add_struct(b, r, &cap, &s))
+                goto out;
+            continue;
+        }
+        for (int a = 0; a < lo.n; a++)
+            for (int c = 0; c < li.n; c++) {
+                if (lo.v[a].d != li.v[c].d)
+                    continue;
+                map_struct s;
+                memset(&s, 0, sizeof s);
+                s.fmt.kind = kind;
+                s.fmt.modes.d = lo.v[a].d;
+                for (int k = 0; k < lo.v[a].d; k++) {
+                    s.fmt.modes.m[k] = (int)lo.v[a].f[k];
+                    s.fmt.modes.n[k] = (int)li.v[c].f[k];
+                }
+                if (kind == CM_TT) {
+                    s.fmt.tt_rank[0] = s.fmt.tt_rank[s.fmt.modes.d] = 1;
+                    if (add_struct(b, r, &cap, &s))
+                        goto out;
+                    continue;
+                }
+                tree_list tl = {0};
+                if (trees_for(def, s.fmt.modes.d, &tl)) {
+                    free(tl.t);
+                    fail_at(b, -1, "out of memory");
+                    goto out;
+                }
+                for (int t = 0; t < tl.n; t++) {
+                    s.fmt.tree = tl.t[t];
+                    if (add_struct(b, r, &cap, &s)) {
+                        free(tl.t);
+                        goto out;
+                    }
+                }
+                free(tl.t);
+            }
+    }
+    if (r->n == 0) {
+        fail_at(b, md->src, "no structure for %s: %d output factorizations of %lld and %d "
+                "input factorizations of %lld..%lld with a common number of modes (and a "
+                "tree)", what, lo.n, (long long)rows, li.n, (long long)clo, (long long)chi);
+        goto out;
+    }
+    uint64_t base = 0;
+    for (int i = 0; i < r->n; i++) {
+        r->s[i].base = base;
+        if (base + r->s[i].size < base) {
+            fail_at(b, md->src, "space too large (over 2^64 points)");
+            goto out;
+        }
+        base += r->s[i].size;
+    }
+    r->total = base;
+    rc = 0;
+out:
+    free(lo.v);
+    free(li.v);
+    if (rc)
+        role_free(r);
+    return rc;
+}
+
+static int build_dense_role(build_ctx *b, int64_t rows, int64_t cols, map_role *r)
+{
+    int cap = 0;
+    memset(r, 0, sizeof *r);
+    map_struct s;
+    memset(&s, 0, sizeof s);
+    s.fmt.kind = CM_DENSE;
+    s.fmt.modes.d = 1;
+    s.fmt.modes.m[0] = (int)rows;
+    s.fmt.modes.n[0] = (int)cols;
+    s.nranks = 1;
+    s.norders = 1;
+    s.size = 1;
+    if (role_push(b, r, &cap, &s))
+        return -1;
+    r->total = 1;
+    r->dense = 1;
+    return 0;
+}
+
+/* Every explicit entry must serve some decomposition. */
+static int check_used(build_ctx *b, const map_modes_def *md, const char *uo, const char *ui,
+                      int64_t rows, const char *cols_text)
+{
+    for (int i = 0; i < md->nout; i++)
+        if (!uo[i]) {
+            int64_t p = 1;
+            for (int k = 0; k < md->out[i].d; k++)
+                p *= md->out[i].m[k];
+            return fail_at(b, md->out_src ? md->out_src[i] : md->src,
+                           "output factorization has product %lld, expected %lld (4 x hidden)",
+                           (long long)p, (long long)rows);
+        }
+    for (int i = 0; i < md->nin; i++)
+        if (!ui[i]) {
+            int64_t p = 1;
+            for (int k = 0; k < md->in[i].d; k++)
+                p *= md->in[i].n[k];
+            return fail_at(b, md->in_src ? md->in_src[i] : md->src,
+                           "input factorization has product %lld, expected %s", (long long)p,
+                           cols_text);
+        }
+    return 0;
+}
+
+/* Column range of W_x for a decomposition: N_in, or N_in + H padded. */
+static void x_cols(const map_space_def *def, cm_decomp dc, int64_t *lo, int64_t *hi)
+{
+    *lo = *hi = def->n_in;
+    if (dc == CM_DECOMP_CONCAT) {
+        *lo = (int64_t)def->n_in + def->hidden;
+        *hi = (int64_t)((double)*lo * (1.0 + def->modes_x.pad) + 1e-9);
+    }
+}
+
+/* Explicit factorizations must fit some decomposition: report the entry. */
+static int precheck(build_ctx *b, int64_t rows)
+{
+    const map_space_def *def = b->def;
+    char cols[200];
+    int n = 0;
+    cols[0] = '\0';
+    for (int i = 0; i < def->ndecomp; i++) {
+        int64_t lo, hi;
+        x_cols(def, def->decomp[i], &lo, &hi);
+        int w = lo == hi ? snprintf(cols + n, sizeof cols - (size_t)n, "%s%lld (%s)", i ? " or " : "",
+                                    (long long)lo, cm_decomp_name(def->decomp[i]))
+                         : snprintf(cols + n, sizeof cols - (size_t)n, "%s%lld..%lld (%s, padded)",
+                                    i ? " or " : "", (long long)lo, (long long)hi,
+                                    cm_decomp_name(def->decomp[i]));
+        if (w < 0 || (size_t)w >= sizeof cols - (size_t)n)
+            break;
+        n += w;
+    }
+    const map_modes_def *md = &def->modes_x;
+    for (int i = 0; i < md->nout; i++) {
+        int64_t p = 1;
+        for (int k = 0; k < md->out[i].d; k++)
+            p *= md->out[i].m[k];
+        if (p != rows)
+            return fail_at(b, md->out_src ? md->out_src[i] : md->src,
+                           "output factorization has product %lld, expected %lld (4 x hidden)",
+                           (long long)p, (long long)rows);
+    }
+    for (int i = 0; i < md->nin; i++) {
+        int64_t p = 1, ok = 0;
+        for (int k = 0; k < md->in[i].d; k++)
+            p *= md->in[i].n[k];
+        for (int j = 0; j < def->ndecomp; j++) {
+            int64_t lo, hi;
+            x_cols(def, def->decomp[j], &lo, &hi);
+            ok |= p >= lo && p <= hi;
+        }
+        if (!ok)
+            return fail_at(b, md->in_src ? md->in_src[i] : md->src,
+                           "input factorization has product %lld, expected %s", (long long)p, cols);
+    }
+    return 0;
+}
+
+int map_space_build(const map_space_def *def, map_space *sp, map_src *bad_src, char *err,
+                    size_t errlen)
+{
+    build_ctx b = {def, bad_src, err, errlen};
+    memset(sp, 0, sizeof *sp);
+    sp->def = *def;
+    if (bad_src)
+        *bad_src = -1;
+    int64_t rows = 4 * (int64_t)def->hidden;
+    char *uxo = calloc((size_t)def->modes_x.nout + 1, 1), *uxi = calloc((size_t)def->modes_x.nin + 1, 1);
+    char *uho = calloc((size_t)def->modes_h.nout + 1, 1), *uhi = calloc((size_t)def->modes_h.nin + 1, 1);
+    int rc = -1;
+    if (!uxo || !uxi || !uho || !uhi) {
+        fail_at(&b, -1, "out of memory");
+        goto out;
+    }
+    /* hardware size */
+    sp->hw_size = (uint64_t)def->ndataflow * (uint64_t)def->nbankmap;
+    for (int i = 0; i < def->naxis; i++)
+        if (!mul_ok(sp->hw_size, (uint64_t)def->axis[i].n, &sp->hw_size)) {
+            fail_at(&b, def->axis[i].src, "hardware space too large");
+            goto out;
+        }
+    if (sp->hw_size == 0) {
+        fail_at(&b, -1, "empty hardware space");
+        goto out;
+    }
+    if (precheck(&b, rows))
+        goto out;
+    for (int i = 0; i < def->ndecomp; i++) {
+        map_dspace *ds = &sp->d[sp->nd++];
+        ds->decomp = def->decomp[i];
+        int64_t h = def->hidden, x_lo, x_hi;
+        x_cols(def, ds->decomp, &x_lo, &x_hi);
+        char what[64];
+        snprintf(what, sizeof what, "W_x of decomposition %s", cm_decomp_name(ds->decomp));
+        if (build_role(&b, &def->modes_x, what, rows, x_lo, x_hi, &ds->x, uxo, uxi))
+            goto out;
+        if (ds->decomp == CM_DECOMP_PARTIAL) {
+            if (build_dense_role(&b, rows, h, &ds->h))
+                goto out;
+        } else if (ds->decomp == CM_DECOMP_SEPARATE) {
+            if (build_role(&b, &def->modes_h, "W_h (separate)", rows, h, h, &ds->h, uho, uhi))
+                goto out;
+        } else {
+            ds->h.total = 1;
+        }
+        uint64_t s;
+        if (!mul_ok(ds->x.total, ds->h.total, &s) || !mul_ok(s, sp->hw_size, &ds->size)) {
+            fail_at(&b, def->modes_x.src, "space too large (over 2^64 points)");
+            goto out;
+        }
+        ds->base = sp->size;
+        if (sp->size + ds->size < sp->size) {
+            fail_at(&b, def->modes_x.src, "space too large (over 2^64 points)");
+            goto out;
+        }
+        sp->size += ds->size;
+    }
+    {
+        char cols[160];
+        int n = 0;
+        cols[0] = '\0';
+        for (int i = 0; i < def->ndecomp; i++) {
+            int64_t lo = def->decomp[i] == CM_DECOMP_CONCAT ? def->n_in + def->hidden : def->n_in;
+            if (def->decomp[i] == CM_DECOMP_CONCAT)
+                n += snprintf(cols + n, sizeof cols - (size_t)n, "%s%lld..%lld (concat: N_in + H, padded)",
+                              i ? " or " : "", (long long)lo,
+                              (long long)((double)lo * (1.0 + def->modes_x.pad) + 1e-9));
+            else
+                n += snprintf(cols + n, sizeof cols - (size_t)n, "%s%lld (N_in)", i ? " or " : "",
+                              (long long)lo);
+            if (n < 0 || (size_t)n >= sizeof cols)
+                break;
+        }
+        if (check_used(&b, &def->modes_x, uxo, uxi, rows, cols))
+            goto out;
+        char hcols[32];
+        snprintf(hcols, sizeof hcols, "%d (H)", def->hidden);
+        for (int i = 0; i < def->ndecomp; i++)
+            if (def->decomp[i] == CM_DECOMP_SEPARATE &&
+                check_used(&b, &def->modes_h, uho, uhi, rows, hcols))
+                goto out;
+    }
+    rc = 0;
+out:
+    free(uxo);
+    free(uxi);
+    free(uho);
+    free(uhi);
+    if (rc)
+        map_space_free(sp);
+    return rc;
+}
+
+void map_space_free(map_space *sp)
+{
+    for (int i = 0; i < sp->nd; i++) {
+        role_free(&sp->d[i].x);
+        role_free(&sp->d[i].h);
+    }
+    memset(sp, 0, sizeof *sp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Index <-> coordinates                                                */
+/* ------------------------------------------------------------------ */
+
+/* The structure holding offset k of a role (binary search on base). */
+static int find_struct(const map_role *r, uint64_t k)
+{
+    int lo = 0, hi = r->n - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (r->s[mid].base <= k)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+static void decode_role(const map_space *sp, const map_role *r, uint64_t k, int *s, int *rd,
+                        int *o)
+{
+    *s = find_struct(r, k);
+    const map_struct *st = &r->s[*s];
+    uint64_t w = k - st->base;
+    *o = (int)(w % (uint64_t)st->norders);
+    w /= (uint64_t)st->norders;
+    for (int i = st->nslot - 1; i >= 0; i--) {
+        uint64_t n = (uint64_t)slot_values(&sp->def, st->slot_list[i])->n;
+        rd[i] = (int)(w % n);
+        w /= n;
+    }
+}
+
+static uint64_t encode_role(const map_space *sp, const map_role *r, int s, const int *rd, int o)
+{
+    const map_struct *st = &r->s[s];
+    uint64_t w = 0;
+    for (int i = 0; i < st->nslot; i++)
+        w = w * (uint64_t)slot_values(&sp->def, st->slot_list[i])->n + (uint64_t)rd[i];
+    return st->base + w * (uint64_t)st->norders + (uint64_t)o;
+}
+
+static int find_decomp(const map_space *sp, uint64_t k)
+{
+    int i = 0;
+    while (i + 1 < sp->nd && k >= sp->d[i + 1].base)
+        i++;
+    return i;
+}
+
+void map_space_decode(const map_space *sp, uint64_t k, map_coord *c)
+{
+    memset(c, 0, sizeof *c);
+    c->d = find_decomp(sp, k);
+    const map_dspace *ds = &sp->d[c->d];
+    uint64_t r = k - ds->base;
+    uint64_t hwp = r % sp->hw_size, alg = r / sp->hw_size;
+    const map_space_def *def = &sp->def;
+    for (int i = def->naxis - 1; i >= 0; i--) {
+        c->hw[i] = (int)(hwp % (uint64_t)def->axis[i].n);
+        hwp /= (uint64_t)def->axis[i].n;
+    }
+    c->bm = (int)(hwp % (uint64_t)def->nbankmap);
+    c->df = (int)(hwp / (uint64_t)def->nbankmap);
+    uint64_t xi = alg / ds->h.total, hi = alg % ds->h.total;
+    decode_role(sp, &ds->x, xi, &c->sx, c->rx, &c->ox);
+    if (ds->h.n)
+        decode_role(sp, &ds->h, hi, &c->sh, c->rh, &c->oh);
+}
+
+uint64_t map_space_encode(const map_space *sp, const map_coord *c)
+{
+    const map_dspace *ds = &sp->d[c->d];
+    const map_space_def *def = &sp->def;
+    uint64_t xi = encode_role(sp, &ds->x, c->sx, c->rx, c->ox);
+    uint64_t hi = ds->h.n ? encode_role(sp, &ds->h, c->sh, c->rh, c->oh) : 0;
+    uint64_t alg = xi * ds->h.total + hi;
+    uint64_t hwp = (uint64_t)c->df * (uint64_t)def->nbankmap + (uint64_t)c->bm;
+    for (int i = 0; i < def->naxis; i++)
+        hwp = hwp * (uint64_t)def->axis[i].n + (uint64_t)c->hw[i];
+    return ds->base + alg * sp->hw_size + hwp;
+}
+
+uint64_t map_space_alg_key(const map_space *sp, uint64_t k)
+{
+    /* decomposition bases are multiples of hw_size, so k / hw_size is unique
+     * per (decomposition, algorithm) */
+    return k / sp->hw_size;
+}
+
+/* ------------------------------------------------------------------ */
+/* Coordinates -> point                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    cm_order best;
+    int64_t peak, macs;
+    int have;
+} peak_best;
+
+static int peak_visit(const cm_order *o, void *ud)
+{
+    void **a = ud;
+    const cm_net *net = a[0];
+    peak_best *pb = a[1];
+    cm_order_cost c;
+    cm_order_cost_of(net, o, &c);
+    if (!pb->have || c.peak < pb->peak || (c.peak == pb->peak && c.macs < pb->macs)) {
+        pb->best = *o;
+        pb->peak = c.peak;
+        pb->macs = c.macs;
+        pb->have = 1;
+    }
+    return 0;
+}
+
+/* The order of a matrix: from the table or by the order mode. */
+static int matmap_order(const map_space *sp, const map_struct *st, int o, cm_matmap *mm,
+                        char *err, size_t errlen)
+{
+    if (st->orders) {
+        mm->order = st->orders[o];
+        return 0;
+    }
+    cm_net net;
+    if (cm_net_build(&mm->fmt, &net, err, errlen))
+        return -1;
+    if (mm->fmt.kind == CM_DENSE || sp->def.order_mode == MAP_ORD_DEFAULT) {
+        cm_order_default(&net, &mm->order);
+        return 0;
+    }
+    if (sp->def.order_mode == MAP_ORD_MIN_PEAK) {
+        peak_best pb = {.have = 0};
+        void *a[2] = {&net, &pb};
+        cm_order_enumerate(&net, peak_visit, a);
+        mm->order = pb.best;
+        return 0;
+    }
+    cm_order_cost c;
+    cm_order_best(&net, &mm->order, &c);
+    return 0;
+}
+
+int map_space_point(const map_space *sp, const map_coord *c, cm_point *p, char *err,
+                    size_t errlen)
+{
+    const map_space_def *def = &sp->def;
+    const map_dspace *ds = &sp->d[c->d];
+    memset(p, 0, sizeof *p);
+    p->layer = CM_LAYER_LSTM;
+    p->n_in = def->n_in;
+    p->hidden = def->hidden;
+    p->decomp = ds->decomp;
+    cm_dataflow df = def->dataflow[c->df];
+    const map_struct *sx = &ds->x.s[c->sx];
+    map_struct_ranks(sp, sx, c->rx, &p->wx.fmt);
+    if (matmap_order(sp, sx, c->ox, &p->wx, err, errlen))
+        return -1;
+    cm_matmap_set_df(&p->wx, df);
+    if (ds->decomp == CM_DECOMP_CONCAT)
+        p->n_pad = (int)cm_modes_cols(&p->wx.fmt.modes);
+    if (ds->h.n) {
+        const map_struct *sh = &ds->h.s[c->sh];
+        map_struct_ranks(sp, sh, c->rh, &p->wh.fmt);
+        if (matmap_order(sp, sh, c->oh, &p->wh, err, errlen))
+            return -1;
+        cm_matmap_set_df(&p->wh, df);
+    }
+    p->map = def->bankmap[c->bm];
+    p->hw = def->hw_base;
+    for (int i = 0; i < def->naxis; i++) {
+        const map_hw_axis *ax = &def->axis[i];
+        for (int j = 0; j < ax->nparam; j++)
+            map_hw_param_set(&p->hw, ax->param[j], ax->v[j][c->hw[i]]);
+    }
+    return 0;
+}

@@ -1,0 +1,360 @@
+/*
+ * test_cli_run.c - `dse run` end to end through the binary (DSE_BIN):
+ * quick.yaml runs; a run killed with SIGKILL mid-run and started again
+ * ends with exactly the points of a clean run; SIGINT stops cleanly with
+ * exit 130 and a resume hint; a second run of a finished spec stores
+ * nothing; shards together store exactly the clean run's points.
+ *
+ * Run from the repository root; databases go to a fresh temporary directory.
+ */
+#include "test_util.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QUICK "schemas/examples/quick.yaml"
+#define RESUME "tests/specs/resume.yaml" /* 27,648 points: seconds, killable */
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_cli_run_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void db_file(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", tmpdir, name);
+}
+
+/* Run a shell command; its exit status; stdout+stderr into out (may be NULL). */
+static int sh(const char *cmd, char *out, size_t outlen)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char tmp[4096];
+    size_t n, len = 0;
+    while ((n = fread(tmp, 1, sizeof tmp, p)) > 0)
+        if (out && len + n < outlen) {
+            memcpy(out + len, tmp, n);
+            len += n;
+        }
+    if (out)
+        out[len] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Sorted point strings of a database, joined by newlines (malloc'd). */
+static char *points_of(const char *db, long *count)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT point FROM point ORDER BY point", -1, &st, NULL),
+                     SQLITE_OK);
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    long n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        size_t l = strlen(p);
+        while (len + l + 2 > cap)
+            buf = realloc(buf, cap *= 2);
+        memcpy(buf + len, p, l);
+        len += l;
+        buf[len++] = '\n';
+        n++;
+    }
+    buf[len] = '\0';
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    *count = n;
+    return buf;
+}
+
+static long point_count(const char *db)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    long n = -1;
+    if (access(db, F_OK))
+        return 0;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(h);
+        return 0;
+    }
+    sqlite3_busy_timeout(h, 2000);
+    if (sqlite3_prepare_v2(h, "SELECT count(*) FROM point", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    else
+        n = 0; /* not created yet */
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* The clean (uninterrupted) run of quick.yaml or resume.yaml, once each. */
+static const char *clean_of(const char *spec, char *db, size_t n, const char *name)
+{
+    if (!db[0]) {
+        char cmd[1024];
+        db_file(db, n, name);
+        snprintf(cmd, sizeof cmd, "%s run %s --db %s --quiet 2>&1", tu_dse_bin(), spec, db);
+        assert_int_equal(sh(cmd, NULL, 0), 0);
+    }
+    return db;
+}
+
+static const char *clean_db(void)
+{
+    static char db[512];
+    return clean_of(QUICK, db, sizeof db, "clean.db");
+}
+
+static const char *clean_resume_db(void)
+{
+    static char db[512];
+    return clean_of(RESUME, db, sizeof db, "clean_resume.db");
+}
+
+static void test_quick_no_db(void **state)
+{
+    (void)state;
+    char cmd[512], out[1 << 16];
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --no-db 2>&1", tu_dse_bin());
+    assert_int_equal(sh(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "evaluated 6912 points"));
+    assert_non_null(strstr(out, "Pareto front (params:min, energy_pj:min, throughput_fps:max, "
+                                "err_upper:min)"));
+    assert_null(strstr(out, "\r")); /* no progress bar when not a terminal */
+}
+
+static void test_quick_db_and_repeat(void **state)
+{
+    (void)state;
+    char cmd[1024], out[1 << 16];
+    long n1, n2;
+    const char *db = clean_db();
+    char *a = points_of(db, &n1);
+    assert_int_equal(n1, 6912);
+    /* the same command again: everything is skipped, nothing stored twice */
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --db %s --quiet 2>&1", tu_dse_bin(), db);
+    assert_int_equal(sh(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "stored 0 new points"));
+    assert_non_null(strstr(out, "6912 already stored, skipped"));
+    char *b = points_of(db, &n2);
+    assert_int_equal(n2, 6912);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+static pid_t start_run(const char *db, const char *extra)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execl(tu_dse_bin(), tu_dse_bin(), "run", RESUME, "--db", db, "--batch", "32",
+              "--commit-interval", "0", extra,
+              (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Wait until the run has committed some points (or ended). */
+static int wait_some(pid_t pid, const char *db)
+{
+    for (int i = 0; i < 20000; i++) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return 0; /* finished before we could interrupt it */
+        if (point_count(db) > 0)
+            return 1;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static void test_kill_and_resume(void **state)
+{
+    (void)state;
+    char db[512], cmd[1024];
+    long nk, nr, nc;
+    db_file(db, sizeof db, "killed.db");
+    pid_t pid = start_run(db, "--quiet");
+    int running = wait_some(pid, db);
+    if (running) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    free(points_of(db, &nk));
+    printf("killed after %ld of 27648 points\n", nk);
+    if (running)
+        assert_true(nk < 27648);
+    snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --batch 32 --quiet 2>&1", tu_dse_bin(), db);
+    assert_int_equal(sh(cmd, NULL, 0), 0);
+    char *r = points_of(db, &nr), *c = points_of(clean_resume_db(), &nc);
+    assert_int_equal(nr, nc);
+    assert_string_equal(r, c);
+    free(r);
+    free(c);
+}
+
+static void test_sigint(void **state)
+{
+    (void)state;
+    char db[512], cmd[1024], out[1 << 16];
+    long n;
+    db_file(db, sizeof db, "sigint.db");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    char errf[512];
+    db_file(errf, sizeof errf, "sigint.err");
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen(errf, "w", stderr))
+            _exit(127);
+        execl(tu_dse_bin(), tu_dse_bin(), "run", RESUME, "--db", db, "--batch", "32",
+              "--commit-interval", "0",
+              (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    if (wait_some(pid, db)) {
+        kill(pid, SIGINT);
+        waitpid(pid, &st, 0);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 130);
+        snprintf(cmd, sizeof cmd, "cat '%s'", errf);
+        sh(cmd, out, sizeof out);
+        assert_non_null(strstr(out, "resume with:"));
+        assert_non_null(strstr(out, "dse run " RESUME " --db"));
+    } else {
+        waitpid(pid, &st, 0);
+    }
+    snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --quiet 2>&1", tu_dse_bin(), db);
+    assert_int_equal(sh(cmd, NULL, 0), 0);
+    char *r = points_of(db, &n), *c = points_of(clean_resume_db(), &n);
+    assert_string_equal(r, c);
+    free(r);
+    free(c);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Three shards into three databases hold exactly the clean run's points. */
+static void test_shards(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    long total = 0, n;
+    char *all = NULL;
+    size_t len = 0;
+    for (int i = 0; i < 3; i++) {
+        char db[512], name[32];
+        snprintf(name, sizeof name, "shard.%d.db", i);
+        db_file(db, sizeof db, name);
+        snprintf(cmd, sizeof cmd, "%s run " QUICK " --db %s --shard %d/3 --quiet 2>&1",
+                 tu_dse_bin(), db, i);
+        assert_int_equal(sh(cmd, NULL, 0), 0);
+        char *p = points_of(db, &n);
+        total += n;
+        all = realloc(all, len + strlen(p) + 1);
+        memcpy(all + len, p, strlen(p) + 1);
+        len += strlen(p);
+        free(p);
+    }
+    assert_int_equal(total, 6912);
+    /* sort the union and compare with the clean run */
+    char **lines = malloc(sizeof *lines * (size_t)total);
+    long k = 0;
+    for (char *s = strtok(all, "\n"); s; s = strtok(NULL, "\n"))
+        lines[k++] = s;
+    assert_int_equal(k, total);
+    qsort(lines, (size_t)k, sizeof *lines, cmp_line);
+    char *c = points_of(clean_db(), &n);
+    char *line = strtok(c, "\n");
+    for (long i = 0; i < k; i++, line = strtok(NULL, "\n"))
+        assert_string_equal(lines[i], line);
+    free(lines);
+    free(all);
+    free(c);
+}
+
+/* dse sweep: shards through GNU parallel, merged: the clean run's points. */
+static void test_sweep(void **state)
+{
+    (void)state;
+    char cmd[1024], out[512];
+    long n, nc;
+    if (sh("command -v parallel >/dev/null 2>&1", NULL, 0) != 0) {
+        printf("GNU parallel not installed: sweep not tested\n");
+        return;
+    }
+    db_file(out, sizeof out, "sweep/merged.db");
+    snprintf(cmd, sizeof cmd, "%s sweep " QUICK " --jobs 2 --shards 3 --db %s --quiet 2>&1",
+             tu_dse_bin(), out);
+    assert_int_equal(sh(cmd, NULL, 0), 0);
+    char *m = points_of(out, &n), *c = points_of(clean_db(), &nc);
+    assert_int_equal(n, nc);
+    assert_string_equal(m, c);
+    free(m);
+    free(c);
+    /* again: nothing new anywhere */
+    assert_int_equal(sh(cmd, NULL, 0), 0);
+    m = points_of(out, &n);
+    assert_int_equal(n, nc);
+    free(m);
+}
+
+static void test_bad_flags(void **state)
+{
+    (void)state;
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --shard 3/3 --no-db 2>&1", tu_dse_bin());
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--shard"));
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --no-db --db x.db 2>&1", tu_dse_bin());
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+    snprintf(cmd, sizeof cmd, "%s run 2>&1", tu_dse_bin());
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --seed -1 --no-db 2>&1", tu_dse_bin());
+    assert_int_equal(sh(cmd, out, sizeof out), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quick_no_db),
+        cmocka_unit_test(test_quick_db_and_repeat),
+        cmocka_unit_test(test_kill_and_resume),
+        cmocka_unit_test(test_sigint),
+        cmocka_unit_test(test_shards),
+        cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_bad_flags),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
