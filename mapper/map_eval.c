@@ -116,6 +116,7 @@ struct map_eval {
     int64_t rows, n_in, hidden;
     double norm2_x, norm2_h;
     uint64_t counts[MAP_REJ_COUNT];
+    cm_acache *acache;        /* per-stage results shared across points */
 
     /* the algorithm cache */
     int have;
@@ -150,6 +151,11 @@ map_eval *map_eval_new(const map_space *sp, const cm_tech *tech, const map_limit
     }
     e->sp = sp;
     e->tech = tech;
+    if (!(e->acache = cm_acache_new())) {
+        free(e);
+        cm_fail(err, errlen, "out of memory");
+        return NULL;
+    }
     if (lim)
         e->lim = *lim;
     else {
@@ -181,6 +187,7 @@ void map_eval_free(map_eval *e)
     }
     free(e->spc);
     free(e->concat);
+    cm_acache_free(e->acache);
     free(e);
 }
 
@@ -443,7 +450,7 @@ int map_eval_decoded(map_eval *e, map_result *r)
             return reject(e, r, MAP_REJ_AREA, "multiplier area alone exceeds the area budget");
     }
     r->modeled = 1;
-    if (cm_analytic_eval(&r->pt, e->tech, &r->res)) {
+    if (cm_analytic_eval_cached(&r->pt, e->tech, e->acache, &r->res)) {
         int why = (int)r->res.reject;
         if (why <= 0 || why >= CM_REJ_COUNT)
             why = CM_REJ_POINT;
