@@ -29,7 +29,7 @@ BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
            liblapack-dev libopenblas-dev gnuplot-nox clang valgrind
 
-.PHONY: all deps run test check valgrind bench clean install plots
+.PHONY: all deps run test check valgrind bench clean install plots fuzz
 
 all: $(BUILD)/dse
 
@@ -98,6 +98,15 @@ valgrind: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || true; done
+
+# Figures of results/dse.db (the default sweep runs first when it is missing).
+plots: deps
+	@$(MAKE) --no-print-directory all
+	@sh plots/plots.sh $(BUILD)/dse results
+
+# libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60).
+fuzz: deps
+	@sh tools/fuzz.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

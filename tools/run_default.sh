@@ -1,11 +1,22 @@
 #!/bin/sh
-# run_default.sh DSE: what `make run` does after building - evaluates the
-# LSTM-UCF example points (TT-LSTM's published TT layer and an HT layer of
-# the same shapes) and prints them.
+# run_default.sh DSE: what `make run` does after building - sweeps the paper
+# workloads (LSTM-UCF, LSTM-Youtube, Hollywood2) into results/dse.db,
+# prints the Pareto front of the whole database, then draws the figures.
+# Running it again resumes: points already stored are not evaluated twice.
 set -e
 dse=${1:-build/dse}
-echo "== LSTM-UCF input layer, TT-LSTM configuration (TT ranks 1,4,4,4,1)"
-"$dse" eval --format tt --in-modes 8x20x20x18 --out-modes 16x4x4x4 --ranks 4
-echo
-echo "== LSTM-UCF input layer, HT balanced tree, every rank 4"
-"$dse" eval --format ht --in-modes 8x20x20x18 --out-modes 16x4x4x4 --tree '((1,2),(3,4))' --ranks 4
+db=${DSE_DB:-results/dse.db}
+mkdir -p "$(dirname "$db")"
+for spec in lstm-ucf lstm-youtube hollywood2; do
+  echo "== sweep schemas/examples/$spec.yaml"
+  "$dse" run "schemas/examples/$spec.yaml" --db "$db"
+  echo
+done
+echo "== Pareto front of $db (valid points): params, energy per frame, throughput"
+"$dse" pareto --db "$db" --where "valid = 1" \
+  --objective params:min --objective energy_pj:min --objective throughput_fps:max --limit 40
+if [ -f plots/plots.sh ]; then
+  echo
+  echo "== figures"
+  sh plots/plots.sh "$dse" "$(dirname "$db")"
+fi
