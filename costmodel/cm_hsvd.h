@@ -24,6 +24,8 @@ typedef struct {
     int n;          /* number of singular values kept (min(rows, cols), or top-k) */
     double *sv;     /* descending; owned */
     double tail2_rest; /* sum of sigma^2 beyond the n stored (0 if all stored) */
+    double *tail2;  /* n+1 cumulative tails: tail2[r] = sum_{i >= r} sv_i^2 + tail2_rest;
+                       owned; NULL allowed (cm_spectrum_tail then sums, O(n)) */
 } cm_spectrum;
 
 typedef struct {
@@ -32,16 +34,38 @@ typedef struct {
     double bound_lower, bound_upper;
     double tail[CM_MAX_NODES]; /* absolute discarded tail per node (0 at the root) */
 } cm_hsvd_report;
+/*
+ * For TT (cm_ttsvd), tail[k-1] is the tail discarded at bond k (k = 1..d-1)
+ * by the sequential sweep, so rel_error = sqrt(sum tail^2) / ||W|| up to
+ * rounding; bound_upper is that value and bound_lower = max tail / ||W||, a
+ * valid lower bound of the best TT error (each step's matrix is an
+ * orthogonal projection of the original unfolding, so its tails are no
+ * larger).  cm_tt_bounds gives the a-priori bounds from unfolding spectra.
+ */
 
 /* Singular values of the matricization of W by mode set mask. */
 int cm_spectrum_compute(const double *W, const cm_modes *md, unsigned mask,
                         cm_spectrum *out, char *err, size_t errlen);
 void cm_spectrum_free(cm_spectrum *s);
-/* tail(r) from a spectrum. */
+/* tail(r) from a spectrum, O(1) with tail2; r >= n gives sqrt(tail2_rest). */
 double cm_spectrum_tail(const cm_spectrum *s, int r);
+/* Build a spectrum from n descending values (e.g. read back from a cache). */
+int cm_spectrum_set(cm_spectrum *s, unsigned mask, const double *sv, int n,
+                    double tail2_rest, char *err, size_t errlen);
 
-/* Bounds of a tree with ranks from per-node spectra (spec[t] for node t), O(d). */
+/*
+ * Bounds of a tree with ranks from per-node spectra (spec[t] for node t), O(d).
+ * spec[root] and spec[right child of root] are not read: the root's pair
+ * uses spec[left child of root] with the smaller of the two ranks.
+ */
 void cm_ht_bounds(const ht_tree *t, const cm_spectrum *spec, double norm,
+                  double *lower, double *upper);
+/*
+ * A-priori TT bounds from the spectra of the unfoldings {1..k} (spec[k-1]
+ * for bond k = 1..d-1, mask (1 << k) - 1): lower = max_k tail_k(r_k) / ||W||,
+ * upper = sqrt(sum_k tail_k(r_k)^2) / ||W||; tt_rank has d+1 entries.
+ */
+void cm_tt_bounds(int d, const int *tt_rank, const cm_spectrum *spec, double norm,
                   double *lower, double *upper);
 
 /*
@@ -54,11 +78,24 @@ void cm_ht_bounds(const ht_tree *t, const cm_spectrum *spec, double norm,
 int cm_hsvd(const double *W, const cm_modes *md, ht_tree *tree, double tol,
             cm_weights *out, cm_hsvd_report *rep, char *err, size_t errlen);
 
-/* TT-SVD, left to right; tt_rank[1..d-1] given (non-zero) or chosen by tol. */
+/*
+ * TT-SVD, left to right; tt_rank[1..d-1] given (non-zero, capped at what the
+ * step matrix allows) or chosen by tol: the smallest rank whose discarded
+ * tail is <= tol ||W|| / sqrt(d-1), so that rel_error <= tol.  The ranks used
+ * are written back (tt_rank[0] = tt_rank[d] = 1).
+ */
 int cm_ttsvd(const double *W, const cm_modes *md, int *tt_rank, double tol,
              cm_weights *out, cm_hsvd_report *rep, char *err, size_t errlen);
 
-/* Seeded synthetic reference matrices: "gaussian", "decay" (power-law spectrum). */
+/*
+ * Seeded synthetic reference matrices, deterministic on any thread count:
+ *   "gaussian": i.i.d. standard normal entries (Box-Muller on cm_rand_*);
+ *   "decay":    sum_{k=1..32} (1/k) g_k(i) h_k(j) + 1e-3 rms noise, with g_k, h_k
+ *               seeded cosines of the row / column index.  A cosine of an index
+ *               is rank 2 across any split of the index into digits, so every
+ *               node matricization of every tensorization has a spectrum that
+ *               falls like 1/k (power law) down to the noise floor.
+ */
 int cm_synth_matrix(const char *kind, uint64_t seed, int64_t rows, int64_t cols,
                     double *W, char *err, size_t errlen);
 
