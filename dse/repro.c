@@ -1,0 +1,1094 @@
+/*
+ * repro.c - the paper reproduction (repro.h): the sweeps it needs, run
+ * through the mapper (or read back from a results database), the selection
+ * of the TIE and FDHT design points, the model-size rows with their error
+ * proxies, and the functional cross-check of the selected points.
+ *
+ * The calibration, once for every row (docs/REPRODUCE.md):
+ *   - one hardware template for both designs: 16 PEs x 16 lanes, 16-bit,
+ *     16 banks, 1 GHz, 28 nm, the default DRAM link and SFU; working SRAM
+ *     from {128, 256, 512} K words (chosen per design by the same rule);
+ *     every weight resident on chip (the weight SRAM is sized to the
+ *     factors it holds; TIE's dense W_h takes 512 KB);
+ *   - TIE: the TT-LSTM layer (partial: W_h dense), the fewest-MAC order
+ *     (TIE's inference scheme), the best of the address-decoding maps
+ *     (linear, skew, xor) and dataflows;
+ *   - FDHT: [W_x | W_h] zero-padded, HT, d in {4, 5}, every tree, leaf and
+ *     internal ranks, the fewest-MAC order, both dataflows, the seed's
+ *     transform-on-write placement, total parameters in the published
+ *     FDHT-LSTM range 3,132..8,808;
+ *   - "best" = the largest fps x (fps/mm^2) x (frames/J on chip), i.e. the
+ *     geometric mean of the three ratios, for TIE and FDHT alike; ties go
+ *     to the smaller point string.
+ * Energy efficiency is on chip (DRAM energy excluded, it is the same frame
+ * for both designs); the per-frame energy with DRAM is reported beside it.
+ */
+#include "repro.h"
+#include "cm_hsvd.h"
+#include "db.h"
+#include "spec.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HIDDEN 256
+#define PROXY_DIV 3           /* error proxy: input modes scaled by 1/3 */
+#define PROXY_SEED 1
+#define CURVE_MAX_RANK 12
+#define NOBJ 4                /* params, fps, fps/mm^2, frames/J on chip */
+
+typedef struct {
+    const char *name;         /* table label */
+    const char *key;          /* spec names */
+    int n_in;
+    const char *tt_in;        /* TT-LSTM input modes (facts.md section 3) */
+    int work;                 /* hardware workload, -1: none published */
+} dataset;
+
+static const dataset datasets[REPRO_NDATASET] = {
+    {"UCF11", "ucf", 57600, "8x20x20x18", 0},
+    {"YouTube Celebrities", "youtube", 57600, "4x20x20x36", 1},
+    {"Hollywood2", "hollywood2", 70200, "10x18x13x30", -1},
+};
+
+static const char *const work_names[REPRO_NWORK] = {"LSTM-UCF", "LSTM-Youtube"};
+static const int work_dataset[REPRO_NWORK] = {0, 1};
+static const char *const metric_names[REPRO_NMETRIC] = {"throughput", "area_efficiency",
+                                                        "energy_efficiency"};
+/* FDHT/TIE, IEEE abstract of the seed; UCF area efficiency is "comparable". */
+static const double published[REPRO_NWORK][REPRO_NMETRIC] = {{1.9, 1.0, 1.83},
+                                                             {2.5, 1.46, 2.41}};
+
+double repro_published_ratio(int w, int m) { return published[w][m]; }
+const char *repro_metric_name(int m) { return metric_names[m]; }
+const char *repro_workload_name(int w) { return work_names[w]; }
+
+/* ---- the sweep specs (the whole calibration is in these texts) ---- */
+
+#define HW_YAML                                                                          \
+    "hardware:\n"                                                                        \
+    "  tech: 28nm\n"                                                                     \
+    "  pes: 16\n"                                                                        \
+    "  lanes: 16\n"                                                                      \
+    "  banks: 16\n"                                                                      \
+    "  work_words: [131072, 262144, 524288]\n"                                           \
+    "  wgt_words: 327680\n"
+
+static const char tie_fmt[] =
+    "version: 1\n"
+    "name: repro-tie-%s\n"
+    "description: \"dse reproduce: TIE as a design point (TT-LSTM %s layer, W_h dense)\"\n"
+    "workload:\n"
+    "  name: tie-%s\n"
+    "  n_in: %d\n"
+    "  hidden: 256\n"
+    "  decomposition: partial\n"
+    "space:\n"
+    "  formats: tt\n"
+    "  modes:\n"
+    "    wx:\n"
+    "      out: [16x4x4x4]\n"
+    "      in: [%s]\n"
+    "  ranks:\n"
+    "    values: 4\n"
+    "  orders: best\n"
+    "  dataflows: [wp, op]\n"
+    "  bank_maps: [linear, skew, xor]\n" HW_YAML
+    "search:\n"
+    "  strategy: exhaustive\n"
+    "  objectives: [params, throughput_fps, area_eff, energy_eff]\n";
+
+static const char fdht_fmt[] =
+    "version: 1\n"
+    "name: repro-fdht-n%d\n"
+    "description: \"dse reproduce: FDHT-LSTM layers ([W_x|W_h] in HT) for N_in %d\"\n"
+    "workload:\n"
+    "  name: fdht-n%d\n"
+    "  n_in: %d\n"
+    "  hidden: 256\n"
+    "  decomposition: concat\n"
+    "space:\n"
+    "  formats: ht\n"
+    "  modes:\n"
+    "    wx:\n"
+    "      d: [4, 5]\n"
+    "      pad: 0.01\n"
+    "      limit: 6\n"
+    "  trees: all\n"
+    "  ranks:\n"
+    "    mode: leaf_internal\n"
+    "    leaf: [2, 3, 4, 5, 6, 8, 10]\n"
+    "    internal: [2, 3, 4, 5, 6, 8, 10, 12]\n"
+    "  orders: best\n"
+    "  dataflows: [wp, op]\n"
+    "  bank_maps: [transform]\n" HW_YAML
+    "constraints:\n"
+    "  max_params: %d\n"
+    "search:\n"
+    "  strategy: exhaustive\n"
+    "  objectives: [params, throughput_fps, area_eff, energy_eff]\n";
+
+/* ---- selection ---- */
+
+/* What selection needs of a point: the values a database row stores too, so
+ * that a live sweep and a read-back select exactly the same point. */
+typedef struct {
+    int64_t params;
+    double fps, area, energy, dram;
+} prim;
+
+/* Objective vector (params min; fps, fps/mm^2, frames/J on chip max);
+ * -1 when a value is not positive and finite. */
+static int prim_vec(const prim *p, double v[NOBJ])
+{
+    double echip = p->energy - p->dram;
+    if (!(p->fps > 0) || !(p->area > 0) || !(echip > 0) || !isfinite(p->fps * p->area * echip))
+        return -1;
+    v[0] = (double)p->params;
+    v[1] = p->fps;
+    v[2] = p->fps / p->area;
+    v[3] = 1e12 / echip;
+    return 0;
+}
+
+/* The selection score: the product of the three ratios' numerators. */
+static double score_of(const double v[NOBJ]) { return v[1] * v[2] * v[3]; }
+
+typedef struct {
+    int have;
+    double v;
+    char point[CM_POINT_MAXLEN];
+} pick;
+
+/* Larger v wins; equal v goes to the smaller point string (determinism). */
+static void pick_offer(pick *p, double v, const char *point)
+{
+    if (!isfinite(v))
+        return;
+    if (p->have && (v < p->v || (v == p->v && strcmp(point, p->point) >= 0)))
+        return;
+    p->have = 1;
+    p->v = v;
+    snprintf(p->point, sizeof p->point, "%s", point);
+}
+
+/* picks[0] the score, picks[1 + m] metric m alone. */
+static void offer_all(pick *picks, const prim *p, const char *point)
+{
+    double v[NOBJ];
+    if (prim_vec(p, v))
+        return;
+    pick_offer(&picks[0], score_of(v), point);
+    for (int m = 0; m < REPRO_NMETRIC; m++)
+        pick_offer(&picks[1 + m], v[1 + m], point);
+}
+
+/* ---- one sweep ---- */
+
+typedef struct {
+    spec *s;
+    map_eval *ev;
+    map_front *front;
+    int64_t pmin;             /* params window lower end (0: none) */
+    repro_sweep *sw;
+    pick picks[1 + REPRO_NMETRIC];
+    db_conn *db;
+    int64_t run_id;
+    char err[CM_ERRLEN];
+    int failed;
+} sweep;
+
+/* Points below the reproduction's parameter window are not evaluated. */
+static int on_skip(const map_result *r, uint64_t pos, void *ud)
+{
+    const sweep *x = ud;
+    (void)pos;
+    return x->pmin > 0 && r->params < x->pmin;
+}
+
+static int on_visit(const map_result *r, uint64_t pos, void *ud)
+{
+    sweep *x = ud;
+    (void)pos;
+    x->sw->evaluated++;
+    if (r->reject)
+        return 0;
+    x->sw->valid++;
+    prim p = {r->params, r->res.throughput_fps, r->res.area_mm2, r->res.energy_pj,
+              r->res.energy_c[CM_E_DRAM]};
+    double v[NOBJ];
+    if (prim_vec(&p, v))
+        return 0;
+    x->sw->in_window++;
+    if (map_front_add(x->front, v, (int64_t)r->index) < 0) {
+        snprintf(x->err, sizeof x->err, "out of memory (Pareto front)");
+        x->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Area and energy components merged by name (as dse run stores them). */
+static int fill_comps(const cm_result *res, db_comp *c)
+{
+    int n = 0;
+    for (int i = 0; i < CM_A_COUNT; i++) {
+        c[n].name = cm_area_name(i);
+        c[n].area_um2 = res->area_um2[i];
+        c[n].energy_pj = NAN;
+        c[n].accesses = -1;
+        n++;
+    }
+    for (int i = 0; i < CM_E_COUNT; i++) {
+        const char *nm = cm_energy_name(i);
+        int j = 0;
+        while (j < n && strcmp(c[j].name, nm))
+            j++;
+        if (j == n) {
+            c[n].name = nm;
+            c[n].area_um2 = NAN;
+            c[n].accesses = -1;
+            n++;
+        }
+        c[j].energy_pj = res->energy_c[i];
+    }
+    return n;
+}
+
+static int store_point(sweep *x, const map_result *r, const char *point)
+{
+    db_row row;
+    db_comp comps[CM_A_COUNT + CM_E_COUNT];
+    const cm_result *m = &r->res;
+    db_row_init(&row, point);
+    row.params = r->params;
+    row.macs = m->macs;
+    row.cycles = m->cycles;
+    row.conflicts = m->conflicts;
+    row.stall_cycles = m->stall_cycles;
+    row.dram_bytes = m->dram_bytes;
+    row.area_mm2 = m->area_mm2;
+    row.energy_pj = m->energy_pj;
+    row.power_mw = m->power_mw;
+    row.throughput_fps = m->throughput_fps;
+    row.area_eff = m->area_eff;
+    row.energy_eff = m->energy_eff;
+    row.utilization = m->utilization;
+    row.format = cm_kind_name(r->pt.wx.fmt.kind);
+    row.pes = r->pt.hw.pes;
+    row.lanes = r->pt.hw.lanes;
+    row.banks = r->pt.hw.banks;
+    row.bits = r->pt.hw.bits;
+    row.freq_mhz = r->pt.hw.freq_mhz;
+    row.valid = 1;
+    row.ncomp = fill_comps(m, comps);
+    row.comp = comps;
+    return db_insert_batch(x->db, x->run_id, &row, 1, NULL, x->err, sizeof x->err);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t p = *(const int64_t *)a, q = *(const int64_t *)b;
+    return (p > q) - (p < q);
+}
+
+/*
+ * The front members, re-evaluated in index order: offered to the picks and
+ * stored.  Selecting among the front is selecting among all in-window
+ * points: a point of maximal score (a product of the maximized objectives)
+ * cannot be dominated.
+ */
+static int harvest_front(sweep *x)
+{
+    size_t n = map_front_size(x->front);
+    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    map_result *r = calloc(1, sizeof *r);
+    char point[CM_POINT_MAXLEN];
+    int rc = -1;
+    if (!ids || !r) {
+        snprintf(x->err, sizeof x->err, "out of memory (front)");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        ids[i] = map_front_id(x->front, i);
+    qsort(ids, n, sizeof *ids, cmp_i64);
+    for (size_t i = 0; i < n; i++) {
+        if (map_eval_index(x->ev, (uint64_t)ids[i], r) || r->reject ||
+            cm_point_format(&r->pt, point, sizeof point) < 0) {
+            snprintf(x->err, sizeof x->err, "re-evaluating front point %lld failed",
+                     (long long)ids[i]);
+            goto out;
+        }
+        prim p = {r->params, r->res.throughput_fps, r->res.area_mm2, r->res.energy_pj,
+                  r->res.energy_c[CM_E_DRAM]};
+        offer_all(x->picks, &p, point);
+        if (x->db && store_point(x, r, point))
+            goto out;
+        x->sw->stored += x->db != NULL;
+    }
+    x->sw->front = (int)n;
+    rc = 0;
+out:
+    free(ids);
+    free(r);
+    return rc;
+}
+
+/* ---- reuse from the database ---- */
+
+/*
+ * A finished run of this very spec text (hash), technology table and tool
+ * version whose stored points are exactly the front it recorded (its
+ * command line says how many): 1 found (*run_id, *nfront), 0 none, -1 error.
+ */
+static int find_reusable(sweep *x, const char *hash, int64_t *run_id, int64_t *nfront)
+{
+    sqlite3 *h = db_sqlite(x->db);
+    sqlite3_stmt *st = NULL;
+    const char *q = "SELECT r.id, r.command, (SELECT count(*) FROM point p WHERE p.run_id = r.id) "
+                    "FROM run r WHERE r.spec_hash = ?1 AND r.status = 'done' AND "
+                    "r.tech_hash = ?2 AND r.tool_version = ?3 ORDER BY r.id DESC LIMIT 1";
+    int found = 0;
+    if (sqlite3_prepare_v2(h, q, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(h));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, x->s->tech_table.hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, db_tool_version(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *cmd = sqlite3_column_text(st, 1);
+        long long rec = -1;
+        int64_t have = sqlite3_column_int64(st, 2);
+        if (cmd && sscanf((const char *)cmd, "dse reproduce: %lld front points", &rec) == 1 &&
+            rec == have) {
+            *run_id = sqlite3_column_int64(st, 0);
+            *nfront = have;
+            found = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* Offers every stored point of run_id to the picks. */
+static int read_back(sweep *x, int64_t run_id)
+{
+    sqlite3 *h = db_sqlite(x->db);
+    sqlite3_stmt *st = NULL;
+    const char *q =
+        "SELECT p.point, p.params, p.throughput_fps, p.area_mm2, p.energy_pj, "
+        "(SELECT b.energy_pj FROM breakdown b JOIN component c ON c.id = b.comp_id "
+        " WHERE b.point_id = p.id AND c.name = 'dram') "
+        "FROM point p WHERE p.run_id = ?1 AND p.valid = 1 ORDER BY p.id";
+    int rc;
+    if (sqlite3_prepare_v2(h, q, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(h));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *pt = sqlite3_column_text(st, 0);
+        prim p = {sqlite3_column_int64(st, 1), sqlite3_column_double(st, 2),
+                  sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
+                  sqlite3_column_double(st, 5)};
+        if (pt)
+            offer_all(x->picks, &p, (const char *)pt);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(h));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- running a sweep ---- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Evaluates the spec's space through the mapper and harvests its front. */
+static int sweep_live(sweep *x, const char *hash)
+{
+    static const map_dir dir[NOBJ] = {MAP_MIN, MAP_MAX, MAP_MAX, MAP_MAX};
+    char err[CM_ERRLEN];
+    map_search_opts so = x->s->search;
+    so.shard_i = 0;
+    so.shard_n = 1;
+    x->ev = map_eval_new(&x->s->space, &x->s->tech_table, &x->s->limits, NULL, err, sizeof err);
+    x->front = map_front_new(NOBJ, dir);
+    if (!x->ev || !x->front) {
+        snprintf(x->err, sizeof x->err, "%s", x->ev ? "out of memory" : err);
+        return -1;
+    }
+    if (x->db) {
+        db_run_info ri = {x->s->text, hash, 0, NULL, x->s->tech_table.name,
+                          x->s->tech_table.hash, 0, 1, "dse reproduce (running)"};
+        if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err))
+            return -1;
+    }
+    int src = map_search_run(x->ev, &x->s->space, &so, on_visit, on_skip, x, NULL);
+    if (src < 0 || x->failed) {
+        if (!x->err[0])
+            snprintf(x->err, sizeof x->err, "the search failed");
+        return -1;
+    }
+    if (harvest_front(x))
+        return -1;
+    if (x->db) {
+        /* the command line records the front size: the reuse check */
+        char cmd[96];
+        sqlite3_stmt *st = NULL;
+        snprintf(cmd, sizeof cmd, "dse reproduce: %llu front points",
+                 (unsigned long long)x->sw->stored);
+        if (db_flush(x->db, x->err, sizeof x->err) ||
+            sqlite3_prepare_v2(db_sqlite(x->db), "UPDATE run SET command = ?1 WHERE id = ?2",
+                               -1, &st, NULL) != SQLITE_OK) {
+            if (!x->err[0])
+                snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(db_sqlite(x->db)));
+            return -1;
+        }
+        sqlite3_bind_text(st, 1, cmd, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, x->run_id);
+        int ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_finalize(st);
+        if (!ok || db_run_end(x->db, x->run_id, "done", x->err, sizeof x->err)) {
+            if (!x->err[0])
+                snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(db_sqlite(x->db)));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Loads the spec text, then reuses a stored front or sweeps.  picks (1 +
+ * REPRO_NMETRIC) receive the selected point strings; *tech the table.
+ */
+static int run_sweep(db_conn *db, const char *name, const char *text,
+                     int64_t pmin, repro_sweep *sw, pick *picks, cm_tech *tech, char *err,
+                     size_t errlen)
+{
+    sweep x;
+    spec_diag g;
+    char hash[17];
+    double t0 = now_s();
+    int rc = -1;
+    memset(&x, 0, sizeof x);
+    memset(sw, 0, sizeof *sw);
+    x.sw = sw;
+    x.db = db;
+    x.pmin = pmin;
+    spec_diag_init(&g);
+    if (spec_load_text(name, text, strlen(text), &x.s, &g)) {
+        snprintf(err, errlen, "%s", spec_diag_text(&g));
+        spec_diag_free(&g);
+        return -1;
+    }
+    spec_diag_free(&g);
+    snprintf(sw->name, sizeof sw->name, "%s", x.s->name);
+    sw->space = x.s->space.size;
+    *tech = x.s->tech_table;
+    spec_hash(x.s, 0, hash);
+    int64_t run_id = 0, nfront = 0;
+    int f = db ? find_reusable(&x, hash, &run_id, &nfront) : 0;
+    if (f < 0)
+        goto out;
+    if (f == 1) {
+        sw->reused = 1;
+        sw->front = (int)nfront;
+        if (read_back(&x, run_id))
+            goto out;
+    } else if (sweep_live(&x, hash)) {
+        goto out;
+    }
+    for (int i = 0; i < 1 + REPRO_NMETRIC; i++)
+        picks[i] = x.picks[i];
+    if (!picks[0].have) {
+        snprintf(x.err, sizeof x.err, "no valid point in the window");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (rc)
+        snprintf(err, errlen, "sweep %s: %s", sw->name[0] ? sw->name : name, x.err);
+    sw->seconds = now_s() - t0;
+    map_eval_free(x.ev);
+    map_front_free(x.front);
+    spec_free(x.s);
+    return rc;
+}
+
+/* ---- designs ---- */
+
+static int design_eval(const char *point, const cm_tech *tech, repro_design *d, char *err,
+                       size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->point, sizeof d->point, "%s", point);
+    if (cm_point_parse(point, &d->pt, err, errlen))
+        return -1;
+    if (cm_analytic_eval(&d->pt, tech, &d->res))
+        return cm_fail(err, errlen, "point rejected (%s): %s", cm_reject_name(d->res.reject),
+                       d->res.why);
+    d->params = cm_format_params(&d->pt.wx.fmt);
+    if (cm_point_nmat(&d->pt) > 1)
+        d->params += cm_format_params(&d->pt.wh.fmt);
+    prim p = {d->params, d->res.throughput_fps, d->res.area_mm2, d->res.energy_pj,
+              d->res.energy_c[CM_E_DRAM]};
+    double v[NOBJ];
+    d->echip_pj = p.energy - p.dram;
+    if (prim_vec(&p, v) == 0) {
+        d->eeff_chip = v[3];
+        d->score = score_of(v);
+    }
+    return 0;
+}
+
+/* The same point with another bank map (sensitivity rows). */
+static int design_remap(const repro_design *src, cm_bankmap map, const cm_tech *tech,
+                        repro_design *d, char *err, size_t errlen)
+{
+    cm_point pt = src->pt;
+    char s[CM_POINT_MAXLEN];
+    pt.map = map;
+    if (cm_point_format(&pt, s, sizeof s) < 0)
+        return cm_fail(err, errlen, "cannot format a remapped point");
+    return design_eval(s, tech, d, err, errlen);
+}
+
+/* ---- error proxy ---- */
+
+/* The proxy of one decomposed matrix: a seeded "decay" matrix of its shape
+ * with every input mode scaled by 1/PROXY_DIV, and the node spectra. */
+typedef struct {
+    cm_kind kind;
+    cm_modes pm;
+    double norm;
+    int have[CM_MAX_NODES];
+    cm_spectrum sp[CM_MAX_NODES];
+} proxy;
+
+static void proxy_free(proxy *p)
+{
+    for (int i = 0; i < CM_MAX_NODES; i++)
+        if (p->have[i])
+            cm_spectrum_free(&p->sp[i]);
+    memset(p, 0, sizeof *p);
+}
+
+static int proxy_build(const cm_format *f, proxy *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = f->kind;
+    p->pm = f->modes;
+    for (int k = 0; k < p->pm.d; k++)
+        p->pm.n[k] = (f->modes.n[k] + PROXY_DIV - 1) / PROXY_DIV;
+    int64_t rows = cm_modes_rows(&p->pm), cols = cm_modes_cols(&p->pm);
+    double *W = malloc(sizeof(double) * (size_t)(rows * cols));
+    if (!W)
+        return cm_fail(err, errlen, "out of memory (proxy reference)");
+    int rc = cm_synth_matrix("decay", PROXY_SEED, rows, cols, W, err, errlen);
+    double s2 = 0;
+    for (int64_t i = 0; !rc && i < rows * cols; i++)
+        s2 += W[i] * W[i];
+    p->norm = sqrt(s2);
+    const ht_tree *t = &f->tree;
+    int nsp = f->kind == CM_HT ? t->nnodes : f->modes.d - 1;
+    for (int v = 0; !rc && v < nsp; v++) {
+        unsigned mask;
+        if (f->kind == CM_HT) {
+            if (v == t->root || v == t->right[t->root])
+                continue; /* not read by cm_ht_bounds */
+            mask = t->mask[v];
+        } else {
+            mask = (1u << (v + 1)) - 1; /* TT bond v+1: unfolding {1..v+1} */
+        }
+        rc = cm_spectrum_compute(W, &p->pm, mask, &p->sp[v], err, errlen);
+        p->have[v] = !rc;
+    }
+    free(W);
+    if (rc)
+        proxy_free(p);
+    return rc;
+}
+
+static void proxy_bounds(const proxy *p, const cm_format *f, double *lo, double *up)
+{
+    if (f->kind == CM_HT)
+        cm_ht_bounds(&f->tree, p->sp, p->norm, lo, up);
+    else
+        cm_tt_bounds(f->modes.d, f->tt_rank, p->sp, p->norm, lo, up);
+}
+
+/* The format with every rank set to r (params at full size). */
+static void uniform_ranks(const cm_format *f, int r, cm_format *g)
+{
+    *g = *f;
+    if (g->kind == CM_HT) {
+        for (int v = 0; v < g->tree.nnodes; v++)
+            g->tree.rank[v] = v == g->tree.root ? 1 : r;
+    } else {
+        for (int k = 1; k < g->modes.d; k++)
+            g->tt_rank[k] = r;
+    }
+}
+
+/* Error proxy of the row's format and its rank curve. */
+static int size_proxy(repro *R, const char *dataset, const char *model, const cm_format *f,
+                      repro_size_row *row, char *err, size_t errlen)
+{
+    proxy p;
+    if (proxy_build(f, &p, err, errlen))
+        return -1;
+    proxy_bounds(&p, f, &row->err_lower, &row->err_upper);
+    for (int r = 1; r <= CURVE_MAX_RANK && R->ncurve < REPRO_MAX_CURVE; r++) {
+        cm_format g;
+        repro_curve_pt *c = &R->curve[R->ncurve++];
+        uniform_ranks(f, r, &g);
+        c->dataset = dataset;
+        c->model = model;
+        c->rank = r;
+        c->params = cm_format_params(&g);
+        proxy_bounds(&p, &g, &c->err_lower, &c->err_upper);
+    }
+    proxy_free(&p);
+    return 0;
+}
+
+/* ---- the model-size table ---- */
+
+static repro_size_row *size_row(repro *R, const char *dataset, const char *model)
+{
+    repro_size_row *row = &R->size[R->nsize++];
+    memset(row, 0, sizeof *row);
+    row->dataset = dataset;
+    row->model = model;
+    row->params_ih = row->params_hh = row->params_total = -1;
+    row->compression = row->err_upper = row->err_lower = NAN;
+    return row;
+}
+
+static void modes_text(const int *v, int d, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < d && len + 1 < n; k++) {
+        int w = snprintf(buf + len, n - len, "%s%d", k ? "x" : "", v[k]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+static int size_rows(repro *R, int di, const repro_design *fdht, char *err, size_t errlen)
+{
+    const dataset *ds = &datasets[di];
+    int64_t ih = 4 * (int64_t)HIDDEN * ds->n_in, hh = 4 * (int64_t)HIDDEN * HIDDEN;
+    double dense = (double)(ih + hh);
+    char in[64], out[64], tree[128];
+
+    repro_size_row *row = size_row(R, ds->name, "dense LSTM");
+    row->config_published = 1;
+    snprintf(row->config, sizeof row->config, "W_x %d x %d, W_h %d x %d", 4 * HIDDEN, ds->n_in,
+             4 * HIDDEN, HIDDEN);
+    row->params_ih = ih;
+    row->params_hh = hh;
+    row->params_total = ih + hh;
+    row->compression = 1.0;
+    row->err_upper = row->err_lower = 0.0;
+
+    /* TT-LSTM: the published TT-RNN configuration */
+    cm_format tt;
+    int d = 0;
+    memset(&tt, 0, sizeof tt);
+    tt.kind = CM_TT;
+    tt.modes.d = 4;
+    sscanf(ds->tt_in, "%dx%dx%dx%d", &tt.modes.n[0], &tt.modes.n[1], &tt.modes.n[2],
+           &tt.modes.n[3]);
+    tt.modes.m[0] = 16;
+    tt.modes.m[1] = tt.modes.m[2] = tt.modes.m[3] = 4;
+    tt.tt_rank[0] = tt.tt_rank[4] = 1;
+    for (int k = 1; k < 4; k++)
+        tt.tt_rank[k] = 4;
+    if (cm_format_check(&tt, err, errlen))
+        return -1;
+    row = size_row(R, ds->name, "TT-LSTM");
+    row->config_published = 1;
+    modes_text(tt.modes.m, 4, out, sizeof out);
+    snprintf(row->config, sizeof row->config, "TT in %s out %s ranks 1,4,4,4,1; W_h dense",
+             ds->tt_in, out);
+    row->params_ih = cm_tt_params(&tt.modes, tt.tt_rank);
+    row->params_hh = hh;
+    row->params_total = row->params_ih + hh;
+    row->compression = dense / (double)row->params_total;
+    snprintf(row->note, sizeof row->note, "Yang et al. ICML 2017 (TT-RNN code); %.0fx on W_x",
+             (double)ih / (double)row->params_ih);
+    if (size_proxy(R, ds->name, "TT-LSTM", &tt, row, err, errlen))
+        return -1;
+
+    row = size_row(R, ds->name, "TR-LSTM");
+    snprintf(row->note, sizeof row->note, "no size computed");
+    row = size_row(R, ds->name, "BT-LSTM");
+    snprintf(row->note, sizeof row->note, "%s",
+             di == 0 ? "no size computed; the BT-LSTM abstract claims 17,388x fewer parameters "
+                       "than the standard LSTM on UCF11"
+                     : "no size computed");
+
+    /* FDHT-LSTM: the mapper's selection */
+    const cm_format *f = &fdht->pt.wx.fmt;
+    d = f->modes.d;
+    modes_text(f->modes.n, d, in, sizeof in);
+    modes_text(f->modes.m, d, out, sizeof out);
+    ht_format(&f->tree, tree, sizeof tree);
+    row = size_row(R, ds->name, "FDHT-LSTM");
+    row->config_published = 1;
+    snprintf(row->config, sizeof row->config, "HT of [W_x W_h 0] in %s (N_pad %d) out %s tree %s", in,
+             fdht->pt.n_pad, out, tree);
+    row->params_total = fdht->params;
+    row->params_ih = fdht->params; /* the joint layer: W_x and W_h in one */
+    row->compression = dense / (double)fdht->params;
+    snprintf(row->note, sizeof row->note,
+             "found by the mapper; W_x and W_h decomposed jointly (no separate W_h count); "
+             "published FDHT-LSTM sizes %d..%d", REPRO_FDHT_PARAMS_MIN, REPRO_FDHT_PARAMS_MAX);
+    return size_proxy(R, ds->name, "FDHT-LSTM", f, row, err, errlen);
+}
+
+/* ---- ratios ---- */
+
+static double metric_of(const repro_design *d, int m)
+{
+    switch (m) {
+    case 0: return d->res.throughput_fps;
+    case 1: return d->res.throughput_fps / d->res.area_mm2;
+    default: return d->eeff_chip;
+    }
+}
+
+static const char *metric_unit(int m)
+{
+    return m == 0 ? "frames/s" : m == 1 ? "frames/s/mm^2" : "frames/J (on chip)";
+}
+
+/* The largest component of an area or energy breakdown. */
+static const char *largest(const double *v, int n, const char *(*name)(int), double *share,
+                           double total, int skip)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++)
+        if (i != skip && (best < 0 || v[i] > v[best]))
+            best = i;
+    *share = total > 0 ? v[best] / total : 0;
+    return name(best);
+}
+
+/*
+ * The measured cause of a ratio, from the two designs' breakdowns, and what
+ * the published ratios imply: area_F / area_T = throughput ratio / area-
+ * efficiency ratio, power_F / power_T = throughput ratio / energy-efficiency
+ * ratio.
+ */
+static void ratio_why(const repro_hw *hw, int w, int m, char *buf, size_t n)
+{
+    const repro_design *t = &hw->tie, *f = &hw->fdht;
+    double st, sf, thr = f->res.throughput_fps / t->res.throughput_fps;
+    const char *ct, *cf;
+    switch (m) {
+    case 0:
+        snprintf(buf, n,
+                 "frame period TIE %lld cycles (%lld MACs, %.0f%% utilization, %lld stall), "
+                 "FDHT %lld cycles (%lld MACs, %.0f%%, %lld stall); TIE with the transform map "
+                 "would take %lld cycles",
+                 (long long)t->res.cycles, (long long)t->res.macs, 100 * t->res.util_period,
+                 (long long)t->res.stall_cycles, (long long)f->res.cycles,
+                 (long long)f->res.macs, 100 * f->res.util_period,
+                 (long long)f->res.stall_cycles, (long long)hw->tie_transform.res.cycles);
+        break;
+    case 1:
+        ct = largest(t->res.area_um2, CM_A_COUNT, cm_area_name, &st, t->res.area_mm2 * 1e6, -1);
+        cf = largest(f->res.area_um2, CM_A_COUNT, cm_area_name, &sf, f->res.area_mm2 * 1e6, -1);
+        snprintf(buf, n,
+                 "area TIE %.3f mm^2 (largest %s %.0f%%), FDHT %.3f mm^2 (largest %s %.0f%%): "
+                 "FDHT/TIE area %.2f, while the published ratios imply %.2f",
+                 t->res.area_mm2, ct, 100 * st, f->res.area_mm2, cf, 100 * sf,
+                 f->res.area_mm2 / t->res.area_mm2, published[w][0] / published[w][1]);
+        break;
+    default:
+        ct = largest(t->res.energy_c, CM_E_COUNT, cm_energy_name, &st, t->echip_pj, CM_E_DRAM);
+        cf = largest(f->res.energy_c, CM_E_COUNT, cm_energy_name, &sf, f->echip_pj, CM_E_DRAM);
+        snprintf(buf, n,
+                 "on-chip energy TIE %.2f uJ/frame (largest %s %.0f%%), FDHT %.2f uJ/frame "
+                 "(largest %s %.0f%%); MACs %lld vs %lld; FDHT/TIE on-chip power %.2f, "
+                 "published ratios imply %.2f",
+                 t->echip_pj * 1e-6, ct, 100 * st, f->echip_pj * 1e-6, cf, 100 * sf,
+                 (long long)t->res.macs, (long long)f->res.macs,
+                 thr * f->echip_pj / t->echip_pj, published[w][0] / published[w][2]);
+        break;
+    }
+}
+
+static void ratio_rows(repro *R)
+{
+    for (int w = 0; w < REPRO_NWORK; w++)
+        for (int m = 0; m < REPRO_NMETRIC; m++) {
+            repro_ratio_row *row = &R->ratio[w * REPRO_NMETRIC + m];
+            const repro_hw *hw = &R->hw[w];
+            row->workload = work_names[w];
+            row->metric = metric_names[m];
+            row->unit = metric_unit(m);
+            row->published = published[w][m];
+            row->tie = metric_of(&hw->tie, m);
+            row->fdht = metric_of(&hw->fdht, m);
+            row->modeled = row->fdht / row->tie;
+            row->deviation = row->modeled / row->published;
+            row->miss = row->deviation > REPRO_MISS || row->deviation < 1.0 / REPRO_MISS;
+            ratio_why(hw, w, m, row->why, sizeof row->why);
+        }
+}
+
+/* ---- functional cross-check ---- */
+
+typedef struct {
+    cm_weights w[2];
+    cm_qweights q[2];
+    int32_t *x, *h, *y[2], *yref[2], *work;
+} func_data;
+
+static void func_free(func_data *fd)
+{
+    for (int i = 0; i < 2; i++) {
+        cm_qweights_free(&fd->q[i]);
+        cm_weights_free(&fd->w[i]);
+        free(fd->y[i]);
+        free(fd->yref[i]);
+    }
+    free(fd->x);
+    free(fd->h);
+    free(fd->work);
+}
+
+/*
+ * The functional model on seeded random b-bit data (as dse eval --model
+ * both): its cycles and conflicts beside the analytical ones, and whether
+ * y equals the fixed-point reference.
+ */
+static int xcheck(const repro_design *d, const cm_tech *tech, repro_xcheck *xc, char *err,
+                  size_t errlen)
+{
+    const cm_point *pt = &d->pt;
+    func_data fd;
+    cm_result r;
+    int nmat = cm_point_nmat(pt), rc = -1;
+    const cm_matmap *mm[2] = {&pt->wx, &pt->wh};
+    cm_fix fx = {pt->hw.bits, pt->hw.bits - 2, pt->hw.bits - 4};
+    uint64_t st = 0x9E3779B97F4A7C15ull + 1;
+    int64_t worksz = 0;
+    memset(&fd, 0, sizeof fd);
+    for (int i = 0; i < nmat; i++) {
+        if (cm_weights_alloc(&mm[i]->fmt, &fd.w[i], err, errlen))
+            goto out;
+        cm_weights_random(&fd.w[i], 1 + (uint64_t)i, 1.0);
+        if (cm_qweights_from(&fd.w[i], &fx, &fd.q[i], err, errlen))
+            goto out;
+        int64_t ws = cm_matvec_work_size(&fd.w[i].net, &mm[i]->order);
+        worksz = ws > worksz ? ws : worksz;
+        int64_t rows = cm_modes_rows(&mm[i]->fmt.modes);
+        fd.y[i] = calloc((size_t)rows, sizeof(int32_t));
+        fd.yref[i] = calloc((size_t)rows, sizeof(int32_t));
+        if (!fd.y[i] || !fd.yref[i])
+            goto oom;
+    }
+    int64_t nx = cm_modes_cols(&pt->wx.fmt.modes);
+    int64_t nfill = pt->decomp == CM_DECOMP_CONCAT ? (int64_t)pt->n_in + pt->hidden : nx;
+    fd.x = calloc((size_t)nx, sizeof(int32_t));
+    fd.h = calloc((size_t)pt->hidden, sizeof(int32_t));
+    fd.work = malloc(2 * (size_t)worksz * sizeof(int32_t));
+    if (!fd.x || !fd.h || !fd.work)
+        goto oom;
+    for (int64_t j = 0; j < nfill; j++) /* concat: [x; h; 0], the padding stays 0 */
+        fd.x[j] = cm_fix_quantize(2 * cm_rand_uniform(&st) - 1, fx.bits, fx.frac_a);
+    for (int j = 0; j < pt->hidden; j++)
+        fd.h[j] = cm_fix_quantize(2 * cm_rand_uniform(&st) - 1, fx.bits, fx.frac_a);
+    const cm_qweights *qp[2] = {&fd.q[0], nmat > 1 ? &fd.q[1] : NULL};
+    int32_t *yp[2] = {fd.y[0], nmat > 1 ? fd.y[1] : NULL};
+    if (cm_func_eval(pt, tech, qp, fd.x, nmat > 1 ? fd.h : NULL, yp, &r)) {
+        cm_fail(err, errlen, "functional model: %s", r.reject ? r.why : "out of memory");
+        goto out;
+    }
+    xc->y_exact = 1;
+    for (int i = 0; i < nmat; i++) {
+        cm_qmatvec(&fd.q[i], &mm[i]->order, i ? fd.h : fd.x, fd.yref[i], fd.work);
+        size_t rows = (size_t)cm_modes_rows(&mm[i]->fmt.modes);
+        if (memcmp(fd.y[i], fd.yref[i], rows * sizeof(int32_t)))
+            xc->y_exact = 0;
+    }
+    xc->cycles_ana = d->res.cycles;
+    xc->conflicts_ana = d->res.conflicts;
+    xc->cycles_fun = r.cycles;
+    xc->conflicts_fun = r.conflicts;
+    rc = 0;
+    goto out;
+oom:
+    cm_fail(err, errlen, "out of memory (functional model)");
+out:
+    func_free(&fd);
+    return rc;
+}
+
+/* The point with another bank map and dataflow (every step). */
+static int design_variant(const repro_design *src, cm_bankmap map, cm_dataflow df,
+                          const cm_tech *tech, repro_design *d, char *err, size_t errlen)
+{
+    cm_point pt = src->pt;
+    char s[CM_POINT_MAXLEN];
+    pt.map = map;
+    cm_matmap_set_df(&pt.wx, df);
+    if (cm_point_nmat(&pt) > 1)
+        cm_matmap_set_df(&pt.wh, df);
+    if (cm_point_format(&pt, s, sizeof s) < 0)
+        return cm_fail(err, errlen, "cannot format a variant point");
+    return design_eval(s, tech, d, err, errlen);
+}
+
+/*
+ * The one-truth check on the selected points: TIE of each workload and the
+ * FDHT point (shared by both) under every bank map and dataflow.
+ */
+static int xchecks(repro *R, const cm_tech *tech, char *err, size_t errlen)
+{
+    static const char *const work_fdht = "LSTM-UCF/Youtube";
+    repro_design *v = malloc(sizeof *v);
+    int rc = -1;
+    if (!v)
+        return cm_fail(err, errlen, "out of memory");
+    for (int w = 0; w <= REPRO_NWORK; w++) {
+        const repro_design *base = w < REPRO_NWORK ? &R->hw[w].tie : &R->hw[0].fdht;
+        for (int df = 0; df < CM_DF_COUNT; df++)
+            for (int m = 0; m < CM_MAP_COUNT && R->nxcheck < REPRO_MAX_XCHECK; m++) {
+                repro_xcheck *xc = &R->xcheck[R->nxcheck];
+                if (design_variant(base, (cm_bankmap)m, (cm_dataflow)df, tech, v, err, errlen) ||
+                    xcheck(v, tech, xc, err, errlen))
+                    goto out;
+                xc->workload = w < REPRO_NWORK ? work_names[w] : work_fdht;
+                xc->design = w < REPRO_NWORK ? "TIE" : "FDHT";
+                xc->map = cm_bankmap_name((cm_bankmap)m);
+                xc->dataflow = cm_dataflow_name((cm_dataflow)df);
+                R->nxcheck++;
+            }
+    }
+    rc = 0;
+out:
+    free(v);
+    return rc;
+}
+
+/* ---- the whole reproduction ---- */
+
+static void note(const repro_opts *o, const repro_sweep *sw)
+{
+    if (o->quiet)
+        return;
+    if (sw->reused)
+        fprintf(stderr, "dse reproduce: %s: reused %d front points from the database (%.1f s)\n",
+                sw->name, sw->front, sw->seconds);
+    else
+        fprintf(stderr, "dse reproduce: %s: %llu points in the space, %llu evaluated, %llu in "
+                        "the window, %d on the front (%.1f s)\n",
+                sw->name, (unsigned long long)sw->space, (unsigned long long)sw->evaluated,
+                (unsigned long long)sw->in_window, sw->front, sw->seconds);
+}
+
+/* TIE sweeps (LSTM-UCF, LSTM-Youtube) and FDHT sweeps (one per N_in). */
+static int sweeps(const repro_opts *o, repro *R, db_conn *db, cm_tech *tech,
+                  repro_design fdht_by_nin[2], char *err, size_t errlen)
+{
+    char text[4096], name[64];
+    pick picks[1 + REPRO_NMETRIC];
+    static const int nins[2] = {57600, 70200};
+    for (int w = 0; w < REPRO_NWORK; w++) {
+        const dataset *ds = &datasets[work_dataset[w]];
+        snprintf(text, sizeof text, tie_fmt, ds->key, ds->name, ds->key, ds->n_in, ds->tt_in);
+        snprintf(name, sizeof name, "repro-tie-%s", ds->key);
+        repro_sweep *sw = &R->sweep[R->nsweep++];
+        if (run_sweep(db, name, text, 0, sw, picks, tech, err, errlen))
+            return -1;
+        note(o, sw);
+        if (design_eval(picks[0].point, tech, &R->hw[w].tie, err, errlen))
+            return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        snprintf(text, sizeof text, fdht_fmt, nins[i], nins[i], nins[i], nins[i],
+                 REPRO_FDHT_PARAMS_MAX);
+        snprintf(name, sizeof name, "repro-fdht-n%d", nins[i]);
+        repro_sweep *sw = &R->sweep[R->nsweep++];
+        if (run_sweep(db, name, text, REPRO_FDHT_PARAMS_MIN, sw, picks, tech, err, errlen))
+            return -1;
+        note(o, sw);
+        if (design_eval(picks[0].point, tech, &fdht_by_nin[i], err, errlen))
+            return -1;
+        for (int w = 0; i == 0 && w < REPRO_NWORK; w++)
+            for (int m = 0; m < REPRO_NMETRIC; m++)
+                if (design_eval(picks[1 + m].point, tech, &R->hw[w].fdht_best[m], err, errlen))
+                    return -1;
+    }
+    return 0;
+}
+
+int repro_run(const repro_opts *o, repro *R, int *bad_input, char *err, size_t errlen)
+{
+    db_conn *db = NULL;
+    cm_tech tech;
+    repro_design fdht[2];
+    int rc = -1;
+    memset(R, 0, sizeof *R);
+    *bad_input = 0;
+    if (o->db_path && db_open(o->db_path, DB_CREATE, &db, err, errlen)) {
+        *bad_input = 1;
+        return -1;
+    }
+    if (sweeps(o, R, db, &tech, fdht, err, errlen))
+        goto out;
+    snprintf(R->tech_name, sizeof R->tech_name, "%s", tech.name);
+    snprintf(R->tech_hash, sizeof R->tech_hash, "%s", tech.hash);
+    for (int w = 0; w < REPRO_NWORK; w++) {
+        repro_hw *hw = &R->hw[w];
+        hw->workload = work_names[w];
+        hw->fdht = fdht[0]; /* UCF11 and YouTube share N_in 57,600: one FDHT sweep */
+        if (design_remap(&hw->tie, CM_MAP_TRANSFORM, &tech, &hw->tie_transform, err, errlen) ||
+            design_remap(&hw->fdht, CM_MAP_LINEAR, &tech, &hw->fdht_linear, err, errlen))
+            goto out;
+    }
+    ratio_rows(R);
+    R->tie_area_mm2 = R->hw[0].tie.res.area_mm2;
+    R->tie_area_dev = R->tie_area_mm2 / REPRO_TIE_AREA_MM2;
+    R->area_scale = REPRO_TIE_AREA_MM2 / R->tie_area_mm2;
+    snprintf(R->proxy_note, sizeof R->proxy_note,
+             "synthetic 'decay' reference (cm_synth_matrix, seed %d) of each decomposed "
+             "matrix's shape with every input mode scaled by 1/%d (rounded up)",
+             PROXY_SEED, PROXY_DIV);
+    for (int di = 0; di < REPRO_NDATASET; di++)
+        if (size_rows(R, di, &fdht[datasets[di].n_in == 57600 ? 0 : 1], err, errlen))
+            goto out;
+    if (o->functional && xchecks(R, &tech, err, errlen))
+        goto out;
+    rc = 0;
+out:
+    if (db) {
+        char e2[CM_ERRLEN];
+        if (db_flush(db, e2, sizeof e2) && rc == 0) {
+            snprintf(err, errlen, "%s", e2);
+            rc = -1;
+        }
+        db_close(db);
+    }
+    return rc;
+}
