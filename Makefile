@@ -29,7 +29,7 @@ BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
            liblapack-dev libopenblas-dev gnuplot-nox clang valgrind
 
-.PHONY: all deps run test check valgrind bench clean install plots fuzz
+.PHONY: all deps run test check valgrind bench clean install plots fuzz reproduce
 
 all: $(BUILD)/dse
 
@@ -103,6 +103,11 @@ bench: deps
 plots: deps
 	@$(MAKE) --no-print-directory all
 	@sh plots/plots.sh $(BUILD)/dse results
+
+# The paper's tables, published beside modeled, into results/.
+reproduce: deps
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/dse reproduce
 
 # libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60).
 fuzz: deps
