@@ -27,7 +27,7 @@ BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
 # Debian packages the build, the tests and the plots need.
 DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
-           liblapack-dev libopenblas-dev gnuplot-nox clang valgrind
+           liblapack-dev libopenblas-dev gnuplot-nox clang libclang-rt-14-dev valgrind
 
 .PHONY: all deps run test check valgrind bench clean install plots fuzz reproduce
 
@@ -110,8 +110,12 @@ reproduce: deps
 	@$(BUILD)/dse reproduce
 
 # libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60).
+FUZZ_SECONDS ?= 60
 fuzz: deps
-	@sh tools/fuzz.sh
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz.sh
+
+# The replay test includes the harness sources.
+$(BUILD)/tests/test_fuzz_regress: $(wildcard tests/fuzz/*.c)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -120,4 +124,4 @@ install: all
 	install -m 644 tech/*.yaml $(DESTDIR)$(PREFIX)/share/fdht-dse/tech
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

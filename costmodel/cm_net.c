@@ -542,9 +542,11 @@ int cm_order_parse(const cm_net *net, const char *s, cm_order *o, char *err, siz
         while (e > b && is_space(e[-1]))
             e--;
         size_t len = (size_t)(e - b);
-        if (len == 0)
-            return cm_fail(err, errlen, "order '%.40s%s': empty label at step %d", s,
-                           strlen(s) > 40 ? "..." : "", tmp.n + 1);
+        if (len == 0) { /* the order as shown: bounded, non-printables as '?' */
+            char whole[45];
+            token_for_msg(s, strlen(s), whole, sizeof whole);
+            return cm_fail(err, errlen, "order '%s': empty label at step %d", whole, tmp.n + 1);
+        }
         int f;
         for (f = 0; f < net->nf; f++)
             if (strlen(net->label[f]) == len && !memcmp(net->label[f], b, len))

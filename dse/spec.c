@@ -105,6 +105,10 @@ static void diag_vadd(spec_diag *g, const char *fmt, va_list ap)
     if (n < 0)
         return;
     size_t len = strlen(line);
+    /* Keys and values are quoted into messages: keep each message one line. */
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+            line[i] = '?';
     if (g->len + len + 2 > g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 1024;
         while (cap < g->len + len + 2)
@@ -1748,11 +1752,19 @@ int spec_load_file(const char *path, spec **out, spec_diag *g)
 {
     struct stat st;
     *out = NULL;
+    /* stat before open: opening a FIFO would block. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        spec_diag_add(g, "%s: error: %s", path,
+                      S_ISDIR(st.st_mode) ? "is a directory, expected a spec file (.yaml)"
+                                          : "not a regular file");
+        return -1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         spec_diag_add(g, "%s: error: cannot open the spec: %s", path, strerror(errno));
         return -1;
     }
+    memset(&st, 0, sizeof st);
     if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
         spec_diag_add(g, "%s: error: %s", path,
                       S_ISDIR(st.st_mode) ? "is a directory, expected a spec file (.yaml)"

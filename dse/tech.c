@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -606,6 +607,13 @@ uint64_t tech_fnv1a(const void *p, size_t n, uint64_t h)
 /* The whole file, at most TECH_MAX_FILE bytes, into a malloc'd buffer. */
 static int read_all(const char *path, unsigned char **out, size_t *len, char *err, size_t errlen)
 {
+    /* Only regular files: opening a FIFO (or reading a terminal, e.g.
+     * base: /dev/stdin) would block, and a hostile file must not hang us. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cm_fail(err, errlen, "%s: %s", path,
+                       S_ISDIR(st.st_mode) ? "is a directory, not a technology table"
+                                           : "not a regular file");
     FILE *f = fopen(path, "rb");
     if (!f)
         return cm_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -801,6 +809,13 @@ int tech_resolve(const char *s, const char *rel_dir, char *path, size_t pathlen,
 {
     if (!s || !*s)
         return cm_fail(err, errlen, "empty technology table name");
+    /* Every message below (and the loader's) shows the name or path: keep
+     * them one printable line. */
+    for (const char *c = s; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return cm_fail(err, errlen,
+                           "technology table name or path contains control character 0x%02x",
+                           (unsigned)(unsigned char)*c);
     if (strchr(s, '/') || ends_with(s, ".yaml")) {
         int n = s[0] != '/' && rel_dir ? snprintf(path, pathlen, "%s/%s", rel_dir, s)
                                        : snprintf(path, pathlen, "%s", s);

@@ -1,0 +1,96 @@
+/*
+ * fuzz_tech.c - libFuzzer harness for the technology-table loader
+ * (dse/tech.h, libyaml).  tech_load_file only takes a path, so the input
+ * bytes are written to DIR/fuzz.yaml in a per-process temporary directory
+ * (a `base:` given as a relative path resolves there; a name such as 28nm
+ * resolves in ./tech, so run from the repository root).  A refusal must
+ * give a one-line message; an accepted table must pass cm_tech_check and
+ * carry a 16-hex-digit hash.
+ *
+ * Built by tools/fuzz.sh with clang -fsanitize=fuzzer; tests/test_fuzz_regress.c
+ * includes this file with FUZZ_ENTRY / FUZZ_FAIL defined to replay the corpus.
+ */
+#include "tech.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef FUZZ_ENTRY
+#define FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+#ifndef FUZZ_FAIL
+#define FUZZ_FAIL(what) (fprintf(stderr, "fuzz check failed: %s\n", what), abort())
+#endif
+#ifndef FUZZ_MSG_OK
+#define FUZZ_MSG_OK
+/* A refusal's message: non-empty, one line, no control characters but tabs. */
+static int fuzz_msg_ok(const char *m)
+{
+    if (!m[0])
+        return 0;
+    for (; *m; m++)
+        if (((unsigned char)*m < 0x20 && *m != '\t') || (unsigned char)*m == 0x7f)
+            return 0;
+    return 1;
+}
+#endif
+
+static char tech_fuzz_dir[512], tech_fuzz_file[600];
+
+static void tech_fuzz_cleanup(void)
+{
+    if (tech_fuzz_dir[0]) {
+        unlink(tech_fuzz_file);
+        rmdir(tech_fuzz_dir);
+        tech_fuzz_dir[0] = '\0';
+    }
+}
+
+static int tech_fuzz_write(const uint8_t *data, size_t size)
+{
+    if (!tech_fuzz_dir[0]) {
+        const char *t = getenv("TMPDIR");
+        snprintf(tech_fuzz_dir, sizeof tech_fuzz_dir, "%s/fuzz_tech_XXXXXX",
+                 t && *t ? t : "/tmp");
+        if (!mkdtemp(tech_fuzz_dir)) {
+            tech_fuzz_dir[0] = '\0';
+            return -1;
+        }
+        snprintf(tech_fuzz_file, sizeof tech_fuzz_file, "%s/fuzz.yaml", tech_fuzz_dir);
+        atexit(tech_fuzz_cleanup);
+    }
+    FILE *f = fopen(tech_fuzz_file, "wb");
+    if (!f)
+        return -1;
+    size_t w = size ? fwrite(data, 1, size, f) : 0;
+    return (fclose(f) != 0 || w != size) ? -1 : 0;
+}
+
+int FUZZ_ENTRY(const uint8_t *data, size_t size);
+
+int FUZZ_ENTRY(const uint8_t *data, size_t size)
+{
+    static cm_tech t;
+    char err[CM_ERRLEN];
+    if (tech_fuzz_write(data, size))
+        return 0;
+    err[0] = '\0';
+    int rc = tech_load_file(tech_fuzz_file, &t, err, sizeof err);
+    if (rc != 0) {
+        if (rc != -1)
+            FUZZ_FAIL("tech: tech_load_file returned neither 0 nor -1");
+        if (!fuzz_msg_ok(err))
+            FUZZ_FAIL("tech: refusal without a one-line message");
+        return 0;
+    }
+    if (cm_tech_check(&t, err, sizeof err))
+        FUZZ_FAIL("tech: accepted table fails cm_tech_check");
+    if (strlen(t.hash) != 16 || strspn(t.hash, "0123456789abcdef") != 16)
+        FUZZ_FAIL("tech: accepted table without a hash");
+    if (memchr(t.name, '\0', sizeof t.name) == NULL || !t.name[0])
+        FUZZ_FAIL("tech: accepted table without a name");
+    return 0;
+}
