@@ -17,12 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef FUZZ_ENTRY
-#define FUZZ_ENTRY LLVMFuzzerTestOneInput
-#endif
-#ifndef FUZZ_FAIL
-#define FUZZ_FAIL(what) (fprintf(stderr, "fuzz check failed: %s\n", what), abort())
-#endif
+#include "fuzz_common.h"
 
 /* Diagnostics: one or more '\n'-terminated lines, each starting with the
  * file name ("fuzz.yaml:LINE:COL: error: ..." or "fuzz.yaml: error: ...")

@@ -18,25 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef FUZZ_ENTRY
-#define FUZZ_ENTRY LLVMFuzzerTestOneInput
-#endif
-#ifndef FUZZ_FAIL
-#define FUZZ_FAIL(what) (fprintf(stderr, "fuzz check failed: %s\n", what), abort())
-#endif
-#ifndef FUZZ_MSG_OK
-#define FUZZ_MSG_OK
-/* A refusal's message: non-empty, one line, no control characters but tabs. */
-static int fuzz_msg_ok(const char *m)
-{
-    if (!m[0])
-        return 0;
-    for (; *m; m++)
-        if (((unsigned char)*m < 0x20 && *m != '\t') || (unsigned char)*m == 0x7f)
-            return 0;
-    return 1;
-}
-#endif
+#include "fuzz_common.h"
 
 static char tech_fuzz_dir[512], tech_fuzz_file[600];
 

@@ -14,36 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef FUZZ_ENTRY
-#define FUZZ_ENTRY LLVMFuzzerTestOneInput
-#endif
-#ifndef FUZZ_FAIL
-#define FUZZ_FAIL(what) (fprintf(stderr, "fuzz check failed: %s\n", what), abort())
-#endif
-#ifndef FUZZ_MSG_OK
-#define FUZZ_MSG_OK
-/* A refusal's message: non-empty, one line, no control characters but tabs. */
-static int fuzz_msg_ok(const char *m)
-{
-    if (!m[0])
-        return 0;
-    for (; *m; m++)
-        if (((unsigned char)*m < 0x20 && *m != '\t') || (unsigned char)*m == 0x7f)
-            return 0;
-    return 1;
-}
-#endif
+#include "fuzz_common.h"
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_cstr(data, size);
     if (!s)
         return 0;
-    if (size)
-        memcpy(s, data, size);
-    s[size] = '\0';
 
     ht_tree t, t0, u;
     char err[CM_ERRLEN], txt[512], txt2[512];
