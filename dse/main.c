@@ -32,7 +32,7 @@ static void usage(FILE *f)
                "FDHT-DSE: design-space exploration of HT-decomposed LSTMs and their accelerators.\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+        fprintf(f, "  %-16s %s\n", cmds[i].name, cmds[i].help);
 }
 
 int main(int argc, char **argv)
