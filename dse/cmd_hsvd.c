@@ -14,6 +14,7 @@
  * children in canonical order (the one holding the smallest mode first).
  */
 #include "cli.h"
+#include "report.h"
 #include "cm_hsvd.h"
 #include "npy.h"
 
@@ -327,21 +328,6 @@ static int apply_vector(const char *ypath, const cm_weights *w, const npy_array 
     return rc;
 }
 
-/* JSON string with the escapes JSON needs. */
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 typedef struct {
     const hsvd_opts *o;
     const cm_format *f;
@@ -386,11 +372,11 @@ static void print_json(const hsvd_result *r)
     double tail[CM_MAX_NODES];
     int n = result_rows(r, label, rank, tail);
     printf("{\"format\":\"%s\",\"weights\":", cm_kind_name(f->kind));
-    json_str(r->o->weights);
+    report_json_str(stdout, r->o->weights);
     printf(",\"in_modes\":");
-    json_str(r->o->in_modes);
+    report_json_str(stdout, r->o->in_modes);
     printf(",\"out_modes\":");
-    json_str(r->o->out_modes);
+    report_json_str(stdout, r->o->out_modes);
     printf(",\"rows\":%lld,\"cols\":%lld", (long long)cm_modes_rows(&f->modes),
            (long long)cm_modes_cols(&f->modes));
     if (f->kind == CM_HT) {
@@ -415,12 +401,12 @@ static void print_json(const hsvd_result *r)
     printf("]");
     if (r->order) {
         printf(",\"y\":");
-        json_str(r->o->y);
+        report_json_str(stdout, r->o->y);
         printf(",\"order\":\"%s\",\"macs\":%lld", r->order, (long long)r->macs);
     }
     if (r->o->save) {
         printf(",\"saved\":");
-        json_str(r->o->save);
+        report_json_str(stdout, r->o->save);
     }
     printf("}\n");
 }

@@ -9,6 +9,7 @@
  * read back from the database.  Timings go to stderr only.
  */
 #include "cli.h"
+#include "report.h"
 #include "db.h"
 #include "repro.h"
 
@@ -332,21 +333,6 @@ static void write_md(FILE *f, const repro *R)
 
 /* ---- JSON ---- */
 
-static void js_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void js_num(FILE *f, double v)
 {
     if (isfinite(v))
@@ -366,11 +352,11 @@ static void js_int(FILE *f, int64_t v)
 static void js_design(FILE *f, const char *work, const char *name, const repro_design *d)
 {
     fputs("{\"workload\":", f);
-    js_str(f, work);
+    report_json_str(f, work);
     fputs(",\"design\":", f);
-    js_str(f, name);
+    report_json_str(f, name);
     fputs(",\"point\":", f);
-    js_str(f, d->point);
+    report_json_str(f, d->point);
     fprintf(f, ",\"params\":%lld,\"macs\":%lld,\"cycles\":%lld,\"conflicts\":%lld,",
             (long long)d->params, (long long)d->res.macs, (long long)d->res.cycles,
             (long long)d->res.conflicts);
@@ -392,18 +378,18 @@ static void js_design(FILE *f, const char *work, const char *name, const repro_d
 static void write_json(FILE *f, const repro *R)
 {
     fputs("{\"tech\":{\"name\":", f);
-    js_str(f, R->tech_name);
+    report_json_str(f, R->tech_name);
     fputs(",\"hash\":", f);
-    js_str(f, R->tech_hash);
+    report_json_str(f, R->tech_hash);
     fputs("},\"model_size\":[", f);
     for (int i = 0; i < R->nsize; i++) {
         const repro_size_row *r = &R->size[i];
         fputs(i ? ",{\"dataset\":" : "{\"dataset\":", f);
-        js_str(f, r->dataset);
+        report_json_str(f, r->dataset);
         fputs(",\"model\":", f);
-        js_str(f, r->model);
+        report_json_str(f, r->model);
         fprintf(f, ",\"config_published\":%s,\"config\":", r->config_published ? "true" : "false");
-        js_str(f, r->config);
+        report_json_str(f, r->config);
         fputs(",\"params_input_to_hidden\":", f);
         js_int(f, r->params_ih);
         fputs(",\"params_hidden_to_hidden\":", f);
@@ -417,16 +403,16 @@ static void write_json(FILE *f, const repro *R)
         fputs(",\"err_lower\":", f);
         js_num(f, r->err_lower);
         fputs(",\"note\":", f);
-        js_str(f, r->note);
+        report_json_str(f, r->note);
         fputs("}", f);
     }
     fputs("],\"hardware\":[", f);
     for (int i = 0; i < REPRO_NWORK * REPRO_NMETRIC; i++) {
         const repro_ratio_row *r = &R->ratio[i];
         fputs(i ? ",{\"workload\":" : "{\"workload\":", f);
-        js_str(f, r->workload);
+        report_json_str(f, r->workload);
         fputs(",\"metric\":", f);
-        js_str(f, r->metric);
+        report_json_str(f, r->metric);
         fputs(",\"published\":", f);
         js_num(f, r->published);
         fputs(",\"modeled\":", f);
@@ -438,9 +424,9 @@ static void write_json(FILE *f, const repro *R)
         fputs(",\"fdht\":", f);
         js_num(f, r->fdht);
         fputs(",\"unit\":", f);
-        js_str(f, r->unit);
+        report_json_str(f, r->unit);
         fputs(",\"why\":", f);
-        js_str(f, r->miss ? r->why : "");
+        report_json_str(f, r->miss ? r->why : "");
         fputs("}", f);
     }
     fputs("],\"tie_area_mm2\":{\"published\":", f);
@@ -467,9 +453,9 @@ static void write_json(FILE *f, const repro *R)
     for (int i = 0; i < R->nxcheck; i++) {
         const repro_xcheck *x = &R->xcheck[i];
         fputs(i ? ",{\"workload\":" : "{\"workload\":", f);
-        js_str(f, x->workload);
+        report_json_str(f, x->workload);
         fputs(",\"design\":", f);
-        js_str(f, x->design);
+        report_json_str(f, x->design);
         fprintf(f, ",\"map\":\"%s\",\"dataflow\":\"%s\"", x->map, x->dataflow);
         fprintf(f, ",\"cycles_analytical\":%lld,\"cycles_functional\":%lld,"
                    "\"conflicts_analytical\":%lld,\"conflicts_functional\":%lld,\"y_exact\":%s}",
@@ -477,7 +463,7 @@ static void write_json(FILE *f, const repro *R)
                 (long long)x->conflicts_fun, x->y_exact ? "true" : "false");
     }
     fputs("],\"error_proxy\":", f);
-    js_str(f, R->proxy_note);
+    report_json_str(f, R->proxy_note);
     fputs("}\n", f);
 }
 

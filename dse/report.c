@@ -145,7 +145,7 @@ int report_text(FILE *f, const cm_point *pt, const cm_result *r)
 
 /* ------------------------------------------------------------- JSON */
 
-static void jstr(FILE *f, const char *s)
+void report_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {
@@ -182,7 +182,7 @@ static void jkv_d(FILE *f, const char *k, double v, int comma)
 static void json_step(FILE *f, const cm_stage_stats *st)
 {
     fputs("{\"factor\":", f);
-    jstr(f, st->label);
+    report_json_str(f, st->label);
     fprintf(f, ",\"df\":\"%s\"", cm_dataflow_name(st->df));
     jkv_i(f, "K", st->K, 1);
     jkv_i(f, "C", st->C, 1);
@@ -241,10 +241,10 @@ int report_json(FILE *f, const cm_point *pt, const cm_result *r)
     if (cm_point_format(pt, key, sizeof key) < 0)
         key[0] = '\0';
     fputs("{\"point\":", f);
-    jstr(f, key);
+    report_json_str(f, key);
     fprintf(f, ",\"valid\":%s,\"reject\":\"%s\",\"why\":", r->reject == CM_OK ? "true" : "false",
             cm_reject_name(r->reject));
-    jstr(f, r->reject == CM_OK ? "" : r->why);
+    report_json_str(f, r->reject == CM_OK ? "" : r->why);
     fprintf(f, ",\"model\":\"%s\",\"exact\":%s", r->functional ? "functional" : "analytical",
             r->exact ? "true" : "false");
     if (r->reject != CM_OK) {
@@ -252,9 +252,9 @@ int report_json(FILE *f, const cm_point *pt, const cm_result *r)
         return ferror(f) ? -1 : 0;
     }
     fputs(",\"tech\":{\"name\":", f);
-    jstr(f, r->tech_name);
+    report_json_str(f, r->tech_name);
     fputs(",\"hash\":", f);
-    jstr(f, r->tech_hash);
+    report_json_str(f, r->tech_hash);
     fputc('}', f);
     jkv_i(f, "cycles", r->cycles, 1);
     jkv_i(f, "stall_cycles", r->stall_cycles, 1);

@@ -28,6 +28,9 @@ int report_text(FILE *f, const cm_point *pt, const cm_result *r);
  * input{..}, sfu{..}, matrices[{name, streamed, cycles, ..., steps[{..}]}]. */
 int report_json(FILE *f, const cm_point *pt, const cm_result *r);
 
+/* s as a JSON string literal, with the escapes JSON needs. */
+void report_json_str(FILE *f, const char *s);
+
 /* Analytical beside functional, per step and in total, with "=" where the
  * counts agree (the one-truth check for one point); returns 0 when every
  * count the analytical model claims exact agrees, 1 otherwise. */
