@@ -1,0 +1,47 @@
+#!/bin/sh
+# make_inputs.sh - prepares the hostile inputs of the bad-input corpus
+# (tests/badinput/cases.tsv) in the directory $T: malformed .npy weights,
+# a small good results database, a text file posing as a database, a
+# database with another schema version, an empty file and a directory.
+# Usage: DSE=path/to/dse T=tmpdir sh tests/badinput/make_inputs.sh
+set -e
+: "${DSE:?}" "${T:?}"
+mkdir -p "$T/adir"
+: > "$T/empty.npy"
+: > "$T/empty.db"
+printf 'hello, this is not a database\n' > "$T/fake.db"
+# npy header: magic, version 1.0, header length (little endian), header text
+# padded to 128 bytes in total with spaces and a final newline.
+npy() { # $1 file, $2 header dict (< 110 chars)
+  h="$2"; n=$(( 128 - 10 - ${#h} - 1 ))
+  { printf '\223NUMPY\001\000\166\000%s' "$h"; printf "%${n}s\n" ''; } > "$1"
+}
+npy "$T/hdr_f8.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 56), }"
+cp "$T/hdr_f8.npy" "$T/trunc.npy"
+head -c 800 /dev/zero >> "$T/trunc.npy"          # 100 of 224 doubles
+{ printf 'XNUMPY\001\000\066\000'; head -c 54 /dev/zero; } > "$T/badmagic.npy"
+head -c 5 "$T/hdr_f8.npy" > "$T/shortmagic.npy"
+npy "$T/i4.npy" "{'descr': '<i4', 'fortran_order': False, 'shape': (4, 56), }"
+head -c 896 /dev/zero >> "$T/i4.npy"
+npy "$T/rank1.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (224,), }"
+head -c 1792 /dev/zero >> "$T/rank1.npy"
+npy "$T/rank3.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 56), }"
+head -c 1792 /dev/zero >> "$T/rank3.npy"
+npy "$T/shape.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 55), }"
+head -c 1760 /dev/zero >> "$T/shape.npy"
+npy "$T/fortran.npy" "{'descr': '<f8', 'fortran_order': True, 'shape': (4, 56), }"
+head -c 1792 /dev/zero >> "$T/fortran.npy"
+# f8 4x56 with one NaN / one Inf (little-endian bit patterns) among ones
+nf() { # $1 file, $2 special value as 8 octal escapes
+  npy "$1" "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 56), }"
+  printf "$2" >> "$1"
+  i=1; while [ $i -lt 224 ]; do printf '\000\000\000\000\000\000\360\077'; i=$((i+1)); done >> "$1"
+}
+nf "$T/nan.npy" '\000\000\000\000\000\000\370\177'
+nf "$T/inf.npy" '\000\000\000\000\000\000\360\177'
+nf "$T/ones.npy" '\000\000\000\000\000\000\360\077'   # a good matrix
+npy "$T/garbage_hdr.npy" "{'descr': '<f8', 'shape': (4 56 }"
+# a good database and one with another schema version
+"$DSE" run tests/specs/good/base.yaml --db "$T/good.db" --quiet >/dev/null 2>&1
+cp "$T/good.db" "$T/oldver.db"
+sqlite3 "$T/oldver.db" 'PRAGMA user_version = 999;'
