@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #define CMD "run"
-#define RUN_MAX_COMP (CM_A_COUNT + CM_E_COUNT)
+#define RUN_MAX_COMP DB_MAX_COMPS
 #define RUN_FRONT_SHOW 25
 #define RUN_REF_MAX_ELEMS (INT64_C(1) << 24) /* error-proxy references: 16 M entries */
 
@@ -302,32 +302,6 @@ static int flush(run_ctx *x)
 
 static double nan_if(int ok, double v) { return ok ? v : NAN; }
 
-/* Area and energy components merged by name. */
-static int fill_comps(const cm_result *res, db_comp *c)
-{
-    int n = 0;
-    for (int i = 0; i < CM_A_COUNT; i++) {
-        c[n].name = cm_area_name(i);
-        c[n].area_um2 = res->area_um2[i];
-        c[n].energy_pj = NAN;
-        c[n].accesses = -1;
-        n++;
-    }
-    for (int i = 0; i < CM_E_COUNT; i++) {
-        const char *nm = cm_energy_name(i);
-        int j = 0;
-        while (j < CM_A_COUNT && strcmp(c[j].name, nm))
-            j++;
-        if (j == CM_A_COUNT) {
-            j = n++;
-            c[j].name = nm;
-            c[j].area_um2 = NAN;
-            c[j].accesses = -1;
-        }
-        c[j].energy_pj = res->energy_c[i];
-    }
-    return n;
-}
 
 static int store(run_ctx *x, const map_result *r)
 {
@@ -365,7 +339,7 @@ static int store(run_ctx *x, const map_result *r)
     row->freq_mhz = r->pt.hw.freq_mhz;
     row->valid = !r->reject;
     row->reason = r->reject ? map_reject_name(r->reject) : NULL;
-    row->ncomp = ok ? fill_comps(m, x->comps[x->nrow]) : 0;
+    row->ncomp = ok ? db_comps_from_result(m, x->comps[x->nrow]) : 0;
     row->comp = x->comps[x->nrow];
     if (++x->nrow == x->o.batch)
         return flush(x);

@@ -950,3 +950,30 @@ char *db_value_text(struct sqlite3_stmt *st, int col, db_outfmt fmt)
     }
     }
 }
+
+/* See db.h: one row per component name, area and energy side by side. */
+int db_comps_from_result(const cm_result *res, db_comp *c)
+{
+    int n = 0;
+    for (int i = 0; i < CM_A_COUNT; i++) {
+        c[n].name = cm_area_name(i);
+        c[n].area_um2 = res->area_um2[i];
+        c[n].energy_pj = NAN;
+        c[n].accesses = -1;
+        n++;
+    }
+    for (int i = 0; i < CM_E_COUNT; i++) {
+        const char *nm = cm_energy_name(i);
+        int j = 0;
+        while (j < CM_A_COUNT && strcmp(c[j].name, nm))
+            j++;
+        if (j == CM_A_COUNT) {
+            j = n++;
+            c[j].name = nm;
+            c[j].area_um2 = NAN;
+            c[j].accesses = -1;
+        }
+        c[j].energy_pj = res->energy_c[i];
+    }
+    return n;
+}

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cm_accel.h"
+
 /* PRAGMA user_version of the schema this build reads and writes. */
 #define DB_SCHEMA_VERSION 1
 /* PRAGMA application_id of an FDHT-DSE database ("FDHT"). */
@@ -112,6 +114,11 @@ typedef struct {
     int ncomp;
     const db_comp *comp;
 } db_row;
+
+/* Components of a result's area and energy breakdowns, merged by name into
+ * c (room for DB_MAX_COMPS); returns how many.  Names are borrowed. */
+#define DB_MAX_COMPS (CM_A_COUNT + CM_E_COUNT)
+int db_comps_from_result(const cm_result *res, db_comp *c);
 
 /* A row with every value unknown (NaN, -1, 0, NULL), no breakdown, valid = 1. */
 void db_row_init(db_row *r, const char *point);

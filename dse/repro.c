@@ -232,37 +232,11 @@ static int on_visit(const map_result *r, uint64_t pos, void *ud)
     return 0;
 }
 
-/* Area and energy components merged by name (as dse run stores them). */
-static int fill_comps(const cm_result *res, db_comp *c)
-{
-    int n = 0;
-    for (int i = 0; i < CM_A_COUNT; i++) {
-        c[n].name = cm_area_name(i);
-        c[n].area_um2 = res->area_um2[i];
-        c[n].energy_pj = NAN;
-        c[n].accesses = -1;
-        n++;
-    }
-    for (int i = 0; i < CM_E_COUNT; i++) {
-        const char *nm = cm_energy_name(i);
-        int j = 0;
-        while (j < n && strcmp(c[j].name, nm))
-            j++;
-        if (j == n) {
-            c[n].name = nm;
-            c[n].area_um2 = NAN;
-            c[n].accesses = -1;
-            n++;
-        }
-        c[j].energy_pj = res->energy_c[i];
-    }
-    return n;
-}
 
 static int store_point(sweep *x, const map_result *r, const char *point)
 {
     db_row row;
-    db_comp comps[CM_A_COUNT + CM_E_COUNT];
+    db_comp comps[DB_MAX_COMPS];
     const cm_result *m = &r->res;
     db_row_init(&row, point);
     row.params = r->params;
@@ -285,7 +259,7 @@ static int store_point(sweep *x, const map_result *r, const char *point)
     row.bits = r->pt.hw.bits;
     row.freq_mhz = r->pt.hw.freq_mhz;
     row.valid = 1;
-    row.ncomp = fill_comps(m, comps);
+    row.ncomp = db_comps_from_result(m, comps);
     row.comp = comps;
     return db_insert_batch(x->db, x->run_id, &row, 1, NULL, x->err, sizeof x->err);
 }
