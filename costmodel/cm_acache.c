@@ -2,16 +2,20 @@
  * cm_acache.c - memo tables that make the analytical model fast in sweeps
  * (cm_accel.h): matrix geometries (keyed by the serialized matrix mapping,
  * P and L), per-stage results (keyed by geometry id, step, B, map and
- * counting budget), input-write chunk costs and SRAM costs.  Every table
- * stores its full key and compares it on lookup, so a hit returns exactly
- * what the computation would; collisions only overwrite (direct-mapped).
+ * counting budget), input-write chunk costs, SRAM costs, and the
+ * results of the analytical model's counting calls keyed by their
+ * canonical content (cm_acache_count_*: shared by every algorithm, P and L
+ * whose access pattern reduces to the same residues).  Every table stores
+ * its full key and compares it on lookup, so a hit returns exactly what
+ * the computation would; collisions only overwrite (direct-mapped), and
+ * the content table is emptied when it reaches its size limit.
  */
 #include "cm_stage.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define GEOM_SLOTS 8
+#define GEOM_SLOTS 64
 #define KEY_MAX 192
 #define STAGE_SLOTS (1 << 14)
 #define CHUNK_SLOTS 4096
@@ -19,7 +23,7 @@
 
 typedef struct {
     int used, klen;
-    uint64_t id;
+    uint64_t id, h;
     int32_t key[KEY_MAX];
     cm_mgeom g;
 } gslot;
@@ -44,13 +48,51 @@ typedef struct {
     cm_sram_cost c;
 } mslot;
 
+/* Content-keyed counts: open addressing over `cap` slots, keys in an arena. */
+#define COUNT_MAX_ENTRIES (1 << 20)
+typedef struct {
+    uint64_t h;             /* 0: empty */
+    uint32_t off, len;      /* key = arena[off .. off + len) */
+    int64_t v[CM_ACACHE_NV];
+} kslot;
+
+typedef struct {
+    kslot *slot;
+    size_t cap, n;
+    int64_t *arena;
+    size_t alen, acap;
+} ktable;
+
+/* The last geometry returned per matrix role (wx, wh): consecutive points
+ * of a sweep differ in hardware only, so one memcmp usually finds it. */
+typedef struct {
+    int valid, pes, lanes, slot;
+    uint64_t id;
+    cm_matmap mm;
+} glast;
+
+/* The stage results of the last matrix evaluated per role: points that
+ * differ only in what the counts do not depend on (working-memory size,
+ * clock) take them in one copy. */
+typedef struct {
+    int valid, B, map, n;
+    uint64_t id;
+    int64_t budget;
+    cm_stage_stats st[CM_NET_MAXF];
+} mlast;
+
 struct cm_acache {
     gslot g[GEOM_SLOTS];
+    glast last[2];
+    mlast mat[2];
     int gnext;
     uint64_t next_id;
     sslot *s;
     cslot ch[CHUNK_SLOTS];
     mslot m[SRAM_SLOTS];
+    ktable k;
+    void *scratch;          /* the analytical model's counting context */
+    size_t scratch_size;
     int64_t hits, misses;
 };
 
@@ -72,6 +114,9 @@ void cm_acache_free(cm_acache *c)
 {
     if (!c)
         return;
+    free(c->scratch);
+    free(c->k.slot);
+    free(c->k.arena);
     free(c->s);
     free(c);
 }
@@ -135,22 +180,48 @@ static int matmap_key(const cm_matmap *mm, int pes, int lanes, int32_t *k)
     return n;
 }
 
+/* The geometry in slot i for role `role`, remembered as the last one. */
+static const cm_mgeom *geom_hit(cm_acache *c, int role, const cm_matmap *mm, int pes, int lanes,
+                                int i, uint64_t *id)
+{
+    glast *l = &c->last[role];
+    l->valid = 1;
+    l->pes = pes;
+    l->lanes = lanes;
+    l->slot = i;
+    l->id = c->g[i].id;
+    memcpy(&l->mm, mm, sizeof *mm);
+    *id = c->g[i].id;
+    return &c->g[i].g;
+}
+
 const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm, int pes,
                                int lanes, const cm_mgeom *keep, uint64_t *id, char *err,
                                size_t errlen)
 {
+    int role = keep != NULL; /* the second matrix of a point passes the first as keep */
+    const glast *l = &c->last[role];
+    if (l->valid && l->pes == pes && l->lanes == lanes && c->g[l->slot].used &&
+        c->g[l->slot].id == l->id && !memcmp(&l->mm, mm, sizeof *mm)) {
+        c->hits++;
+        *id = l->id;
+        return &c->g[l->slot].g;
+    }
     int32_t key[KEY_MAX];
     int n = matmap_key(mm, pes, lanes, key);
     if (n < 0) {
         cm_fail(err, errlen, "%s: malformed format or order", name);
         return NULL;
     }
+    uint64_t h = 0;
+    for (int i = 0; i < n; i++)
+        h = mix(h, (uint64_t)(uint32_t)key[i]);
     for (int i = 0; i < GEOM_SLOTS; i++) {
         gslot *g = &c->g[i];
-        if (g->used && g->klen == n && !memcmp(g->key, key, (size_t)n * sizeof key[0])) {
+        if (g->used && g->h == h && g->klen == n &&
+            !memcmp(g->key, key, (size_t)n * sizeof key[0])) {
             c->hits++;
-            *id = g->id;
-            return &g->g;
+            return geom_hit(c, role, mm, pes, lanes, i, id);
         }
     }
     c->misses++;
@@ -164,11 +235,11 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
         return NULL;
     c->gnext = (c->gnext + 1) % GEOM_SLOTS;
     g->used = 1;
+    g->h = h;
     g->klen = n;
     memcpy(g->key, key, (size_t)n * sizeof key[0]);
     g->id = c->next_id++;
-    *id = g->id;
-    return &g->g;
+    return geom_hit(c, role, mm, pes, lanes, (int)(g - c->g), id);
 }
 
 static sslot *stage_slot(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget)
@@ -243,9 +314,9 @@ cm_sram_cost cm_acache_sram(cm_acache *c, const cm_tech *tech, double bytes, int
     uint64_t h = mix(mix(mix(mix(0, (uint64_t)(uintptr_t)tech), bb), (uint64_t)word_bits),
                      (uint64_t)banks);
     mslot *m = &c->m[h & (SRAM_SLOTS - 1)];
+    /* the hash is of the table's source, name included */
     if (m->used && m->t == tech && m->bytes == bytes && m->w == word_bits && m->banks == banks &&
-        !strncmp(m->hash, tech->hash, sizeof m->hash) &&
-        !strncmp(m->name, tech->name, sizeof m->name)) {
+        !memcmp(m->hash, tech->hash, sizeof m->hash)) {
         c->hits++;
         return m->c;
     }
@@ -259,4 +330,145 @@ cm_sram_cost cm_acache_sram(cm_acache *c, const cm_tech *tech, double bytes, int
     memcpy(m->name, tech->name, sizeof m->name);
     m->c = cm_tech_sram(tech, bytes, word_bits, banks);
     return m->c;
+}
+
+/* ---- content-keyed counts ---- */
+
+/* One multiply per word, one avalanche at the end: keys are long. */
+static uint64_t key_hash(const int64_t *key, int n)
+{
+    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < n; i++)
+        h = (h ^ (uint64_t)key[i]) * 0x100000001b3ULL;
+    h = mix(h, 0);
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+static kslot *kfind(const ktable *t, uint64_t h, const int64_t *key, int n)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        kslot *s = &t->slot[i];
+        if (!s->h)
+            return s;
+        if (s->h == h && s->len == (uint32_t)n &&
+            !memcmp(t->arena + s->off, key, (size_t)n * sizeof *key))
+            return s;
+    }
+}
+
+int cm_acache_count_get(cm_acache *c, const int64_t *key, int n, int64_t v[CM_ACACHE_NV])
+{
+    if (!c->k.cap) {
+        c->misses++;
+        return 0;
+    }
+    kslot *s = kfind(&c->k, key_hash(key, n), key, n);
+    if (!s->h) {
+        c->misses++;
+        return 0;
+    }
+    c->hits++;
+    memcpy(v, s->v, sizeof s->v);
+    return 1;
+}
+
+static void ktable_clear(ktable *t)
+{
+    if (t->slot)
+        memset(t->slot, 0, t->cap * sizeof *t->slot);
+    t->n = 0;
+    t->alen = 0;
+}
+
+/* Doubles the slot array (load <= 1/2); returns -1 when out of memory. */
+static int ktable_grow(ktable *t)
+{
+    size_t cap = t->cap ? 2 * t->cap : 4096;
+    kslot *ns = calloc(cap, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i < t->cap; i++) {
+        kslot *o = &t->slot[i];
+        if (!o->h)
+            continue;
+        size_t j = o->h & (cap - 1);
+        while (ns[j].h)
+            j = (j + 1) & (cap - 1);
+        ns[j] = *o;
+    }
+    free(t->slot);
+    t->slot = ns;
+    t->cap = cap;
+    return 0;
+}
+
+void cm_acache_count_put(cm_acache *c, const int64_t *key, int n, const int64_t v[CM_ACACHE_NV])
+{
+    ktable *t = &c->k;
+    if (t->n >= COUNT_MAX_ENTRIES)
+        ktable_clear(t); /* a memo, not a store: start over rather than grow forever */
+    if ((t->n + 1) * 2 > t->cap && ktable_grow(t) < 0)
+        return;
+    if (t->alen + (size_t)n > t->acap) {
+        size_t cap = t->acap ? 2 * t->acap : 65536;
+        while (cap < t->alen + (size_t)n)
+            cap *= 2;
+        int64_t *na = realloc(t->arena, cap * sizeof *na);
+        if (!na)
+            return;
+        t->arena = na;
+        t->acap = cap;
+    }
+    uint64_t h = key_hash(key, n);
+    kslot *s = kfind(t, h, key, n);
+    if (!s->h) {
+        s->h = h;
+        s->off = (uint32_t)t->alen;
+        s->len = (uint32_t)n;
+        memcpy(t->arena + t->alen, key, (size_t)n * sizeof *key);
+        t->alen += (size_t)n;
+        t->n++;
+    }
+    memcpy(s->v, v, sizeof s->v);
+}
+
+void *cm_acache_scratch(cm_acache *c, size_t size)
+{
+    if (c->scratch_size < size) {
+        void *n = calloc(1, size);
+        if (!n)
+            return NULL;
+        free(c->scratch);
+        c->scratch = n;
+        c->scratch_size = size;
+    }
+    return c->scratch;
+}
+
+int cm_acache_mat_get(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
+                      cm_stage_stats *st, int n)
+{
+    const mlast *m = &c->mat[role & 1];
+    if (!m->valid || m->id != id || m->B != B || m->map != map || m->budget != budget ||
+        m->n != n)
+        return 0;
+    c->hits++;
+    memcpy(st, m->st, (size_t)n * sizeof *st);
+    return 1;
+}
+
+void cm_acache_mat_put(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
+                       const cm_stage_stats *st, int n)
+{
+    mlast *m = &c->mat[role & 1];
+    if (n < 0 || n > CM_NET_MAXF)
+        return;
+    m->valid = 1;
+    m->id = id;
+    m->B = B;
+    m->map = map;
+    m->budget = budget;
+    m->n = n;
+    memcpy(m->st, st, (size_t)n * sizeof *st);
 }

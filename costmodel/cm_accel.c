@@ -99,8 +99,13 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
                  pt->hw.tech, tech->name);
         return reject(r, CM_REJ_TECH, m);
     }
-    snprintf(r->tech_name, sizeof r->tech_name, "%.31s", tech->name);
-    snprintf(r->tech_hash, sizeof r->tech_hash, "%.16s", tech->hash);
+    /* bounded copies (no formatting on the hot path) */
+    size_t tn = strnlen(tech->name, sizeof r->tech_name - 1);
+    memcpy(r->tech_name, tech->name, tn);
+    r->tech_name[tn] = '\0';
+    size_t th = strnlen(tech->hash, sizeof r->tech_hash - 1);
+    memcpy(r->tech_hash, tech->hash, th);
+    r->tech_hash[th] = '\0';
     const cm_hw *hw = &pt->hw;
     if (pt->map == CM_MAP_XOR && !cm_is_pow2(hw->banks)) {
         snprintf(m, sizeof m, "the xor bank map needs a power-of-two bank count, B = %d",

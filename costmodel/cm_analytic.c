@@ -31,6 +31,16 @@ typedef struct {
     int exact;
 } tally;
 
+/* Bank tables cover residues up to this modulus (B <= 64 for skew/xor). */
+#define BTAB_MAXQ 4096
+
+/*
+ * The counting context of one (map, B, budget): per-bank counters of the
+ * open group, and two tables built on the first count that needs them.
+ * A sweep keeps one in its cache (cm_acache_scratch) and re-arms it only
+ * when the map, B or budget change, so that evaluations whose counts all
+ * come from the memo pay nothing for it.
+ */
 typedef struct {
     cm_bankmap map;
     int B;
@@ -39,29 +49,60 @@ typedef struct {
     int cnt[4096];
     int touched[4096];
     int nt, maxk;
+    int tables;               /* btab / qcnt built for this (map, B) */
+    int16_t btab[2 * BTAB_MAXQ]; /* bank of a, 0 <= a < 2 qres (qres <= BTAB_MAXQ) */
+    int64_t qcnt[BTAB_MAXQ];  /* counters of base residues (qrot <= BTAB_MAXQ) */
 } actx;
 
-static void ctx_init(actx *x, cm_bankmap map, int B)
+static void ctx_arm(actx *x, cm_bankmap map, int B, int64_t budget)
 {
+    if (x->map == map && x->B == B && x->budget == budget && x->qres > 0)
+        return;
     x->map = map;
     x->B = B;
+    x->budget = budget;
     int64_t b = B;
     x->qrot = map == CM_MAP_LINEAR ? 1 : map == CM_MAP_SKEW ? b : b * b;
     x->qres = map == CM_MAP_LINEAR ? b : b * b;
-    memset(x->cnt, 0, (size_t)B * sizeof x->cnt[0]);
     x->nt = 0;
     x->maxk = 0;
+    x->tables = 0;
 }
 
-/* Add one address of the current group (addresses in a group are distinct). */
-static inline void grp_add(actx *x, int64_t a)
+/* Called by every counting loop before its first address. */
+static void ctx_tables(actx *x)
 {
-    int b = cm_bank_of(x->map, a, x->B);
+    if (x->tables)
+        return;
+    if (x->qres <= BTAB_MAXQ)
+        for (int64_t a = 0; a < 2 * x->qres; a++)
+            x->btab[a] = (int16_t)cm_bank_of(x->map, a, x->B);
+    if (x->qrot <= BTAB_MAXQ)
+        memset(x->qcnt, 0, (size_t)x->qrot * sizeof x->qcnt[0]);
+    x->tables = 1;
+}
+
+/*
+ * Bank of a residue address: the counting calls work on addresses reduced
+ * mod qres (a base residue plus an offset residue, so a < 2 qres), which
+ * the decoders cannot tell from the real ones (cm_bank_of depends on
+ * a mod qres only).
+ */
+static inline int res_bank(const actx *x, int64_t a)
+{
+    return x->qres <= BTAB_MAXQ ? x->btab[a] : cm_bank_of(x->map, a, x->B);
+}
+
+/* Add one address, by its bank, to the current group. */
+static inline void grp_bank(actx *x, int b)
+{
     if (x->cnt[b]++ == 0)
         x->touched[x->nt++] = b;
     if (x->cnt[b] > x->maxk)
         x->maxk = x->cnt[b];
 }
+
+static inline void grp_add(actx *x, int64_t a) { grp_bank(x, cm_bank_of(x->map, a, x->B)); }
 
 /* Close the group of n addresses: stall = max_b k_b - 1, conflicts = n - banks hit. */
 static inline void grp_done(actx *x, int64_t n, int64_t mult, tally *t)
@@ -128,10 +169,110 @@ static int64_t chunk_len(int64_t N, int64_t g, int64_t j)
 }
 
 /*
+ * The chunks of off[0..N) in chunks of g, grouped by content.  A chunk's
+ * groups depend only on its offset residues as a set, and a common shift
+ * of the set by a multiple of qrot only permutes the banks; chunks repeat
+ * (offsets are mixed-radix sums), so each distinct canonical chunk (sorted,
+ * shifted down by the largest multiple of qrot that keeps it non-negative)
+ * is counted once and weighted by how often it occurs.  Fills vec (the
+ * canonical chunks, g words apart), first[i] / mult[i] (pattern i is
+ * vec + first[i] * g, occurring mult[i] times); -1 when out of memory.
+ */
+typedef struct {
+    int64_t n, *first, *mult, *vec;
+} chunkset;
+
+static uint64_t chunk_hash(const int64_t *o, int64_t n)
+{
+    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
+    for (int64_t u = 0; u < n; u++)
+        h = (h ^ (uint64_t)o[u]) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
+}
+
+/* Sorted, then shifted down by the largest multiple of q keeping v >= 0. */
+static void set_canon(int64_t *v, int64_t n, int64_t q)
+{
+    for (int64_t i = 1; i < n; i++) { /* insertion sort: short and often sorted */
+        int64_t y = v[i], j = i;
+        while (j > 0 && v[j - 1] > y) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = y;
+    }
+    int64_t shift = n ? v[0] - v[0] % q : 0;
+    for (int64_t i = 0; i < n; i++)
+        v[i] -= shift;
+}
+
+static void chunks_free(chunkset *cs)
+{
+    free(cs->first);
+    free(cs->mult);
+    free(cs->vec);
+}
+
+static int chunks_group(const actx *x, const int64_t *off, int64_t N, int64_t g, chunkset *cs)
+{
+    int64_t nch = cm_cdiv(N, g), cap = 16;
+    while (cap < 2 * nch)
+        cap *= 2;
+    int64_t *tab = malloc((size_t)cap * sizeof *tab);
+    cs->first = malloc((size_t)nch * sizeof *cs->first);
+    cs->mult = malloc((size_t)nch * sizeof *cs->mult);
+    cs->vec = malloc((size_t)N * sizeof *cs->vec);
+    cs->n = 0;
+    if (!tab || !cs->first || !cs->mult || !cs->vec) {
+        free(tab);
+        chunks_free(cs);
+        return -1;
+    }
+    for (int64_t i = 0; i < cap; i++)
+        tab[i] = -1;
+    for (int64_t j = 0; j < nch; j++) {
+        int64_t n = chunk_len(N, g, j);
+        int64_t *o = cs->vec + j * g;
+        memcpy(o, off + j * g, (size_t)n * sizeof *o);
+        set_canon(o, n, x->qrot);
+        uint64_t h = chunk_hash(o, n);
+        for (int64_t i = (int64_t)(h & (uint64_t)(cap - 1));; i = (i + 1) & (cap - 1)) {
+            if (tab[i] < 0) { /* a new pattern */
+                tab[i] = cs->n;
+                cs->first[cs->n] = j;
+                cs->mult[cs->n++] = 1;
+                break;
+            }
+            int64_t f = cs->first[tab[i]];
+            if (chunk_len(N, g, f) == n && !memcmp(cs->vec + f * g, o, (size_t)n * sizeof *o)) {
+                cs->mult[tab[i]]++;
+                break;
+            }
+        }
+    }
+    free(tab);
+    return 0;
+}
+
+/* The groups of one base residue rho (mult bases share it) over every chunk. */
+static void rows_of_residue(actx *x, int64_t rho, int64_t mult, int64_t N, int64_t g,
+                            const chunkset *cs, tally *t)
+{
+    for (int64_t i = 0; i < cs->n; i++) {
+        int64_t c = cs->first[i], n = chunk_len(N, g, c);
+        const int64_t *o = cs->vec + c * g;
+        for (int64_t u = 0; u < n; u++)
+            grp_bank(x, res_bank(x, rho + o[u]));
+        grp_done(x, n, mult * cs->mult[i], t);
+    }
+}
+
+/*
  * Row groups: for every k in [0, K) (K = count of kd) and every chunk j of
  * off[0..N) in chunks of g, the group {base(k) + off[t] : t in chunk j}.
  * (wp reads: base = kept offsets, off = consumed offsets, g = L;
  *  wp writes: base = kept offsets in the output, off = produced, g = P.)
+ * off[] holds residues mod qres.
  */
 static void rows_cost(actx *x, const cm_dims *kd, const int64_t *off, int64_t N, int64_t g,
                       tally *t)
@@ -150,35 +291,60 @@ static void rows_cost(actx *x, const cm_dims *kd, const int64_t *off, int64_t N,
         lower(chunk_len(N, g, nch - 1), x->B, K, t);
         return;
     }
+    ctx_tables(x);
+    chunkset cs;
     int64_t one = 0, *res = W == 1 ? &one : malloc((size_t)W * sizeof *res);
+    if (res && chunks_group(x, off, N, g, &cs) < 0) {
+        if (res != &one)
+            free(res);
+        res = NULL;
+    }
     if (!res) { /* no memory: the bound is still a correct answer, marked inexact */
         t->exact = 0;
         lower(g, x->B, K * (nch - 1), t);
         lower(chunk_len(N, g, nch - 1), x->B, K, t);
         return;
     }
-    if (W > 1) {
+    if (W > 1)
         cm_dims_offsets(&sub, res);
-        for (int64_t i = 0; i < W; i++)
-            res[i] %= x->qrot;
-        qsort(res, (size_t)W, sizeof *res, cmp_i64);
-    }
+    for (int64_t i = 0; i < W; i++)
+        res[i] %= x->qrot;
     int64_t rep = K / W;
-    for (int64_t i = 0; i < W;) {
-        int64_t j = i;
-        while (j < W && res[j] == res[i])
-            j++;
-        int64_t mult = rep * (j - i), rho = res[i];
-        for (int64_t c = 0; c < nch; c++) {
-            int64_t n = chunk_len(N, g, c);
-            for (int64_t u = 0; u < n; u++)
-                grp_add(x, rho + off[c * g + u]);
-            grp_done(x, n, mult, t);
+    if (x->qrot <= BTAB_MAXQ) { /* group equal residues by counting (qrot is small) */
+        for (int64_t i = 0; i < W; i++)
+            x->qcnt[res[i]]++;
+        for (int64_t rho = 0; rho < x->qrot; rho++)
+            if (x->qcnt[rho]) {
+                rows_of_residue(x, rho, rep * x->qcnt[rho], N, g, &cs, t);
+                x->qcnt[rho] = 0;
+            }
+    } else {
+        qsort(res, (size_t)W, sizeof *res, cmp_i64);
+        for (int64_t i = 0; i < W;) {
+            int64_t j = i;
+            while (j < W && res[j] == res[i])
+                j++;
+            rows_of_residue(x, res[i], rep * (j - i), N, g, &cs, t);
+            i = j;
         }
-        i = j;
     }
+    chunks_free(&cs);
     if (res != &one)
         free(res);
+}
+
+/* Cost of one block of pa base residues over every distinct chunk. */
+static void block_cost(actx *x, const int64_t *base, int64_t pa, int64_t N, int64_t g,
+                       const chunkset *cs, tally *c)
+{
+    for (int64_t i = 0; i < cs->n; i++) {
+        int64_t j = cs->first[i], n = chunk_len(N, g, j);
+        const int64_t *o = cs->vec + j * g;
+        for (int64_t p = 0; p < pa; p++)
+            for (int64_t u = 0; u < n; u++)
+                grp_bank(x, res_bank(x, base[p] + o[u]));
+        grp_done(x, pa * n, cs->mult[i], c);
+    }
 }
 
 /*
@@ -186,6 +352,9 @@ static void rows_cost(actx *x, const cm_dims *kd, const int64_t *off, int64_t N,
  * partial) and every chunk j of off in chunks of g, the group
  * {base(k) + off[t] : k in kb, t in chunk j}.
  * (op reads: g = L; op writes: off = produced offsets, g = 1.)
+ * off[] holds residues mod qres.  The block patterns repeat with the
+ * period of the base residues; within one period, blocks whose canonical
+ * residue sets are equal are counted once.
  */
 static void blocks_cost(actx *x, const cm_dims *kd, int64_t P, const int64_t *off, int64_t N,
                         int64_t g, tally *t)
@@ -198,25 +367,48 @@ static void blocks_cost(actx *x, const cm_dims *kd, int64_t P, const int64_t *of
         int64_t G = W / gcd64(W, P); /* groups per period: lcm(W, P) / P */
         int64_t E = NF < G ? NF : G;
         if (W <= x->budget && (E + 1) * P * N <= x->budget) {
+            ctx_tables(x);
             int64_t one = 0, *res = W == 1 ? &one : malloc((size_t)W * sizeof *res);
             int64_t *grp = malloc((size_t)(E + 1) * 2 * sizeof *grp);
-            if (res && grp) {
+            int64_t *vec = malloc((size_t)(E + 1) * (size_t)P * sizeof *vec);
+            int64_t cap = 16;
+            while (cap < 2 * (E + 1))
+                cap *= 2;
+            int64_t *tab = malloc((size_t)cap * sizeof *tab);
+            chunkset cs = {0, NULL, NULL, NULL};
+            if (res && grp && vec && tab && chunks_group(x, off, N, g, &cs) == 0) {
                 if (W > 1)
                     cm_dims_offsets(&sub, res);
+                for (int64_t i = 0; i < W; i++)
+                    res[i] %= x->qres;
+                for (int64_t i = 0; i < cap; i++)
+                    tab[i] = -1;
                 /* cost of group kb (all chunks), kb = 0..E-1, and the partial one */
                 for (int64_t kb = 0; kb <= E; kb++) {
-                    int64_t pa = kb < E ? P : (part ? part : 0);
+                    int64_t pa = kb < E ? P : part;
                     int64_t k0 = kb < E ? kb * P : NF * P;
-                    tally c = {0, 0, 1};
-                    for (int64_t j = 0; j < nch && pa > 0; j++) {
-                        int64_t n = chunk_len(N, g, j);
-                        for (int64_t p = 0; p < pa; p++) {
-                            int64_t base = res[(k0 + p) % W];
-                            for (int64_t u = 0; u < n; u++)
-                                grp_add(x, base + off[j * g + u]);
+                    int64_t *v = vec + kb * P;
+                    for (int64_t p = 0; p < pa; p++)
+                        v[p] = res[(k0 + p) % W];
+                    set_canon(v, pa, x->qrot); /* a block is a set too */
+                    uint64_t h = chunk_hash(v, pa);
+                    int64_t i = (int64_t)(h & (uint64_t)(cap - 1)), same = -1;
+                    for (; tab[i] >= 0; i = (i + 1) & (cap - 1)) {
+                        int64_t o = tab[i], po = o < E ? P : part;
+                        if (po == pa && !memcmp(vec + o * P, v, (size_t)pa * sizeof *v)) {
+                            same = o;
+                            break;
                         }
-                        grp_done(x, pa * n, 1, &c);
                     }
+                    if (same >= 0) {
+                        grp[2 * kb] = grp[2 * same];
+                        grp[2 * kb + 1] = grp[2 * same + 1];
+                        continue;
+                    }
+                    tab[i] = kb;
+                    tally c = {0, 0, 1};
+                    if (pa > 0)
+                        block_cost(x, v, pa, N, g, &cs, &c);
                     grp[2 * kb] = c.stall;
                     grp[2 * kb + 1] = c.conf;
                 }
@@ -228,11 +420,16 @@ static void blocks_cost(actx *x, const cm_dims *kd, int64_t P, const int64_t *of
                 }
                 t->stall += grp[2 * E];
                 t->conf += grp[2 * E + 1];
+                chunks_free(&cs);
+                free(tab);
+                free(vec);
                 free(grp);
                 if (res != &one)
                     free(res);
                 return;
             }
+            free(tab);
+            free(vec);
             free(grp);
             if (res != &one)
                 free(res);
@@ -276,9 +473,114 @@ static void chunks_cost(actx *x, int64_t start, int64_t len, int64_t w, tally *t
     grp_done(x, part, 1, t);
 }
 
+/* ---- counting calls, memoized by canonical content ---- */
+
+/* The offsets a counting call walks: made (reduced mod qres) on first need. */
+typedef struct {
+    const cm_dims *d;
+    int64_t *v;
+    int ready;
+} offs;
+
+static const int64_t *offs_get(const actx *x, offs *o)
+{
+    if (!o->ready) {
+        int64_t n = cm_dims_count(o->d);
+        cm_dims_offsets(o->d, o->v);
+        for (int64_t i = 0; i < n; i++)
+            o->v[i] %= x->qres;
+        o->ready = 1;
+    }
+    return o->v;
+}
+
+/* Appends dims with strides reduced mod q and radix-1 digits dropped. */
+static int key_dims(int64_t *key, int n, const cm_dims *d, int64_t q)
+{
+    int at = n++;
+    key[at] = 0;
+    for (int i = 0; i < d->nd; i++)
+        if (d->n[i] > 1) {
+            key[n++] = d->n[i];
+            key[n++] = d->s[i] % q;
+            key[at]++;
+        }
+    return n;
+}
+
+/*
+ * The canonical content of a rows (P = 0) or blocks (P > 0) call: the map,
+ * B, budget, K, g, P, the base digits from the first one that matters
+ * (period_of) and the offset digits, strides reduced to the residues the
+ * bank decoder sees.  Two calls with equal keys count exactly the same
+ * groups of banks, so they share one result across algorithms and PEs.
+ */
+static int count_key(const actx *x, int64_t *key, const cm_dims *kd, int64_t P,
+                     const cm_dims *od, int64_t g, int64_t *rep)
+{
+    cm_dims sub;
+    int64_t q = P ? x->qres : x->qrot;
+    int64_t W = period_of(kd, q, &sub), K = cm_dims_count(kd);
+    int n = 0;
+    key[n++] = P ? 2 : 1;
+    key[n++] = x->map;
+    key[n++] = x->B;
+    key[n++] = x->budget;
+    /* rows repeat the same W residues K / W times, and every count (and
+     * the bound used instead) is linear in that: a rows entry is stored
+     * per period and scaled by rep */
+    *rep = P ? 1 : K / W;
+    key[n++] = P ? K : W;
+    key[n++] = g;
+    key[n++] = P;
+    n = key_dims(key, n, &sub, q);
+    return key_dims(key, n, od, x->qres);
+}
+
+static int memo_get(cm_acache *c, const int64_t *key, int n, int64_t rep, tally *t)
+{
+    int64_t v[CM_ACACHE_NV];
+    if (!c || !cm_acache_count_get(c, key, n, v))
+        return 0;
+    t->stall += rep * v[0];
+    t->conf += rep * v[1];
+    t->exact &= (int)v[2];
+    return 1;
+}
+
+static void memo_put(cm_acache *c, const int64_t *key, int n, int64_t rep, const tally *t)
+{
+    int64_t v[CM_ACACHE_NV] = {t->stall / rep, t->conf / rep, t->exact};
+    if (c)
+        cm_acache_count_put(c, key, n, v);
+}
+
+/* rows_cost (P = 0) or blocks_cost through the memo; t must start at zero. */
+static void count_call(actx *x, cm_acache *c, const cm_dims *kd, int64_t P, offs *o,
+                       int64_t g, tally *t)
+{
+    int64_t N = cm_dims_count(o->d);
+    if (x->map == CM_MAP_TRANSFORM) { /* closed forms: nothing to remember */
+        if (P)
+            blocks_cost(x, kd, P, NULL, N, g, t);
+        else
+            rows_cost(x, kd, NULL, N, g, t);
+        return;
+    }
+    int64_t key[CM_ACACHE_KEYMAX], rep;
+    int n = count_key(x, key, kd, P, o->d, g, &rep);
+    if (memo_get(c, key, n, rep, t))
+        return;
+    if (P)
+        blocks_cost(x, kd, P, offs_get(x, o), N, g, t);
+    else
+        rows_cost(x, kd, offs_get(x, o), N, g, t);
+    memo_put(c, key, n, rep, t);
+}
+
 /* wp: PEs over produced, lanes over consumed, loops pb, k, cb. */
-static void stage_wp(actx *x, const cm_hw *hw, const cm_geom *g, const int64_t *ac,
-                     const int64_t *op, cm_stage_stats *st)
+static void stage_wp(actx *x, cm_acache *c, const cm_hw *hw, const cm_geom *g, offs *ac,
+                     offs *op, cm_stage_stats *st)
 {
     int64_t K = g->K, C = g->C, Pn = g->Pn;
     tally rd = {0, 0, 1}, wr = {0, 0, 1};
@@ -288,11 +590,11 @@ static void stage_wp(actx *x, const cm_hw *hw, const cm_geom *g, const int64_t *
         st->in_loads = 1;
         st->in_reads = C;
         cm_dims none = {0, {0}, {0}};
-        rows_cost(x, &none, ac, C, hw->lanes, &rd);
+        count_call(x, c, &none, 0, ac, hw->lanes, &rd);
     } else {
         st->in_loads = st->slots;
         st->in_reads = g->NPb * K * C;
-        rows_cost(x, &g->kin, ac, C, hw->lanes, &rd);
+        count_call(x, c, &g->kin, 0, ac, hw->lanes, &rd);
         rd.stall *= g->NPb;
         rd.conf *= g->NPb;
     }
@@ -305,7 +607,7 @@ static void stage_wp(actx *x, const cm_hw *hw, const cm_geom *g, const int64_t *
     }
     st->out_writes = K * Pn;
     if (!g->last)
-        rows_cost(x, &g->kout, op, Pn, hw->pes, &wr);
+        count_call(x, c, &g->kout, 0, op, hw->pes, &wr);
     st->rd_stall = rd.stall;
     st->rd_conflicts = rd.conf;
     st->wr_stall = wr.stall;
@@ -314,13 +616,13 @@ static void stage_wp(actx *x, const cm_hw *hw, const cm_geom *g, const int64_t *
 }
 
 /* op: PEs over kept, lanes over consumed, loops kb, p, cb. */
-static void stage_op(actx *x, const cm_hw *hw, const cm_geom *g, const int64_t *ac,
-                     const int64_t *op, cm_stage_stats *st)
+static void stage_op(actx *x, cm_acache *c, const cm_hw *hw, const cm_geom *g, offs *ac,
+                     offs *op, cm_stage_stats *st)
 {
     int64_t K = g->K, C = g->C, Pn = g->Pn;
     tally rd = {0, 0, 1}, wr = {0, 0, 1};
     st->slots = g->NKb * Pn * g->NCb;
-    blocks_cost(x, &g->kin, hw->pes, ac, C, hw->lanes, &rd);
+    count_call(x, c, &g->kin, hw->pes, ac, hw->lanes, &rd);
     if (g->NCb == 1) { /* the input tile stays in the PE registers for a kb block */
         st->in_loads = g->NKb;
         st->in_reads = K * C;
@@ -339,7 +641,7 @@ static void stage_op(actx *x, const cm_hw *hw, const cm_geom *g, const int64_t *
     }
     st->out_writes = K * Pn;
     if (!g->last)
-        blocks_cost(x, &g->kout, hw->pes, op, Pn, 1, &wr);
+        count_call(x, c, &g->kout, hw->pes, op, 1, &wr);
     st->rd_stall = rd.stall;
     st->rd_conflicts = rd.conf;
     st->wr_stall = wr.stall;
@@ -347,8 +649,9 @@ static void stage_op(actx *x, const cm_hw *hw, const cm_geom *g, const int64_t *
     st->exact = rd.exact && wr.exact;
 }
 
-/* One step of a matrix: fills st from the geometry (no cache). */
-static int analytic_stage(actx *x, const cm_hw *hw, const cm_mgeom *mg, int s, cm_stage_stats *st)
+/* One step of a matrix: fills st from the geometry (c: the memo, or NULL). */
+static int analytic_stage(actx *x, cm_acache *c, const cm_hw *hw, const cm_mgeom *mg, int s,
+                          cm_stage_stats *st)
 {
     const cm_geom *g = &mg->g[s];
     int64_t stackbuf[STACK_OFFS], *buf = stackbuf;
@@ -357,10 +660,7 @@ static int analytic_stage(actx *x, const cm_hw *hw, const cm_mgeom *mg, int s, c
         if (!buf)
             return -1;
     }
-    int64_t *ac = buf, *op = buf + g->C;
-    cm_dims_offsets(&g->cin, ac);
-    if (!g->last)
-        cm_dims_offsets(&g->pout, op);
+    offs ac = {&g->cin, buf, 0}, op = {&g->pout, buf + g->C, 0};
     memset(st, 0, sizeof *st);
     st->factor = g->st.f;
     memcpy(st->label, mg->net.label[g->st.f], sizeof st->label);
@@ -376,25 +676,46 @@ static int analytic_stage(actx *x, const cm_hw *hw, const cm_mgeom *mg, int s, c
     st->macs = g->st.macs;
     st->fill = cm_hw_pipe_depth(hw);
     if (g->df == CM_DF_WP)
-        stage_wp(x, hw, g, ac, op, st);
+        stage_wp(x, c, hw, g, &ac, &op, st);
     else
-        stage_op(x, hw, g, ac, op, st);
+        stage_op(x, c, hw, g, &ac, &op, st);
     if (buf != stackbuf)
         free(buf);
     return 0;
 }
 
-/* The counting context is large (two B-sized arrays up to 4096): made on
- * first need, so that an all-hits cached evaluation allocates nothing. */
-static actx *need_ctx(actx **x, const cm_point *pt, int64_t budget)
+/*
+ * The counting context for the point's (map, B): one of CTX_SLOTS kept in
+ * the cache (so a sweep builds each bank table once), or, for an uncached
+ * evaluation, one allocated for this call (*own).
+ */
+#define CTX_SLOTS 16
+typedef struct {
+    int next;
+    actx x[CTX_SLOTS];
+} actxs;
+
+static actx *need_ctx(actx **x, actx **own, cm_acache *cache, const cm_point *pt,
+                      int64_t budget)
 {
-    if (!*x) {
-        *x = malloc(sizeof **x);
-        if (*x) {
-            ctx_init(*x, pt->map, pt->hw.banks);
-            (*x)->budget = budget;
-        }
+    if (*x)
+        return *x;
+    if (!cache) {
+        if ((*x = *own = calloc(1, sizeof **x)))
+            ctx_arm(*x, pt->map, pt->hw.banks, budget);
+        return *x;
     }
+    actxs *all = cm_acache_scratch(cache, sizeof *all);
+    if (!all)
+        return NULL;
+    for (int i = 0; i < CTX_SLOTS; i++) {
+        actx *c = &all->x[i];
+        if (c->qres > 0 && c->map == pt->map && c->B == pt->hw.banks && c->budget == budget)
+            return *x = c;
+    }
+    *x = &all->x[all->next];
+    all->next = (all->next + 1) % CTX_SLOTS;
+    ctx_arm(*x, pt->map, pt->hw.banks, budget);
     return *x;
 }
 
@@ -411,7 +732,7 @@ static int analytic_eval(const cm_point *pt, const cm_tech *tech, int64_t budget
     cm_mgeom *mgs = NULL;
     const cm_mgeom *mg[2] = {NULL, NULL};
     uint64_t gid[2];
-    actx *x = NULL;
+    actx *x = NULL, *own = NULL;
     int rc = -1;
     if (!cache && !(mgs = malloc(2 * sizeof *mgs)))
         return oom(r);
@@ -419,20 +740,27 @@ static int analytic_eval(const cm_point *pt, const cm_tech *tech, int64_t budget
         goto out;
     r->exact = 1;
     for (int i = 0; i < r->nmat; i++) {
-        for (int s = 0; s < mg[i]->n; s++) {
-            cm_stage_stats *st = &r->mat[i].st[s];
-            if (cache && cm_acache_stage_get(cache, gid[i], s, pt->hw.banks, (int)pt->map, budget,
-                                             st)) {
+        cm_stage_stats *sts = r->mat[i].st;
+        int n = mg[i]->n, B = pt->hw.banks, map = (int)pt->map;
+        if (cache && cm_acache_mat_get(cache, i, gid[i], B, map, budget, sts, n)) {
+            for (int s = 0; s < n; s++)
+                r->exact &= sts[s].exact;
+        } else {
+            for (int s = 0; s < n; s++) {
+                cm_stage_stats *st = &sts[s];
+                if (!(cache && cm_acache_stage_get(cache, gid[i], s, B, map, budget, st))) {
+                    if (!need_ctx(&x, &own, cache, pt, budget) ||
+                        analytic_stage(x, cache, &pt->hw, mg[i], s, st) < 0) {
+                        oom(r);
+                        goto out;
+                    }
+                    if (cache)
+                        cm_acache_stage_put(cache, gid[i], s, B, map, budget, st);
+                }
                 r->exact &= st->exact;
-                continue;
-            }
-            if (!need_ctx(&x, pt, budget) || analytic_stage(x, &pt->hw, mg[i], s, st) < 0) {
-                oom(r);
-                goto out;
             }
             if (cache)
-                cm_acache_stage_put(cache, gid[i], s, pt->hw.banks, (int)pt->map, budget, st);
-            r->exact &= st->exact;
+                cm_acache_mat_put(cache, i, gid[i], B, map, budget, sts, n);
         }
         cm_inwrites iw;
         cm_input_writes(pt, i, &iw);
@@ -445,7 +773,7 @@ static int analytic_eval(const cm_point *pt, const cm_tech *tech, int64_t budget
                 t.conf = v[1];
                 t.exact = (int)v[2];
             } else {
-                if (!need_ctx(&x, pt, budget)) {
+                if (!need_ctx(&x, &own, cache, pt, budget)) {
                     oom(r);
                     goto out;
                 }
@@ -473,7 +801,7 @@ static int analytic_eval(const cm_point *pt, const cm_tech *tech, int64_t budget
     cm_result_finish_c(pt, tech, cache, r);
     rc = 0;
 out:
-    free(x);
+    free(own);
     free(mgs);
     return rc;
 }

@@ -89,9 +89,26 @@ int cm_acache_stage_get(cm_acache *c, uint64_t id, int step, int B, int map, int
                         cm_stage_stats *out);
 void cm_acache_stage_put(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget,
                          const cm_stage_stats *st);
+/* All stage results of a matrix (role 0: wx, 1: wh) when they are those
+ * of the last matrix of that role put (key as above, n steps). */
+int cm_acache_mat_get(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
+                      cm_stage_stats *st, int n);
+void cm_acache_mat_put(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
+                       const cm_stage_stats *st, int n);
 /* Input-write chunk costs: key (start, len, w, B, map, budget); v[3] = stall, conf, exact. */
 int cm_acache_chunks_get(cm_acache *c, const int64_t key[6], int64_t v[3]);
 void cm_acache_chunks_put(cm_acache *c, const int64_t key[6], const int64_t v[3]);
+/* Results of a counting call keyed by its canonical content (an int64
+ * key of n <= CM_ACACHE_KEYMAX words built by the caller): v = stall,
+ * conflicts, exact. */
+#define CM_ACACHE_NV 3
+#define CM_ACACHE_KEYMAX 160
+int cm_acache_count_get(cm_acache *c, const int64_t *key, int n, int64_t v[CM_ACACHE_NV]);
+void cm_acache_count_put(cm_acache *c, const int64_t *key, int n, const int64_t v[CM_ACACHE_NV]);
+/* One zeroed buffer of at least size bytes that lives as long as the cache
+ * (the analytical model keeps its counting context there); NULL when out
+ * of memory.  Its contents are the caller's business. */
+void *cm_acache_scratch(cm_acache *c, size_t size);
 /* SRAM cost through the memo (c may be NULL). */
 cm_sram_cost cm_acache_sram(cm_acache *c, const cm_tech *tech, double bytes, int word_bits,
                             int banks);

@@ -362,9 +362,13 @@ int map_eval_decode(map_eval *e, uint64_t k, map_result *r)
 {
     map_coord c;
     char err[CM_ERRLEN];
-    map_space_decode(e->sp, k, &c);
     r->index = k;
-    if (!e->have || e->alg_key != map_space_alg_key(e->sp, k)) {
+    int same_alg = e->have && e->alg_key == map_space_alg_key(e->sp, k);
+    if (same_alg)
+        map_space_decode_hw(e->sp, k, &c); /* the algorithm digits are cached */
+    else
+        map_space_decode(e->sp, k, &c);
+    if (!same_alg) {
         if (load_alg(e, k, &c, err, sizeof err)) {
             snprintf(r->res.why, sizeof r->res.why, "%s", err);
             r->why = r->res.why;
@@ -376,11 +380,15 @@ int map_eval_decode(map_eval *e, uint64_t k, map_result *r)
         r->pt = e->base;
         r->alg_of = e;
         r->alg_gen = e->gen;
+        r->df_set = -1;
     }
     cm_dataflow df = def->dataflow[c.df];
-    cm_matmap_set_df(&r->pt.wx, df);
-    if (cm_point_nmat(&r->pt) > 1)
-        cm_matmap_set_df(&r->pt.wh, df);
+    if (r->df_set != (int)df) { /* one dataflow for every step of the point */
+        cm_matmap_set_df(&r->pt.wx, df);
+        if (cm_point_nmat(&r->pt) > 1)
+            cm_matmap_set_df(&r->pt.wh, df);
+        r->df_set = (int)df;
+    }
     r->pt.map = def->bankmap[c.bm];
     for (int i = 0; i < def->naxis; i++) {
         const map_hw_axis *ax = &def->axis[i];

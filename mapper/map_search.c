@@ -13,7 +13,7 @@
  *     random points.
  *     Contraction orders are exact per point when the spec says
  *     `orders: best` (a DP), so the local search works on the rest.
- * Exhaustive and random are split into shards by position mod N; the
+ * Exhaustive and random are split into shards by blocks of positions; the
  * guided search is sequential.
  */
 #include "map_search.h"
@@ -82,14 +82,51 @@ static uint64_t default_budget(const map_space *sp, const map_search_opts *o)
     return b < sp->size ? b : sp->size;
 }
 
+/*
+ * Shards of the exhaustive sequence take whole blocks: a block is every
+ * mapping and hardware variant of one algorithm (hw_size consecutive
+ * positions), which share the evaluator's caches that a shard would
+ * otherwise rebuild for each algorithm it touches.  Blocks are dealt out
+ * through a fixed permutation (block b goes to shard pi(b) mod N), because
+ * neighbouring algorithms differ in a regular way (the last rank digit
+ * cycles), so dealing them in turn would give one shard all the cheap ones.
+ * Random positions have no locality: position p goes to shard p mod N.
+ */
+#define SHARD_SEED 0x5eedb10cULL
+
+static uint64_t cdiv_u64(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+static uint64_t shard_block(const map_space *sp, const map_search_opts *o)
+{
+    return o->strategy == MAP_EXHAUSTIVE && sp->hw_size > 0 ? sp->hw_size : 1;
+}
+
+/* The shard of the block that holds position pos. */
+static uint64_t shard_of(const map_space *sp, const map_search_opts *o, uint64_t total,
+                         uint64_t pos)
+{
+    uint64_t n = o->shard_n ? o->shard_n : 1, blk = shard_block(sp, o);
+    if (blk == 1)
+        return pos % n;
+    return map_permute(pos / blk, cdiv_u64(total, blk), SHARD_SEED) % n;
+}
+
 uint64_t map_search_count(const map_space *sp, const map_search_opts *o)
 {
     uint64_t n = o->shard_n ? o->shard_n : 1;
     switch (o->strategy) {
-    case MAP_EXHAUSTIVE:
-        return map_shard_count(sp->size, o->shard_i, n);
+    case MAP_EXHAUSTIVE: {
+        /* pi is a bijection of the blocks: shard i holds the blocks b with
+         * pi(b) mod n = i, as many as positions of a block-1 split, less
+         * what the partial last block lacks when it is one of them */
+        uint64_t blk = shard_block(sp, o), nb = cdiv_u64(sp->size, blk);
+        uint64_t c = map_shard_count(nb, 1, o->shard_i, n) * blk;
+        if (sp->size % blk && shard_of(sp, o, sp->size, sp->size - 1) == o->shard_i)
+            c -= blk - sp->size % blk;
+        return c;
+    }
     case MAP_RANDOM:
-        return map_shard_count(default_budget(sp, o), o->shard_i, n);
+        return map_shard_count(default_budget(sp, o), 1, o->shard_i, n);
     case MAP_GUIDED:
         return default_budget(sp, o);
     }
@@ -114,7 +151,13 @@ static int run_sequence(map_eval *e, const map_space *sp, const map_search_opts 
     if (!r)
         return -1;
     int rc = 0;
-    for (uint64_t pos = o->shard_i; pos < total; pos += n) {
+    uint64_t blk = shard_block(sp, o);
+    for (uint64_t pos = blk == 1 ? o->shard_i : 0; pos < total; pos += blk == 1 ? n : 1) {
+        while (blk > 1 && n > 1 && pos % blk == 0 && pos < total &&
+               shard_of(sp, o, total, pos) != o->shard_i)
+            pos += blk; /* another shard's block */
+        if (pos >= total)
+            break;
         if (stop && *stop)
             break;
         uint64_t k = map_search_index(sp, o, pos);

@@ -86,6 +86,7 @@ typedef struct {
     double m[MAP_M_COUNT];      /* metrics (NaN when unknown) */
     uint64_t alg_gen;           /* evaluator's cache generation pt was built from */
     const map_eval *alg_of;     /* ... and which evaluator (reuse r across points) */
+    int df_set;                 /* the dataflow pt's steps hold (-1: unknown) */
 } map_result;
 
 /*

@@ -67,11 +67,15 @@ static int lowest_bit(uint32_t m)
     return k;
 }
 
-uint64_t map_shard_count(uint64_t size, uint64_t i, uint64_t n)
+uint64_t map_shard_count(uint64_t size, uint64_t block, uint64_t i, uint64_t n)
 {
-    if (n == 0 || i >= n)
+    if (n == 0 || i >= n || block == 0)
         return 0;
-    return size / n + (i < size % n);
+    uint64_t nb = size / block, last = size % block; /* full blocks; the partial one */
+    uint64_t c = (nb / n + (i < nb % n)) * block;
+    if (last && nb % n == i) /* the partial block is block number nb */
+        c += last;
+    return c;
 }
 
 static const char *const hw_names[MAP_HW_NPARAM] = {
@@ -1022,10 +1026,19 @@ static int find_decomp(const map_space *sp, uint64_t k)
 void map_space_decode(const map_space *sp, uint64_t k, map_coord *c)
 {
     memset(c, 0, sizeof *c);
-    c->d = find_decomp(sp, k);
+    map_space_decode_hw(sp, k, c);
     const map_dspace *ds = &sp->d[c->d];
-    uint64_t r = k - ds->base;
-    uint64_t hwp = r % sp->hw_size, alg = r / sp->hw_size;
+    uint64_t alg = (k - ds->base) / sp->hw_size;
+    uint64_t xi = alg / ds->h.total, hi = alg % ds->h.total;
+    decode_role(sp, &ds->x, xi, &c->sx, c->rx, &c->ox);
+    if (ds->h.n)
+        decode_role(sp, &ds->h, hi, &c->sh, c->rh, &c->oh);
+}
+
+void map_space_decode_hw(const map_space *sp, uint64_t k, map_coord *c)
+{
+    c->d = find_decomp(sp, k);
+    uint64_t hwp = (k - sp->d[c->d].base) % sp->hw_size;
     const map_space_def *def = &sp->def;
     for (int i = def->naxis - 1; i >= 0; i--) {
         c->hw[i] = (int)(hwp % (uint64_t)def->axis[i].n);
@@ -1033,10 +1046,6 @@ void map_space_decode(const map_space *sp, uint64_t k, map_coord *c)
     }
     c->bm = (int)(hwp % (uint64_t)def->nbankmap);
     c->df = (int)(hwp / (uint64_t)def->nbankmap);
-    uint64_t xi = alg / ds->h.total, hi = alg % ds->h.total;
-    decode_role(sp, &ds->x, xi, &c->sx, c->rx, &c->ox);
-    if (ds->h.n)
-        decode_role(sp, &ds->h, hi, &c->sh, c->rh, &c->oh);
 }
 
 uint64_t map_space_encode(const map_space *sp, const map_coord *c)

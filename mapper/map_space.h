@@ -165,6 +165,9 @@ void map_space_free(map_space *sp);
 
 /* Index <-> coordinates (0 <= k < size). */
 void map_space_decode(const map_space *sp, uint64_t k, map_coord *c);
+/* Only the decomposition, dataflow, bank map and hardware digits of k (the
+ * rest of c is left as it is): for points of an algorithm already decoded. */
+void map_space_decode_hw(const map_space *sp, uint64_t k, map_coord *c);
 uint64_t map_space_encode(const map_space *sp, const map_coord *c);
 
 /* Index of the algorithm part (decomposition, structures, ranks, orders)
@@ -201,8 +204,8 @@ const char *map_hw_param_name(map_hw_param p);
 int map_hw_param_parse(const char *s, map_hw_param *p);
 void map_hw_param_set(cm_hw *hw, map_hw_param p, int64_t v);
 
-/* Shard I of N: index k belongs to shard k mod N.  Number of indices of
- * [0, size) in shard i. */
-uint64_t map_shard_count(uint64_t size, uint64_t i, uint64_t n);
+/* Shard I of N in blocks: position p belongs to shard (p / block) mod N.
+ * Number of positions of [0, size) in shard i. */
+uint64_t map_shard_count(uint64_t size, uint64_t block, uint64_t i, uint64_t n);
 
 #endif

@@ -113,6 +113,20 @@ static void run_shards(spec *s, map_eval *e, map_search_opts o, uint64_t nsh, co
     }
 }
 
+/* Blocks of 3 over 10 positions, 2 shards: [0,3) [6,9) to shard 0 (6
+ * positions), [3,6) and the partial [9,10) to shard 1 (4); with 4 shards
+ * the blocks go 0,1,2,3 and the partial one (number 3) to shard 3. */
+static void test_shard_count_blocks(void **state)
+{
+    (void)state;
+    assert_int_equal(map_shard_count(10, 3, 0, 2), 6);
+    assert_int_equal(map_shard_count(10, 3, 1, 2), 4);
+    assert_int_equal(map_shard_count(10, 3, 0, 4), 3);
+    assert_int_equal(map_shard_count(10, 3, 3, 4), 1);
+    assert_int_equal(map_shard_count(10, 1, 3, 4), 2); /* p mod 4 = 3: 3 and 7 */
+    assert_int_equal(map_shard_count(10, 3, 4, 4), 0); /* no such shard */
+}
+
 static void test_shards_exhaustive(void **state)
 {
     (void)state;
@@ -428,6 +442,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bijection),
+        cmocka_unit_test(test_shard_count_blocks),
         cmocka_unit_test(test_shards_exhaustive),
         cmocka_unit_test(test_shards_random),
         cmocka_unit_test(test_permute),
