@@ -1,14 +1,16 @@
 /*
  * cm_acache.c - memo tables that make the analytical model fast in sweeps
  * (cm_accel.h): matrix geometries (keyed by the serialized matrix mapping,
- * P and L), per-stage results (keyed by geometry id, step, B, map and
- * counting budget), input-write chunk costs, SRAM costs, and the
- * results of the analytical model's counting calls keyed by their
- * canonical content (cm_acache_count_*: shared by every algorithm, P and L
- * whose access pattern reduces to the same residues).  Every table stores
- * its full key and compares it on lookup, so a hit returns exactly what
- * the computation would; collisions only overwrite (direct-mapped), and
- * the content table is emptied when it reaches its size limit.
+ * P and L), the stage results of the last matrix per role, input-write
+ * chunk costs, SRAM costs, and the results of the analytical model's
+ * counting calls keyed by their canonical content (cm_acache_count_*:
+ * shared by every algorithm, P and L whose access pattern reduces to the
+ * same residues; a small table of recent keys in front of a large one,
+ * because a sweep asks for the same few keys over and over while the large
+ * table does not fit the caches).  Every table stores its full key and
+ * compares it on lookup, so a hit returns exactly what the computation
+ * would; collisions only overwrite, and the content table is emptied when
+ * it reaches its size limit.
  */
 #include "cm_stage.h"
 
@@ -17,7 +19,6 @@
 
 #define GEOM_SLOTS 64
 #define KEY_MAX 192
-#define STAGE_SLOTS (1 << 14)
 #define CHUNK_SLOTS 4096
 #define SRAM_SLOTS 1024
 
@@ -27,13 +28,6 @@ typedef struct {
     int32_t key[KEY_MAX];
     cm_mgeom g;
 } gslot;
-
-typedef struct {
-    int used, step, B, map;
-    uint64_t id;
-    int64_t budget;
-    cm_stage_stats st;
-} sslot;
 
 typedef struct {
     int used;
@@ -63,6 +57,16 @@ typedef struct {
     size_t alen, acap;
 } ktable;
 
+/* Recent content keys, inline (no second cache miss for the compare). */
+#define RECENT_SLOTS 4096
+#define RECENT_KEYMAX 32
+typedef struct {
+    uint64_t h;                /* 0: empty */
+    int len;
+    int64_t v[CM_ACACHE_NV];
+    int64_t key[RECENT_KEYMAX];
+} rslot;
+
 /* The last geometry returned per matrix role (wx, wh): consecutive points
  * of a sweep differ in hardware only, so one memcmp usually finds it. */
 typedef struct {
@@ -87,10 +91,10 @@ struct cm_acache {
     mlast mat[2];
     int gnext;
     uint64_t next_id;
-    sslot *s;
     cslot ch[CHUNK_SLOTS];
     mslot m[SRAM_SLOTS];
     ktable k;
+    rslot *recent;          /* RECENT_SLOTS, direct-mapped by key hash */
     void *scratch;          /* the analytical model's counting context */
     size_t scratch_size;
     int64_t hits, misses;
@@ -101,11 +105,6 @@ cm_acache *cm_acache_new(void)
     cm_acache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->s = calloc(STAGE_SLOTS, sizeof *c->s);
-    if (!c->s) {
-        free(c);
-        return NULL;
-    }
     c->next_id = 1;
     return c;
 }
@@ -115,9 +114,9 @@ void cm_acache_free(cm_acache *c)
     if (!c)
         return;
     free(c->scratch);
+    free(c->recent);
     free(c->k.slot);
     free(c->k.arena);
-    free(c->s);
     free(c);
 }
 
@@ -242,40 +241,6 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     return geom_hit(c, role, mm, pes, lanes, (int)(g - c->g), id);
 }
 
-static sslot *stage_slot(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget)
-{
-    uint64_t h = mix(mix(mix(mix(mix(0, id), (uint64_t)step), (uint64_t)B), (uint64_t)map),
-                     (uint64_t)budget);
-    return &c->s[h & (STAGE_SLOTS - 1)];
-}
-
-int cm_acache_stage_get(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget,
-                        cm_stage_stats *out)
-{
-    sslot *s = stage_slot(c, id, step, B, map, budget);
-    if (s->used && s->id == id && s->step == step && s->B == B && s->map == map &&
-        s->budget == budget) {
-        c->hits++;
-        *out = s->st;
-        return 1;
-    }
-    c->misses++;
-    return 0;
-}
-
-void cm_acache_stage_put(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget,
-                         const cm_stage_stats *st)
-{
-    sslot *s = stage_slot(c, id, step, B, map, budget);
-    s->used = 1;
-    s->id = id;
-    s->step = step;
-    s->B = B;
-    s->map = map;
-    s->budget = budget;
-    s->st = *st;
-}
-
 static cslot *chunk_slot(cm_acache *c, const int64_t key[6])
 {
     uint64_t h = 0;
@@ -357,19 +322,41 @@ static kslot *kfind(const ktable *t, uint64_t h, const int64_t *key, int n)
     }
 }
 
+static rslot *recent_slot(cm_acache *c, uint64_t h)
+{
+    if (!c->recent && !(c->recent = calloc(RECENT_SLOTS, sizeof *c->recent)))
+        return NULL;
+    return &c->recent[(h >> 7) & (RECENT_SLOTS - 1)];
+}
+
+static void recent_put(cm_acache *c, uint64_t h, const int64_t *key, int n, const int64_t *v)
+{
+    rslot *r = n <= RECENT_KEYMAX ? recent_slot(c, h) : NULL;
+    if (!r)
+        return;
+    r->h = h;
+    r->len = n;
+    memcpy(r->key, key, (size_t)n * sizeof *key);
+    memcpy(r->v, v, sizeof r->v);
+}
+
 int cm_acache_count_get(cm_acache *c, const int64_t *key, int n, int64_t v[CM_ACACHE_NV])
 {
-    if (!c->k.cap) {
-        c->misses++;
-        return 0;
+    uint64_t h = key_hash(key, n);
+    rslot *r = n <= RECENT_KEYMAX ? recent_slot(c, h) : NULL;
+    if (r && r->h == h && r->len == n && !memcmp(r->key, key, (size_t)n * sizeof *key)) {
+        c->hits++;
+        memcpy(v, r->v, sizeof r->v);
+        return 1;
     }
-    kslot *s = kfind(&c->k, key_hash(key, n), key, n);
-    if (!s->h) {
+    kslot *s = c->k.cap ? kfind(&c->k, h, key, n) : NULL;
+    if (!s || !s->h) {
         c->misses++;
         return 0;
     }
     c->hits++;
     memcpy(v, s->v, sizeof s->v);
+    recent_put(c, h, key, n, v);
     return 1;
 }
 
@@ -431,6 +418,7 @@ void cm_acache_count_put(cm_acache *c, const int64_t *key, int n, const int64_t 
         t->n++;
     }
     memcpy(s->v, v, sizeof s->v);
+    recent_put(c, h, key, n, v);
 }
 
 void *cm_acache_scratch(cm_acache *c, size_t size)

@@ -746,16 +746,14 @@ static int analytic_eval(const cm_point *pt, const cm_tech *tech, int64_t budget
             for (int s = 0; s < n; s++)
                 r->exact &= sts[s].exact;
         } else {
+            /* a stage is cheap once its counts are in the memo: stage
+             * results themselves are not kept beyond the matrix's last use */
             for (int s = 0; s < n; s++) {
                 cm_stage_stats *st = &sts[s];
-                if (!(cache && cm_acache_stage_get(cache, gid[i], s, B, map, budget, st))) {
-                    if (!need_ctx(&x, &own, cache, pt, budget) ||
-                        analytic_stage(x, cache, &pt->hw, mg[i], s, st) < 0) {
-                        oom(r);
-                        goto out;
-                    }
-                    if (cache)
-                        cm_acache_stage_put(cache, gid[i], s, B, map, budget, st);
+                if (!need_ctx(&x, &own, cache, pt, budget) ||
+                    analytic_stage(x, cache, &pt->hw, mg[i], s, st) < 0) {
+                    oom(r);
+                    goto out;
                 }
                 r->exact &= st->exact;
             }

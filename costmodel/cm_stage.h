@@ -84,13 +84,9 @@ void cm_result_finish_c(const cm_point *pt, const cm_tech *tech, cm_acache *cach
 const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm, int pes,
                                int lanes, const cm_mgeom *keep, uint64_t *id, char *err,
                                size_t errlen);
-/* Stage results: key (geometry id, step, B, map, budget). */
-int cm_acache_stage_get(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget,
-                        cm_stage_stats *out);
-void cm_acache_stage_put(cm_acache *c, uint64_t id, int step, int B, int map, int64_t budget,
-                         const cm_stage_stats *st);
 /* All stage results of a matrix (role 0: wx, 1: wh) when they are those
- * of the last matrix of that role put (key as above, n steps). */
+ * of the last matrix of that role put: key (geometry id, B, map, budget),
+ * n steps. */
 int cm_acache_mat_get(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
                       cm_stage_stats *st, int n);
 void cm_acache_mat_put(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
