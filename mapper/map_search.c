@@ -83,50 +83,92 @@ static uint64_t default_budget(const map_space *sp, const map_search_opts *o)
 }
 
 /*
- * Shards of the exhaustive sequence take whole blocks: a block is every
- * mapping and hardware variant of one algorithm (hw_size consecutive
- * positions), which share the evaluator's caches that a shard would
- * otherwise rebuild for each algorithm it touches.  Blocks are dealt out
- * through a fixed permutation (block b goes to shard pi(b) mod N), because
- * neighbouring algorithms differ in a regular way (the last rank digit
- * cycles), so dealing them in turn would give one shard all the cheap ones.
- * Random positions have no locality: position p goes to shard p mod N.
+ * Shards.  Random positions have no locality: position p goes to shard
+ * p mod N.  The exhaustive sequence is cut so that the shards share as
+ * little cached work as possible (docs/SPEC.md, "Shards"):
+ *   - by unit, when the space has at least 2N of them: a unit is one
+ *     (dataflow, bank map, bank count, PE count) combination, and unit u of
+ *     every algorithm goes to shard u mod N.  The model's counting memo is
+ *     keyed by the first three (and the PE count for the op dataflow), the
+ *     matrix geometries by the PE count, so shards rarely count the same
+ *     access pattern; the (cheap) per-algorithm set-up is repeated in
+ *     every shard.  Many small units balance the shards' work.
+ *   - otherwise by algorithm: a block is every mapping and hardware variant
+ *     of one algorithm (hw_size consecutive positions) and block b goes to
+ *     shard pi(b) mod N through a fixed permutation pi, because
+ *     neighbouring algorithms differ in a regular way (the last rank digit
+ *     cycles) and dealing them in turn would give one shard the cheap ones.
  */
 #define SHARD_SEED 0x5eedb10cULL
 
 static uint64_t cdiv_u64(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
 
-static uint64_t shard_block(const map_space *sp, const map_search_opts *o)
+/* A hardware digit of the unit: its stride in the hardware index and its radix. */
+typedef struct {
+    uint64_t stride, n;
+} digit;
+
+typedef struct {
+    uint64_t n, i;      /* shards, this one */
+    uint64_t blk;       /* positions per algorithm block (1: random) */
+    uint64_t units;     /* units per block (0: deal whole blocks) */
+    digit b, p;         /* the bank-count and PE-count digits */
+    uint64_t hwprod;    /* hardware combinations per (dataflow, map) */
+} sharding;
+
+static sharding shard_plan(const map_space *sp, const map_search_opts *o)
 {
-    return o->strategy == MAP_EXHAUSTIVE && sp->hw_size > 0 ? sp->hw_size : 1;
+    sharding z = {o->shard_n ? o->shard_n : 1, o->shard_i, 1, 0, {1, 1}, {1, 1}, 1};
+    if (o->strategy != MAP_EXHAUSTIVE || sp->hw_size == 0)
+        return z;
+    const map_space_def *def = &sp->def;
+    z.blk = sp->hw_size;
+    for (int a = def->naxis - 1; a >= 0; a--) {
+        digit dg = {z.hwprod, (uint64_t)def->axis[a].n};
+        for (int j = 0; j < def->axis[a].nparam; j++) {
+            if (def->axis[a].param[j] == MAP_HW_BANKS)
+                z.b = dg;
+            if (def->axis[a].param[j] == MAP_HW_PES)
+                z.p = dg;
+        }
+        z.hwprod *= dg.n;
+    }
+    if (z.p.stride == z.b.stride) /* one zipped axis sets both */
+        z.p = (digit){1, 1};
+    uint64_t u = (uint64_t)def->ndataflow * (uint64_t)def->nbankmap * z.b.n * z.p.n;
+    if (u >= 2 * z.n && z.blk % u == 0)
+        z.units = u;
+    return z;
 }
 
-/* The shard of the block that holds position pos. */
-static uint64_t shard_of(const map_space *sp, const map_search_opts *o, uint64_t total,
-                         uint64_t pos)
+/* The shard of position pos. */
+static uint64_t shard_of(const sharding *z, uint64_t total, uint64_t pos)
 {
-    uint64_t n = o->shard_n ? o->shard_n : 1, blk = shard_block(sp, o);
-    if (blk == 1)
-        return pos % n;
-    return map_permute(pos / blk, cdiv_u64(total, blk), SHARD_SEED) % n;
+    if (z->blk == 1)
+        return pos % z->n;
+    if (!z->units)
+        return map_permute(pos / z->blk, cdiv_u64(total, z->blk), SHARD_SEED) % z->n;
+    uint64_t hp = pos % z->blk, dm = hp / z->hwprod, hw = hp % z->hwprod;
+    uint64_t b = hw / z->b.stride % z->b.n, p = hw / z->p.stride % z->p.n;
+    return ((dm * z->b.n + b) * z->p.n + p) % z->n;
 }
 
 uint64_t map_search_count(const map_space *sp, const map_search_opts *o)
 {
-    uint64_t n = o->shard_n ? o->shard_n : 1;
+    sharding z = shard_plan(sp, o);
     switch (o->strategy) {
     case MAP_EXHAUSTIVE: {
-        /* pi is a bijection of the blocks: shard i holds the blocks b with
-         * pi(b) mod n = i, as many as positions of a block-1 split, less
-         * what the partial last block lacks when it is one of them */
-        uint64_t blk = shard_block(sp, o), nb = cdiv_u64(sp->size, blk);
-        uint64_t c = map_shard_count(nb, 1, o->shard_i, n) * blk;
-        if (sp->size % blk && shard_of(sp, o, sp->size, sp->size - 1) == o->shard_i)
-            c -= blk - sp->size % blk;
+        uint64_t nblk = sp->size / z.blk, c, rest = sp->size % z.blk;
+        if (z.units) /* each unit holds blk / units positions of a block */
+            c = nblk * (z.blk / z.units) * map_shard_count(z.units, 1, z.i, z.n);
+        else /* pi is a bijection of the blocks */
+            c = map_shard_count(nblk, 1, z.i, z.n) * z.blk;
+        for (uint64_t p = sp->size - rest; p < sp->size; p++) /* (bases are whole blocks) */
+            c += shard_of(&z, sp->size, p) == z.i;
         return c;
     }
     case MAP_RANDOM:
-        return map_shard_count(default_budget(sp, o), 1, o->shard_i, n);
+        return map_shard_count(default_budget(sp, o), 1, z.i, z.n);
     case MAP_GUIDED:
         return default_budget(sp, o);
     }
@@ -151,11 +193,16 @@ static int run_sequence(map_eval *e, const map_space *sp, const map_search_opts 
     if (!r)
         return -1;
     int rc = 0;
-    uint64_t blk = shard_block(sp, o);
-    for (uint64_t pos = blk == 1 ? o->shard_i : 0; pos < total; pos += blk == 1 ? n : 1) {
-        while (blk > 1 && n > 1 && pos % blk == 0 && pos < total &&
-               shard_of(sp, o, total, pos) != o->shard_i)
-            pos += blk; /* another shard's block */
+    sharding z = shard_plan(sp, o);
+    uint64_t step = z.blk == 1 ? n : 1;
+    for (uint64_t pos = z.blk == 1 ? o->shard_i : 0; pos < total; pos += step) {
+        if (n > 1 && z.blk > 1) {
+            if (!z.units)
+                while (pos % z.blk == 0 && pos < total && shard_of(&z, total, pos) != z.i)
+                    pos += z.blk; /* another shard's block */
+            else if (shard_of(&z, total, pos) != z.i)
+                continue; /* another shard's unit */
+        }
         if (pos >= total)
             break;
         if (stop && *stop)

@@ -127,6 +127,58 @@ static void test_shard_count_blocks(void **state)
     assert_int_equal(map_shard_count(10, 3, 4, 4), 0); /* no such shard */
 }
 
+/* The units a shard saw: seen[((df * 4 + map) * 8 + log2 B) * 8 + log2 P]. */
+static int log2i(int v)
+{
+    int l = 0;
+    while ((1 << l) < v)
+        l++;
+    return l;
+}
+
+static int on_unit(const map_result *r, uint64_t pos, void *ud)
+{
+    (void)pos;
+    unsigned char *seen = ud;
+    int u = (((int)r->pt.wx.df[0] * 4 + (int)r->pt.map) * 8 + log2i(r->pt.hw.banks)) * 8 +
+            log2i(r->pt.hw.pes);
+    assert_true(u < 512);
+    seen[u] = 1;
+    return 0;
+}
+
+/* spec_b has 1 dataflow x 2 bank maps x 3 bank counts x 2 PE counts (zipped
+ * with the lanes) = 12 units: with 2..5 shards every (dataflow, map, B, P)
+ * is evaluated by exactly one shard (that is what keeps shards from
+ * repeating each other's counting), and the shards together see all 12. */
+static void test_shard_units(void **state)
+{
+    (void)state;
+    spec *s = load(spec_b);
+    map_eval *e = map_eval_new(&s->space, &s->tech_table, &s->limits, NULL, NULL, 0);
+    assert_non_null(e);
+    for (uint64_t nsh = 2; nsh <= 5; nsh++) {
+        unsigned char all[512] = {0};
+        for (uint64_t i = 0; i < nsh; i++) {
+            map_search_opts o = s->search;
+            o.shard_i = i;
+            o.shard_n = nsh;
+            unsigned char seen[512] = {0};
+            assert_int_equal(map_search_run(e, &s->space, &o, on_unit, NULL, seen, NULL), 0);
+            for (int u = 0; u < 512; u++) {
+                assert_false(seen[u] && all[u]); /* no unit in two shards */
+                all[u] |= seen[u];
+            }
+        }
+        int units = 0;
+        for (int u = 0; u < 512; u++)
+            units += all[u];
+        assert_int_equal(units, 12);
+    }
+    map_eval_free(e);
+    spec_free(s);
+}
+
 static void test_shards_exhaustive(void **state)
 {
     (void)state;
@@ -444,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_bijection),
         cmocka_unit_test(test_shard_count_blocks),
         cmocka_unit_test(test_shards_exhaustive),
+        cmocka_unit_test(test_shard_units),
         cmocka_unit_test(test_shards_random),
         cmocka_unit_test(test_permute),
         cmocka_unit_test(test_random_deterministic),
