@@ -59,7 +59,7 @@ typedef struct {
 
 /* Recent content keys, inline (no second cache miss for the compare). */
 #define RECENT_SLOTS 4096
-#define RECENT_KEYMAX 32
+#define RECENT_KEYMAX 24
 typedef struct {
     uint64_t h;                /* 0: empty */
     int len;

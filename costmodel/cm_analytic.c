@@ -494,15 +494,16 @@ static const int64_t *offs_get(const actx *x, offs *o)
     return o->v;
 }
 
-/* Appends dims with strides reduced mod q and radix-1 digits dropped. */
+/* Appends dims with strides reduced mod q and radix-1 digits dropped, one
+ * word per digit (radix << 32 | stride residue: radices are tensor index
+ * sizes and q <= 4096^2, both below 2^31); short keys compare fast. */
 static int key_dims(int64_t *key, int n, const cm_dims *d, int64_t q)
 {
     int at = n++;
     key[at] = 0;
     for (int i = 0; i < d->nd; i++)
         if (d->n[i] > 1) {
-            key[n++] = d->n[i];
-            key[n++] = d->s[i] % q;
+            key[n++] = (int64_t)((uint64_t)d->n[i] << 32 | (uint64_t)(d->s[i] % q));
             key[at]++;
         }
     return n;
@@ -522,9 +523,7 @@ static int count_key(const actx *x, int64_t *key, const cm_dims *kd, int64_t P,
     int64_t q = P ? x->qres : x->qrot;
     int64_t W = period_of(kd, q, &sub), K = cm_dims_count(kd);
     int n = 0;
-    key[n++] = P ? 2 : 1;
-    key[n++] = x->map;
-    key[n++] = x->B;
+    key[n++] = (int64_t)((uint64_t)x->B << 16 | (uint64_t)x->map << 8 | (P ? 2u : 1u));
     key[n++] = x->budget;
     /* rows repeat the same W residues K / W times, and every count (and
      * the bound used instead) is linear in that: a rows entry is stored

@@ -189,13 +189,86 @@ int cm_point_format(const cm_point *p, char *buf, size_t buflen)
         if (format_matmap(&b, "wh", &p->wh) < 0)
             return -1;
     }
-    const cm_hw *h = &p->hw;
-    put(&b, "/hw;P=%d;L=%d;b=%d;B=%d;wm=%lld;wg=%lld;bw=%d;sfu=%d;mhz=%d;map=%s;tech=%s",
-        h->pes, h->lanes, h->bits, h->banks, (long long)h->work_words, (long long)h->wgt_words,
-        h->dram_mbps, h->sfu_lanes, h->freq_mhz, cm_bankmap_name(p->map), h->tech);
+    char hw[CM_POINT_HWMAX];
+    int n = cm_point_format_hw(p, hw, sizeof hw);
+    if (n < 0)
+        return -1;
+    put(&b, "%s", hw);
     if (buflen && b.len >= buflen)
         buf[buflen - 1] = '\0';
     return b.len > (size_t)INT32_MAX ? -1 : (int)b.len;
+}
+
+/* Decimal digits of v at p (two at a time, no printf: sweeps format the
+ * hardware part of every stored point); returns the end. */
+static char *put_i64(char *p, int64_t v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                "31323334353637383940414243444546474849505152535455565758596061"
+                                "62636465666768697071727374757677787980818283848586878889909192"
+                                "93949596979899";
+    char tmp[24];
+    int n = (int)sizeof tmp;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        tmp[--n] = pairs[2 * r + 1];
+        tmp[--n] = pairs[2 * r];
+    }
+    if (u >= 10) {
+        tmp[--n] = pairs[2 * u + 1];
+        tmp[--n] = pairs[2 * u];
+    } else {
+        tmp[--n] = (char)('0' + u);
+    }
+    if (v < 0)
+        *p++ = '-';
+    memcpy(p, tmp + n, sizeof tmp - (size_t)n);
+    return p + (sizeof tmp - (size_t)n);
+}
+
+static char *put_str(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+#define PUT_LIT(p, lit) put_str(p, lit, sizeof lit - 1)
+
+int cm_point_format_hw(const cm_point *pt, char *buf, size_t buflen)
+{
+    const cm_hw *h = &pt->hw;
+    const char *map = cm_bankmap_name(pt->map);
+    const char *tech_end = memchr(h->tech, '\0', sizeof h->tech);
+    /* 9 numbers of <= 20 characters, the literals, a map name, the tech */
+    if (!tech_end || buflen < CM_POINT_HWMAX || strlen(map) > 32)
+        return -1;
+    char *p = buf;
+    p = PUT_LIT(p, "/hw;P=");
+    p = put_i64(p, h->pes);
+    p = PUT_LIT(p, ";L=");
+    p = put_i64(p, h->lanes);
+    p = PUT_LIT(p, ";b=");
+    p = put_i64(p, h->bits);
+    p = PUT_LIT(p, ";B=");
+    p = put_i64(p, h->banks);
+    p = PUT_LIT(p, ";wm=");
+    p = put_i64(p, h->work_words);
+    p = PUT_LIT(p, ";wg=");
+    p = put_i64(p, h->wgt_words);
+    p = PUT_LIT(p, ";bw=");
+    p = put_i64(p, h->dram_mbps);
+    p = PUT_LIT(p, ";sfu=");
+    p = put_i64(p, h->sfu_lanes);
+    p = PUT_LIT(p, ";mhz=");
+    p = put_i64(p, h->freq_mhz);
+    p = PUT_LIT(p, ";map=");
+    p = put_str(p, map, strlen(map));
+    p = PUT_LIT(p, ";tech=");
+    p = put_str(p, h->tech, (size_t)(tech_end - h->tech));
+    *p = '\0';
+    return (int)(p - buf);
 }
 
 /* ---------------------------------------------------------------- parse */

@@ -70,6 +70,11 @@ int cm_point_check(const cm_point *p, char *err, size_t errlen);
 /* Canonical text; returns its length (snprintf-like; a truncated buffer is
  * still NUL-terminated) or -1 when the point cannot be formatted. */
 int cm_point_format(const cm_point *p, char *buf, size_t buflen);
+/* Its hardware part ("/hw;P=...;tech=..."), which cm_point_format ends
+ * with; buflen >= CM_POINT_HWMAX.  Returns the length, -1 when buflen is
+ * short or the technology name is not terminated in its field. */
+#define CM_POINT_HWMAX 512
+int cm_point_format_hw(const cm_point *p, char *buf, size_t buflen);
 
 /* Parse and check; hostile-input safe (bounded lengths, every number range
  * checked, clear message naming the section and key). */

@@ -162,6 +162,30 @@ static void test_rejections(void **state)
 
 /* Random byte edits of valid strings: never a crash; whatever parses is
  * canonical after one round (format(parse(format(parse(s')))) stable). */
+/* The hardware part prints every number as printf's %lld would (its own
+ * digit-pair writer must agree, e.g. on the pair "99" and on 19 digits). */
+static void test_hw_numbers(void **state)
+{
+    (void)state;
+    const char *base = "mv/wx;f=dense;m=3x5;n=7x2;o=W;df=op/hw;P=1;L=1;b=2;B=1;wm=2;wg=10;"
+                       "bw=1;sfu=1;mhz=1;map=linear;tech=28nm";
+    cm_point p;
+    char err[CM_ERRLEN], hw[CM_POINT_HWMAX], want[CM_POINT_HWMAX];
+    assert_int_equal(cm_point_parse(base, &p, err, sizeof err), 0);
+    const int64_t vals[] = {0, 1, 9, 10, 99, 100, 909, 990, 999, 1099, 109911627776,
+                            INT64_C(999999999999999999), INT64_MAX};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        p.hw.wgt_words = vals[i];
+        int n = cm_point_format_hw(&p, hw, sizeof hw);
+        int m = snprintf(want, sizeof want,
+                         "/hw;P=1;L=1;b=2;B=1;wm=2;wg=%lld;bw=1;sfu=1;mhz=1;map=linear;tech=28nm",
+                         (long long)vals[i]);
+        assert_int_equal(n, m);
+        assert_string_equal(hw, want);
+    }
+    assert_int_equal(cm_point_format_hw(&p, hw, 64), -1); /* buffer under CM_POINT_HWMAX */
+}
+
 static void test_mutations(void **state)
 {
     (void)state;
@@ -197,7 +221,7 @@ static void test_mutations(void **state)
         parsed++;
         assert_true(cm_point_format(&p, a, sizeof a) > 0);
         if (cm_point_parse(a, &q, err, sizeof err) < 0)
-            fail_msg("printed form of a parsed mutation does not parse: %s: %s", a, err);
+            fail_msg("printed form of a parsed mutation does not parse: %s (from %s): %s", a, s, err);
         cm_point_format(&q, b, sizeof b);
         assert_string_equal(a, b);
     }
@@ -209,7 +233,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_equal_points_print_equally),
         cmocka_unit_test(test_truncated_buffer), cmocka_unit_test(test_rejections),
-        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_hw_numbers),   cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
