@@ -5,8 +5,9 @@
  * The dense M x N matrix W is tensorized as in cm_common.h; the node t of a
  * tree with mode set S_t has the matricization whose rows are the indices
  * (i_k, j_k) for k in S_t (in increasing k, i_k before j_k) and whose
- * columns are the rest.  Singular vectors come from QR then the SVD of R
- * (LAPACK), never from a Gram matrix.
+ * columns are the rest.  Singular vectors (cm_hsvd, cm_ttsvd) come from QR
+ * then the SVD of R (LAPACK), never from a Gram matrix; values-only spectra
+ * of large matricizations may (cm_spectrum_compute_with).
  *
  * Error proxies, with tail_t(r) = sqrt(sum_{i > r} sigma_{t,i}^2):
  *   bound_lower = max_t tail_t(r_t) / ||W||
@@ -43,9 +44,50 @@ typedef struct {
  * larger).  cm_tt_bounds gives the a-priori bounds from unfolding spectra.
  */
 
-/* Singular values of the matricization of W by mode set mask. */
+/*
+ * Singular values of the matricization of W by mode set mask (all
+ * min(rows, cols) of them, tail2_rest = 0).  Two routes:
+ *
+ *   CM_SPECTRUM_EXACT: QR of the matricization, then the SVD of R.
+ *     Backward stable: |s_i - sigma_i| <= c eps s_1 for every i.
+ *   CM_SPECTRUM_GRAM: eigenvalues of the Gram matrix of the shorter side
+ *     (dsyrk over panels gathered straight from W, no copy of the whole
+ *     matricization; a two-stage symmetric eigensolver).  On the 1024 x
+ *     57600 reference, 2.5x (pair nodes) to 10x (leaves) less CPU than
+ *     EXACT, but it squares the condition number: |s_i^2 - sigma_i^2| <=
+ *     c eps s_1^2, so s_i is within 1e-6 relative of the exact value only
+ *     for s_i >= CM_SPECTRUM_GRAM_FLOOR s_1, the accuracy floor (measured:
+ *     ~5e-10 there; tests/test_hsvd.c checks 1e-6 on a known spectrum from
+ *     1 to 1e-8, tests/bench_hsvd.c prints the figure).  Values below the
+ *     floor carry an absolute error of order sqrt(eps) s_1 (~1e-8 s_1;
+ *     exact zeros come out as such values).  Tails: tail(r)^2 within a few
+ *     n eps s_1^2 absolute, which is what the error proxies (tails / ||W||)
+ *     need.
+ *   CM_SPECTRUM_AUTO: EXACT below CM_SPECTRUM_GRAM_MIN_ENTRIES entries of W,
+ *     GRAM from there (cm_spectrum_compute).
+ *
+ * A mode set and its complement give the same spectrum: callers that cache
+ * spectra should key them by cm_spectrum_canonical_mask so that e.g. a
+ * caterpillar tree's {1,2,3} reuses leaf {4}.  For d = 4, the 7 canonical
+ * masks (1, 2, 4, 7 leaves; 3, 5, 6 pairs) cover every node of every tree.
+ */
+typedef enum {
+    CM_SPECTRUM_AUTO = 0,
+    CM_SPECTRUM_EXACT = 1,
+    CM_SPECTRUM_GRAM = 2
+} cm_spectrum_method;
+
+#define CM_SPECTRUM_GRAM_MIN_ENTRIES (INT64_C(1) << 22) /* 4 Mi entries (32 MiB) */
+#define CM_SPECTRUM_GRAM_FLOOR 1e-4
+
+int cm_spectrum_compute_with(const double *W, const cm_modes *md, unsigned mask,
+                             cm_spectrum_method how, cm_spectrum *out, char *err,
+                             size_t errlen);
+/* cm_spectrum_compute_with(..., CM_SPECTRUM_AUTO, ...). */
 int cm_spectrum_compute(const double *W, const cm_modes *md, unsigned mask,
                         cm_spectrum *out, char *err, size_t errlen);
+/* The smaller (as a number) of mask and its complement within d modes. */
+unsigned cm_spectrum_canonical_mask(int d, unsigned mask);
 void cm_spectrum_free(cm_spectrum *s);
 /* tail(r) from a spectrum, O(1) with tail2; r >= n gives sqrt(tail2_rest). */
 double cm_spectrum_tail(const cm_spectrum *s, int r);

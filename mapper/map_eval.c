@@ -242,6 +242,8 @@ static const double *ref_matrix(map_eval *e, int which, const cm_modes *md)
 static const cm_spectrum *spectrum(map_eval *e, spectra *s, int which, unsigned mask,
                                    char *err, size_t errlen)
 {
+    /* a mode set and its complement have one spectrum: compute it once */
+    mask = cm_spectrum_canonical_mask(s->modes.d, mask);
     if (!(s->have[mask / 32] & (1u << (mask % 32)))) {
         const double *W = ref_matrix(e, which, &s->modes);
         if (!W) {

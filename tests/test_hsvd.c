@@ -215,6 +215,316 @@ static void test_sv_large_two_routes(void **state)
     free(W);
 }
 
+/* ---------------------------------------------------------------- Gram route */
+
+/* LAPACK for building matrices with a known spectrum (Fortran ABI). */
+extern void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
+                    double *work, const int *lwork, int *info);
+extern void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
+                    const double *tau, double *work, const int *lwork, int *info);
+extern void dgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k,
+                   const double *alpha, const double *a, const int *lda, const double *b,
+                   const int *ldb, const double *beta, double *c, const int *ldc,
+                   size_t ta_len, size_t tb_len);
+
+/* Q (rows x cols, column-major, orthonormal columns) of a seeded Gaussian matrix. */
+static double *orthonormal(int rows, int cols, uint64_t seed)
+{
+    char err[CM_ERRLEN];
+    double *q = malloc((size_t)rows * (size_t)cols * sizeof *q), *tau = malloc(
+        (size_t)cols * sizeof *tau);
+    assert_non_null(q);
+    assert_non_null(tau);
+    assert_int_equal(cm_synth_matrix("gaussian", seed, rows, cols, q, err, sizeof err), 0);
+    int info = 0, lw = 64 * cols;
+    double *work = malloc((size_t)lw * sizeof *work);
+    assert_non_null(work);
+    dgeqrf_(&rows, &cols, q, &rows, tau, work, &lw, &info);
+    assert_int_equal(info, 0);
+    dorgqr_(&rows, &cols, &cols, q, &rows, tau, work, &lw, &info);
+    assert_int_equal(info, 0);
+    free(work);
+    free(tau);
+    return q;
+}
+
+/* A = U diag(s) V^T, p x q (p <= q), row-major, U and V seeded orthonormal. */
+static double *known_spectrum(int p, int q, const double *s, uint64_t seed)
+{
+    double *u = orthonormal(p, p, seed), *v = orthonormal(q, p, seed + 1);
+    double *a = malloc((size_t)p * (size_t)q * sizeof *a);
+    assert_non_null(a);
+    for (int k = 0; k < p; k++) /* U diag(s): scale column k */
+        for (int i = 0; i < p; i++)
+            u[(size_t)k * p + i] *= s[k];
+    /* column-major A^T (q x p) = V (U diag(s))^T, i.e. row-major A */
+    double one = 1, zero = 0;
+    dgemm_("N", "T", &q, &p, &p, &one, v, &q, u, &p, &zero, a, &q, 1, 1);
+    free(u);
+    free(v);
+    return a;
+}
+
+/*
+ * W such that its matricization by mask is A (p x q, row-major), from the
+ * index convention of cm_hsvd.h written out digit by digit: W[i][j], i and
+ * j row-major over (i_1..i_d), (j_1..j_d); row of A = the digits (i_k, j_k),
+ * k in mask, increasing k, i_k before j_k; column the same over the rest.
+ */
+static void place(const cm_modes *md, unsigned mask, const double *A, int64_t q, double *W)
+{
+    int d = md->d;
+    int64_t M = cm_modes_rows(md), N = cm_modes_cols(md);
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            int ik[CM_MAX_D], jk[CM_MAX_D];
+            int64_t ri = i, rj = j;
+            for (int k = d - 1; k >= 0; k--) {
+                ik[k] = (int)(ri % md->m[k]);
+                ri /= md->m[k];
+                jk[k] = (int)(rj % md->n[k]);
+                rj /= md->n[k];
+            }
+            int64_t row = 0, col = 0;
+            for (int k = 0; k < d; k++) {
+                if (mask & (1u << k))
+                    row = (row * md->m[k] + ik[k]) * md->n[k] + jk[k];
+                else
+                    col = (col * md->m[k] + ik[k]) * md->n[k] + jk[k];
+            }
+            W[i * N + j] = A[row * q + col];
+        }
+}
+
+/*
+ * The Gram route against a known spectrum s_i = 10^(-8 i / 127), i < 128
+ * (1 down to 1e-8), A = U diag(s) V^T of 128 x 900 placed as one
+ * matricization of a d = 4 matrix (tests/bench_hsvd.c prints the same
+ * figures for 256 x 3600; this size keeps the suite fast under valgrind).
+ * Two placements, so that both panel layouts and the choice of the Gram
+ * side are exercised: mask {1,3} (mode 4 on the long side) and {1,4}
+ * (mode 4 on the Gram side), each with 30 alpha values (row digits of the
+ * long side) in panels of 8, the last one short, and each also through
+ * its complement (the Gram side is then the complement of the mask).
+ * Expectations: within 1e-6 relative for s_i >= CM_SPECTRUM_GRAM_FLOOR s_1
+ * (the 64 largest), |s_i^2 - sigma_i^2| <= 1e-13 s_1^2 for all i (c eps
+ * with c <= 450; about 5 is typical), the same for the tails; the exact
+ * route within 1e-13 s_1 absolute for all i.
+ */
+static void test_gram_known_spectrum(void **state)
+{
+    (void)state;
+    enum { P = 128, Q = 900 };
+    static const int cm1[4] = {4, 5, 2, 6}, cn1[4] = {4, 5, 4, 6};
+    static const int cm2[4] = {4, 5, 6, 2}, cn2[4] = {4, 5, 6, 4};
+    struct {
+        const int *m, *n;
+        unsigned mask;
+    } cfg[2] = {{cm1, cn1, 0x5u}, {cm2, cn2, 0x9u}};
+    double s[P], t2[P + 1];
+    for (int i = 0; i < P; i++)
+        s[i] = pow(10.0, -8.0 * i / (P - 1));
+    t2[P] = 0;
+    for (int i = P - 1; i >= 0; i--)
+        t2[i] = t2[i + 1] + s[i] * s[i];
+    double *A = known_spectrum(P, Q, s, 99);
+    char err[CM_ERRLEN];
+    for (int c = 0; c < 2; c++) {
+        cm_modes md = modes_of(4, cfg[c].m, cfg[c].n);
+        assert_int_equal(cm_modes_rows(&md) * cm_modes_cols(&md), (int64_t)P * Q);
+        double *W = dense_alloc(&md);
+        place(&md, cfg[c].mask, A, Q, W);
+        for (int side = 0; side < 2; side++) {
+            unsigned mask = side ? (0xfu & ~cfg[c].mask) : cfg[c].mask;
+            cm_spectrum g, e;
+            assert_int_equal(cm_spectrum_compute_with(W, &md, mask, CM_SPECTRUM_GRAM, &g, err,
+                                                      sizeof err), 0);
+            /* the exact route: the default below the threshold, or asked for */
+            assert_int_equal(side ? cm_spectrum_compute_with(W, &md, mask, CM_SPECTRUM_EXACT,
+                                                             &e, err, sizeof err)
+                                  : cm_spectrum_compute(W, &md, mask, &e, err, sizeof err),
+                             0);
+            assert_int_equal(g.n, P);
+            assert_int_equal(e.n, P);
+            assert_true(g.mask == mask);
+            int above = 0;
+            for (int i = 0; i < P; i++) {
+                if (s[i] >= CM_SPECTRUM_GRAM_FLOOR * s[0]) {
+                    above++;
+                    assert_true(tu_rel(g.sv[i], s[i]) <= 1e-6);
+                }
+                assert_true(fabs(g.sv[i] * g.sv[i] - s[i] * s[i]) <= 1e-13);
+                assert_true(fabs(g.tail2[i] - t2[i]) <= 1e-13);
+                assert_true(fabs(e.sv[i] - s[i]) <= 1e-13);
+                if (i > 0)
+                    assert_true(g.sv[i] <= g.sv[i - 1]);
+            }
+            assert_int_equal(above, 64); /* i <= 63.5: 10^(-8 i/127) >= 1e-4 */
+            assert_true(fabs(cm_spectrum_tail(&g, 0) - sqrt(t2[0])) <= 1e-13);
+            cm_spectrum_free(&g);
+            cm_spectrum_free(&e);
+        }
+        free(W);
+    }
+    free(A);
+}
+
+/*
+ * Every mode set of small random matrices (d = 3, 4, 5, modes of size 1 to
+ * 3 on either side, so that some sides are single digits): the Gram route
+ * against the exact route (well-conditioned Gaussian spectra: 1e-10
+ * relative), and a mode set against its complement.
+ */
+static void test_gram_all_masks(void **state)
+{
+    (void)state;
+    uint64_t st = 77;
+    char err[CM_ERRLEN];
+    for (int d = 3; d <= 5; d++) {
+        int m[5], n[5];
+        for (int k = 0; k < d; k++) {
+            m[k] = 1 + (int)(cm_rand_next(&st) % 3);
+            n[k] = 1 + (int)(cm_rand_next(&st) % 3);
+        }
+        cm_modes md = modes_of(d, m, n);
+        int64_t M = cm_modes_rows(&md), N = cm_modes_cols(&md);
+        double *W = dense_alloc(&md);
+        assert_int_equal(cm_synth_matrix("gaussian", st, M, N, W, err, sizeof err), 0);
+        unsigned all = (1u << d) - 1;
+        for (unsigned mask = 1; mask < all; mask++) {
+            cm_spectrum g, e, gc;
+            assert_int_equal(cm_spectrum_compute_with(W, &md, mask, CM_SPECTRUM_GRAM, &g, err,
+                                                      sizeof err), 0);
+            assert_int_equal(cm_spectrum_compute_with(W, &md, mask, CM_SPECTRUM_EXACT, &e, err,
+                                                      sizeof err), 0);
+            assert_int_equal(cm_spectrum_compute_with(W, &md, all & ~mask, CM_SPECTRUM_GRAM,
+                                                      &gc, err, sizeof err), 0);
+            assert_int_equal(g.n, e.n);
+            assert_int_equal(gc.n, e.n);
+            /* Gaussian: every value within 1e-10 of s_1, the big ones relative */
+            for (int i = 0; i < e.n; i++) {
+                assert_true(fabs(g.sv[i] - e.sv[i]) <= 1e-10 * e.sv[0]);
+                assert_true(fabs(gc.sv[i] - e.sv[i]) <= 1e-10 * e.sv[0]);
+                if (e.sv[i] >= 1e-2 * e.sv[0])
+                    assert_true(tu_rel(g.sv[i], e.sv[i]) <= 1e-10);
+            }
+            assert_true(tu_rel(cm_spectrum_tail(&g, 0), norm2(W, M * N)) < 1e-12);
+            cm_spectrum_free(&g);
+            cm_spectrum_free(&e);
+            cm_spectrum_free(&gc);
+        }
+        free(W);
+    }
+}
+
+/*
+ * The default route switches at CM_SPECTRUM_GRAM_MIN_ENTRIES entries: one
+ * entry short it is the exact route, at the threshold the Gram route (bit
+ * for bit the same as asking for it).  4 x 2^20 with a 4-row Gram side is
+ * cheap either way.
+ */
+static void test_gram_auto_threshold(void **state)
+{
+    (void)state;
+    char err[CM_ERRLEN];
+    int64_t cols = CM_SPECTRUM_GRAM_MIN_ENTRIES / 4;
+    assert_true(cols * 4 == CM_SPECTRUM_GRAM_MIN_ENTRIES && cols <= INT32_MAX);
+    for (int under = 0; under < 2; under++) {
+        int m[2] = {4, 1}, n[2] = {1, (int)cols - under};
+        cm_modes md = modes_of(2, m, n);
+        double *W = dense_alloc(&md);
+        for (int64_t k = 0; k < 4 * (cols - under); k++) /* cheap, full rank */
+            W[k] = (double)((uint64_t)k * 2654435761u % 1009u) / 1009.0 - 0.5;
+        cm_spectrum a, x;
+        cm_spectrum_method how = under ? CM_SPECTRUM_EXACT : CM_SPECTRUM_GRAM;
+        assert_int_equal(cm_spectrum_compute(W, &md, 1u, &a, err, sizeof err), 0);
+        assert_int_equal(cm_spectrum_compute_with(W, &md, 1u, how, &x, err, sizeof err), 0);
+        assert_int_equal(a.n, 4);
+        assert_memory_equal(a.sv, x.sv, 4 * sizeof *a.sv);
+        cm_spectrum_free(&a);
+        cm_spectrum_free(&x);
+        free(W);
+    }
+}
+
+/*
+ * The Gram route squares the entries: a rank-1 a b^T (|a| |b| known) scaled
+ * by 1e200 or 1e-200 would overflow or underflow without the exact
+ * power-of-two scaling of the panels.  Zero singular values come out at
+ * the Gram route's noise level (~sqrt(eps) s_1), far below 1e-6 s_1.
+ */
+static void test_gram_extreme_scale(void **state)
+{
+    (void)state;
+    int m[2] = {5, 1}, n[2] = {1, 7};
+    cm_modes md = modes_of(2, m, n);
+    double *W = dense_alloc(&md), a[5] = {1, -2, 3, 0.5, 2}, b[7] = {2, 0, 1, -1, 3, 1, 1};
+    const double scales[3] = {1e200, 1e-200, 1.0};
+    char err[CM_ERRLEN];
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 7; j++)
+                W[i * 7 + j] = a[i] * b[j] * scales[k];
+        cm_spectrum s;
+        assert_int_equal(cm_spectrum_compute_with(W, &md, 1u, CM_SPECTRUM_GRAM, &s, err,
+                                                  sizeof err), 0);
+        assert_int_equal(s.n, 5);
+        double want = norm2(a, 5) * norm2(b, 7) * scales[k];
+        assert_true(tu_rel(s.sv[0], want) < 1e-14);
+        for (int i = 1; i < 5; i++)
+            assert_true(s.sv[i] <= 1e-6 * want);
+        if (k == 2) /* tail2 holds squares: 1e400 and 1e-400 are not doubles */
+            assert_true(tu_rel(cm_spectrum_tail(&s, 0), want) < 1e-14);
+        cm_spectrum_free(&s);
+    }
+    free(W);
+}
+
+/* Canonical masks by hand (d = 4): the smaller of a set and its complement. */
+static void test_canonical_mask(void **state)
+{
+    (void)state;
+    static const unsigned want[15] = {0, 1, 2, 3, 4, 5, 6, 7, 7, 6, 5, 4, 3, 2, 1};
+    unsigned seen = 0;
+    for (unsigned mask = 1; mask < 15; mask++) {
+        assert_int_equal(cm_spectrum_canonical_mask(4, mask), want[mask]);
+        seen |= 1u << cm_spectrum_canonical_mask(4, mask);
+    }
+    assert_int_equal(seen, 0xfeu); /* 7 distinct matricizations: 1..7 */
+    assert_int_equal(cm_spectrum_canonical_mask(2, 2u), 1u);
+    assert_int_equal(cm_spectrum_canonical_mask(3, 6u), 1u);
+}
+
+/* Bad method, non-finite entries and out-of-range modes on both routes. */
+static void test_spectrum_method_errors(void **state)
+{
+    (void)state;
+    int m[2] = {2, 2}, n[2] = {2, 2};
+    cm_modes md = modes_of(2, m, n);
+    double *W = dense_alloc(&md);
+    char err[CM_ERRLEN];
+    cm_spectrum s;
+    assert_int_equal(cm_spectrum_compute_with(W, &md, 1u, (cm_spectrum_method)7, &s, err,
+                                              sizeof err), -1);
+    assert_true(strstr(err, "method") != NULL);
+    assert_true(s.sv == NULL && s.tail2 == NULL);
+    assert_int_equal(cm_spectrum_compute_with(W, &md, 4u, CM_SPECTRUM_GRAM, &s, err,
+                                              sizeof err), -1);
+    W[5] = NAN;
+    assert_int_equal(cm_spectrum_compute_with(W, &md, 1u, CM_SPECTRUM_GRAM, &s, err,
+                                              sizeof err), -1);
+    assert_true(strstr(err, "not finite") != NULL);
+    /* All zero: every value 0 on the Gram route too. */
+    memset(W, 0, 16 * sizeof *W);
+    assert_int_equal(cm_spectrum_compute_with(W, &md, 1u, CM_SPECTRUM_GRAM, &s, err,
+                                              sizeof err), 0);
+    for (int i = 0; i < s.n; i++)
+        assert_true(s.sv[i] == 0);
+    assert_true(cm_spectrum_tail(&s, 0) == 0);
+    cm_spectrum_free(&s);
+    free(W);
+}
+
 /* ---------------------------------------------------------------- bounds */
 
 /* Bounds by hand for d = 3, balanced ((1,2),3): nodes 0,1,2 leaves, 3 = {1,2}, 4 root. */
@@ -695,6 +1005,12 @@ int main(void)
         cmocka_unit_test(test_sv_kronecker_sum),
         cmocka_unit_test(test_spectrum_set_and_tail),
         cmocka_unit_test(test_sv_large_two_routes),
+        cmocka_unit_test(test_gram_known_spectrum),
+        cmocka_unit_test(test_gram_all_masks),
+        cmocka_unit_test(test_gram_auto_threshold),
+        cmocka_unit_test(test_gram_extreme_scale),
+        cmocka_unit_test(test_canonical_mask),
+        cmocka_unit_test(test_spectrum_method_errors),
         cmocka_unit_test(test_bounds_by_hand),
         cmocka_unit_test(test_hsvd_exact_on_ht_matrices),
         cmocka_unit_test(test_hsvd_full_rank),
