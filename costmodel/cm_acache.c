@@ -179,6 +179,38 @@ static int matmap_key(const cm_matmap *mm, int pes, int lanes, int32_t *k)
     return n;
 }
 
+/* a and b have the same geometry key (matmap_key's fields, compared in
+ * place: only the used entries, so unused tails may hold anything). */
+static int matmap_same(const cm_matmap *a, const cm_matmap *b)
+{
+    const cm_format *f = &a->fmt, *g = &b->fmt;
+    int d = f->modes.d;
+    if (f->kind != g->kind || d != g->modes.d || d < 1 || d > CM_MAX_D ||
+        a->order.n != b->order.n || a->order.n < 0 || a->order.n > CM_NET_MAXF)
+        return 0;
+    for (int i = 0; i < d; i++)
+        if (f->modes.m[i] != g->modes.m[i] || f->modes.n[i] != g->modes.n[i])
+            return 0;
+    if (f->kind == CM_TT) {
+        for (int i = 0; i <= d; i++)
+            if (f->tt_rank[i] != g->tt_rank[i])
+                return 0;
+    } else if (f->kind == CM_HT) {
+        const ht_tree *t = &f->tree, *u = &g->tree;
+        if (t->d != u->d || t->nnodes != u->nnodes || t->root != u->root || t->nnodes < 1 ||
+            t->nnodes > CM_MAX_NODES)
+            return 0;
+        for (int i = 0; i < t->nnodes; i++)
+            if (t->left[i] != u->left[i] || t->right[i] != u->right[i] ||
+                t->rank[i] != u->rank[i])
+                return 0;
+    }
+    for (int i = 0; i < a->order.n; i++)
+        if (a->order.f[i] != b->order.f[i] || a->df[i] != b->df[i])
+            return 0;
+    return 1;
+}
+
 /* The geometry in slot i for role `role`, remembered as the last one. */
 static const cm_mgeom *geom_hit(cm_acache *c, int role, const cm_matmap *mm, int pes, int lanes,
                                 int i, uint64_t *id)
@@ -201,7 +233,7 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     int role = keep != NULL; /* the second matrix of a point passes the first as keep */
     const glast *l = &c->last[role];
     if (l->valid && l->pes == pes && l->lanes == lanes && c->g[l->slot].used &&
-        c->g[l->slot].id == l->id && !memcmp(&l->mm, mm, sizeof *mm)) {
+        c->g[l->slot].id == l->id && matmap_same(&l->mm, mm)) {
         c->hits++;
         *id = l->id;
         return &c->g[l->slot].g;

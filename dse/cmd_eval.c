@@ -21,6 +21,12 @@
 
 #define CMD "eval"
 
+/* ht_parse's messages start with "tree: "; after "--tree: " once is enough. */
+static const char *after_tree(const char *msg)
+{
+    return strncmp(msg, "tree: ", 6) ? msg : msg + 6;
+}
+
 /* Flags of one decomposed matrix (W_x, or W_h with the --h- prefix). */
 typedef struct {
     const char *format, *in_modes, *out_modes, *tree, *ranks, *order;
@@ -191,7 +197,7 @@ static int build_format(const mat_flags *m, const char *pre, cm_format *f)
         int r[1] = {0}, n = 0;
         if (m->tree) {
             if (ht_parse(m->tree, &f->tree, err, sizeof err))
-                return cli_bad(CMD, "--%stree: %s", pre, err);
+                return cli_bad(CMD, "--%stree: %s", pre, after_tree(err));
             if (f->tree.d != f->modes.d)
                 return cli_bad(CMD, "--%stree has %d modes but the mode lists have %d", pre,
                                f->tree.d, f->modes.d);

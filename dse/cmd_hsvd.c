@@ -28,6 +28,12 @@
 
 #define CMD "hsvd"
 
+/* ht_parse's messages start with "tree: "; after "--tree: " once is enough. */
+static const char *after_tree(const char *msg)
+{
+    return strncmp(msg, "tree: ", 6) ? msg : msg + 6;
+}
+
 typedef struct {
     const char *weights, *in_modes, *out_modes, *format, *tree, *ranks, *tol;
     const char *x, *y, *save;
@@ -167,7 +173,7 @@ static int build_ht(const hsvd_opts *o, hsvd_job *j)
         return cli_bad(CMD, "--format ht needs at least 2 modes");
     if (o->tree) {
         if (ht_parse(o->tree, &f->tree, err, sizeof err))
-            return cli_bad(CMD, "--tree: %s", shown(err));
+            return cli_bad(CMD, "--tree: %s", shown(after_tree(err)));
         if (f->tree.d != f->modes.d)
             return cli_bad(CMD, "--tree has %d modes but the mode lists have %d", f->tree.d,
                            f->modes.d);
@@ -217,22 +223,32 @@ static int load_arrays(const hsvd_opts *o, hsvd_job *j)
     int64_t M = cm_modes_rows(&j->f.modes), N = cm_modes_cols(&j->f.modes);
     if ((o->x != NULL) != (o->y != NULL))
         return cli_bad(CMD, "--x and --y go together");
-    if (npy_read(o->weights, &j->w, err, sizeof err))
+    if (npy_read(o->weights, &j->w, err, sizeof err)) {
+        /* npy reads vectors and matrices ("PATH: array has K dimensions:
+         * expected a vector (1-D) or a matrix (2-D)"); W must be a matrix */
+        char *dims = strstr(err, " dimensions: expected ");
+        if (dims)
+            snprintf(dims, sizeof err - (size_t)(dims - err), " dimensions: expected a 2-D matrix");
         return cli_bad(CMD, "--weights: %s", shown(err));
+    }
     if (j->w.ndim != 2)
-        return cli_bad(CMD, "--weights: expected a 2-D matrix, got a 1-D array of %lld values",
-                       (long long)j->w.count);
+        return cli_bad(CMD, "--weights: %s: expected a 2-D matrix, got a 1-D array of %lld values",
+                       shown(o->weights), (long long)j->w.count);
     if (j->w.shape[0] != M || j->w.shape[1] != N)
-        return cli_bad(CMD, "--weights: matrix is %lld x %lld but the modes give %lld x %lld "
+        return cli_bad(CMD, "--weights: %s: matrix is %lld x %lld but the modes give %lld x %lld "
                             "(prod out-modes x prod in-modes)",
-                       (long long)j->w.shape[0], (long long)j->w.shape[1], (long long)M,
-                       (long long)N);
+                       shown(o->weights), (long long)j->w.shape[0], (long long)j->w.shape[1],
+                       (long long)M, (long long)N);
     if (o->x) {
-        if (npy_read(o->x, &j->x, err, sizeof err))
+        if (npy_read(o->x, &j->x, err, sizeof err)) {
+            char *dims = strstr(err, " dimensions: expected ");
+            if (dims)
+                snprintf(dims, sizeof err - (size_t)(dims - err), " dimensions: expected a vector");
             return cli_bad(CMD, "--x: %s", shown(err));
+        }
         if (j->x.count != N || (j->x.ndim == 2 && j->x.shape[0] != 1 && j->x.shape[1] != 1))
-            return cli_bad(CMD, "--x: expected a vector of %lld values (the columns of W)",
-                           (long long)N);
+            return cli_bad(CMD, "--x: %s: expected a vector of %lld values (the columns of W)",
+                           shown(o->x), (long long)N);
     }
     return 0;
 }

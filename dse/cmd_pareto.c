@@ -220,9 +220,62 @@ static void add_ident(char *buf, size_t len, const char *name)
     snprintf(buf + u, len - u, ", \"%s\"", name);
 }
 
+/* The user's --where text for a one-line message: control characters as
+ * '?', long text cut with "...". */
+static const char *where_shown(const char *w, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (; *w && o + 4 < len; w++)
+        buf[o++] = ((unsigned char)*w < 0x20 || *w == 0x7f) ? '?' : *w;
+    if (*w)
+        buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+    buf[o] = '\0';
+    return buf;
+}
+
+/*
+ * The --where text alone, "SELECT 1 FROM results WHERE <where>": its errors
+ * are then about the user's text, not about the SQL we wrap it in (a
+ * dangling '(' would otherwise be reported near our closing ')').
+ */
+static int check_where(db_conn *d, const char *where)
+{
+    static const char pre[] = "SELECT 1 FROM results WHERE ";
+    size_t wl = strlen(where), len = sizeof pre + wl;
+    char *sql = malloc(len);
+    if (!sql)
+        return cli_bad(CMD, "out of memory");
+    snprintf(sql, len, "%s%s", pre, where);
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    int rc = 0;
+    char ws[240];
+    where_shown(where, ws, sizeof ws);
+    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, &tail) != SQLITE_OK) {
+        int off = sqlite3_error_offset(db_sqlite(d)) - (int)(sizeof pre - 1);
+        if (off >= 0 && (size_t)off < wl)
+            rc = cli_bad(CMD, "bad --where '%s': not a valid SQL expression: %s "
+                              "(at character %d)", ws,
+                         sqlite3_errmsg(db_sqlite(d)), off + 1);
+        else
+            rc = cli_bad(CMD, "bad --where '%s': not a valid SQL expression: %s",
+                         ws, sqlite3_errmsg(db_sqlite(d)));
+    } else if (tail && tail[strspn(tail, " \t\r\n;")]) {
+        rc = cli_bad(CMD, "bad --where '%s': one expression expected", ws);
+    }
+    sqlite3_finalize(st);
+    free(sql);
+    return rc;
+}
+
 /* The scan: SELECT id, objectives FROM results [WHERE (where) [AND run_id = ?]]. */
 static int prepare_scan(db_conn *d, const pareto_opts *o, sqlite3_stmt **st)
 {
+    if (o->where) {
+        int rc = check_where(d, o->where);
+        if (rc)
+            return rc;
+    }
     size_t len = 4096 + (o->where ? strlen(o->where) : 0);
     char *sql = malloc(len);
     if (!sql)
@@ -237,12 +290,17 @@ static int prepare_scan(db_conn *d, const pareto_opts *o, sqlite3_stmt **st)
     const char *tail = NULL;
     int rc = sqlite3_prepare_v2(db_sqlite(d), sql, -1, st, &tail);
     if (rc != SQLITE_OK) {
-        rc = cli_bad(CMD, "bad --where '%s': %s", o->where ? o->where : "",
-                     sqlite3_errmsg(db_sqlite(d)));
+        /* it passed alone: it is more than one expression ("1 UNION SELECT 2") */
+        char ws[240];
+        rc = o->where ? cli_bad(CMD, "bad --where '%s': one expression expected",
+                                where_shown(o->where, ws, sizeof ws))
+                      : cli_bad(CMD, "cannot read the results: %s", sqlite3_errmsg(db_sqlite(d)));
     } else if (tail && tail[strspn(tail, " \t\r\n;")]) {
         sqlite3_finalize(*st);
         *st = NULL;
-        rc = cli_bad(CMD, "bad --where '%s': one expression expected", o->where);
+        char ws[240];
+        rc = cli_bad(CMD, "bad --where '%s': one expression expected",
+                     where_shown(o->where ? o->where : "", ws, sizeof ws));
     } else {
         if (o->run)
             sqlite3_bind_int64(*st, 1, o->run);

@@ -14,11 +14,19 @@
  * Ctrl-C (SIGINT) or SIGTERM: the search stops after the current point, the
  * pending batch is committed, the run is marked "interrupted" and the way
  * to resume is printed (exit status 130).
+ *
+ * Storing (store.h, db.h): each visited point becomes a row (its canonical
+ * string from a cache of the algorithm part) that a db_writer copies into
+ * a batch; full batches go to the writer thread, which inserts and commits
+ * them while the search goes on (--writer inline: in this thread; the
+ * database ends up the same, ids included).  Per-component breakdowns are
+ * stored only with --breakdowns; `dse show` recomputes them otherwise.
  */
 #include "cli.h"
 #include "db.h"
 #include "npy.h"
 #include "spec.h"
+#include "store.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,7 +39,6 @@
 #include <unistd.h>
 
 #define CMD "run"
-#define RUN_MAX_COMP DB_MAX_COMPS
 #define RUN_FRONT_SHOW 25
 #define RUN_REF_MAX_ELEMS (INT64_C(1) << 24) /* error-proxy references: 16 M entries */
 
@@ -45,7 +52,7 @@ static void on_signal(int sig)
 
 typedef struct {
     const char *spec_path, *db_path, *shard;
-    int no_db, quiet, progress, seed_given, batch, front_all;
+    int no_db, quiet, progress, seed_given, batch, front_all, breakdowns, inline_writer;
     uint64_t seed;
     double commit_every;      /* < 0: the database's default */
 } run_opts;
@@ -58,13 +65,14 @@ typedef struct {
     double *wx, *wh;
     /* database */
     db_conn *db;
+    db_conn *rdb;             /* resume: a read connection for db_has_point */
+    db_writer *w;
     int64_t run_id;
-    db_row *rows;
-    char (*keys)[CM_POINT_MAXLEN];
-    db_comp (*comps)[RUN_MAX_COMP];
-    int nrow;
-    int key_ready;            /* keys[nrow] already formatted by the skip check */
-    uint64_t *done;           /* resume: hashes of stored points (0 = empty) */
+    store_fmt fmt;            /* canonical point strings */
+    int key_ready;            /* fmt.buf holds the point of key_index (skip check) */
+    uint64_t key_index;
+    db_comp comps[DB_MAX_COMPS];
+    uint64_t *done;           /* resume: keys + 1 of stored points (0 = empty) */
     size_t done_cap, done_n;
     /* counters */
     uint64_t evaluated, skipped, stored, total; /* evaluated: visited (not skipped) */
@@ -92,7 +100,8 @@ static void run_usage(FILE *f)
 {
     fprintf(f,
         "usage: dse run SPEC.yaml [--db PATH | --no-db] [--shard I/N] [--seed S]\n"
-        "                         [--batch N] [--quiet] [--progress] [--front-all]\n\n"
+        "                         [--batch N] [--commit-interval S] [--breakdowns]\n"
+        "                         [--writer thread|inline] [--quiet] [--progress] [--front-all]\n\n"
         "Expands the spec's space, searches it with the spec's strategy, evaluates\n"
         "every point with the analytical model and stores it (one row per point,\n"
         "keyed by its canonical string).  Interrupt with Ctrl-C; the same command\n"
@@ -104,6 +113,10 @@ static void run_usage(FILE *f)
         "  --seed S      override the spec's search seed (random, guided)\n"
         "  --batch N     points per insert call (default: the spec's, else %d)\n"
         "  --commit-interval S  seconds between commits (default %g; 0: every batch)\n"
+        "  --breakdowns  also store each point's area and energy per component\n"
+        "                (about 3x the storing cost; dse show recomputes them anyway)\n"
+        "  --writer M    thread (default): a writer thread inserts and commits while\n"
+        "                the search goes on; inline: all in one thread\n"
         "  --quiet       no progress bar and no front listing\n"
         "  --progress    a progress bar even when stderr is not a terminal\n"
         "  --front-all   list every point of the Pareto front (default: %d)\n"
@@ -121,6 +134,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
         {"batch", required_argument, 0, 'b'}, {"quiet", no_argument, 0, 'q'},
         {"progress", no_argument, 0, 'p'}, {"front-all", no_argument, 0, 'F'},
         {"commit-interval", required_argument, 0, 'C'},
+        {"breakdowns", no_argument, 0, 'B'}, {"writer", required_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     long v;
@@ -152,6 +166,12 @@ static int parse_args(int argc, char **argv, run_opts *o)
             if (cli_parse_double(optarg, &o->commit_every) || o->commit_every < 0 ||
                 o->commit_every > 86400)
                 return cli_bad(CMD, "--commit-interval takes seconds in 0..86400, got '%s'", optarg);
+            break;
+        case 'B': o->breakdowns = 1; break;
+        case 'W':
+            if (strcmp(optarg, "thread") && strcmp(optarg, "inline"))
+                return cli_bad(CMD, "--writer takes thread or inline, got '%s'", optarg);
+            o->inline_writer = !strcmp(optarg, "inline");
             break;
         case 'q': o->quiet = 1; break;
         case 'p': o->progress = 1; break;
@@ -227,17 +247,9 @@ static int load_ref(run_ctx *x)
     return 0;
 }
 
-/* ---- resume set: FNV-1a hashes of the stored point strings ---- */
+/* ---- resume set: the keys (db_point_key + 1) of the stored point strings ---- */
 
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= UINT64_C(1099511628211);
-    }
-    return h ? h : 1;
-}
+static uint64_t str_hash(const char *s) { return (uint64_t)db_point_key(s) + 1; }
 
 static int done_add(run_ctx *x, uint64_t h)
 {
@@ -288,62 +300,19 @@ static int load_done(const char *point, void *ud)
 
 /* ---- storing ---- */
 
-static int flush(run_ctx *x)
-{
-    size_t ins = 0;
-    if (!x->db || !x->nrow)
-        return 0;
-    if (db_insert_batch(x->db, x->run_id, x->rows, (size_t)x->nrow, &ins, x->err, sizeof x->err))
-        return -1;
-    x->stored += ins;
-    x->nrow = 0;
-    return 0;
-}
-
-static double nan_if(int ok, double v) { return ok ? v : NAN; }
-
-
 static int store(run_ctx *x, const map_result *r)
 {
-    char *key = x->keys[x->nrow];
-    if (x->key_ready != x->nrow + 1 &&
-        cm_point_format(&r->pt, key, CM_POINT_MAXLEN) < 0) {
+    const char *key = x->fmt.buf;
+    if (!x->key_ready || x->key_index != r->index)
+        key = store_fmt_point(&x->fmt, &r->pt, NULL);
+    x->key_ready = 0;
+    if (!key) {
         snprintf(x->err, sizeof x->err, "cannot format point %llu", (unsigned long long)r->index);
         return -1;
     }
-    x->key_ready = 0;
-    db_row *row = &x->rows[x->nrow];
-    const cm_result *m = &r->res;
-    int ok = r->modeled && !r->reject;
-    db_row_init(row, key);
-    row->params = r->params;
-    row->macs = ok ? m->macs : -1;
-    row->cycles = ok ? m->cycles : -1;
-    row->conflicts = ok ? m->conflicts : -1;
-    row->stall_cycles = ok ? m->stall_cycles : -1;
-    row->dram_bytes = ok ? m->dram_bytes : -1;
-    row->area_mm2 = nan_if(ok, m->area_mm2);
-    row->energy_pj = nan_if(ok, m->energy_pj);
-    row->power_mw = nan_if(ok, m->power_mw);
-    row->throughput_fps = nan_if(ok, m->throughput_fps);
-    row->area_eff = nan_if(ok, m->area_eff);
-    row->energy_eff = nan_if(ok, m->energy_eff);
-    row->utilization = nan_if(ok, m->utilization);
-    row->err_upper = r->err_upper;
-    row->err_lower = r->err_lower;
-    row->format = cm_kind_name(r->pt.wx.fmt.kind);
-    row->pes = r->pt.hw.pes;
-    row->lanes = r->pt.hw.lanes;
-    row->banks = r->pt.hw.banks;
-    row->bits = r->pt.hw.bits;
-    row->freq_mhz = r->pt.hw.freq_mhz;
-    row->valid = !r->reject;
-    row->reason = r->reject ? map_reject_name(r->reject) : NULL;
-    row->ncomp = ok ? db_comps_from_result(m, x->comps[x->nrow]) : 0;
-    row->comp = x->comps[x->nrow];
-    if (++x->nrow == x->o.batch)
-        return flush(x);
-    return 0;
+    db_row row;
+    store_row(&row, r, key, x->o.breakdowns ? x->comps : NULL);
+    return db_writer_add(x->w, &row, x->err, sizeof x->err);
 }
 
 /* ---- progress ---- */
@@ -380,14 +349,16 @@ static int on_skip(const map_result *r, uint64_t pos, void *ud)
     (void)pos;
     if (!x->done_n)
         return 0;
-    char *key = x->keys[x->nrow];
-    if (cm_point_format(&r->pt, key, CM_POINT_MAXLEN) < 0)
+    const char *key = store_fmt_point(&x->fmt, &r->pt, NULL);
+    if (!key)
         return 0;
-    x->key_ready = x->nrow + 1;
+    x->key_ready = 1;
+    x->key_index = r->index;
     if (!done_has(x, str_hash(key)))
         return 0;
-    /* a hash hit: confirm, so that a collision can never drop a point */
-    if (db_has_point(x->db, key, x->err, sizeof x->err) != 1)
+    /* a hash hit: confirm, so that a collision can never drop a point
+     * (through a connection of its own: the writer thread owns x->db) */
+    if (db_has_point(x->rdb, key, x->err, sizeof x->err) != 1)
         return 0;
     x->key_ready = 0;
     x->skipped++;
@@ -518,8 +489,9 @@ static void print_summary(run_ctx *x, double el)
         }
     printf("\n");
     if (x->db)
-        printf("stored %llu new points in %s (run %lld)\n", (unsigned long long)x->stored,
-               db_path(x->db), (long long)x->run_id);
+        printf("stored %llu new points in %s (run %lld%s)\n", (unsigned long long)x->stored,
+               db_path(x->db), (long long)x->run_id,
+               x->o.breakdowns ? ", with breakdowns" : "");
     print_front(x);
 }
 
@@ -543,6 +515,8 @@ static int open_db(run_ctx *x, int argc, char **argv)
         return cli_bad(CMD, "%s", x->err);
     if (f == 1) {
         if (db_each_point(x->db, x->run_id, load_done, x, x->err, sizeof x->err))
+            return cli_bad(CMD, "%s", x->err);
+        if (x->done_n && db_open(path, DB_READONLY, &x->rdb, x->err, sizeof x->err))
             return cli_bad(CMD, "%s", x->err);
         if (!x->o.quiet)
             fprintf(stderr, "dse run: resuming run %lld: %zu points already stored\n",
@@ -597,29 +571,30 @@ static int setup(run_ctx *x, int argc, char **argv)
         return CLI_FAIL;
     }
     x->total = map_search_count(&x->s->space, &x->so);
+    store_fmt_init(&x->fmt);
     if (x->o.no_db)
         return 0;
-    x->rows = calloc((size_t)x->o.batch, sizeof *x->rows);
-    x->keys = calloc((size_t)x->o.batch, sizeof *x->keys);
-    x->comps = calloc((size_t)x->o.batch, sizeof *x->comps);
-    if (!x->rows || !x->keys || !x->comps) {
-        fprintf(stderr, "dse run: out of memory (batch of %d)\n", x->o.batch);
+    if ((rc = open_db(x, argc, argv)))
+        return rc;
+    db_writer_opts wo = {x->o.batch, !x->o.inline_writer, 0};
+    if (db_writer_open(x->db, x->run_id, &wo, &x->w, x->err, sizeof x->err)) {
+        fprintf(stderr, "dse run: %s\n", x->err);
         return CLI_FAIL;
     }
-    return open_db(x, argc, argv);
+    return 0;
 }
 
 static void teardown(run_ctx *x)
 {
+    db_writer_close(x->w, NULL, 0);
+    store_fmt_free(&x->fmt);
+    db_close(x->rdb);
     db_close(x->db);
     map_eval_free(x->ev);
     map_front_free(x->front);
     spec_free(x->s);
     free(x->wx);
     free(x->wh);
-    free(x->rows);
-    free(x->keys);
-    free(x->comps);
     free(x->done);
 }
 
@@ -671,8 +646,14 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     x.cpu0 = cpu_s();
     int src = map_search_run(x.ev, &x.s->space, &x.so, on_visit, x.db ? on_skip : NULL, &x,
                              &run_stop);
-    if (!x.failed && flush(&x))
-        x.failed = 1;
+    if (x.w) {
+        /* everything stored and committed; the writer thread ends here */
+        if (db_writer_flush(x.w, x.failed ? NULL : x.err, sizeof x.err))
+            x.failed = 1;
+        x.stored = db_writer_stored(x.w);
+        db_writer_close(x.w, NULL, 0);
+        x.w = NULL;
+    }
     double el = now_s() - x.t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -681,9 +662,11 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     const char *status = x.failed || (src < 0) ? "failed" : run_stop ? "interrupted"
                          : x.time_up ? "time_limit" : "done";
     if (x.db) {
+        /* after a failure, marking the run may fail the same way (a full
+         * disk): one line on stderr, the first cause */
         char err[512];
-        if (db_run_end(x.db, x.run_id, status, err, sizeof err)) {
-            fprintf(stderr, "dse run: %s\n", err);
+        if (db_run_end(x.db, x.run_id, status, err, sizeof err) && !x.failed && src >= 0) {
+            snprintf(x.err, sizeof x.err, "%s", err);
             x.failed = 1;
         }
     }

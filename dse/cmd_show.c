@@ -5,9 +5,18 @@
  *
  * Metrics are printed generically from the columns of the `results` view,
  * so a column added to the schema shows up without a change here.
+ *
+ * Breakdowns: `dse run` stores them only with --breakdowns.  For a valid
+ * point without breakdown rows the model recomputes them from the point
+ * string (deterministic), with the technology table of the run that stored
+ * the point: the table of that name found now must have the run's hash
+ * (else the spec text stored with the run is tried), and the recomputed
+ * totals are compared with the stored ones; the report says which it was.
  */
 #include "cli.h"
 #include "db.h"
+#include "spec.h"
+#include "tech.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -185,7 +194,7 @@ static void share(char *buf, size_t len, sqlite3_stmt *st, int col, double total
 }
 
 /* "  name  value  share%" rows of the breakdown, with a total line. */
-static int text_breakdown(sqlite3_stmt *bd)
+static int text_breakdown(sqlite3_stmt *bd, const char *note)
 {
     double ta = 0, te = 0;
     char na[32], ne[32];
@@ -199,9 +208,11 @@ static int text_breakdown(sqlite3_stmt *bd)
         return -1;
     printf("breakdown (area; energy per frame)\n");
     if (n == 0) {
-        printf("  (none stored)\n");
+        printf("  (%s)\n", note && *note ? note : "none stored");
         return 0;
     }
+    if (note && *note)
+        printf("  (%s)\n", note);
     printf("  %-16s %14s %7s %14s %7s %14s\n", "component", "area_um2", "area%", "energy_pj",
            "energy%", "accesses");
     sqlite3_reset(bd);
@@ -242,7 +253,158 @@ static int text_accuracy(sqlite3_stmt *acc)
 
 typedef struct {
     sqlite3_stmt *row, *run, *bd, *acc;
+    const char *bd_source; /* "stored", "recomputed" or "none" */
+    char bd_note[600];     /* why none, or how it was recomputed */
 } show_stmts;
+
+/* A text column of the current row of st by name (NULL: NULL or missing). */
+static const char *col_text(sqlite3_stmt *st, const char *name)
+{
+    int c = col_index(st, name);
+    return c < 0 ? NULL : (const char *)sqlite3_column_text(st, c);
+}
+
+static int cmp_comp(const void *a, const void *b)
+{
+    return strcmp(((const db_comp *)a)->name, ((const db_comp *)b)->name);
+}
+
+/* The technology table of run_id: by the name in the point when its hash is
+ * the run's, else from the spec text stored with the run.  *t set, 0; -1
+ * with the reason in why. */
+static int run_tech(db_conn *d, int64_t run_id, const char *name, cm_tech *t, char *why,
+                    size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    char err[CM_ERRLEN] = "", hash[17] = "";
+    char *text = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db_sqlite(d), "SELECT tech_hash, spec_text FROM run WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(why, len, "cannot read the run: %s", sqlite3_errmsg(db_sqlite(d)));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 0);
+        const char *x = (const char *)sqlite3_column_text(st, 1);
+        snprintf(hash, sizeof hash, "%s", h ? h : "");
+        text = x ? strdup(x) : NULL;
+    }
+    sqlite3_finalize(st);
+    if (!hash[0]) {
+        snprintf(why, len, "the run that stored it does not record its technology table");
+        goto out;
+    }
+    if (tech_find(name, t, err, sizeof err) == 0 && !strcmp(t->hash, hash)) {
+        rc = 0;
+        goto out;
+    }
+    if (text) {
+        spec *sp = NULL;
+        spec_diag g;
+        spec_diag_init(&g);
+        if (spec_load_text("(the run's spec)", text, strlen(text), &sp, &g) == 0 &&
+            !strcmp(sp->tech_table.hash, hash) && !strcmp(sp->tech_table.name, name)) {
+            *t = sp->tech_table;
+            rc = 0;
+        }
+        spec_free(sp);
+        spec_diag_free(&g);
+        if (rc == 0)
+            goto out;
+    }
+    if (err[0])
+        snprintf(why, len, "technology table %s of the run (hash %s): %s", name, hash, err);
+    else
+        snprintf(why, len, "technology table %s has changed since the run (hash %s, the run "
+                 "used %s)", name, t->hash, hash);
+out:
+    free(text);
+    return rc;
+}
+
+/* Binds a double, NULL for NaN (as db_insert_batch stores it). */
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+    if (isnan(v))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_double(st, i, v);
+}
+
+/*
+ * The breakdown of the current point recomputed by the model, as a query
+ * with the columns of the stored one (component, area_um2, energy_pj,
+ * accesses) over bound values, so that it prints the same way.  NULL with
+ * the reason in s->bd_note when it cannot be recomputed.
+ */
+static sqlite3_stmt *recompute(db_conn *d, show_stmts *s)
+{
+    const char *point = col_text(s->row, "point");
+    int vc = col_index(s->row, "valid");
+    char err[CM_ERRLEN];
+    cm_point pt;
+    cm_tech tech;
+    cm_result res;
+    db_comp c[DB_MAX_COMPS];
+    if (vc >= 0 && sqlite3_column_int(s->row, vc) == 0) {
+        snprintf(s->bd_note, sizeof s->bd_note, "none: an infeasible point");
+        return NULL;
+    }
+    if (!point || cm_point_parse(point, &pt, err, sizeof err)) {
+        snprintf(s->bd_note, sizeof s->bd_note, "none stored, and not a model point (%s)",
+                 point ? err : "no string");
+        return NULL;
+    }
+    char why[400];
+    int64_t run = sqlite3_column_int64(s->row, col_index(s->row, "run_id"));
+    if (run_tech(d, run, pt.hw.tech, &tech, why, sizeof why)) {
+        snprintf(s->bd_note, sizeof s->bd_note, "none stored, cannot recompute: %s", why);
+        return NULL;
+    }
+    if (cm_analytic_eval(&pt, &tech, &res)) {
+        snprintf(s->bd_note, sizeof s->bd_note, "none stored; the model now rejects the "
+                 "point: %s", res.why);
+        return NULL;
+    }
+    int n = db_comps_from_result(&res, c);
+    qsort(c, (size_t)n, sizeof *c, cmp_comp);
+    /* the stored totals must be the model's, else the model has changed */
+    const char *tot[] = {"area_mm2", "energy_pj"};
+    double mine[] = {res.area_mm2, res.energy_pj};
+    int same = 1;
+    for (int i = 0; i < 2; i++) {
+        int k = col_index(s->row, tot[i]);
+        if (k >= 0 && (sqlite3_column_type(s->row, k) == SQLITE_NULL ||
+                       sqlite3_column_double(s->row, k) != mine[i]))
+            same = 0;
+    }
+    snprintf(s->bd_note, sizeof s->bd_note,
+             same ? "recomputed by the model from the point string (technology table %s, "
+                    "hash %s); the stored totals agree"
+                  : "recomputed by the model from the point string (technology table %s, "
+                    "hash %s), but its totals differ from the stored ones: the model has "
+                    "changed since the run",
+             tech.name, tech.hash);
+    char sql[128 + 20 * DB_MAX_COMPS];
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT column1 AS component, column2 AS "
+                                  "area_um2, column3 AS energy_pj, column4 AS accesses FROM "
+                                  "(VALUES ");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?, ?, ?, NULL)", i ? ", " : "");
+    snprintf(sql + len, sizeof sql - len, ")");
+    sqlite3_stmt *st = prep(d, sql);
+    if (!st)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_text(st, 3 * i + 1, c[i].name, -1, SQLITE_TRANSIENT);
+        bind_real(st, 3 * i + 2, c[i].area_um2);
+        bind_real(st, 3 * i + 3, c[i].energy_pj);
+    }
+    s->bd_source = "recomputed";
+    return st;
+}
 
 static int prepare_related(db_conn *d, show_stmts *s)
 {
@@ -259,6 +421,19 @@ static int prepare_related(db_conn *d, show_stmts *s)
         return -1;
     sqlite3_bind_int64(s->run, 1, run);
     sqlite3_bind_int64(s->bd, 1, id);
+    s->bd_source = "stored";
+    int rc = sqlite3_step(s->bd);
+    sqlite3_reset(s->bd);
+    if (rc == SQLITE_DONE) { /* none stored: recompute */
+        sqlite3_stmt *r = recompute(d, s);
+        s->bd_source = r ? "recomputed" : "none";
+        if (r) {
+            sqlite3_finalize(s->bd);
+            s->bd = r;
+        }
+    } else if (rc != SQLITE_ROW) {
+        return -1;
+    }
     sqlite3_bind_text(s->acc, 1, (const char *)sqlite3_column_text(s->row, col_index(s->row, "point")), -1,
                       SQLITE_TRANSIENT);
     return 0;
@@ -270,7 +445,7 @@ static int report_text(show_stmts *s)
     printf("id     %lld\n\n", (long long)sqlite3_column_int64(s->row, col_index(s->row, "id")));
     text_metrics(s->row);
     putchar('\n');
-    if (text_breakdown(s->bd))
+    if (text_breakdown(s->bd, strcmp(s->bd_source, "stored") ? s->bd_note : NULL))
         return -1;
     putchar('\n');
     if (text_accuracy(s->acc))
@@ -295,7 +470,20 @@ static int report_json(show_stmts *s)
     } else {
         printf("null");
     }
-    if (json_rows(s->bd, "breakdown") || json_rows(s->acc, "accuracy"))
+    if (json_rows(s->bd, "breakdown"))
+        return -1;
+    char *src = db_quote(s->bd_source, DB_OUT_JSON), *note = db_quote(s->bd_note, DB_OUT_JSON);
+    if (!src || !note) {
+        free(src);
+        free(note);
+        return -1;
+    }
+    printf(",\n  \"breakdown_source\": %s", src);
+    if (s->bd_note[0])
+        printf(",\n  \"breakdown_note\": %s", note);
+    free(src);
+    free(note);
+    if (json_rows(s->acc, "accuracy"))
         return -1;
     printf("\n}\n");
     return 0;

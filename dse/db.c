@@ -1,21 +1,28 @@
 /*
  * db.c - the results database (see db.h and schemas/results.sql).
  *
- * Speed comes from reusing prepared statements, one transaction per batch,
- * WAL with synchronous=NORMAL and a large page cache; safety from checking
- * the file (SQLite? ours? this schema version?) before anything is written,
- * and from BEGIN IMMEDIATE, so that concurrent writers queue on the busy
- * timeout instead of failing with "database is locked".
+ * Speed comes from reusing prepared statements, transactions of many
+ * batches (committed every few seconds), WAL with synchronous=NORMAL, a
+ * 64 MB page cache, point keys that fill the key index in runs (keys of one
+ * algorithm share their high bits, db_point_key, and every batch is
+ * inserted in key order), and INSERTs of DB_CHUNK rows each.  Bulk writers
+ * hand whole batches to a writer thread (db_writer).  Safety comes from checking the file (SQLite? ours? this
+ * schema version?) before anything is written, and from BEGIN IMMEDIATE, so
+ * that concurrent writers queue on the busy timeout instead of failing with
+ * "database is locked".
  */
 #include "db.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -29,11 +36,20 @@ extern const unsigned long embed_results_sql_len;
 #define DB_BUSY_MS 120000 /* writers of one database wait this long for each other */
 #define DB_MAX_COMP_CACHE 64
 
+/* A row of a batch with its key, for inserting in key order. */
+typedef struct {
+    int64_t key;
+    size_t i;   /* position in the batch (ties keep it) */
+    size_t len; /* strlen of the point string */
+} keyed_row;
+
 struct db_conn {
     sqlite3 *h;
     char *path;
     db_mode mode;
+    int version;           /* schema version of the file (decides the key hash) */
     sqlite3_stmt *ins_point, *ins_bd, *key_point, *ins_comp, *sel_comp, *ins_acc;
+    sqlite3_stmt *ins_chunk, *max_id;
     int pending;           /* our write transaction holds uncommitted batches */
     double txn_start;      /* when it began (monotonic seconds) */
     double last_call_end;  /* end of the previous db_insert_batch */
@@ -41,7 +57,11 @@ struct db_conn {
     int ncomp;                         /* component-name -> id cache */
     char *comp_name[DB_MAX_COMP_CACHE];
     int64_t comp_id[DB_MAX_COMP_CACHE];
+    keyed_row *order;      /* db_insert_batch's scratch */
+    size_t order_cap;
 };
+
+static int64_t key_of(const db_conn *d, const char *point, size_t len);
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -60,9 +80,41 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
+/* 1 when the file size limit (RLIMIT_FSIZE) is finite and the database,
+ * its WAL or its journal is within two pages of it: the likely cause of a
+ * failed write (SQLite reports EFBIG as a plain "disk I/O error"). */
+static int at_fsize_limit(const db_conn *d)
+{
+    static const char *const sfx[] = {"", "-wal", "-journal"};
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char p[4096];
+        struct stat sb;
+        snprintf(p, sizeof p, "%s%s", d->path, sfx[i]);
+        if (stat(p, &sb) == 0 && (uint64_t)sb.st_size + 2 * 65536 >= (uint64_t)rl.rlim_cur)
+            return 1;
+    }
+    return 0;
+}
+
+/* What the disk did, when a failure came from it ("" otherwise). */
+static const char *disk_cause(const db_conn *d)
+{
+    int code = sqlite3_errcode(d->h), sys = sqlite3_system_errno(d->h);
+    if (code == SQLITE_FULL || sys == ENOSPC)
+        return "disk full: ";
+    if (sys == EFBIG || (code == SQLITE_IOERR && at_fsize_limit(d)))
+        return "file size limit reached (RLIMIT_FSIZE): ";
+    if (sys == EDQUOT)
+        return "disk quota exceeded: ";
+    return "";
+}
+
 static int sqlfail(db_conn *d, char *err, size_t errlen, const char *what)
 {
-    return fail(err, errlen, "%s: %s: %s", d->path, what, sqlite3_errmsg(d->h));
+    return fail(err, errlen, "%s: %s: %s%s", d->path, what, disk_cause(d), sqlite3_errmsg(d->h));
 }
 
 const char *db_tool_version(void) { return "fdht-dse " DSE_VERSION; }
@@ -73,7 +125,7 @@ static int exec(db_conn *d, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail(err, errlen, "%s: %s", d->path, msg ? msg : sqlite3_errmsg(d->h));
+        fail(err, errlen, "%s: %s%s", d->path, disk_cause(d), msg ? msg : sqlite3_errmsg(d->h));
         sqlite3_free(msg);
         return -1;
     }
@@ -97,7 +149,7 @@ static int query_int(db_conn *d, const char *sql, int64_t *v, char *err, size_t 
 
 /* ---- opening ---- */
 
-typedef enum { FILE_OURS, FILE_EMPTY, FILE_OTHER_VERSION, FILE_FOREIGN } file_kind;
+typedef enum { FILE_OURS, FILE_EMPTY, FILE_OLD_VERSION, FILE_OTHER_VERSION, FILE_FOREIGN } file_kind;
 
 /* Reads the header fields only: nothing is written to the file.  One
  * statement, so one read snapshot: a creator committing meanwhile is seen
@@ -125,7 +177,9 @@ static int classify(db_conn *d, file_kind *k, int64_t *version, char *err, size_
         return sqlfail(d, err, errlen, "cannot read the database");
     }
     if (app == DB_APPLICATION_ID)
-        *k = *version == DB_SCHEMA_VERSION ? FILE_OURS : FILE_OTHER_VERSION;
+        *k = *version == DB_SCHEMA_VERSION ? FILE_OURS
+           : *version >= DB_SCHEMA_VERSION_READ && *version < DB_SCHEMA_VERSION ? FILE_OLD_VERSION
+                                                                            : FILE_OTHER_VERSION;
     else if (app == 0 && nobj == 0 && *version == 0)
         *k = FILE_EMPTY;
     else
@@ -173,6 +227,13 @@ static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_
         if (d->mode == DB_CREATE)
             return 0;
         return fail(err, errlen, "%s: empty database, not an FDHT-DSE results database", d->path);
+    case FILE_OLD_VERSION:
+        if (d->mode == DB_READONLY)
+            return 0;
+        return fail(err, errlen,
+                    "%s: another schema version (%lld; this dse writes version %d, whose point "
+                    "keys differ); left untouched: `dse merge NEW.db %s` copies it into a new "
+                    "database", d->path, (long long)version, DB_SCHEMA_VERSION, d->path);
     case FILE_OTHER_VERSION:
         return fail(err, errlen,
                     "%s: another schema version (%lld; this dse reads version %d); "
@@ -190,12 +251,16 @@ static int tune(db_conn *d, char *err, size_t errlen)
      * would only cost page faults. */
     if (d->mode == DB_READONLY)
         return exec(d, "PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY", err, errlen);
-    /* Writers: up to 256 MB of page cache, so that the random inserts into
-     * the key index stay in memory between commits.  WAL: readers never
-     * block the writer; NORMAL: a crash may lose the last transactions but
-     * never corrupts the file. */
-    return exec(d, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"
-                   " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err, errlen);
+    /* Writers: 64 MB of page cache holds the key index of a few million
+     * points (appended table pages are not read again); 256 MB measured
+     * slower (page faults, bigger commits).  WAL: readers never block the
+     * writer; NORMAL: a process crash or kill loses nothing committed, a
+     * power loss or OS crash may lose the last transactions but never
+     * corrupts the file (a resumed run redoes them). */
+    if (exec(d, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
+                   " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err, errlen))
+        return -1;
+    return 0;
 }
 
 static int open_checks(const char *path, db_mode mode, char *err, size_t errlen)
@@ -214,8 +279,15 @@ static int open_checks(const char *path, db_mode mode, char *err, size_t errlen)
     return 0;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation; dse
+ * does not read them.  Only possible before SQLite initializes (else a
+ * harmless SQLITE_MISUSE). */
+static void sqlite_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t errlen)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     if (open_checks(path, mode, err, errlen))
         return -1;
@@ -243,6 +315,7 @@ int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t err
         goto bad;
     if (k == FILE_EMPTY && create_schema(d, err, errlen))
         goto bad;
+    d->version = k == FILE_OLD_VERSION ? (int)version : DB_SCHEMA_VERSION;
     if (tune(d, err, errlen))
         goto bad;
     *out = d;
@@ -264,8 +337,11 @@ void db_close(db_conn *d)
     sqlite3_finalize(d->ins_comp);
     sqlite3_finalize(d->sel_comp);
     sqlite3_finalize(d->ins_acc);
+    sqlite3_finalize(d->ins_chunk);
+    sqlite3_finalize(d->max_id);
     for (int i = 0; i < d->ncomp; i++)
         free(d->comp_name[i]);
+    free(d->order);
     sqlite3_close(d->h);
     free(d->path);
     free(d);
@@ -282,6 +358,8 @@ static double now_s(void)
 
 int db_flush(db_conn *d, char *err, size_t errlen)
 {
+    if (d->pending && sqlite3_get_autocommit(d->h))
+        d->pending = 0; /* rolled back by SQLite after an I/O error: nothing to commit */
     if (!d->pending)
         return 0;
     if (exec(d, "COMMIT", err, errlen)) {
@@ -440,6 +518,10 @@ static void bind_desc(sqlite3_stmt *st, int i, int v)
         sqlite3_bind_null(st, i);
 }
 
+/* Rows per statement of the bulk insert: one multi-row INSERT pays the
+ * statement's fixed cost (cursors, savepoint journal) once for all. */
+#define DB_CHUNK 8
+
 /* ?1 is the key (bound while probing), ?26 the point string. */
 static const char ins_point_sql[] =
     "INSERT OR IGNORE INTO point(key, run_id, params, macs, cycles, conflicts,"
@@ -448,33 +530,35 @@ static const char ins_point_sql[] =
     " freq_mhz, valid, reason, point) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
     " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 
-static void bind_row(sqlite3_stmt *st, int64_t run_id, const db_row *r)
+/* Binds every column of r but the key: parameters o + 2 .. o + 26 (o = 0
+ * for ins_point_sql, 26 k for row k of a chunk). */
+static void bind_row(sqlite3_stmt *st, int o, int64_t run_id, const db_row *r, size_t len)
 {
-    bind_text(st, 26, r->point);
-    sqlite3_bind_int64(st, 2, run_id);
-    bind_count(st, 3, r->params);
-    bind_count(st, 4, r->macs);
-    bind_count(st, 5, r->cycles);
-    bind_count(st, 6, r->conflicts);
-    bind_count(st, 7, r->stall_cycles);
-    bind_count(st, 8, r->dram_bytes);
-    bind_real(st, 9, r->area_mm2);
-    bind_real(st, 10, r->energy_pj);
-    bind_real(st, 11, r->power_mw);
-    bind_real(st, 12, r->throughput_fps);
-    bind_real(st, 13, r->area_eff);
-    bind_real(st, 14, r->energy_eff);
-    bind_real(st, 15, r->utilization);
-    bind_real(st, 16, r->err_upper);
-    bind_real(st, 17, r->err_lower);
-    bind_text(st, 18, r->format);
-    bind_desc(st, 19, r->pes);
-    bind_desc(st, 20, r->lanes);
-    bind_desc(st, 21, r->banks);
-    bind_desc(st, 22, r->bits);
-    bind_real(st, 23, r->freq_mhz);
-    sqlite3_bind_int(st, 24, r->valid != 0);
-    bind_text(st, 25, r->reason);
+    sqlite3_bind_text(st, o + 26, r->point, len <= INT32_MAX ? (int)len : -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, o + 2, run_id);
+    bind_count(st, o + 3, r->params);
+    bind_count(st, o + 4, r->macs);
+    bind_count(st, o + 5, r->cycles);
+    bind_count(st, o + 6, r->conflicts);
+    bind_count(st, o + 7, r->stall_cycles);
+    bind_count(st, o + 8, r->dram_bytes);
+    bind_real(st, o + 9, r->area_mm2);
+    bind_real(st, o + 10, r->energy_pj);
+    bind_real(st, o + 11, r->power_mw);
+    bind_real(st, o + 12, r->throughput_fps);
+    bind_real(st, o + 13, r->area_eff);
+    bind_real(st, o + 14, r->energy_eff);
+    bind_real(st, o + 15, r->utilization);
+    bind_real(st, o + 16, r->err_upper);
+    bind_real(st, o + 17, r->err_lower);
+    bind_text(st, o + 18, r->format);
+    bind_desc(st, o + 19, r->pes);
+    bind_desc(st, o + 20, r->lanes);
+    bind_desc(st, o + 21, r->banks);
+    bind_desc(st, o + 22, r->bits);
+    bind_real(st, o + 23, r->freq_mhz);
+    sqlite3_bind_int(st, o + 24, r->valid != 0);
+    bind_text(st, o + 25, r->reason);
 }
 
 /* Id of a component name, inserting it when new; cached per connection
@@ -547,19 +631,183 @@ static int insert_breakdown(db_conn *d, int64_t point_id, const db_row *r, char 
     return 0;
 }
 
-static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
-                       size_t *ninserted, char *err, size_t errlen)
+static int insert_point_key(db_conn *d, sqlite3_stmt *ins, const char *point, int64_t key,
+                            int64_t *id, char *err, size_t errlen);
+static int probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
+                 int64_t *free_key, char *err, size_t errlen);
+
+static int keyed_before(const keyed_row *p, const keyed_row *q)
 {
-    sqlite3_stmt *st = d->ins_point;
+    return p->key < q->key || (p->key == q->key && p->i < q->i);
+}
+
+/* Stable bottom-up merge sort of a[0..n-1] by (key, i), tmp as large; the
+ * result ends in a. */
+static void sort_keyed(keyed_row *a, keyed_row *tmp, size_t n)
+{
+    keyed_row *src = a, *dst = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = keyed_before(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        keyed_row *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* The rows in key order (ties: as given), into d->order. */
+static int order_rows(db_conn *d, const db_row *rows, size_t n, char *err, size_t errlen)
+{
+    if (n > d->order_cap) {
+        keyed_row *o = realloc(d->order, 2 * n * sizeof *o); /* and the sort's room */
+        if (!o)
+            return fail(err, errlen, "out of memory (batch of %zu rows)", n);
+        d->order = o;
+        d->order_cap = n;
+    }
     for (size_t i = 0; i < n; i++) {
         const db_row *r = &rows[i];
         if (!r->point || !*r->point)
             return fail(err, errlen, "%s: row %zu has an empty point string", d->path, i);
         if (r->ncomp < 0 || (r->ncomp > 0 && !r->comp))
             return fail(err, errlen, "%s: point '%s': bad breakdown", d->path, r->point);
-        bind_row(st, run_id, r);
+        size_t len = strlen(r->point);
+        d->order[i] = (keyed_row){key_of(d, r->point, len), i, len};
+    }
+    sort_keyed(d->order, d->order + d->order_cap, n);
+    return 0;
+}
+
+/* The largest point id (0: none). */
+static int max_point_id(db_conn *d, int64_t *id, char *err, size_t errlen)
+{
+    if (prepare(d, &d->max_id, "SELECT max(id) FROM point", err, errlen))
+        return -1;
+    int rc = sqlite3_step(d->max_id);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(d->max_id, 0) : 0;
+    sqlite3_reset(d->max_id);
+    return rc == SQLITE_ROW ? 0 : sqlfail(d, err, errlen, "cannot read the point ids");
+}
+
+/* The multi-row statement of DB_CHUNK rows, prepared once per connection. */
+static int prepare_chunk(db_conn *d, char *err, size_t errlen)
+{
+    if (d->ins_chunk)
+        return 0;
+    const char *vals = strstr(ins_point_sql, " VALUES");
+    size_t head = (size_t)(vals - ins_point_sql), cap = head + 16 + DB_CHUNK * 26 * 3;
+    char *sql = malloc(cap);
+    if (!sql)
+        return fail(err, errlen, "out of memory");
+    memcpy(sql, ins_point_sql, head);
+    size_t len = head + (size_t)snprintf(sql + head, cap - head, " VALUES ");
+    for (int k = 0; k < DB_CHUNK; k++) {
+        sql[len++] = k ? ',' : '(';
+        if (k)
+            sql[len++] = '(';
+        for (int c = 0; c < 26; c++) {
+            sql[len++] = '?';
+            sql[len++] = c < 25 ? ',' : ')';
+        }
+    }
+    sql[len] = '\0';
+    int rc = prepare(d, &d->ins_chunk, sql, err, errlen);
+    free(sql);
+    return rc;
+}
+
+/*
+ * Rows order[j .. j + DB_CHUNK - 1] through one multi-row INSERT OR IGNORE.
+ * All new (the usual case): their ids are base + 1, ... in that order.
+ * Otherwise each row is settled by probing: stored now (an id above base
+ * that no row of the chunk has claimed yet), stored before, or its key taken
+ * by another string (inserted alone at the next free key).
+ */
+static int insert_chunk(db_conn *d, int64_t run_id, const db_row *rows, size_t j,
+                        int64_t *base, size_t *ninserted, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = d->ins_chunk;
+    const keyed_row *o = d->order + j;
+    for (int k = 0; k < DB_CHUNK; k++) {
+        sqlite3_bind_int64(st, 26 * k + 1, o[k].key);
+        bind_row(st, 26 * k, run_id, &rows[o[k].i], o[k].len);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sqlfail(d, err, errlen, "cannot store a point");
+    int64_t ids[DB_CHUNK];
+    int inserted[DB_CHUNK], all = sqlite3_changes(d->h) == DB_CHUNK;
+    if (all) {
+        for (int k = 0; k < DB_CHUNK; k++) {
+            ids[k] = *base + 1 + k;
+            inserted[k] = 1;
+        }
+    } else {
+        for (int k = 0; k < DB_CHUNK; k++) {
+            const db_row *r = &rows[o[k].i];
+            int found;
+            int64_t id = 0, free_key;
+            if (probe(d, r->point, o[k].key, &found, &id, &free_key, err, errlen))
+                return -1;
+            inserted[k] = 0;
+            if (found) {
+                int claimed = id <= *base;
+                for (int q = 0; q < k && !claimed; q++)
+                    claimed = inserted[q] && ids[q] == id;
+                inserted[k] = !claimed; /* else stored before, or earlier in rows */
+            } else {
+                bind_row(d->ins_point, 0, run_id, r, o[k].len);
+                if (insert_point_key(d, d->ins_point, r->point, free_key, &id, err, errlen) < 0)
+                    return -1;
+                inserted[k] = 1;
+            }
+            ids[k] = id;
+        }
+    }
+    for (int k = 0; k < DB_CHUNK; k++) {
+        if (!inserted[k])
+            continue;
+        ++*ninserted;
+        const db_row *r = &rows[o[k].i];
+        if (r->ncomp && insert_breakdown(d, ids[k], r, err, errlen))
+            return -1;
+    }
+    if (all) {
+        *base += DB_CHUNK;
+        return 0;
+    }
+    return max_point_id(d, base, err, errlen);
+}
+
+static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
+                       size_t *ninserted, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = d->ins_point;
+    int64_t base = 0;
+    if (order_rows(d, rows, n, err, errlen))
+        return -1;
+    if (n >= DB_CHUNK && (prepare_chunk(d, err, errlen) || max_point_id(d, &base, err, errlen)))
+        return -1;
+    size_t j = 0;
+    for (; j + DB_CHUNK <= n; j += DB_CHUNK)
+        if (insert_chunk(d, run_id, rows, j, &base, ninserted, err, errlen))
+            return -1;
+    for (; j < n; j++) {
+        const db_row *r = &rows[d->order[j].i];
+        bind_row(st, 0, run_id, r, d->order[j].len);
         int64_t id;
-        int rc = db_insert_point_stmt(d, st, r->point, &id, err, errlen);
+        int rc = insert_point_key(d, st, r->point, d->order[j].key, &id, err, errlen);
         if (rc < 0)
             return -1;
         if (rc == 0)
@@ -606,6 +854,8 @@ int db_insert_batch(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
         exec(d, "RELEASE db_batch", err, errlen)) {
         sqlite3_exec(d->h, "ROLLBACK TO db_batch; RELEASE db_batch", NULL, NULL, NULL);
         comp_cache_clear(d);
+        if (sqlite3_get_autocommit(d->h))
+            d->pending = 0; /* SQLite rolled the whole transaction back (disk full...) */
         return -1;
     }
     if (ninserted)
@@ -620,7 +870,423 @@ int db_insert_batch(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
     return 0;
 }
 
-int64_t db_point_key(const char *point)
+/* ---- bulk inserts: db_writer ---- */
+
+#define NO_OFF ((size_t)-1)
+
+/* One batch of copied rows.  Strings live in arena; rows hold offsets
+ * (off[3 i + 0..2]: point, format, reason) until the batch is stored. */
+typedef struct wbatch {
+    struct wbatch *next;
+    int n;
+    db_row *rows;
+    size_t *off;
+    int *comp0;             /* first component of row i in comps */
+    db_comp *comps;
+    size_t *name_off;       /* of comps[j].name */
+    size_t ncomp, comp_cap;
+    char *arena;
+    size_t alen, acap;
+} wbatch;
+
+struct db_writer {
+    db_conn *d;
+    int64_t run_id;
+    int batch, threaded, queue;
+    wbatch *cur;            /* being filled by the caller */
+    /* shared with the writer thread: under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t work;    /* to the writer: a batch, a flush request, closing */
+    pthread_cond_t done;    /* to the caller: room in the queue, a flush done */
+    pthread_t thread;
+    int started, closing, failed;
+    wbatch *head, *tail, *spare;
+    int queued;
+    uint64_t flush_req, flush_done, stored;
+    double cpu;
+    char err[512];
+};
+
+static void wbatch_free(wbatch *b)
+{
+    if (!b)
+        return;
+    free(b->rows);
+    free(b->off);
+    free(b->comp0);
+    free(b->comps);
+    free(b->name_off);
+    free(b->arena);
+    free(b);
+}
+
+static wbatch *wbatch_new(int n)
+{
+    wbatch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->rows = malloc((size_t)n * sizeof *b->rows);
+    b->off = malloc(3 * (size_t)n * sizeof *b->off);
+    b->comp0 = malloc((size_t)n * sizeof *b->comp0);
+    b->acap = (size_t)n * 256;
+    b->arena = malloc(b->acap);
+    if (!b->rows || !b->off || !b->comp0 || !b->arena) {
+        wbatch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* Copies s (NULL: NO_OFF) into the arena; -1 when out of memory. */
+static int arena_put(wbatch *b, const char *s, size_t *off)
+{
+    if (!s) {
+        *off = NO_OFF;
+        return 0;
+    }
+    size_t len = strlen(s) + 1;
+    if (b->alen + len > b->acap) {
+        size_t cap = 2 * (b->alen + len);
+        char *a = realloc(b->arena, cap);
+        if (!a)
+            return -1;
+        b->arena = a;
+        b->acap = cap;
+    }
+    memcpy(b->arena + b->alen, s, len);
+    *off = b->alen;
+    b->alen += len;
+    return 0;
+}
+
+static int copy_row(wbatch *b, const db_row *r)
+{
+    int i = b->n;
+    db_row *c = &b->rows[i];
+    *c = *r;
+    c->point = c->format = c->reason = NULL;
+    c->comp = NULL;
+    if (arena_put(b, r->point, &b->off[3 * i]) || arena_put(b, r->format, &b->off[3 * i + 1]) ||
+        arena_put(b, r->reason, &b->off[3 * i + 2]))
+        return -1;
+    b->comp0[i] = (int)b->ncomp;
+    if (r->ncomp > 0 && r->comp) {
+        if (b->ncomp + (size_t)r->ncomp > b->comp_cap) {
+            size_t cap = 2 * (b->ncomp + (size_t)r->ncomp);
+            db_comp *cp = realloc(b->comps, cap * sizeof *cp);
+            if (!cp)
+                return -1;
+            b->comps = cp;
+            size_t *no = realloc(b->name_off, cap * sizeof *no);
+            if (!no)
+                return -1;
+            b->name_off = no;
+            b->comp_cap = cap;
+        }
+        for (int k = 0; k < r->ncomp; k++) {
+            b->comps[b->ncomp] = r->comp[k];
+            b->comps[b->ncomp].name = NULL;
+            if (arena_put(b, r->comp[k].name, &b->name_off[b->ncomp]))
+                return -1;
+            b->ncomp++;
+        }
+    }
+    b->n++;
+    return 0;
+}
+
+static const char *at(const wbatch *b, size_t off) { return off == NO_OFF ? NULL : b->arena + off; }
+
+/* db_insert_batch of a batch (pointers resolved first), then empties it. */
+static int store_batch(db_conn *d, int64_t run_id, wbatch *b, size_t *ins, char *err,
+                       size_t errlen)
+{
+    for (size_t j = 0; j < b->ncomp; j++)
+        b->comps[j].name = at(b, b->name_off[j]);
+    for (int i = 0; i < b->n; i++) {
+        db_row *r = &b->rows[i];
+        r->point = at(b, b->off[3 * i]);
+        r->format = at(b, b->off[3 * i + 1]);
+        r->reason = at(b, b->off[3 * i + 2]);
+        r->comp = r->ncomp > 0 ? b->comps + b->comp0[i] : NULL;
+    }
+    int rc = db_insert_batch(d, run_id, b->rows, (size_t)b->n, ins, err, errlen);
+    b->n = 0;
+    b->alen = 0;
+    b->ncomp = 0;
+    return rc;
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static struct timespec mono_after(double s)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double ns = (double)t.tv_nsec + s * 1e9;
+    t.tv_sec += (time_t)(ns / 1e9);
+    t.tv_nsec = (long)fmod(ns, 1e9);
+    return t;
+}
+
+/* The writer thread: batches in queue order; flush requests once the queue
+ * is empty; a commit after a quarter interval idle. */
+static void *writer_main(void *arg)
+{
+    db_writer *w = arg;
+    db_conn *d = w->d;
+    char err[512];
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        if (w->head) {
+            wbatch *b = w->head;
+            w->head = b->next;
+            if (!w->head)
+                w->tail = NULL;
+            w->queued--;
+            int skip = w->failed;
+            pthread_mutex_unlock(&w->mu);
+            size_t ins = 0;
+            int rc = 0;
+            if (skip) {
+                b->n = 0;
+                b->alen = b->ncomp = 0;
+            } else {
+                rc = store_batch(d, w->run_id, b, &ins, err, sizeof err);
+            }
+            pthread_mutex_lock(&w->mu);
+            if (rc && !w->failed) {
+                w->failed = 1;
+                snprintf(w->err, sizeof w->err, "%s", err);
+            }
+            w->stored += ins;
+            w->cpu = thread_cpu_s();
+            b->next = w->spare;
+            w->spare = b;
+            pthread_cond_broadcast(&w->done);
+            continue;
+        }
+        if (w->flush_done != w->flush_req) {
+            uint64_t req = w->flush_req;
+            int skip = w->failed;
+            pthread_mutex_unlock(&w->mu);
+            int rc = skip ? 0 : db_flush(d, err, sizeof err);
+            pthread_mutex_lock(&w->mu);
+            if (rc && !w->failed) {
+                w->failed = 1;
+                snprintf(w->err, sizeof w->err, "%s", err);
+            }
+            w->flush_done = req;
+            w->cpu = thread_cpu_s();
+            pthread_cond_broadcast(&w->done);
+            continue;
+        }
+        if (w->closing)
+            break;
+        if (d->pending && d->commit_every > 0) {
+            struct timespec until = mono_after(d->commit_every / 4);
+            int rc = pthread_cond_timedwait(&w->work, &w->mu, &until);
+            if (rc == ETIMEDOUT && !w->head && w->flush_done == w->flush_req && !w->failed &&
+                d->pending) {
+                pthread_mutex_unlock(&w->mu);
+                rc = db_flush(d, err, sizeof err);
+                pthread_mutex_lock(&w->mu);
+                if (rc && !w->failed) {
+                    w->failed = 1;
+                    snprintf(w->err, sizeof w->err, "%s", err);
+                }
+            }
+        } else {
+            pthread_cond_wait(&w->work, &w->mu);
+        }
+    }
+    w->cpu = thread_cpu_s();
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int db_writer_open(db_conn *d, int64_t run_id, const db_writer_opts *o, db_writer **out,
+                   char *err, size_t errlen)
+{
+    *out = NULL;
+    db_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return fail(err, errlen, "out of memory");
+    w->d = d;
+    w->run_id = run_id;
+    w->batch = o && o->batch > 0 ? o->batch : DB_BATCH;
+    w->threaded = o && o->threaded;
+    w->queue = o && o->queue > 0 ? o->queue : 4;
+    if (!(w->cur = wbatch_new(w->batch))) {
+        int n = w->batch;
+        free(w);
+        return fail(err, errlen, "out of memory (batch of %d rows)", n);
+    }
+    if (!w->threaded) {
+        *out = w;
+        return 0;
+    }
+    pthread_condattr_t ca;
+    int ok = pthread_mutex_init(&w->mu, NULL) == 0;
+    if (ok && pthread_condattr_init(&ca) == 0) {
+        ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&w->work, &ca) == 0;
+        ok = ok && pthread_cond_init(&w->done, NULL) == 0;
+        pthread_condattr_destroy(&ca);
+    } else {
+        ok = 0;
+    }
+    /* Signals go to the caller's threads: the writer runs with all blocked. */
+    sigset_t all, old;
+    sigfillset(&all);
+    if (ok && pthread_sigmask(SIG_BLOCK, &all, &old) == 0) {
+        ok = pthread_create(&w->thread, NULL, writer_main, w) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    } else {
+        ok = 0;
+    }
+    if (!ok) {
+        wbatch_free(w->cur);
+        free(w);
+        return fail(err, errlen, "cannot start the writer thread");
+    }
+    w->started = 1;
+    *out = w;
+    return 0;
+}
+
+/* Hands the current batch to the writer thread (waits for room). */
+static int submit(db_writer *w, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->queued >= w->queue && !w->failed)
+        pthread_cond_wait(&w->done, &w->mu);
+    if (w->failed) {
+        fail(err, errlen, "%s", w->err);
+        pthread_mutex_unlock(&w->mu);
+        return -1;
+    }
+    wbatch *b = w->cur;
+    b->next = NULL;
+    if (w->tail)
+        w->tail->next = b;
+    else
+        w->head = b;
+    w->tail = b;
+    w->queued++;
+    wbatch *next = w->spare;
+    if (next)
+        w->spare = next->next;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+    if (!next && !(next = wbatch_new(w->batch))) {
+        w->cur = NULL;
+        return fail(err, errlen, "out of memory (batch of %d rows)", w->batch);
+    }
+    w->cur = next;
+    return 0;
+}
+
+int db_writer_add(db_writer *w, const db_row *row, char *err, size_t errlen)
+{
+    if (!w->threaded && w->failed)
+        return fail(err, errlen, "%s", w->err);
+    if (!w->cur)
+        return fail(err, errlen, "out of memory");
+    if (copy_row(w->cur, row))
+        return fail(err, errlen, "out of memory (copying a row)");
+    if (w->cur->n < w->batch)
+        return 0;
+    if (w->threaded)
+        return submit(w, err, errlen);
+    size_t ins = 0;
+    if (store_batch(w->d, w->run_id, w->cur, &ins, w->err, sizeof w->err)) {
+        w->failed = 1;
+        return fail(err, errlen, "%s", w->err);
+    }
+    w->stored += ins;
+    return 0;
+}
+
+int db_writer_flush(db_writer *w, char *err, size_t errlen)
+{
+    if (!w->threaded) {
+        size_t ins = 0;
+        if (!w->failed && w->cur && w->cur->n &&
+            store_batch(w->d, w->run_id, w->cur, &ins, w->err, sizeof w->err))
+            w->failed = 1;
+        w->stored += ins;
+        if (!w->failed && db_flush(w->d, w->err, sizeof w->err))
+            w->failed = 1;
+        return w->failed ? fail(err, errlen, "%s", w->err) : 0;
+    }
+    if (w->cur && w->cur->n && submit(w, err, errlen))
+        return -1;
+    pthread_mutex_lock(&w->mu);
+    uint64_t req = ++w->flush_req;
+    pthread_cond_signal(&w->work);
+    while (w->flush_done < req)
+        pthread_cond_wait(&w->done, &w->mu);
+    int rc = w->failed ? fail(err, errlen, "%s", w->err) : 0;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int db_writer_close(db_writer *w, char *err, size_t errlen)
+{
+    if (!w)
+        return 0;
+    int rc = db_writer_flush(w, err, errlen);
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        w->closing = 1;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->done);
+    }
+    for (wbatch *b = w->head, *n; b; b = n) {
+        n = b->next;
+        wbatch_free(b);
+    }
+    for (wbatch *b = w->spare, *n; b; b = n) {
+        n = b->next;
+        wbatch_free(b);
+    }
+    wbatch_free(w->cur);
+    free(w);
+    return rc;
+}
+
+uint64_t db_writer_stored(db_writer *w)
+{
+    if (!w->threaded)
+        return w->stored;
+    pthread_mutex_lock(&w->mu);
+    uint64_t n = w->stored;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+double db_writer_cpu_s(db_writer *w)
+{
+    if (!w->threaded)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    double c = w->cpu;
+    pthread_mutex_unlock(&w->mu);
+    return c;
+}
+
+/* Version 1 key: FNV-1a 64 of the string, the murmur3 finalizer, >> 1. */
+static int64_t key_v1(const char *point)
 {
     uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
     for (const unsigned char *p = (const unsigned char *)point; *p; p++) {
@@ -635,18 +1301,76 @@ int64_t db_point_key(const char *point)
     return (int64_t)(h >> 1);
 }
 
+static uint64_t rotl64(uint64_t x, int r) { return x << r | x >> (64 - r); }
+
+static uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Little-endian 8 bytes, whatever the host (compilers make it one load). */
+static uint64_t load_le64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+/* 64-bit hash of n bytes: MurmurHash3 x64's mixing on one lane of
+ * little-endian words, its finalizer at the end (8 bytes a step: a few
+ * times faster than FNV over point strings). */
+static uint64_t hash64(const unsigned char *p, size_t n, uint64_t seed)
+{
+    const uint64_t c1 = 0x87c37b91114253d5ull, c2 = 0x4cf5ad432745937full;
+    uint64_t h = seed, k;
+    size_t len = n;
+    for (; n >= 8; p += 8, n -= 8) {
+        k = rotl64(load_le64(p) * c1, 31) * c2;
+        h = rotl64(h ^ k, 27) * 5 + 0x52dce729;
+    }
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        k |= (uint64_t)p[i] << (8 * i);
+    h ^= rotl64(k * c1, 31) * c2;
+    return fmix64(h ^ (uint64_t)len);
+}
+
+/* Version 2 key (db.h): 31 bits of the part before the last '/', 32 of the
+ * rest seeded with the former. */
+static int64_t key_v2(const char *point, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)point;
+    const char *slash = strrchr(point, '/');
+    size_t cut = slash ? (size_t)(slash - point) : 0; /* the '/' goes with the rest */
+    uint64_t hi = hash64(p, cut, 0x46444854u);
+    uint64_t lo = hash64(p + cut, len - cut, hi);
+    return (int64_t)((hi >> 33) << 32 | lo >> 32);
+}
+
+int64_t db_point_key(const char *point) { return key_v2(point, strlen(point)); }
+
+static int64_t key_of(const db_conn *d, const char *point, size_t len)
+{
+    return d->version == 1 ? key_v1(point) : key_v2(point, len);
+}
+
 static int64_t next_key(int64_t k) { return k == INT64_MAX ? 0 : k + 1; }
 
 /*
- * Probes from the point's key: *found = 1 and *id when the string is stored
- * at one; otherwise *found = 0 and *free_key is the first key not in use.
+ * Probes from key k (the point's key): *found = 1 and *id when the string is
+ * stored at one; otherwise *found = 0 and *free_key is the first key not in
+ * use.
  */
-static int probe(db_conn *d, const char *point, int *found, int64_t *id, int64_t *free_key,
-                 char *err, size_t errlen)
+static int probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
+                 int64_t *free_key, char *err, size_t errlen)
 {
     if (prepare(d, &d->key_point, "SELECT id, point FROM point WHERE key = ?1", err, errlen))
         return -1;
-    int64_t k = db_point_key(point);
     for (;;) {
         sqlite3_bind_int64(d->key_point, 1, k);
         int rc = sqlite3_step(d->key_point);
@@ -675,8 +1399,14 @@ static int probe(db_conn *d, const char *point, int *found, int64_t *id, int64_t
 int db_insert_point_stmt(db_conn *d, struct sqlite3_stmt *ins, const char *point, int64_t *id,
                          char *err, size_t errlen)
 {
+    return insert_point_key(d, ins, point, key_of(d, point, strlen(point)), id, err, errlen);
+}
+
+static int insert_point_key(db_conn *d, sqlite3_stmt *ins, const char *point, int64_t key,
+                            int64_t *id, char *err, size_t errlen)
+{
     /* Fast path: the hash key is free (the usual case of a new point). */
-    sqlite3_bind_int64(ins, 1, db_point_key(point));
+    sqlite3_bind_int64(ins, 1, key);
     int rc = sqlite3_step(ins);
     sqlite3_reset(ins);
     if (rc != SQLITE_DONE)
@@ -688,7 +1418,7 @@ int db_insert_point_stmt(db_conn *d, struct sqlite3_stmt *ins, const char *point
     /* The key is taken: by this point (a repeat), or by a collision. */
     int found;
     int64_t k;
-    if (probe(d, point, &found, id, &k, err, errlen))
+    if (probe(d, point, key, &found, id, &k, err, errlen))
         return -1;
     if (found)
         return 0;
@@ -705,7 +1435,8 @@ int db_point_id(db_conn *d, const char *point, int64_t *id, char *err, size_t er
 {
     int found;
     int64_t k, tmp;
-    if (probe(d, point, &found, id ? id : &tmp, &k, err, errlen))
+    if (probe(d, point, key_of(d, point, strlen(point)), &found, id ? id : &tmp, &k, err,
+              errlen))
         return -1;
     return found;
 }

@@ -15,6 +15,8 @@
  * or kill leaves a consistent database holding whole batches; at most the
  * last commit interval is lost (a resumed run redoes it).  Several processes
  * may write one database: writers wait for each other (busy timeout).
+ * Bulk writers (dse run) go through a db_writer, which batches rows and, by
+ * default, does the SQLite work on a thread of its own.
  */
 #ifndef DB_H
 #define DB_H
@@ -24,8 +26,11 @@
 
 #include "cm_accel.h"
 
-/* PRAGMA user_version of the schema this build reads and writes. */
-#define DB_SCHEMA_VERSION 1
+/* PRAGMA user_version of the schema this build writes (and reads). */
+#define DB_SCHEMA_VERSION 2
+/* The oldest version the read-only commands still read (version 1 differs
+ * only by its point-key hash; `dse merge NEW OLD` converts). */
+#define DB_SCHEMA_VERSION_READ 1
 /* PRAGMA application_id of an FDHT-DSE database ("FDHT"). */
 #define DB_APPLICATION_ID 0x46444854
 /* Where commands look when no --db is given. */
@@ -46,7 +51,8 @@ typedef enum {
 
 /*
  * Opens and checks a database: a file that is not SQLite, not an FDHT-DSE
- * database, or of another schema version is refused without being modified.
+ * database, or of another schema version (DB_READONLY: older than
+ * DB_SCHEMA_VERSION_READ) is refused without being modified.
  */
 int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t errlen);
 void db_close(db_conn *d); /* NULL is fine */
@@ -125,12 +131,15 @@ void db_row_init(db_row *r, const char *point);
 
 /*
  * Stores rows[0..n-1] for run run_id, atomically (prepared statements
- * reused).  A point already stored (by any run) is left as it is (INSERT OR
- * IGNORE semantics), so resumed and repeated runs never store a point twice.
- * *ninserted (may be NULL) counts the rows actually added.  On error nothing
- * of the batch is stored (earlier batches stay, unless the error was the
- * commit itself, see db_flush).  Inside a transaction of the caller
- * (db_begin) nothing is committed here.
+ * reused).  A point already stored (by any run, or earlier in rows) is left
+ * as it is (INSERT OR IGNORE semantics), so resumed and repeated runs never
+ * store a point twice.  Rows are inserted in the order of their keys
+ * (db_point_key; ties in the order given), so that the key index is filled
+ * in runs instead of at random places: ids increase from batch to batch,
+ * and within one batch follow the keys.  *ninserted (may be NULL) counts
+ * the rows actually added.  On error nothing of the batch is stored (earlier
+ * batches stay, unless the error was the commit itself, see db_flush).
+ * Inside a transaction of the caller (db_begin) nothing is committed here.
  */
 int db_insert_batch(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
                     size_t *ninserted, char *err, size_t errlen);
@@ -150,9 +159,12 @@ int db_has_point(db_conn *d, const char *point, char *err, size_t errlen);
 /* Like db_has_point, and *id (may be NULL) is its row id when found. */
 int db_point_id(db_conn *d, const char *point, int64_t *id, char *err, size_t errlen);
 /*
- * The 63-bit hash that indexes point strings (schemas/results.sql); part of
- * the schema version, so never changed within one.  Also handy for in-memory
- * sets of points.
+ * The 63-bit key that indexes point strings (schemas/results.sql): the high
+ * 31 bits hash the string up to its last '/' (a point's workload and
+ * matrices), the low 32 bits the rest (its hardware) seeded with the former,
+ * so that the points of one algorithm, which sweeps visit together, fill one
+ * region of the index.  Part of the schema version, so never changed within
+ * one.  Also handy for in-memory sets of points.
  */
 int64_t db_point_key(const char *point);
 struct sqlite3_stmt;
@@ -173,6 +185,47 @@ int db_point_count(db_conn *d, int64_t run_id, int64_t *n, char *err, size_t err
  */
 int db_each_point(db_conn *d, int64_t run_id, int (*fn)(const char *point, void *ctx),
                   void *ctx, char *err, size_t errlen);
+
+/* ---- bulk inserts: db_writer ---- */
+
+/*
+ * A db_writer stores rows for one run in batches of db_insert_batch: each
+ * batch atomically, committed every commit interval (db_set_commit_interval)
+ * like direct db_insert_batch calls, so the database holds the same rows
+ * (ids included) whether the writer is threaded or not.
+ *
+ * Threaded, a writer thread does all SQLite work while the caller goes on:
+ * db_writer_add copies the row into the current batch and hands full
+ * batches over through a queue of `queue` batches (it blocks while the
+ * queue is full).  The writer commits when the interval is over, and also
+ * when it has been idle for a quarter of it with a transaction open, so the
+ * write lock is not held while the caller computes.  Until db_writer_close
+ * returns, d must not be used by anyone else; signals are blocked in the
+ * writer thread.  An error of the writer is kept and returned by the next
+ * db_writer_add / db_writer_flush / db_writer_close; no later batch is
+ * stored after it.
+ */
+typedef struct db_writer db_writer;
+
+typedef struct {
+    int batch;    /* rows per batch (<= 0: DB_BATCH) */
+    int threaded; /* 1: a writer thread; 0: db_writer_add stores full batches itself */
+    int queue;    /* threaded: full batches waiting at most (<= 0: 4) */
+} db_writer_opts;
+
+int db_writer_open(db_conn *d, int64_t run_id, const db_writer_opts *o, db_writer **out,
+                   char *err, size_t errlen);
+/* Copies *row (strings, breakdown) into the current batch. */
+int db_writer_add(db_writer *w, const db_row *row, char *err, size_t errlen);
+/* Stores and commits every row added so far. */
+int db_writer_flush(db_writer *w, char *err, size_t errlen);
+/* db_writer_flush, stops the thread, frees w (NULL is fine); -1 when the
+ * flush or an earlier batch failed. */
+int db_writer_close(db_writer *w, char *err, size_t errlen);
+/* Rows actually added to the database so far (after a flush: all). */
+uint64_t db_writer_stored(db_writer *w);
+/* CPU seconds used by the writer thread so far (0 when not threaded). */
+double db_writer_cpu_s(db_writer *w);
 
 /* ---- measured accuracy ---- */
 

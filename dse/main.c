@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* A write beyond RLIMIT_FSIZE must fail with EFBIG (reported like a full
+     * disk, the database rolled back) instead of killing dse mid-write. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return CLI_BADINPUT;

@@ -253,7 +253,8 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
     if (nd == 0)
         return npy_fail(err, errlen, "0-dimensional array: expected a vector or a matrix");
     if (nd > 2)
-        return npy_fail(err, errlen, "array has %d dimensions: expected 1 or 2", nd);
+        return npy_fail(err, errlen, "array has %d dimensions: expected a vector (1-D) or a "
+                                     "matrix (2-D)", nd);
     if (over)
         return npy_fail(err, errlen, "shape overflow: a dimension is too large");
     for (int k = 0; k < nd; k++)
@@ -299,8 +300,10 @@ static int parse_header(const unsigned char *b, size_t avail, npy_hdr *hd, char 
 
 /* ---- data ---- */
 
-/* Decode n little-endian values; returns the index of a non-finite one or -1. */
-static int64_t decode(const unsigned char *src, int64_t n, int itemsize, double *dst)
+/* Decode n little-endian values; returns the index of a non-finite one (its
+ * value in *bad) or -1. */
+static int64_t decode(const unsigned char *src, int64_t n, int itemsize, double *dst,
+                      double *bad)
 {
     for (int64_t i = 0; i < n; i++) {
         const unsigned char *p = src + i * itemsize;
@@ -318,8 +321,10 @@ static int64_t decode(const unsigned char *src, int64_t n, int itemsize, double 
             memcpy(&f, &u, sizeof f);
             v = f;
         }
-        if (!isfinite(v))
+        if (!isfinite(v)) {
+            *bad = v;
             return i;
+        }
         dst[i] = v;
     }
     return -1;
@@ -353,10 +358,17 @@ static int alloc_array(const npy_hdr *hd, npy_array *a, char *err, size_t errlen
     return 0;
 }
 
-static int non_finite(int64_t i, npy_array *a, char *err, size_t errlen)
+/* Value i (C order) is v, not finite: say where, as row and column of a
+ * matrix (counted from 0, like numpy's W[r, c]). */
+static int non_finite(const npy_hdr *hd, int64_t i, double v, char *err, size_t errlen)
 {
-    npy_free(a);
-    return npy_fail(err, errlen, "value %lld is NaN or infinite", (long long)i);
+    const char *what = isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf";
+    if (hd->ndim == 2)
+        return npy_fail(err, errlen, "value %lld is NaN or infinite: %s at row %lld, column %lld "
+                                     "(counted from 0)", (long long)i, what,
+                        (long long)(i / hd->shape[1]), (long long)(i % hd->shape[1]));
+    return npy_fail(err, errlen, "value %lld is NaN or infinite: %s at index %lld "
+                                 "(counted from 0)", (long long)i, what, (long long)i);
 }
 
 int npy_parse(const unsigned char *buf, size_t len, npy_array *a, char *err, size_t errlen)
@@ -366,8 +378,12 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *a, char *err, siz
     if (parse_header(buf, len, &hd, err, errlen) || check_size(&hd, len, err, errlen) ||
         alloc_array(&hd, a, err, errlen))
         return -1;
-    int64_t bad = decode(buf + hd.data_off, hd.count, hd.itemsize, a->data);
-    return bad >= 0 ? non_finite(bad, a, err, errlen) : 0;
+    double v = 0;
+    int64_t bad = decode(buf + hd.data_off, hd.count, hd.itemsize, a->data, &v);
+    if (bad < 0)
+        return 0;
+    npy_free(a);
+    return non_finite(&hd, bad, v, err, errlen);
 }
 
 /* read() the whole of n bytes unless the file ends or fails. */
@@ -404,10 +420,10 @@ static int read_data(int fd, const npy_hdr *hd, npy_array *a, char *err, size_t 
         else if (got != (size_t)(n * hd->itemsize))
             rc = npy_fail(err, errlen, "truncated data (file shrank while reading)");
         else {
-            int64_t bad = decode(buf, n, hd->itemsize, a->data + done);
+            double v = 0;
+            int64_t bad = decode(buf, n, hd->itemsize, a->data + done, &v);
             if (bad >= 0)
-                rc = npy_fail(err, errlen, "value %lld is NaN or infinite",
-                              (long long)(done + bad));
+                rc = non_finite(hd, done + bad, v, err, errlen);
             done += n;
         }
     }

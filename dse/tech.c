@@ -808,19 +808,19 @@ int tech_resolve(const char *s, const char *rel_dir, char *path, size_t pathlen,
                  size_t errlen)
 {
     if (!s || !*s)
-        return cm_fail(err, errlen, "empty technology table name");
+        return cm_fail(err, errlen, "empty name (expected a table name like 28nm or a .yaml path)");
     /* Every message below (and the loader's) shows the name or path: keep
      * them one printable line. */
     for (const char *c = s; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             return cm_fail(err, errlen,
-                           "technology table name or path contains control character 0x%02x",
+                           "name or path contains control character 0x%02x",
                            (unsigned)(unsigned char)*c);
     if (strchr(s, '/') || ends_with(s, ".yaml")) {
         int n = s[0] != '/' && rel_dir ? snprintf(path, pathlen, "%s/%s", rel_dir, s)
                                        : snprintf(path, pathlen, "%s", s);
         if (n < 0 || (size_t)n >= pathlen)
-            return cm_fail(err, errlen, "path of technology table too long: %s", s);
+            return cm_fail(err, errlen, "path too long: %s", s);
         return 0;
     }
     if (!valid_name(s) || strlen(s) > 64)
@@ -858,8 +858,8 @@ int tech_resolve(const char *s, const char *rel_dir, char *path, size_t pathlen,
     if (try_dir(share, strlen(share), s, path, pathlen))
         return 0;
     note_dir(looked, sizeof looked, share, strlen(share));
-    return cm_fail(err, errlen, "technology table '%s' not found (looked in %s; set FDHT_TECH_DIR "
-                   "or give a path to a .yaml file)", s, looked);
+    return cm_fail(err, errlen, "'%s' not found (looked in %s; set FDHT_TECH_DIR or give a "
+                   "path to a .yaml file)", s, looked);
 }
 
 int tech_find(const char *name_or_path, cm_tech *t, char *err, size_t errlen)

@@ -3,12 +3,14 @@
 -- Compiled into dse (embed_results_sql) and applied by db_open on a new
 -- file; `sqlite3 F.db < schemas/results.sql` makes the same database.  The
 -- schema version is PRAGMA user_version (db.h: DB_SCHEMA_VERSION); dse
--- refuses files of another version.  Query the views: `results` (one row
--- per design point, every metric a column), `breakdowns`, `runs`.
+-- refuses to write files of another version (read-only commands also read
+-- version 1, which differs only by the key hash below; `dse merge NEW OLD`
+-- converts).  Query the views: `results` (one row per design point, every
+-- metric a column), `breakdowns`, `runs`.
 
 PRAGMA page_size = 16384;           -- only effective on a new, empty file
 PRAGMA application_id = 1178880084;  -- 0x46444854, "FDHT"
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- One invocation of `dse run` (or of one shard of it).
 CREATE TABLE IF NOT EXISTS run (
@@ -33,12 +35,17 @@ CREATE INDEX IF NOT EXISTS run_spec ON run(spec_hash, shard_i, shard_n);
 -- (fast scans).  NULL: unknown or not applicable.
 --
 -- Uniqueness of `point` is enforced through `key`, a 63-bit hash of the
--- string (db.c: db_point_key, FNV-1a 64 then the murmur3 finalizer, >> 1):
--- a small integer index inserts far faster than an index of long strings.
--- Two different strings with one hash (about 1 in 2^63 per pair) take the
--- next free key (key + 1, ...): a point is looked up by probing from its hash
--- until its string or a free key is found.  So plain SQL finds a point by
--- `WHERE point = '...'` (a scan), dse finds it by key.  Never delete points.
+-- string (db.c: db_point_key): a small integer index inserts far faster than
+-- an index of long strings.  Its high 31 bits hash the string up to its last
+-- '/' (workload and matrices), its low 32 bits the rest (the hardware), so
+-- that the points of one algorithm, which a sweep visits together, land in
+-- one region of the index; dse also inserts each batch in key order.  (In
+-- version 1 the key was FNV-1a 64 of the whole string, murmur3-finalized,
+-- >> 1.)  Two different strings with one key take the next free key (key +
+-- 1, ...): a point is looked up by probing from its key until its string or
+-- a free key is found.  So plain SQL finds a point by `WHERE point = '...'`
+-- (a scan), dse finds it by key.  Never delete points.  Ids increase from
+-- batch to batch; within one stored batch they follow the keys.
 CREATE TABLE IF NOT EXISTS point (
     id             INTEGER PRIMARY KEY,
     key            INTEGER NOT NULL UNIQUE,
@@ -78,6 +85,11 @@ CREATE TABLE IF NOT EXISTS component (
 );
 
 -- Area and per-frame energy (and accesses) of each component of a point.
+-- `dse run` stores them only with --breakdowns (21 rows per point would
+-- cost more than the point itself); `dse show` recomputes the breakdown of
+-- a point without rows from its point string with the model and the run's
+-- technology table (it checks the table's hash and the stored totals).
+-- `dse reproduce` stores them for its front.
 CREATE TABLE IF NOT EXISTS breakdown (
     point_id  INTEGER NOT NULL REFERENCES point(id),
     comp_id   INTEGER NOT NULL REFERENCES component(id),

@@ -3,7 +3,9 @@
  * show, merge and import-accuracy on databases made here with the db API
  * and synthetic metrics.  Expected fronts come from a brute-force O(n^2)
  * computation written here; failing commands must exit 2 with one
- * "dse <cmd>: ..." line and leave every file as it was.
+ * "dse <cmd>: ..." line and leave every file as it was.  Files of schema
+ * version 1 (another point-key hash) are read by the read-only commands,
+ * refused by the writing ones, and converted by dse merge.
  */
 #include "test_util.h"
 
@@ -99,6 +101,8 @@ static void assert_bad(int rc, const char *cmd, const char *needle)
     assert_non_null(nl);
     assert_int_equal(nl[1], '\0'); /* one line */
 }
+
+static int64_t count(const char *path, const char *sql);
 
 /* ---- synthetic data ---- */
 
@@ -440,13 +444,18 @@ static void test_show(void **state)
     assert_non_null(strstr(out_buf, "mac"));
     assert_non_null(strstr(out_buf, "wmem"));
     assert_non_null(strstr(out_buf, "spec"));
-    assert_int_equal(dse("show --db '%s' 4", db), 0); /* by id */
+    assert_non_null(strstr(out_buf, "breakdown (area; energy per frame)\n  component"));
+    /* by id (ids follow the keys within a batch: look it up) */
+    int64_t id = count(db, "SELECT id FROM point WHERE point = 'ht:3,r=4,\"q\"/pe=16'");
+    assert_true(id > 0);
+    assert_int_equal(dse("show --db '%s' %lld", db, (long long)id), 0);
     assert_non_null(strstr(out_buf, "point  ht:3,"));
-    assert_int_equal(dse("show --db '%s' --json 4", db), 0);
+    assert_int_equal(dse("show --db '%s' --json %lld", db, (long long)id), 0);
     assert_non_null(strstr(out_buf, "\"metrics\": {"));
     assert_non_null(strstr(out_buf, "\"breakdown\": ["));
     assert_non_null(strstr(out_buf, "\"component\": \"mac\""));
     assert_non_null(strstr(out_buf, "\"point\": \"ht:3,r=4,\\\"q\\\"/pe=16\""));
+    assert_non_null(strstr(out_buf, "\"breakdown_source\": \"stored\""));
     assert_bad(dse("show --db '%s' nosuchpoint", db), "show", "no point");
     assert_bad(dse("show --db '%s' 99999", db), "show", "no point");
     assert_bad(dse("show --db '%s'", db), "show", "no point given");
@@ -489,11 +498,13 @@ static void test_import_accuracy(void **state)
                     "\n");
     assert_int_equal(dse("import-accuracy --db '%s' '%s'", db, csv), 0);
     assert_int_equal(count(db, "SELECT count(*) FROM accuracy"), 3);
-    assert_int_equal(count(db, "SELECT round(1000 * accuracy) FROM results WHERE id = 2"), 700);
+    assert_int_equal(count(db, "SELECT round(1000 * accuracy) FROM results"
+                               " WHERE point = 'ht:1,r=4,\"q\"/pe=16'"), 700);
     assert_int_equal(dse("pareto --db '%s' --objective accuracy:max --objective params:min "
                          "--format csv", db), 0);
     assert_non_null(strstr(err_buf, "18 rows with NULL"));
-    assert_int_equal(dse("show --db '%s' 2", db), 0);
+    int64_t id = count(db, "SELECT id FROM point WHERE point = 'ht:1,r=4,\"q\"/pe=16'");
+    assert_int_equal(dse("show --db '%s' %lld", db, (long long)id), 0);
     assert_non_null(strstr(out_buf, "ucf11"));
 
     /* A bad row stores nothing; an unknown point is refused. */
@@ -629,6 +640,91 @@ static void test_merge_refusals(void **state)
     assert_int_equal(dse("merge --help"), 0);
 }
 
+
+/* The version-1 point key (FNV-1a 64, murmur3 finalizer, >> 1), written
+ * out here, as an SQL function for forging a version-1 file. */
+static void key_v1(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *p = sqlite3_value_text(argv[0]);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; p && *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    sqlite3_result_int64(cx, (int64_t)(h >> 1));
+}
+
+static void test_version1_files(void **state)
+{
+    (void)state;
+    make_points();
+    const char *v1 = path_of("v1.db"), *single = path_of("v1ref.db"), *conv = path_of("v1new.db");
+    make_db(v1, 0, 60);
+    make_db(single, 0, 60);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(v1, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_create_function(h, "key_v1", 1, SQLITE_UTF8, NULL, key_v1, NULL,
+                                             NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "UPDATE point SET key = key_v1(point);"
+                                     " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    snap s = take(v1);
+    /* read-only commands read it (show finds points by the version-1 key) */
+    assert_int_equal(dse("show --db '%s' 'ht:3,r=4,\"q\"/pe=16'", v1), 0);
+    assert_non_null(strstr(out_buf, "point  ht:3,"));
+    assert_bad(dse("show --db '%s' 'ht:999,r=4,\"q\"/pe=16'", v1), "show", "no point");
+    assert_int_equal(dse("pareto --db '%s' --objective energy_pj:min,throughput_fps:max "
+                         "--format csv", v1), 0);
+    same(v1, &s);
+    /* writing commands refuse it, one line naming the way out */
+    s = take(v1);
+    assert_bad(dse("run schemas/examples/quick.yaml --db '%s' --quiet", v1), "run",
+               "another schema version (1; this dse writes version 2");
+    assert_non_null(strstr(err_buf, "dse merge"));
+    write_file(path_of("v1.csv"), "\"ht:3,r=4,\"\"q\"\"/pe=16\",timit,0.5\n");
+    assert_bad(dse("import-accuracy --db '%s' '%s'", v1, path_of("v1.csv")),
+               "import-accuracy", "another schema version");
+    same(v1, &s);
+    /* dse merge converts: the same content, found by the new keys */
+    assert_int_equal(dse("merge '%s' '%s'", conv, v1), 0);
+    assert_same_content(conv, single);
+    assert_int_equal(dse("show --db '%s' 'ht:3,r=4,\"q\"/pe=16'", conv), 0);
+    assert_int_equal(count(conv, "PRAGMA user_version"), 2);
+    assert_int_equal(count(conv, "SELECT key FROM point WHERE point = 'ht:3,r=4,\"q\"/pe=16'"),
+                     db_point_key("ht:3,r=4,\"q\"/pe=16"));
+    assert_true(count(v1, "SELECT key FROM point WHERE point = 'ht:3,r=4,\"q\"/pe=16'") !=
+                db_point_key("ht:3,r=4,\"q\"/pe=16"));
+}
+
+/* A stored point without breakdown rows that is no model point: said so. */
+static void test_show_no_breakdown(void **state)
+{
+    (void)state;
+    const char *p = path_of("nobd.db");
+    char err[512];
+    db_conn *d;
+    assert_int_equal(db_open(p, DB_CREATE, &d, err, sizeof err), 0);
+    db_run_info ri = {.spec_hash = "x", .shard_n = 1, .tech_name = "28nm", .tech_hash = "0"};
+    int64_t run;
+    assert_int_equal(db_run_begin(d, &ri, &run, err, sizeof err), 0);
+    db_row r;
+    db_row_init(&r, "not/a/point");
+    r.energy_pj = 3;
+    assert_int_equal(db_insert_batch(d, run, &r, 1, NULL, err, sizeof err), 0);
+    db_close(d);
+    assert_int_equal(dse("show --db '%s' not/a/point", p), 0);
+    assert_non_null(strstr(out_buf, "none stored, and not a model point"));
+    assert_int_equal(dse("show --db '%s' --json not/a/point", p), 0);
+    assert_non_null(strstr(out_buf, "\"breakdown\": []"));
+    assert_non_null(strstr(out_buf, "\"breakdown_source\": \"none\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +736,8 @@ int main(void)
         cmocka_unit_test(test_import_accuracy),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_merge_refusals),
+        cmocka_unit_test(test_version1_files),
+        cmocka_unit_test(test_show_no_breakdown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,9 +1,12 @@
 /*
  * test_cli_run.c - `dse run` end to end through the binary (DSE_BIN):
  * quick.yaml runs; a run killed with SIGKILL mid-run and started again
- * ends with exactly the points of a clean run; SIGINT stops cleanly with
- * exit 130 and a resume hint; a second run of a finished spec stores
- * nothing; shards together store exactly the clean run's points.
+ * ends with exactly the points (and metrics) of a clean run; SIGINT stops
+ * cleanly with exit 130 and a resume hint; a second run of a finished spec
+ * stores nothing; shards together store exactly the clean run's points.
+ * The writer thread stores exactly what the inline writer stores (every
+ * row, ids and keys included); the breakdowns `dse show` recomputes for a
+ * run without --breakdowns equal the ones such a run stores.
  *
  * Run from the repository root; databases go to a fresh temporary directory.
  */
@@ -85,6 +88,42 @@ static char *points_of(const char *db, long *count)
     sqlite3_finalize(st);
     sqlite3_close(h);
     *count = n;
+    return buf;
+}
+
+/* Every point row but run_id (ids and keys included) in id order, or,
+ * by_point, the metric columns in point order (ids differ after a resume). */
+static char *rows_of(const char *db, int by_point)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, by_point
+        ? "SELECT point, params, macs, cycles, conflicts, stall_cycles, dram_bytes, area_mm2,"
+          " energy_pj, power_mw, throughput_fps, area_eff, energy_eff, utilization, err_upper,"
+          " err_lower, format, pes, lanes, banks, bits, freq_mhz, valid, reason"
+          " FROM point ORDER BY point"
+        : "SELECT id, key, point, params, macs, cycles, conflicts, stall_cycles, dram_bytes,"
+          " area_mm2, energy_pj, power_mw, throughput_fps, area_eff, energy_eff, utilization,"
+          " err_upper, err_lower, format, pes, lanes, banks, bits, freq_mhz, valid, reason"
+          " FROM point ORDER BY id", -1, &st, NULL), SQLITE_OK);
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *t = (const char *)sqlite3_column_text(st, c);
+            size_t l = (t ? strlen(t) : 1) + 2;
+            while (len + l + 1 > cap) {
+                buf = realloc(buf, cap *= 2);
+                assert_non_null(buf);
+            }
+            len += (size_t)snprintf(buf + len, cap - len, "%s%c", t ? t : "-",
+                                    c + 1 < sqlite3_column_count(st) ? '|' : '\n');
+        }
+    buf[len] = '\0';
+    sqlite3_finalize(st);
+    sqlite3_close(h);
     return buf;
 }
 
@@ -219,6 +258,11 @@ static void test_kill_and_resume(void **state)
     assert_string_equal(r, c);
     free(r);
     free(c);
+    r = rows_of(db, 1);
+    c = rows_of(clean_resume_db(), 1);
+    assert_string_equal(r, c); /* every metric too */
+    free(r);
+    free(c);
 }
 
 static void test_sigint(void **state)
@@ -345,6 +389,95 @@ static void test_bad_flags(void **state)
     assert_int_equal(sh(cmd, out, sizeof out), 2);
 }
 
+
+/* --writer thread (the default) and --writer inline: the same rows, ids and
+ * keys included, with many batches. */
+static void test_writer_thread_equals_inline(void **state)
+{
+    (void)state;
+    char a[512], b[512], cmd[1024];
+    db_file(a, sizeof a, "thread.db");
+    db_file(b, sizeof b, "inline.db");
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --db %s --batch 100 --quiet 2>&1", tu_dse_bin(),
+             a);
+    assert_int_equal(sh(cmd, NULL, 0), 0);
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --db %s --batch 100 --writer inline --quiet 2>&1",
+             tu_dse_bin(), b);
+    assert_int_equal(sh(cmd, NULL, 0), 0);
+    char *x = rows_of(a, 0), *y = rows_of(b, 0), *z = rows_of(clean_db(), 1),
+         *w = rows_of(a, 1);
+    assert_string_equal(x, y);
+    assert_string_equal(w, z); /* and the clean run's content (batch 4096) */
+    free(x);
+    free(y);
+    free(z);
+    free(w);
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --no-db --writer sideways 2>&1", tu_dse_bin());
+    assert_int_equal(sh(cmd, NULL, 0), 2);
+}
+
+/* The "breakdown" array of `dse show --json` (malloc'd), and its source. */
+static char *shown_breakdown(const char *db, const char *point, char *source, size_t len)
+{
+    char cmd[2048], out[1 << 16];
+    snprintf(cmd, sizeof cmd, "%s show --json --db %s '%s' 2>&1", tu_dse_bin(), db, point);
+    assert_int_equal(sh(cmd, out, sizeof out), 0);
+    char *a = strstr(out, "\"breakdown\": ["), *e = a ? strstr(a, "]") : NULL;
+    char *src = strstr(out, "\"breakdown_source\": \"");
+    assert_non_null(a);
+    assert_non_null(e);
+    assert_non_null(src);
+    src += strlen("\"breakdown_source\": \"");
+    snprintf(source, len, "%.*s", (int)(strchr(src, '"') - src), src);
+    return strndup(a, (size_t)(e - a + 1));
+}
+
+/* A run with --breakdowns stores the model's breakdown of every point
+ * (15 components here); `dse show` of a run without recomputes the same. */
+static void test_breakdowns_stored_equal_recomputed(void **state)
+{
+    (void)state;
+    char db[512], cmd[1024];
+    db_file(db, sizeof db, "bd.db");
+    snprintf(cmd, sizeof cmd, "%s run " QUICK " --db %s --breakdowns --quiet 2>&1", tu_dse_bin(),
+             db);
+    assert_int_equal(sh(cmd, NULL, 0), 0);
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM breakdown),"
+        " (SELECT count(*) FROM point WHERE valid)", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), 15 * sqlite3_column_int64(st, 1));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    assert_int_equal(sqlite3_open_v2(clean_db(), &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM breakdown)", -1, &st,
+                                        NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), 0); /* none without --breakdowns */
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT point FROM point WHERE valid AND id % 577 = 3",
+                                        -1, &st, NULL), SQLITE_OK);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        char s1[32], s2[32];
+        char *stored = shown_breakdown(db, p, s1, sizeof s1);
+        char *again = shown_breakdown(clean_db(), p, s2, sizeof s2);
+        assert_string_equal(s1, "stored");
+        assert_string_equal(s2, "recomputed");
+        assert_string_equal(stored, again);
+        assert_non_null(strstr(stored, "\"component\": \"work_rd\""));
+        free(stored);
+        free(again);
+        n++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    assert_true(n >= 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +488,8 @@ int main(void)
         cmocka_unit_test(test_shards),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_writer_thread_equals_inline),
+        cmocka_unit_test(test_breakdowns_stored_equal_recomputed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

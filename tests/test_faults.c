@@ -6,14 +6,23 @@
  * database store exactly the clean run's points, none lost, none twice; a
  * database that cannot be written (read-only file, parent that is a file or
  * does not exist) makes `dse run` fail with one clear line on stderr and
- * leaves the file unchanged.
+ * leaves the file unchanged; SIGINT and SIGTERM stop a run with exit 130, a
+ * sound database and a resume command that works; a full disk (the file
+ * size limit, RLIMIT_FSIZE, always; a real small tmpfs when root may mount
+ * one) fails with one clear line, exit 1, keeps every committed point, and
+ * the same command then resumes to exactly the clean run's points.
  *
  * Run from the repository root; databases go to a fresh temporary directory.
+ * Under `make valgrind` (FDHT_TEST_SCALE=small) the kill and concurrency
+ * tests repeat less and use the plain binary (tu_dse_bin_raw: their timing
+ * is the point), the others run dse under valgrind on one quarter of the
+ * spec (--shard 0/4).
  */
 #include "test_util.h"
 
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,7 +31,7 @@
 #define RESUME "tests/specs/resume.yaml" /* 27,648 points, ~1-3 s at --batch 16 */
 #define RESUME_N 27648
 #define KILL_SEED 20261125u
-#define MIN_KILLS 20
+#define MIN_KILLS ((int)tu_scaled(20, 6))
 /* then the run may finish: under a sanitizer, restart alone can take ~800 ms */
 #define ROUND_KILLS 7
 
@@ -139,7 +148,7 @@ static const char *clean_db(void)
     if (!db[0]) {
         char cmd[1024];
         path_in(db, sizeof db, "clean.db");
-        snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --quiet", tu_dse_bin(), db);
+        snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --quiet", tu_dse_bin_raw(), db);
         assert_int_equal(tu_run(cmd, NULL, NULL), 0);
     }
     return db;
@@ -161,6 +170,7 @@ static void assert_same_as_clean(const char *db)
 /* `dse run RESUME --db db --commit-interval 0 --batch 16 [--shard s]`. */
 static pid_t start_run(const char *db, const char *shard, const char *errpath)
 {
+    const char *bin = tu_dse_bin_raw();
     fflush(NULL); /* no buffered output duplicated in the child */
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -169,11 +179,11 @@ static pid_t start_run(const char *db, const char *shard, const char *errpath)
             !freopen(errpath ? errpath : "/dev/null", "w", stderr))
             _exit(127);
         if (shard)
-            execl(tu_dse_bin(), tu_dse_bin(), "run", RESUME, "--db", db, "--commit-interval", "0",
-                  "--batch", "16", "--quiet", "--shard", shard, (char *)NULL);
+            execl(bin, bin, "run", RESUME, "--db", db, "--commit-interval", "0", "--batch", "16",
+                  "--quiet", "--shard", shard, (char *)NULL);
         else
-            execl(tu_dse_bin(), tu_dse_bin(), "run", RESUME, "--db", db, "--commit-interval", "0",
-                  "--batch", "16", "--quiet", (char *)NULL);
+            execl(bin, bin, "run", RESUME, "--db", db, "--commit-interval", "0", "--batch", "16",
+                  "--quiet", (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -271,7 +281,7 @@ static void test_kill9_resume(void **state)
 static void test_concurrent_shards(void **state)
 {
     (void)state;
-    for (int rep = 0; rep < 2; rep++) {
+    for (int rep = 0; rep < tu_scaled(2, 1); rep++) {
         char db[512], name[64], e0[512], e1[512];
         snprintf(name, sizeof name, "conc.%d.db", rep);
         path_in(db, sizeof db, name);
@@ -413,6 +423,354 @@ static void test_unwritable_paths(void **state)
     assert_int_equal(access(file, F_OK), -1); /* nothing created */
 }
 
+/* ---- interrupts and full disks: dse under test (DSE_WRAP) ---- */
+
+/* The part of RESUME these tests run: all of it, a quarter when small. */
+static const char *part(void)
+{
+    return tu_small() ? "0/4" : NULL;
+}
+
+static long part_n(void)
+{
+    return tu_small() ? RESUME_N / 4 : RESUME_N;
+}
+
+/* The clean run of part(), made with the plain binary, once. */
+static const char *clean_part_db(void)
+{
+    static char db[512];
+    if (!part())
+        return clean_db();
+    if (!db[0]) {
+        char cmd[1024];
+        path_in(db, sizeof db, "clean.part.db");
+        snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --quiet --shard %s",
+                 tu_dse_bin_raw(), db, part());
+        assert_int_equal(tu_run(cmd, NULL, NULL), 0);
+    }
+    return db;
+}
+
+/* Every line of sorted list a is in sorted list b (newline-terminated). */
+static int lines_subset(const char *a, const char *b)
+{
+    while (*a) {
+        const char *ea = strchr(a, '\n');
+        size_t la = (size_t)(ea - a);
+        int c = 1;
+        while (*b) {
+            const char *eb = strchr(b, '\n');
+            size_t lb = (size_t)(eb - b);
+            c = strncmp(b, a, la < lb ? la : lb);
+            if (c == 0)
+                c = la == lb ? 0 : lb < la ? -1 : 1;
+            b = eb + 1;
+            if (c >= 0)
+                break;
+        }
+        if (c != 0)
+            return 0;
+        a = ea + 1;
+    }
+    return 1;
+}
+
+/* PRAGMA integrity_check of db says "ok" (read-write open: a WAL left by a
+ * failed run needs its -shm). */
+static void assert_integrity_ok(const char *db)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const char *r = (const char *)sqlite3_column_text(st, 0);
+    if (!r || strcmp(r, "ok"))
+        fail_msg("%s: integrity_check: %s", db, r ? r : "(null)");
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+/* db holds exactly the clean run of part(), each point once; last run done. */
+static void assert_clean_part(const char *db)
+{
+    long n, nc;
+    char *a = points_of(db, &n), *c = points_of(clean_part_db(), &nc);
+    assert_int_equal(nc, part_n());
+    assert_int_equal(n, nc);
+    assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n);
+    assert_string_equal(a, c);
+    assert_int_equal(
+        query_long(db, "SELECT status = 'done' FROM runs ORDER BY id DESC LIMIT 1"), 1);
+    free(a);
+    free(c);
+}
+
+/*
+ * Starts `BIN run RESUME --db db [extra...] [--shard part()]`, stdin and
+ * stdout /dev/null, stderr into errpath.  fsize > 0: RLIMIT_FSIZE of the
+ * child (SIGXFSZ left at its default, which kills: dse must ignore it).
+ */
+static pid_t spawn_run(const char *bin, const char *db, const char *const *extra,
+                       const char *errpath, long fsize)
+{
+    const char *argv[24];
+    int n = 0;
+    argv[n++] = bin;
+    argv[n++] = "run";
+    argv[n++] = RESUME;
+    argv[n++] = "--db";
+    argv[n++] = db;
+    for (; extra && *extra; extra++)
+        argv[n++] = *extra;
+    if (part()) {
+        argv[n++] = "--shard";
+        argv[n++] = part();
+    }
+    argv[n] = NULL;
+    fflush(NULL); /* no buffered output duplicated in the child */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
+            !freopen(errpath, "w", stderr))
+            _exit(127);
+        signal(SIGXFSZ, SIG_DFL);
+        if (fsize > 0) {
+            struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};
+            if (setrlimit(RLIMIT_FSIZE, &rl))
+                _exit(126);
+        }
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Runs to the end; exit status (asserts it exited rather than died); its
+ * stderr in *err (malloc'd). */
+static int run_wait(const char *db, const char *const *extra, long fsize, char **err)
+{
+    char errpath[512];
+    path_in(errpath, sizeof errpath, "run.err");
+    pid_t pid = spawn_run(tu_dse_bin(), db, extra, errpath, fsize);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    *err = tu_slurp(errpath);
+    unlink(errpath);
+    if (WIFSIGNALED(st))
+        fail_msg("dse run --db %s: killed by signal %d; stderr: %s", db, WTERMSIG(st), *err);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/*
+ * A failed write: exit status 1 (the database is an output that could not
+ * be written: cli.h, dse run --help; 2 is for bad input), exactly one line
+ * naming the database and the cause (want).
+ */
+static void assert_write_failure(int rc, char *err, const char *db, const char *want)
+{
+    printf("dse run --db %s: exit %d: %s", db, rc, err);
+    assert_int_equal(rc, 1);
+    const char *msg = err; /* after the note of a resumed run, if any */
+    if (!strncmp(msg, "dse run: resuming run ", 22) && strchr(msg, '\n'))
+        msg = strchr(msg, '\n') + 1;
+    assert_int_equal(tu_lines(msg), 1);
+    assert_non_null(strstr(msg, db));
+    if (!strstr(msg, want))
+        fail_msg("the message lacks '%s': %s", want, msg);
+    free(err);
+}
+
+static long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) ? 0 : (long)sb.st_size;
+}
+
+/*
+ * The full-disk sequence on db (on a device of limited space, or with
+ * limit(db) as the file size limit): (A) a run committing every 64 points
+ * fails, keeping whole batches; (B) the plain command fails too and keeps
+ * every point committed before; after free_space(), (C) the plain command
+ * resumes and ends with exactly the clean run's points.
+ */
+static void full_disk_sequence(const char *db, long (*limit)(const char *db), const char *want,
+                               void (*free_space)(void))
+{
+    static const char *const batches[] = {"--commit-interval", "0", "--batch", "64", NULL};
+    char *err, *p1, *p2, *clean;
+    long n1, n2, nc;
+    int rc;
+    clean = points_of(clean_part_db(), &nc);
+
+    rc = run_wait(db, batches, limit(db), &err);
+    assert_write_failure(rc, err, db, want);
+    assert_integrity_ok(db);
+    p1 = points_of(db, &n1);
+    printf("(A) %ld of %ld points committed before the disk was full\n", n1, nc);
+    assert_true(n1 > 0 && n1 < nc);
+    assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n1);
+    assert_true(lines_subset(p1, clean));
+
+    rc = run_wait(db, NULL, limit(db), &err);
+    assert_write_failure(rc, err, db, want);
+    assert_integrity_ok(db);
+    p2 = points_of(db, &n2);
+    printf("(B) %ld points after the second failure\n", n2);
+    assert_true(n2 >= n1 && n2 < nc);
+    assert_true(lines_subset(p1, p2)); /* nothing committed was lost */
+    assert_true(lines_subset(p2, clean));
+
+    free_space();
+    assert_int_equal(run_wait(db, NULL, 0, &err), 0);
+    free(err);
+    assert_integrity_ok(db);
+    assert_clean_part(db);
+    free(p1);
+    free(p2);
+    free(clean);
+}
+
+/* The file size limit: 1 MiB first, then what is there plus 512 KiB. */
+static long fsize_limit(const char *db)
+{
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    long a = file_size(db), b = file_size(wal);
+    return (a > b ? a : b) + (a || b ? 512L << 10 : 1L << 20);
+}
+
+static long no_limit(const char *db)
+{
+    (void)db;
+    return 0;
+}
+
+static void nothing(void) {}
+
+static void test_disk_full_fsize(void **state)
+{
+    (void)state;
+    char db[512];
+    path_in(db, sizeof db, "fsize.db");
+    full_disk_sequence(db, fsize_limit, "file size limit", nothing);
+}
+
+/* A real full disk: a 1 MiB tmpfs, grown to 64 MiB for the resume. */
+static char g_mnt[512];
+
+static void grow_mnt(void)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "mount -o remount,size=64m '%s'", g_mnt);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int umount_mnt(void **state)
+{
+    (void)state;
+    if (g_mnt[0]) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "umount '%s'", g_mnt);
+        if (system(cmd) != 0)
+            return -1;
+        g_mnt[0] = '\0';
+    }
+    return 0;
+}
+
+static void test_disk_full_tmpfs(void **state)
+{
+    (void)state;
+    char mnt[512], cmd[700], db[600];
+    path_in(mnt, sizeof mnt, "mnt");
+    assert_int_equal(mkdir(mnt, 0755), 0);
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=1m fdht-test-disk '%s' 2>/dev/null", mnt);
+    if (geteuid() != 0 || system(cmd) != 0) {
+        printf("cannot mount a tmpfs (not root, or no permission): the real full disk is "
+               "not tested, only the file size limit\n");
+        skip();
+    }
+    snprintf(g_mnt, sizeof g_mnt, "%s", mnt);
+    snprintf(db, sizeof db, "%s/disk.db", mnt);
+    full_disk_sequence(db, no_limit, "disk full", grow_mnt);
+}
+
+/*
+ * SIGINT and SIGTERM once the run has committed points: exit 130, the
+ * points seen before the signal are all still there, integrity_check ok,
+ * the run marked interrupted, and stderr is two lines: "interrupted ...;
+ * resume with:" and the command, which (run as printed) ends with exactly
+ * the clean run's points.
+ */
+static void test_interrupt_resume(void **state)
+{
+    (void)state;
+    static const char *const extra[] = {"--commit-interval", "0", "--batch", "16", NULL};
+    const int sigs[2] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++) {
+        char db[512], errpath[512], name[64], want[1024], cmd[1200];
+        snprintf(name, sizeof name, "sig%d.db", sigs[k]);
+        path_in(db, sizeof db, name);
+        path_in(errpath, sizeof errpath, "sig.err");
+        pid_t pid = spawn_run(tu_dse_bin(), db, extra, errpath, 0);
+        double t0 = now_ms();
+        long n0 = -1;
+        int st;
+        while ((n0 = query_long(db, "SELECT count(*) FROM point")) <= 0) {
+            assert_int_equal(waitpid(pid, &st, WNOHANG), 0); /* still running */
+            assert_true(now_ms() - t0 < 600e3);
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+        long nb;
+        char *before = points_of(db, &nb);
+        assert_int_equal(kill(pid, sigs[k]), 0);
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        char *err = tu_slurp(errpath);
+        printf("signal %d after %ld committed points: status %d, stderr:\n%s", sigs[k], nb, st,
+               err);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 130);
+        assert_int_equal(tu_lines(err), 2);
+        assert_non_null(strstr(err, "dse run: interrupted after "));
+        assert_non_null(strstr(err, "; resume with:\n"));
+        snprintf(want, sizeof want,
+                 "  dse run " RESUME " --db %s --commit-interval 0 --batch 16%s%s\n", db,
+                 part() ? " --shard " : "", part() ? part() : "");
+        const char *hint = strchr(err, '\n') + 1;
+        assert_string_equal(hint, want);
+
+        assert_integrity_ok(db);
+        long na;
+        char *after = points_of(db, &na);
+        assert_true(na >= nb && na < part_n()); /* stopped mid-run */
+        assert_true(lines_subset(before, after));
+        assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), na);
+        assert_int_equal(
+            query_long(db, "SELECT status = 'interrupted' FROM runs ORDER BY id DESC LIMIT 1"),
+            1);
+
+        /* the printed command, with the binary under test for "dse" */
+        snprintf(cmd, sizeof cmd, "%s%s", tu_dse_bin(), hint + strlen("  dse"));
+        cmd[strlen(cmd) - 1] = '\0';
+        char *rerr;
+        assert_int_equal(tu_run(cmd, NULL, &rerr), 0);
+        assert_non_null(strstr(rerr, "resuming run"));
+        assert_integrity_ok(db);
+        assert_clean_part(db);
+        free(rerr);
+        free(err);
+        free(before);
+        free(after);
+        unlink(errpath);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +778,9 @@ int main(void)
         cmocka_unit_test(test_concurrent_shards),
         cmocka_unit_test(test_readonly_db),
         cmocka_unit_test(test_unwritable_paths),
+        cmocka_unit_test(test_interrupt_resume),
+        cmocka_unit_test(test_disk_full_fsize),
+        cmocka_unit_test_teardown(test_disk_full_tmpfs, umount_mnt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

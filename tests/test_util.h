@@ -24,6 +24,37 @@ static inline const char *tu_dse_bin(void)
     return p ? p : "build/dse";
 }
 
+/*
+ * The dse binary itself, never wrapped: `make valgrind` sets DSE_WRAP, and
+ * tests/run_tests.sh then points DSE_BIN at a script that runs dse under
+ * valgrind and keeps the plain binary in DSE_BIN_RAW.  Timing-sensitive
+ * tests (kills at random moments, racing writers) use this one.
+ */
+static inline const char *tu_dse_bin_raw(void)
+{
+    const char *p = getenv("DSE_BIN_RAW");
+    return p ? p : tu_dse_bin();
+}
+
+/*
+ * Test scale.  FDHT_TEST_SCALE=small (set by `make valgrind`) asks the heavy
+ * tests for smaller sizes and fewer repetitions, so that the suite runs
+ * under valgrind in reasonable time; every test still runs its assertions
+ * (on the smaller sizes), and prints what it shrank.  Unset or any other
+ * value: the full sizes.
+ */
+static inline int tu_small(void)
+{
+    const char *s = getenv("FDHT_TEST_SCALE");
+    return s && !strcmp(s, "small");
+}
+
+/* full normally, small under FDHT_TEST_SCALE=small. */
+static inline long tu_scaled(long full, long small)
+{
+    return tu_small() ? small : full;
+}
+
 /* Relative difference |a-b| / max(|b|, tiny). */
 static inline double tu_rel(double a, double b)
 {

@@ -40,6 +40,12 @@ nf() { # $1 file, $2 special value as 8 octal escapes
 nf "$T/nan.npy" '\000\000\000\000\000\000\370\177'
 nf "$T/inf.npy" '\000\000\000\000\000\000\360\177'
 nf "$T/ones.npy" '\000\000\000\000\000\000\360\077'   # a good matrix
+# -inf at row 1, column 5 (value 61 of 224 in C order): the message names both
+npy "$T/ninf_r1c5.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 56), }"
+i=0; while [ $i -lt 224 ]; do
+  if [ $i -eq 61 ]; then printf '\000\000\000\000\000\000\360\377'
+  else printf '\000\000\000\000\000\000\360\077'; fi; i=$((i+1))
+done >> "$T/ninf_r1c5.npy"
 npy "$T/garbage_hdr.npy" "{'descr': '<f8', 'shape': (4 56 }"
 # a good database and one with another schema version
 "$DSE" run tests/specs/good/base.yaml --db "$T/good.db" --quiet >/dev/null 2>&1
