@@ -16,8 +16,8 @@
 #   BUILD=DIR           build directory of dse and the bench programs (build)
 #   BENCH_QUICK=1       figures 1-3 on one shard of bench.yaml (BENCH_SHARD,
 #                       default 0/10) instead of the whole space; the lines say
-#                       so.  A strided shard warms the model's caches less, so
-#                       its rates are lower than the whole space's
+#                       so.  A shard pays the model's memo misses for its
+#                       share of the space, so its rates run a little lower
 #   BENCH_SHARD=I/N     the shard of quick mode
 #   BENCH_CALLGRIND=1   also instructions per point under callgrind over
 #                       figure 1's points (start-up subtracted) and the top
@@ -157,8 +157,8 @@ fi
 # ---- optional: callgrind, instructions per point ----
 # Over figure 1's points (BENCH_CG_SHARD overrides), less a run of 2 points
 # (start-up: spec, space, caches), divided by the difference in points.  A
-# small strided shard is not representative: the model's per-stage caches
-# warm up over the run, so the cost per point falls as the shard grows.
+# small shard is not representative: the model's memo of conflict counts
+# warms up over the run, so the cost per point falls as the shard grows.
 if [ "${BENCH_CALLGRIND:-0}" = 1 ] && [ -x "$DSE" ]; then
     cgs=${BENCH_CG_SHARD:-$SHARD}
     cgargs=()
