@@ -114,11 +114,12 @@ typedef struct {
     uint64_t units;     /* units per block (0: deal whole blocks) */
     digit b, p;         /* the bank-count and PE-count digits */
     uint64_t hwprod;    /* hardware combinations per (dataflow, map) */
+    uint64_t run;       /* aligned runs of this many positions share a unit */
 } sharding;
 
 static sharding shard_plan(const map_space *sp, const map_search_opts *o)
 {
-    sharding z = {o->shard_n ? o->shard_n : 1, o->shard_i, 1, 0, {1, 1}, {1, 1}, 1};
+    sharding z = {o->shard_n ? o->shard_n : 1, o->shard_i, 1, 0, {1, 1}, {1, 1}, 1, 1};
     if (o->strategy != MAP_EXHAUSTIVE || sp->hw_size == 0)
         return z;
     const map_space_def *def = &sp->def;
@@ -138,6 +139,13 @@ static sharding shard_plan(const map_space *sp, const map_search_opts *o)
     uint64_t u = (uint64_t)def->ndataflow * (uint64_t)def->nbankmap * z.b.n * z.p.n;
     if (u >= 2 * z.n && z.blk % u == 0)
         z.units = u;
+    /* the fastest unit digit sets the run length (digits of one value
+     * do not change the unit) */
+    z.run = z.hwprod;
+    if (z.b.n > 1 && z.b.stride < z.run)
+        z.run = z.b.stride;
+    if (z.p.n > 1 && z.p.stride < z.run)
+        z.run = z.p.stride;
     return z;
 }
 
@@ -200,8 +208,10 @@ static int run_sequence(map_eval *e, const map_space *sp, const map_search_opts 
             if (!z.units)
                 while (pos % z.blk == 0 && pos < total && shard_of(&z, total, pos) != z.i)
                     pos += z.blk; /* another shard's block */
-            else if (shard_of(&z, total, pos) != z.i)
-                continue; /* another shard's unit */
+            else if (pos % z.run == 0 && shard_of(&z, total, pos) != z.i) {
+                pos += z.run - 1; /* another shard's unit, for a whole run */
+                continue;
+            }
         }
         if (pos >= total)
             break;
