@@ -120,3 +120,22 @@ int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *
     }
     return 0;
 }
+
+void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst)
+{
+    /* the used part only: a whole cm_mgeom is tens of KB */
+    dst->net = src->net;
+    dst->n = src->n;
+    dst->in_words = src->in_words;
+    dst->out_words = src->out_words;
+    dst->peak_inter = src->peak_inter;
+    dst->factor_words = src->factor_words;
+    dst->max_c = src->max_c;
+    for (int s = 0; s < src->n; s++) {
+        cm_geom *g = &dst->g[s];
+        *g = src->g[s];
+        g->NPb = cm_cdiv(g->Pn, pes);
+        g->NKb = cm_cdiv(g->K, pes);
+        g->NCb = cm_cdiv(g->C, lanes);
+    }
+}

@@ -55,6 +55,10 @@ typedef struct {
 int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *err,
                    size_t errlen);
 
+/* The geometry of src's matrix mapping on pes x lanes instead: everything
+ * but the blockings is independent of the array's shape. */
+void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst);
+
 /* cm_point_check without the (costly) format / order checks of the
  * matrices, which a geometry that was built already implies. */
 int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen);

@@ -259,6 +259,21 @@ static void check_cached(const cm_point *p, const cm_tech *tech, const cm_result
     }
 }
 
+/* The same matrices on other PE / lane counts, right after p: the cache
+ * derives their geometries from p's (only the blockings change), which
+ * must give what a fresh evaluation gives. */
+static void check_reshapes(const cm_point *p, const cm_tech *tech)
+{
+    static const int shapes[][2] = {{2, 3}, {4, 4}, {8, 2}, {3, 8}, {16, 5}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        cm_point q = *p;
+        cm_result ra;
+        q.hw.pes = shapes[k][0];
+        q.hw.lanes = shapes[k][1];
+        check_cached(&q, tech, &ra, cm_analytic_eval(&q, tech, &ra));
+    }
+}
+
 static void check_point(const cm_point *p, const cm_tech *tech, tally *t)
 {
     cm_result ra, rf;
@@ -266,6 +281,8 @@ static void check_point(const cm_point *p, const cm_tech *tech, tally *t)
     assert_true(cm_point_format(p, key, sizeof key) > 0);
     int ca = cm_analytic_eval(p, tech, &ra);
     check_cached(p, tech, &ra, ca);
+    if (t->points % 4 == 0)
+        check_reshapes(p, tech);
     cm_fix fx = {p->hw.bits, rnd(0, p->hw.bits - 1), rnd(0, p->hw.bits - 1)};
     cm_weights w[2];
     cm_qweights q[2];
