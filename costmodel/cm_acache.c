@@ -43,7 +43,7 @@ typedef struct {
 } mslot;
 
 /* Content-keyed counts: open addressing over `cap` slots, keys in an arena. */
-#define COUNT_MAX_ENTRIES (1 << 20)
+#define COUNT_MAX_ENTRIES (1 << 18) /* 2^19 slots of 40 bytes at most */
 typedef struct {
     uint64_t h;             /* 0: empty */
     uint32_t off, len;      /* key = arena[off .. off + len) */
