@@ -17,6 +17,15 @@
  * evaluations does the model fall back to the map-independent lower bound
  * ceil(g/B) - 1 per group of g addresses (and g - min(g, B) conflicts); the
  * stage is then marked inexact (st->exact = 0).
+ *
+ * Sweeps.  The same invariances make counts shareable: every counting call
+ * is reduced to a canonical key (map, B, budget, the base digits that
+ * matter, offset strides mod Qres) and memoized in the sweep's cm_acache,
+ * so one access pattern is counted once per run whatever the algorithm or
+ * array shape it comes from; inside a call, chunks and blocks with equal
+ * canonical residue sets (sorted, shifted by a multiple of Qrot) are
+ * counted once and weighted.  Results are exactly the uncached ones
+ * (test_crosscheck compares them).
  */
 #include "cm_stage.h"
 
