@@ -116,7 +116,7 @@ struct map_eval {
     int64_t rows, n_in, hidden;
     double norm2_x, norm2_h;
     uint64_t counts[MAP_REJ_COUNT];
-    cm_acache *acache;        /* per-stage results shared across points */
+    cm_acache *acache;        /* the model's memo, shared across points */
 
     /* the algorithm cache */
     int have;
