@@ -18,7 +18,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,23 +62,6 @@ struct db_conn {
 
 static int64_t key_of(const db_conn *d, const char *point, size_t len);
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* 1 when the file size limit (RLIMIT_FSIZE) is finite and the database,
  * its WAL or its journal is within two pages of it: the likely cause of a
  * failed write (SQLite reports EFBIG as a plain "disk I/O error"). */
@@ -114,7 +96,7 @@ static const char *disk_cause(const db_conn *d)
 
 static int sqlfail(db_conn *d, char *err, size_t errlen, const char *what)
 {
-    return fail(err, errlen, "%s: %s: %s%s", d->path, what, disk_cause(d), sqlite3_errmsg(d->h));
+    return cm_fail(err, errlen, "%s: %s: %s%s", d->path, what, disk_cause(d), sqlite3_errmsg(d->h));
 }
 
 const char *db_tool_version(void) { return "fdht-dse " DSE_VERSION; }
@@ -125,7 +107,7 @@ static int exec(db_conn *d, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail(err, errlen, "%s: %s%s", d->path, disk_cause(d), msg ? msg : sqlite3_errmsg(d->h));
+        cm_fail(err, errlen, "%s: %s%s", d->path, disk_cause(d), msg ? msg : sqlite3_errmsg(d->h));
         sqlite3_free(msg);
         return -1;
     }
@@ -173,7 +155,7 @@ static int classify(db_conn *d, file_kind *k, int64_t *version, char *err, size_
     if (rc != SQLITE_ROW) {
         int code = sqlite3_errcode(d->h);
         if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-            return fail(err, errlen, "%s: not an SQLite database", d->path);
+            return cm_fail(err, errlen, "%s: not an SQLite database", d->path);
         return sqlfail(d, err, errlen, "cannot read the database");
     }
     if (app == DB_APPLICATION_ID)
@@ -205,7 +187,7 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
         if (query_int(d, "PRAGMA user_version", &v, err, errlen))
             goto bad;
         if (v != DB_SCHEMA_VERSION) {
-            fail(err, errlen, "%s: schemas/results.sql sets user_version %lld, db.h expects %d",
+            cm_fail(err, errlen, "%s: schemas/results.sql sets user_version %lld, db.h expects %d",
                  d->path, (long long)v, DB_SCHEMA_VERSION);
             goto bad;
         }
@@ -226,22 +208,22 @@ static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_
     case FILE_EMPTY:
         if (d->mode == DB_CREATE)
             return 0;
-        return fail(err, errlen, "%s: empty database, not an FDHT-DSE results database", d->path);
+        return cm_fail(err, errlen, "%s: empty database, not an FDHT-DSE results database", d->path);
     case FILE_OLD_VERSION:
         if (d->mode == DB_READONLY)
             return 0;
-        return fail(err, errlen,
+        return cm_fail(err, errlen,
                     "%s: another schema version (%lld; this dse writes version %d, whose point "
                     "keys differ); left untouched: `dse merge NEW.db %s` copies it into a new "
                     "database", d->path, (long long)version, DB_SCHEMA_VERSION, d->path);
     case FILE_OTHER_VERSION:
-        return fail(err, errlen,
+        return cm_fail(err, errlen,
                     "%s: another schema version (%lld; this dse reads version %d); "
                     "left untouched", d->path, (long long)version, DB_SCHEMA_VERSION);
     case FILE_FOREIGN:
         break;
     }
-    return fail(err, errlen, "%s: an SQLite database, but not an FDHT-DSE results database",
+    return cm_fail(err, errlen, "%s: an SQLite database, but not an FDHT-DSE results database",
                 d->path);
 }
 
@@ -267,15 +249,15 @@ static int open_checks(const char *path, db_mode mode, char *err, size_t errlen)
 {
     struct stat sb;
     if (!path || !*path)
-        return fail(err, errlen, "empty database path");
+        return cm_fail(err, errlen, "empty database path");
     if (stat(path, &sb) != 0) {
         if (errno == ENOENT && mode == DB_CREATE)
             return 0;
-        return fail(err, errlen, "%s: %s", path,
+        return cm_fail(err, errlen, "%s: %s", path,
                     errno == ENOENT ? "no such database" : strerror(errno));
     }
     if (S_ISDIR(sb.st_mode))
-        return fail(err, errlen, "%s: is a directory, not a database", path);
+        return cm_fail(err, errlen, "%s: is a directory, not a database", path);
     return 0;
 }
 
@@ -294,7 +276,7 @@ int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t err
     db_conn *d = calloc(1, sizeof *d);
     if (!d || !(d->path = strdup(path))) {
         free(d);
-        return fail(err, errlen, "out of memory");
+        return cm_fail(err, errlen, "out of memory");
     }
     d->mode = mode;
     d->commit_every = DB_COMMIT_SECONDS;
@@ -303,7 +285,7 @@ int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t err
               : mode == DB_WRITE    ? SQLITE_OPEN_READWRITE
                                     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
-        fail(err, errlen, "%s: cannot open: %s", path,
+        cm_fail(err, errlen, "%s: cannot open: %s", path,
              d->h ? sqlite3_errmsg(d->h) : "out of memory");
         goto bad;
     }
@@ -423,7 +405,7 @@ int db_run_begin(db_conn *d, const db_run_info *ri, int64_t *run_id, char *err, 
     if (db_flush(d, err, errlen))
         return -1;
     if (ri->shard_n < 1 || ri->shard_i < 0 || ri->shard_i >= ri->shard_n)
-        return fail(err, errlen, "bad shard %d/%d", ri->shard_i, ri->shard_n);
+        return cm_fail(err, errlen, "bad shard %d/%d", ri->shard_i, ri->shard_n);
     if (prepare(d, &st, sql, err, errlen))
         return -1;
     bind_text(st, 1, ri->spec_text);
@@ -458,7 +440,7 @@ int db_run_end(db_conn *d, int64_t run_id, const char *status, char *err, size_t
     if (rc != SQLITE_DONE)
         return sqlfail(d, err, errlen, "cannot update the run");
     if (sqlite3_changes(d->h) != 1)
-        return fail(err, errlen, "%s: no run %lld", d->path, (long long)run_id);
+        return cm_fail(err, errlen, "%s: no run %lld", d->path, (long long)run_id);
     return 0;
 }
 
@@ -589,7 +571,7 @@ static int comp_id(db_conn *d, const char *name, int64_t *id, char *err, size_t 
     if (d->ncomp < DB_MAX_COMP_CACHE) {
         char *copy = strdup(name);
         if (!copy)
-            return fail(err, errlen, "out of memory");
+            return cm_fail(err, errlen, "out of memory");
         d->comp_name[d->ncomp] = copy;
         d->comp_id[d->ncomp++] = *id;
     }
@@ -610,7 +592,7 @@ static int insert_breakdown(db_conn *d, int64_t point_id, const db_row *r, char 
         const db_comp *cp = &r->comp[c];
         int64_t cid = 0;
         if (!cp->name || !*cp->name)
-            return fail(err, errlen, "%s: point '%s': component without a name", d->path,
+            return cm_fail(err, errlen, "%s: point '%s': component without a name", d->path,
                         r->point);
         if (comp_id(d, cp->name, &cid, err, errlen))
             return -1;
@@ -623,7 +605,7 @@ static int insert_breakdown(db_conn *d, int64_t point_id, const db_row *r, char 
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT)
-            return fail(err, errlen, "%s: point '%s': component '%s' given twice", d->path,
+            return cm_fail(err, errlen, "%s: point '%s': component '%s' given twice", d->path,
                         r->point, cp->name);
         if (rc != SQLITE_DONE)
             return sqlfail(d, err, errlen, "cannot store a breakdown");
@@ -671,16 +653,16 @@ static int order_rows(db_conn *d, const db_row *rows, size_t n, char *err, size_
     if (n > d->order_cap) {
         keyed_row *o = realloc(d->order, 2 * n * sizeof *o); /* and the sort's room */
         if (!o)
-            return fail(err, errlen, "out of memory (batch of %zu rows)", n);
+            return cm_fail(err, errlen, "out of memory (batch of %zu rows)", n);
         d->order = o;
         d->order_cap = n;
     }
     for (size_t i = 0; i < n; i++) {
         const db_row *r = &rows[i];
         if (!r->point || !*r->point)
-            return fail(err, errlen, "%s: row %zu has an empty point string", d->path, i);
+            return cm_fail(err, errlen, "%s: row %zu has an empty point string", d->path, i);
         if (r->ncomp < 0 || (r->ncomp > 0 && !r->comp))
-            return fail(err, errlen, "%s: point '%s': bad breakdown", d->path, r->point);
+            return cm_fail(err, errlen, "%s: point '%s': bad breakdown", d->path, r->point);
         size_t len = strlen(r->point);
         d->order[i] = (keyed_row){key_of(d, r->point, len), i, len};
     }
@@ -708,7 +690,7 @@ static int prepare_chunk(db_conn *d, char *err, size_t errlen)
     size_t head = (size_t)(vals - ins_point_sql), cap = head + 16 + DB_CHUNK * 26 * 3;
     char *sql = malloc(cap);
     if (!sql)
-        return fail(err, errlen, "out of memory");
+        return cm_fail(err, errlen, "out of memory");
     memcpy(sql, ins_point_sql, head);
     size_t len = head + (size_t)snprintf(sql + head, cap - head, " VALUES ");
     for (int k = 0; k < DB_CHUNK; k++) {
@@ -1116,7 +1098,7 @@ int db_writer_open(db_conn *d, int64_t run_id, const db_writer_opts *o, db_write
     *out = NULL;
     db_writer *w = calloc(1, sizeof *w);
     if (!w)
-        return fail(err, errlen, "out of memory");
+        return cm_fail(err, errlen, "out of memory");
     w->d = d;
     w->run_id = run_id;
     w->batch = o && o->batch > 0 ? o->batch : DB_BATCH;
@@ -1125,7 +1107,7 @@ int db_writer_open(db_conn *d, int64_t run_id, const db_writer_opts *o, db_write
     if (!(w->cur = wbatch_new(w->batch))) {
         int n = w->batch;
         free(w);
-        return fail(err, errlen, "out of memory (batch of %d rows)", n);
+        return cm_fail(err, errlen, "out of memory (batch of %d rows)", n);
     }
     if (!w->threaded) {
         *out = w;
@@ -1153,7 +1135,7 @@ int db_writer_open(db_conn *d, int64_t run_id, const db_writer_opts *o, db_write
     if (!ok) {
         wbatch_free(w->cur);
         free(w);
-        return fail(err, errlen, "cannot start the writer thread");
+        return cm_fail(err, errlen, "cannot start the writer thread");
     }
     w->started = 1;
     *out = w;
@@ -1167,7 +1149,7 @@ static int submit(db_writer *w, char *err, size_t errlen)
     while (w->queued >= w->queue && !w->failed)
         pthread_cond_wait(&w->done, &w->mu);
     if (w->failed) {
-        fail(err, errlen, "%s", w->err);
+        cm_fail(err, errlen, "%s", w->err);
         pthread_mutex_unlock(&w->mu);
         return -1;
     }
@@ -1186,7 +1168,7 @@ static int submit(db_writer *w, char *err, size_t errlen)
     pthread_mutex_unlock(&w->mu);
     if (!next && !(next = wbatch_new(w->batch))) {
         w->cur = NULL;
-        return fail(err, errlen, "out of memory (batch of %d rows)", w->batch);
+        return cm_fail(err, errlen, "out of memory (batch of %d rows)", w->batch);
     }
     w->cur = next;
     return 0;
@@ -1195,11 +1177,11 @@ static int submit(db_writer *w, char *err, size_t errlen)
 int db_writer_add(db_writer *w, const db_row *row, char *err, size_t errlen)
 {
     if (!w->threaded && w->failed)
-        return fail(err, errlen, "%s", w->err);
+        return cm_fail(err, errlen, "%s", w->err);
     if (!w->cur)
-        return fail(err, errlen, "out of memory");
+        return cm_fail(err, errlen, "out of memory");
     if (copy_row(w->cur, row))
-        return fail(err, errlen, "out of memory (copying a row)");
+        return cm_fail(err, errlen, "out of memory (copying a row)");
     if (w->cur->n < w->batch)
         return 0;
     if (w->threaded)
@@ -1207,7 +1189,7 @@ int db_writer_add(db_writer *w, const db_row *row, char *err, size_t errlen)
     size_t ins = 0;
     if (store_batch(w->d, w->run_id, w->cur, &ins, w->err, sizeof w->err)) {
         w->failed = 1;
-        return fail(err, errlen, "%s", w->err);
+        return cm_fail(err, errlen, "%s", w->err);
     }
     w->stored += ins;
     return 0;
@@ -1223,7 +1205,7 @@ int db_writer_flush(db_writer *w, char *err, size_t errlen)
         w->stored += ins;
         if (!w->failed && db_flush(w->d, w->err, sizeof w->err))
             w->failed = 1;
-        return w->failed ? fail(err, errlen, "%s", w->err) : 0;
+        return w->failed ? cm_fail(err, errlen, "%s", w->err) : 0;
     }
     if (w->cur && w->cur->n && submit(w, err, errlen))
         return -1;
@@ -1232,7 +1214,7 @@ int db_writer_flush(db_writer *w, char *err, size_t errlen)
     pthread_cond_signal(&w->work);
     while (w->flush_done < req)
         pthread_cond_wait(&w->done, &w->mu);
-    int rc = w->failed ? fail(err, errlen, "%s", w->err) : 0;
+    int rc = w->failed ? cm_fail(err, errlen, "%s", w->err) : 0;
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
@@ -1488,7 +1470,7 @@ int db_put_accuracy(db_conn *d, const char *point, const char *dataset, double a
                     const char *source, char *err, size_t errlen)
 {
     if (!point || !*point || !dataset || !*dataset || !isfinite(accuracy))
-        return fail(err, errlen, "accuracy needs a point, a dataset and a finite value");
+        return cm_fail(err, errlen, "accuracy needs a point, a dataset and a finite value");
     if (prepare(d, &d->ins_acc, "INSERT OR REPLACE INTO accuracy(point, dataset, accuracy,"
                                 " source, imported) VALUES (?1, ?2, ?3, ?4,"
                                 " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", err, errlen))
@@ -1550,14 +1532,14 @@ int db_columns(db_conn *d, const char *relation, db_column **cols, int *n, char 
         return sqlfail(d, err, errlen, "cannot read the schema");
     }
     if (cnt == 0)
-        return fail(err, errlen, "%s: no table or view '%s'", d->path, relation);
+        return cm_fail(err, errlen, "%s: no table or view '%s'", d->path, relation);
     *cols = c;
     *n = cnt;
     return 0;
 oom:
     sqlite3_finalize(st);
     db_columns_free(c, cnt);
-    return fail(err, errlen, "out of memory");
+    return cm_fail(err, errlen, "out of memory");
 }
 
 /* A growing string (for quoting). */

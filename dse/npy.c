@@ -9,10 +9,11 @@
  */
 #include "npy.h"
 
+#include "cm_common.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,23 +21,6 @@
 #include <unistd.h>
 
 static const unsigned char npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-
-static int npy_fail(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int npy_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* A path as shown in a message: bounded, control bytes as '?' (one line). */
 static const char *shown(const char *path, char *buf, size_t len)
@@ -177,7 +161,7 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
     for (size_t i = 0; i < hlen; i++) {
         unsigned char ch = (unsigned char)h[i];
         if (ch == 0 || ch > 0x7e || (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r'))
-            return npy_fail(err, errlen, "header is not a plain-ASCII dictionary "
+            return cm_fail(err, errlen, "header is not a plain-ASCII dictionary "
                                          "(byte 0x%02x at %zu)", ch, i);
     }
     scan c = {h, hlen, 0};
@@ -185,7 +169,7 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
     char descr[32] = "";
     int64_t dims[3] = {0, 0, 0};
     if (sc_eat(&c, '{'))
-        return npy_fail(err, errlen, "header is not a dictionary");
+        return cm_fail(err, errlen, "header is not a dictionary");
     for (;;) {
         sc_ws(&c);
         if (sc_peek(&c) == '}') {
@@ -194,15 +178,15 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
         }
         char key[32];
         if (sc_string(&c, key, sizeof key) || sc_eat(&c, ':'))
-            return npy_fail(err, errlen, "malformed header dictionary near byte %zu", c.i);
+            return cm_fail(err, errlen, "malformed header dictionary near byte %zu", c.i);
         if (!strcmp(key, "descr") && !have_descr) {
             have_descr = 1;
             sc_ws(&c);
             if (sc_peek(&c) == '[')
-                return npy_fail(err, errlen, "unsupported dtype: structured arrays are not "
+                return cm_fail(err, errlen, "unsupported dtype: structured arrays are not "
                                              "supported (float32/float64 only)");
             if (sc_string(&c, descr, sizeof descr))
-                return npy_fail(err, errlen, "malformed 'descr' in header");
+                return cm_fail(err, errlen, "malformed 'descr' in header");
         } else if (!strcmp(key, "fortran_order") && !have_fo) {
             have_fo = 1;
             if (!sc_word(&c, "False"))
@@ -210,15 +194,15 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
             else if (!sc_word(&c, "True"))
                 fortran = 1;
             else
-                return npy_fail(err, errlen, "malformed 'fortran_order' in header");
+                return cm_fail(err, errlen, "malformed 'fortran_order' in header");
         } else if (!strcmp(key, "shape") && !have_shape) {
             have_shape = 1;
             int rc = sc_shape(&c, dims, &nd, 3);
             if (rc < 0)
-                return npy_fail(err, errlen, "malformed 'shape' in header");
+                return cm_fail(err, errlen, "malformed 'shape' in header");
             over = rc;
         } else {
-            return npy_fail(err, errlen, "unexpected or repeated key '%s' in header", key);
+            return cm_fail(err, errlen, "unexpected or repeated key '%s' in header", key);
         }
         sc_ws(&c);
         if (sc_peek(&c) == ',') {
@@ -229,39 +213,39 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
             c.i++;
             break;
         }
-        return npy_fail(err, errlen, "malformed header dictionary near byte %zu", c.i);
+        return cm_fail(err, errlen, "malformed header dictionary near byte %zu", c.i);
     }
     sc_ws(&c);
     if (c.i != c.n)
-        return npy_fail(err, errlen, "garbage after the header dictionary");
+        return cm_fail(err, errlen, "garbage after the header dictionary");
     if (!have_descr || !have_fo || !have_shape)
-        return npy_fail(err, errlen, "header lacks '%s'",
+        return cm_fail(err, errlen, "header lacks '%s'",
                         !have_descr ? "descr" : !have_fo ? "fortran_order" : "shape");
     if (!strcmp(descr, "<f8"))
         hd->itemsize = 8;
     else if (!strcmp(descr, "<f4"))
         hd->itemsize = 4;
     else if (!strcmp(descr, ">f8") || !strcmp(descr, ">f4"))
-        return npy_fail(err, errlen, "big-endian data ('%s') is not supported; "
+        return cm_fail(err, errlen, "big-endian data ('%s') is not supported; "
                                      "save with dtype '<f8' or '<f4'", descr);
     else
-        return npy_fail(err, errlen, "unsupported dtype '%s' (float32 '<f4' or "
+        return cm_fail(err, errlen, "unsupported dtype '%s' (float32 '<f4' or "
                                      "float64 '<f8' only)", descr);
     if (fortran)
-        return npy_fail(err, errlen, "Fortran-order arrays are not supported "
+        return cm_fail(err, errlen, "Fortran-order arrays are not supported "
                                      "(save a C-order array)");
     if (nd == 0)
-        return npy_fail(err, errlen, "0-dimensional array: expected a vector or a matrix");
+        return cm_fail(err, errlen, "0-dimensional array: expected a vector or a matrix");
     if (nd > 2)
-        return npy_fail(err, errlen, "array has %d dimensions: expected a vector (1-D) or a "
+        return cm_fail(err, errlen, "array has %d dimensions: expected a vector (1-D) or a "
                                      "matrix (2-D)", nd);
     if (over)
-        return npy_fail(err, errlen, "shape overflow: a dimension is too large");
+        return cm_fail(err, errlen, "shape overflow: a dimension is too large");
     for (int k = 0; k < nd; k++)
         if (dims[k] == 0)
-            return npy_fail(err, errlen, "empty array (a dimension is 0)");
+            return cm_fail(err, errlen, "empty array (a dimension is 0)");
     if (dims[0] > NPY_MAX_ELEMS || (nd == 2 && dims[1] > NPY_MAX_ELEMS / dims[0]))
-        return npy_fail(err, errlen, "array too large: more than 2^31 elements");
+        return cm_fail(err, errlen, "array too large: more than 2^31 elements");
     hd->ndim = nd;
     hd->shape[0] = dims[0];
     hd->shape[1] = nd == 2 ? dims[1] : 1;
@@ -277,23 +261,23 @@ static int parse_header(const unsigned char *b, size_t avail, npy_hdr *hd, char 
                         size_t errlen)
 {
     if (avail < 10 || memcmp(b, npy_magic, 6) != 0)
-        return npy_fail(err, errlen, "not a .npy file (bad magic)");
+        return cm_fail(err, errlen, "not a .npy file (bad magic)");
     int major = b[6], minor = b[7];
     if (major < 1 || major > 3 || minor != 0)
-        return npy_fail(err, errlen, "unsupported .npy format version %d.%d "
+        return cm_fail(err, errlen, "unsupported .npy format version %d.%d "
                                      "(1.0, 2.0, 3.0 supported)", major, minor);
     size_t pre = major == 1 ? 10 : 12, hlen;
     if (avail < pre)
-        return npy_fail(err, errlen, "truncated .npy header");
+        return cm_fail(err, errlen, "truncated .npy header");
     if (major == 1)
         hlen = (size_t)b[8] | (size_t)b[9] << 8;
     else
         hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
     if (hlen > NPY_MAX_HEADER)
-        return npy_fail(err, errlen, "header of %zu bytes is too long (limit %d)", hlen,
+        return cm_fail(err, errlen, "header of %zu bytes is too long (limit %d)", hlen,
                         NPY_MAX_HEADER);
     if (avail - pre < hlen)
-        return npy_fail(err, errlen, "truncated .npy header");
+        return cm_fail(err, errlen, "truncated .npy header");
     hd->data_off = pre + hlen;
     return parse_dict((const char *)b + pre, hlen, hd, err, errlen);
 }
@@ -336,12 +320,12 @@ static int check_size(const npy_hdr *hd, uint64_t total, char *err, size_t errle
     uint64_t need = (uint64_t)hd->count * (uint64_t)hd->itemsize;
     uint64_t have = total - hd->data_off;
     if (have < need)
-        return npy_fail(err, errlen, "truncated data: header announces %lld values "
+        return cm_fail(err, errlen, "truncated data: header announces %lld values "
                                      "(%llu bytes), file holds %llu bytes",
                         (long long)hd->count, (unsigned long long)need,
                         (unsigned long long)have);
     if (have > need)
-        return npy_fail(err, errlen, "%llu unexpected bytes after the data",
+        return cm_fail(err, errlen, "%llu unexpected bytes after the data",
                         (unsigned long long)(have - need));
     return 0;
 }
@@ -354,7 +338,7 @@ static int alloc_array(const npy_hdr *hd, npy_array *a, char *err, size_t errlen
     a->count = hd->count;
     a->data = malloc((size_t)hd->count * sizeof(double));
     if (!a->data)
-        return npy_fail(err, errlen, "out of memory (%lld values)", (long long)hd->count);
+        return cm_fail(err, errlen, "out of memory (%lld values)", (long long)hd->count);
     return 0;
 }
 
@@ -364,10 +348,10 @@ static int non_finite(const npy_hdr *hd, int64_t i, double v, char *err, size_t 
 {
     const char *what = isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf";
     if (hd->ndim == 2)
-        return npy_fail(err, errlen, "value %lld is NaN or infinite: %s at row %lld, column %lld "
+        return cm_fail(err, errlen, "value %lld is NaN or infinite: %s at row %lld, column %lld "
                                      "(counted from 0)", (long long)i, what,
                         (long long)(i / hd->shape[1]), (long long)(i % hd->shape[1]));
-    return npy_fail(err, errlen, "value %lld is NaN or infinite: %s at index %lld "
+    return cm_fail(err, errlen, "value %lld is NaN or infinite: %s at index %lld "
                                  "(counted from 0)", (long long)i, what, (long long)i);
 }
 
@@ -409,16 +393,16 @@ static int read_data(int fd, const npy_hdr *hd, npy_array *a, char *err, size_t 
     enum { CHUNK = 1 << 20 };
     unsigned char *buf = malloc(CHUNK);
     if (!buf)
-        return npy_fail(err, errlen, "out of memory");
+        return cm_fail(err, errlen, "out of memory");
     int64_t per = CHUNK / hd->itemsize, done = 0;
     int rc = 0;
     while (done < hd->count && rc == 0) {
         int64_t n = hd->count - done < per ? hd->count - done : per;
         size_t got;
         if (read_full(fd, buf, (size_t)(n * hd->itemsize), &got))
-            rc = npy_fail(err, errlen, "read error: %s", strerror(errno));
+            rc = cm_fail(err, errlen, "read error: %s", strerror(errno));
         else if (got != (size_t)(n * hd->itemsize))
-            rc = npy_fail(err, errlen, "truncated data (file shrank while reading)");
+            rc = cm_fail(err, errlen, "truncated data (file shrank while reading)");
         else {
             double v = 0;
             int64_t bad = decode(buf, n, hd->itemsize, a->data + done, &v);
@@ -438,20 +422,20 @@ int npy_read(const char *path, npy_array *a, char *err, size_t errlen)
     const char *ps = shown(path, pb, sizeof pb);
     int fd = open(path, O_RDONLY);
     if (fd < 0)
-        return npy_fail(err, errlen, "cannot open '%s': %s", ps, strerror(errno));
+        return cm_fail(err, errlen, "cannot open '%s': %s", ps, strerror(errno));
     struct stat stb;
     unsigned char *head = NULL;
     int rc = -1;
     if (fstat(fd, &stb)) {
-        npy_fail(err, errlen, "cannot stat '%s': %s", ps, strerror(errno));
+        cm_fail(err, errlen, "cannot stat '%s': %s", ps, strerror(errno));
         goto done;
     }
     if (S_ISDIR(stb.st_mode)) {
-        npy_fail(err, errlen, "'%s' is a directory, not a .npy file", ps);
+        cm_fail(err, errlen, "'%s' is a directory, not a .npy file", ps);
         goto done;
     }
     if (!S_ISREG(stb.st_mode)) {
-        npy_fail(err, errlen, "'%s' is not a regular file", ps);
+        cm_fail(err, errlen, "'%s' is not a regular file", ps);
         goto done;
     }
     /* Only the preamble and a bounded header are read before checking sizes. */
@@ -460,28 +444,28 @@ int npy_read(const char *path, npy_array *a, char *err, size_t errlen)
         want = (size_t)stb.st_size;
     head = malloc(want ? want : 1);
     if (!head) {
-        npy_fail(err, errlen, "out of memory");
+        cm_fail(err, errlen, "out of memory");
         goto done;
     }
     if (read_full(fd, head, want, &got)) {
-        npy_fail(err, errlen, "cannot read '%s': %s", ps, strerror(errno));
+        cm_fail(err, errlen, "cannot read '%s': %s", ps, strerror(errno));
         goto done;
     }
     npy_hdr hd;
     char why[200];
     if (parse_header(head, got, &hd, why, sizeof why) ||
         check_size(&hd, (uint64_t)stb.st_size, why, sizeof why)) {
-        npy_fail(err, errlen, "%s: %s", ps, why);
+        cm_fail(err, errlen, "%s: %s", ps, why);
         goto done;
     }
     if (alloc_array(&hd, a, err, errlen))
         goto done;
     if (lseek(fd, (off_t)hd.data_off, SEEK_SET) < 0) {
-        npy_fail(err, errlen, "cannot seek in '%s': %s", ps, strerror(errno));
+        cm_fail(err, errlen, "cannot seek in '%s': %s", ps, strerror(errno));
         goto done;
     }
     if (read_data(fd, &hd, a, why, sizeof why)) {
-        npy_fail(err, errlen, "%s: %s", ps, why);
+        cm_fail(err, errlen, "%s: %s", ps, why);
         goto done;
     }
     rc = 0;
@@ -514,11 +498,11 @@ int npy_write(const char *path, int ndim, const int64_t *shape, const double *da
               char *err, size_t errlen)
 {
     if (ndim < 1 || ndim > NPY_MAX_WRITE_DIM)
-        return npy_fail(err, errlen, "cannot write a %d-dimensional array", ndim);
+        return cm_fail(err, errlen, "cannot write a %d-dimensional array", ndim);
     int64_t count = 1;
     for (int k = 0; k < ndim; k++) {
         if (shape[k] < 1 || shape[k] > NPY_MAX_ELEMS || count > NPY_MAX_ELEMS / shape[k])
-            return npy_fail(err, errlen, "bad shape for writing (dimension %d)", k);
+            return cm_fail(err, errlen, "bad shape for writing (dimension %d)", k);
         count *= shape[k];
     }
     char h[512];
@@ -532,7 +516,7 @@ int npy_write(const char *path, int ndim, const int64_t *shape, const double *da
     char pb[160];
     FILE *f = fopen(path, "wb");
     if (!f)
-        return npy_fail(err, errlen, "cannot create '%s': %s", shown(path, pb, sizeof pb),
+        return cm_fail(err, errlen, "cannot create '%s': %s", shown(path, pb, sizeof pb),
                         strerror(errno));
     int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(h, 1, hl, f) == hl;
     unsigned char buf[8 * 1024];
@@ -554,7 +538,7 @@ int npy_write(const char *path, int ndim, const int64_t *shape, const double *da
     }
     if (!ok) {
         remove(path);
-        return npy_fail(err, errlen, "cannot write '%s': %s", shown(path, pb, sizeof pb),
+        return cm_fail(err, errlen, "cannot write '%s': %s", shown(path, pb, sizeof pb),
                         strerror(e));
     }
     return 0;
