@@ -35,12 +35,6 @@ static size_t way_of(const unsigned char *src)
     return (size_t)(h % STORE_FMT_WAYS);
 }
 
-/* The hardware section, by the one printer of the point grammar. */
-static int format_hw(const cm_point *pt, char *out)
-{
-    return cm_point_format_hw(pt, out, 512);
-}
-
 /* Start of the hardware section of a formatted point (its last "/hw;"). */
 static const char *hw_start(const char *s)
 {
@@ -61,9 +55,9 @@ static const char *format_full(store_fmt *f, const cm_point *pt, size_t *len, in
         *len = (size_t)n;
     if (!fill || f->off)
         return f->buf;
-    char hw[512];
+    char hw[CM_POINT_HWMAX];
     const char *at = hw_start(f->buf);
-    int m = format_hw(pt, hw);
+    int m = cm_point_format_hw(pt, hw, sizeof hw);
     if (!at || m < 0 || strcmp(at, hw)) {
         f->off = 1; /* cm_point_format writes the hardware otherwise: no cache */
         return f->buf;
@@ -105,8 +99,8 @@ const char *store_fmt_point(store_fmt *f, const cm_point *pt, size_t *len)
             return format_full(f, pt, len, 1);
         }
     }
-    char hw[512];
-    int m = format_hw(pt, hw);
+    char hw[CM_POINT_HWMAX];
+    int m = cm_point_format_hw(pt, hw, sizeof hw);
     if (m < 0 || f->plen + (size_t)m >= sizeof f->buf)
         return format_full(f, pt, len, 0);
     memcpy(f->buf + f->plen, hw, (size_t)m + 1); /* buf still holds the prefix */
