@@ -86,13 +86,14 @@ static uint64_t default_budget(const map_space *sp, const map_search_opts *o)
  * Shards.  Random positions have no locality: position p goes to shard
  * p mod N.  The exhaustive sequence is cut so that the shards share as
  * little cached work as possible (docs/SPEC.md, "Shards"):
- *   - by unit, when the space has at least 2N of them: a unit is one
- *     (dataflow, bank map, bank count, PE count) combination, and unit u of
- *     every algorithm goes to shard unit_shard(u).  The model's counting memo is
- *     keyed by the first three (and the PE count for the op dataflow), the
- *     matrix geometries by the PE count, so shards rarely count the same
- *     access pattern; the (cheap) per-algorithm set-up is repeated in
- *     every shard.  Many small units balance the shards' work.
+ *   - by unit, when the space has at least 2N of them.  A unit is the part
+ *     of the hardware digits that keys the model's counting memo: (wp,
+ *     bank map, bank count) for the wp dataflow, whose input-read counts
+ *     do not depend on the PE count, and (op, bank map, bank count, PE
+ *     count) for op, whose counts all do.  Unit u of every algorithm goes
+ *     to shard u mod N, so no two shards count the same access pattern;
+ *     the (cheap) per-algorithm set-up and the matrix geometries are
+ *     repeated in every shard.  Many small units balance the shards' work.
  *   - otherwise by algorithm: a block is every mapping and hardware variant
  *     of one algorithm (hw_size consecutive positions) and block b goes to
  *     shard pi(b) mod N through a fixed permutation pi, because
@@ -108,6 +109,8 @@ typedef struct {
     uint64_t stride, n;
 } digit;
 
+#define DM_MAX (CM_DF_COUNT * CM_MAP_COUNT)
+
 typedef struct {
     uint64_t n, i;      /* shards, this one */
     uint64_t blk;       /* positions per algorithm block (1: random) */
@@ -115,11 +118,15 @@ typedef struct {
     digit b, p;         /* the bank-count and PE-count digits */
     uint64_t hwprod;    /* hardware combinations per (dataflow, map) */
     uint64_t run;       /* aligned runs of this many positions share a unit */
+    uint64_t ndm;       /* (dataflow, map) combinations */
+    uint64_t first[DM_MAX]; /* number of the first unit of each of them */
+    unsigned char byp[DM_MAX]; /* whether the PE count is part of their units */
 } sharding;
 
 static sharding shard_plan(const map_space *sp, const map_search_opts *o)
 {
-    sharding z = {o->shard_n ? o->shard_n : 1, o->shard_i, 1, 0, {1, 1}, {1, 1}, 1, 1};
+    sharding z = {.n = o->shard_n ? o->shard_n : 1, .i = o->shard_i, .blk = 1,
+                  .b = {1, 1}, .p = {1, 1}, .hwprod = 1, .run = 1};
     if (o->strategy != MAP_EXHAUSTIVE || sp->hw_size == 0)
         return z;
     const map_space_def *def = &sp->def;
@@ -136,8 +143,14 @@ static sharding shard_plan(const map_space *sp, const map_search_opts *o)
     }
     if (z.p.stride == z.b.stride) /* one zipped axis sets both */
         z.p = (digit){1, 1};
-    uint64_t u = (uint64_t)def->ndataflow * (uint64_t)def->nbankmap * z.b.n * z.p.n;
-    if (u >= 2 * z.n && z.blk % u == 0)
+    z.ndm = (uint64_t)def->ndataflow * (uint64_t)def->nbankmap;
+    uint64_t u = 0;
+    for (uint64_t dm = 0; dm < z.ndm && dm < DM_MAX; dm++) {
+        z.byp[dm] = def->dataflow[dm / (uint64_t)def->nbankmap] != CM_DF_WP;
+        z.first[dm] = u;
+        u += z.b.n * (z.byp[dm] ? z.p.n : 1);
+    }
+    if (z.ndm <= DM_MAX && u >= 2 * z.n && z.blk == z.ndm * z.hwprod)
         z.units = u;
     /* the fastest unit digit sets the run length (digits of one value
      * do not change the unit) */
@@ -149,12 +162,21 @@ static sharding shard_plan(const map_space *sp, const map_search_opts *o)
     return z;
 }
 
-/* The shard of unit u, in turn.  (Dealing the units round and back, or
- * through a permutation, balanced bench.yaml's shards worse: 5.77 and 6.02
- * G instructions for the larger shard against 5.66 G.) */
+/* The shard of unit u, in turn.  Measured on bench.yaml, two shards
+ * (callgrind, G instructions; one process 10.56): these units 5.74 + 5.14;
+ * units (dataflow, map, B, P) for both dataflows 5.80 + 5.55 (the wp read
+ * counts done twice); (dataflow, map, B) 5.77 + 4.82 (op units too coarse
+ * to balance); these units dealt by decreasing B (linear) or B^2 (skew,
+ * xor) 5.61 + 5.20, a heuristic left out for 2%. */
 static uint64_t unit_shard(const sharding *z, uint64_t u)
 {
     return u % z->n;
+}
+
+/* The unit of hardware digits (dataflow x map) dm, bank digit b, PE digit p. */
+static uint64_t unit_of(const sharding *z, uint64_t dm, uint64_t b, uint64_t p)
+{
+    return z->byp[dm] ? z->first[dm] + b * z->p.n + p : z->first[dm] + b;
 }
 
 /* The shard of position pos. */
@@ -166,7 +188,7 @@ static uint64_t shard_of(const sharding *z, uint64_t total, uint64_t pos)
         return map_permute(pos / z->blk, cdiv_u64(total, z->blk), SHARD_SEED) % z->n;
     uint64_t hp = pos % z->blk, dm = hp / z->hwprod, hw = hp % z->hwprod;
     uint64_t b = hw / z->b.stride % z->b.n, p = hw / z->p.stride % z->p.n;
-    return unit_shard(z, (dm * z->b.n + b) * z->p.n + p);
+    return unit_shard(z, unit_of(z, dm, b, p));
 }
 
 uint64_t map_search_count(const map_space *sp, const map_search_opts *o)
@@ -175,11 +197,13 @@ uint64_t map_search_count(const map_space *sp, const map_search_opts *o)
     switch (o->strategy) {
     case MAP_EXHAUSTIVE: {
         uint64_t nblk = sp->size / z.blk, c, rest = sp->size % z.blk;
-        if (z.units) { /* each unit holds blk / units positions of a block */
+        if (z.units) { /* each (dm, b, p) cell holds the same number of positions */
             uint64_t mine = 0;
-            for (uint64_t u = 0; u < z.units; u++)
-                mine += unit_shard(&z, u) == z.i;
-            c = nblk * (z.blk / z.units) * mine;
+            for (uint64_t dm = 0; dm < z.ndm; dm++)
+                for (uint64_t b = 0; b < z.b.n; b++)
+                    for (uint64_t p = 0; p < z.p.n; p++)
+                        mine += unit_shard(&z, unit_of(&z, dm, b, p)) == z.i;
+            c = nblk * (z.blk / (z.ndm * z.b.n * z.p.n)) * mine;
         }
         else /* pi is a bijection of the blocks */
             c = map_shard_count(nblk, 1, z.i, z.n) * z.blk;

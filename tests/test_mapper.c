@@ -127,7 +127,9 @@ static void test_shard_count_blocks(void **state)
     assert_int_equal(map_shard_count(10, 3, 4, 4), 0); /* no such shard */
 }
 
-/* The units a shard saw: seen[((df * 4 + map) * 8 + log2 B) * 8 + log2 P]. */
+/* The units a shard saw: seen[((df * 4 + map) * 8 + log2 B) * 8 + log2 P],
+ * with P left out (log2 P = 7) for the wp dataflow, whose unit does not
+ * split by the PE count; cells[] the same with P always in. */
 static int log2i(int v)
 {
     int l = 0;
@@ -136,44 +138,67 @@ static int log2i(int v)
     return l;
 }
 
+typedef struct {
+    unsigned char seen[512], cells[512];
+    uint64_t n; /* points visited */
+} unit_seen;
+
 static int on_unit(const map_result *r, uint64_t pos, void *ud)
 {
     (void)pos;
-    unsigned char *seen = ud;
-    int u = (((int)r->pt.wx.df[0] * 4 + (int)r->pt.map) * 8 + log2i(r->pt.hw.banks)) * 8 +
-            log2i(r->pt.hw.pes);
-    assert_true(u < 512);
-    seen[u] = 1;
+    unit_seen *us = ud;
+    int df = (int)r->pt.wx.df[0], lp = log2i(r->pt.hw.pes);
+    int cell = ((df * 4 + (int)r->pt.map) * 8 + log2i(r->pt.hw.banks)) * 8;
+    assert_true(cell + 7 < 512);
+    us->seen[cell + (df == CM_DF_WP ? 7 : lp)] = 1;
+    us->cells[cell + lp] = 1;
+    us->n++;
     return 0;
 }
 
-/* spec_b has 1 dataflow x 2 bank maps x 3 bank counts x 2 PE counts (zipped
- * with the lanes) = 12 units: with 2..5 shards every (dataflow, map, B, P)
- * is evaluated by exactly one shard (that is what keeps shards from
- * repeating each other's counting), and the shards together see all 12. */
+/* spec_b with both dataflows: 2 dataflows x 2 bank maps x 3 bank counts x
+ * 2 PE counts (zipped with the lanes) = 24 cells.  A wp unit is (map, B),
+ * since its read counts do not depend on P: 2 x 3 = 6; an op unit is
+ * (map, B, P): 2 x 3 x 2 = 12; 18 units.  With 2..5 shards every unit is
+ * evaluated by exactly one shard (that is what keeps shards from repeating
+ * each other's counting), and the shards together see all 24 cells. */
 static void test_shard_units(void **state)
 {
     (void)state;
-    spec *s = load(spec_b);
+    /* spec_b's space section ends where its hardware section starts */
+    const char *hw = strstr(spec_b, "hardware:");
+    assert_non_null(hw);
+    char text[1024];
+    snprintf(text, sizeof text, "%.*s  dataflows: [wp, op]\n%s", (int)(hw - spec_b), spec_b, hw);
+    spec *s = load(text);
     map_eval *e = map_eval_new(&s->space, &s->tech_table, &s->limits, NULL, NULL, 0);
     assert_non_null(e);
     for (uint64_t nsh = 2; nsh <= 5; nsh++) {
-        unsigned char all[512] = {0};
+        unsigned char all[512] = {0}, cells[512] = {0};
+        uint64_t total = 0;
         for (uint64_t i = 0; i < nsh; i++) {
             map_search_opts o = s->search;
             o.shard_i = i;
             o.shard_n = nsh;
-            unsigned char seen[512] = {0};
-            assert_int_equal(map_search_run(e, &s->space, &o, on_unit, NULL, seen, NULL), 0);
+            unit_seen us;
+            memset(&us, 0, sizeof us);
+            assert_int_equal(map_search_run(e, &s->space, &o, on_unit, NULL, &us, NULL), 0);
+            assert_true(map_search_count(&s->space, &o) == us.n); /* the count is the walk's */
+            total += us.n;
             for (int u = 0; u < 512; u++) {
-                assert_false(seen[u] && all[u]); /* no unit in two shards */
-                all[u] |= seen[u];
+                assert_false(us.seen[u] && all[u]); /* no unit in two shards */
+                all[u] |= us.seen[u];
+                cells[u] |= us.cells[u];
             }
         }
-        int units = 0;
-        for (int u = 0; u < 512; u++)
+        int units = 0, ncells = 0;
+        for (int u = 0; u < 512; u++) {
             units += all[u];
-        assert_int_equal(units, 12);
+            ncells += cells[u];
+        }
+        assert_int_equal(units, 18);
+        assert_int_equal(ncells, 24);
+        assert_true(total == s->space.size);
     }
     map_eval_free(e);
     spec_free(s);
