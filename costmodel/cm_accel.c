@@ -9,6 +9,7 @@
 #include "cm_stage.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,11 +84,41 @@ static int reject(cm_result *r, cm_reject why, const char *msg)
     return -1;
 }
 
+/*
+ * Zeroes the result but its per-step arrays (mat[i].st: CM_NET_MAXF steps
+ * per matrix, nine tenths of the struct), which the models fill for the
+ * steps a matrix has, and which a rejection zeroes (reject_steps).  Zeroing
+ * them per point was a tenth of a sweep's instructions.
+ */
+_Static_assert(offsetof(cm_result, dma_words) == offsetof(cm_result, mat) + 2 * sizeof(cm_mat_stats),
+               "result_clear: dma_words must follow mat[]");
+_Static_assert(offsetof(cm_mat_stats, slots) ==
+                   offsetof(cm_mat_stats, st) + CM_NET_MAXF * sizeof(cm_stage_stats),
+               "result_clear: slots must follow st[]");
+
+static void result_clear(cm_result *r)
+{
+    memset(r, 0, offsetof(cm_result, mat));
+    for (int i = 0; i < 2; i++) {
+        r->mat[i].nsteps = 0;
+        memset(&r->mat[i].slots, 0, sizeof r->mat[i] - offsetof(cm_mat_stats, slots));
+    }
+    memset(&r->dma_words, 0, sizeof *r - offsetof(cm_result, dma_words));
+}
+
+/* A rejection once the steps are known: they read as zeros, as before any model ran. */
+static int reject_steps(cm_result *r, cm_reject why, const char *msg)
+{
+    for (int i = 0; i < r->nmat; i++)
+        memset(r->mat[i].st, 0, (size_t)r->mat[i].nsteps * sizeof r->mat[i].st[0]);
+    return reject(r, why, msg);
+}
+
 int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, cm_mgeom mgs[2],
                      const cm_mgeom *mg[2], uint64_t gid[2], cm_result *r)
 {
     char e[CM_ERRLEN], m[CM_ERRLEN + 64];
-    memset(r, 0, sizeof *r);
+    result_clear(r);
     if (cm_point_check_shapes(pt, e, sizeof e) < 0)
         return reject(r, CM_REJ_POINT, e);
     /* The table itself is checked once by whoever loads it (cm_tech_check);
@@ -122,11 +153,11 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
             mg[i] = cm_acache_geom(cache, name, mm[i], hw->pes, hw->lanes, i ? mg[0] : NULL,
                                    &gid[i], e, sizeof e);
             if (!mg[i])
-                return reject(r, CM_REJ_POINT, e);
+                return reject_steps(r, CM_REJ_POINT, e);
         } else {
             if (cm_matmap_check(name, mm[i], e, sizeof e) < 0 ||
                 cm_mgeom_build(mm[i], hw->pes, hw->lanes, &mgs[i], e, sizeof e) < 0)
-                return reject(r, CM_REJ_POINT, e);
+                return reject_steps(r, CM_REJ_POINT, e);
             mg[i] = &mgs[i];
         }
         cm_mat_stats *ms = &r->mat[i];
@@ -148,7 +179,7 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
             snprintf(m, sizeof m,
                      "the decomposed factors need %lld weight words, the weight SRAM holds %lld",
                      (long long)decomposed, (long long)hw->wgt_words);
-            return reject(r, CM_REJ_WGTMEM, m);
+            return reject_steps(r, CM_REJ_WGTMEM, m);
         }
         for (int i = 0; i < r->nmat; i++)
             r->mat[i].streamed = mm[i]->fmt.kind == CM_DENSE;
@@ -166,7 +197,7 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
                          i ? "wh" : "wx", s + 1, mg[i]->net.label[mg[i]->g[s].st.f],
                          (long long)n, (long long)(rows * hw->banks), (long long)rows,
                          hw->banks);
-                return reject(r, CM_REJ_WORKMEM, m);
+                return reject_steps(r, CM_REJ_WORKMEM, m);
             }
         }
     int lg = 0;
