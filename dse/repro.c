@@ -28,6 +28,7 @@
 #include "db.h"
 #include "funcdata.h"
 #include "spec.h"
+#include "store.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -233,35 +234,12 @@ static int on_visit(const map_result *r, uint64_t pos, void *ud)
     return 0;
 }
 
-
+/* A front point's row, the same as dse run stores (store_row). */
 static int store_point(sweep *x, const map_result *r, const char *point)
 {
     db_row row;
     db_comp comps[DB_MAX_COMPS];
-    const cm_result *m = &r->res;
-    db_row_init(&row, point);
-    row.params = r->params;
-    row.macs = m->macs;
-    row.cycles = m->cycles;
-    row.conflicts = m->conflicts;
-    row.stall_cycles = m->stall_cycles;
-    row.dram_bytes = m->dram_bytes;
-    row.area_mm2 = m->area_mm2;
-    row.energy_pj = m->energy_pj;
-    row.power_mw = m->power_mw;
-    row.throughput_fps = m->throughput_fps;
-    row.area_eff = m->area_eff;
-    row.energy_eff = m->energy_eff;
-    row.utilization = m->utilization;
-    row.format = cm_kind_name(r->pt.wx.fmt.kind);
-    row.pes = r->pt.hw.pes;
-    row.lanes = r->pt.hw.lanes;
-    row.banks = r->pt.hw.banks;
-    row.bits = r->pt.hw.bits;
-    row.freq_mhz = r->pt.hw.freq_mhz;
-    row.valid = 1;
-    row.ncomp = db_comps_from_result(m, comps);
-    row.comp = comps;
+    store_row(&row, r, point, comps);
     return db_insert_batch(x->db, x->run_id, &row, 1, NULL, x->err, sizeof x->err);
 }
 
