@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "cm_accel.h"
+#include "funcdata.h"
 #include "report.h"
 #include "tech.h"
 
@@ -348,90 +349,27 @@ static int build_point(const eval_opts *o, cm_point *pt)
 
 /* ---- the functional model on seeded random data ---- */
 
-typedef struct {
-    cm_weights w[2];
-    cm_qweights q[2];
-    int32_t *x, *h, *y[2], *yref[2], *work;
-} func_data;
-
-static void func_free(func_data *fd, int nmat)
-{
-    for (int i = 0; i < nmat; i++) {
-        cm_qweights_free(&fd->q[i]);
-        cm_weights_free(&fd->w[i]);
-        free(fd->y[i]);
-        free(fd->yref[i]);
-    }
-    free(fd->x);
-    free(fd->h);
-    free(fd->work);
-}
-
 /*
- * Runs cm_func_eval on random weights in [-1, 1) and inputs in [-1, 1),
- * with b-2 fractional bits for weights and b-4 for activations, and checks
- * y against the fixed-point reference cm_qmatvec.  Returns CLI_OK or
- * CLI_FAIL (out of memory, or y differs: a model bug).
+ * Runs the functional model on seed's data (funcdata.h) and checks y
+ * against the fixed-point reference.  Returns CLI_OK (a rejected point
+ * too: it is reported as such) or CLI_FAIL (out of memory, or y differs:
+ * a model bug).
  */
 static int run_functional(const cm_point *pt, const cm_tech *tech, long seed, cm_result *r)
 {
-    func_data fd;
     char err[CM_ERRLEN];
-    int nmat = cm_point_nmat(pt), rc = CLI_FAIL;
-    const cm_matmap *mm[2] = {&pt->wx, &pt->wh};
-    cm_fix fx = {pt->hw.bits, pt->hw.bits - 2 > 0 ? pt->hw.bits - 2 : 0,
-                 pt->hw.bits - 4 > 0 ? pt->hw.bits - 4 : 0};
-    uint64_t st = (uint64_t)seed * 0x9E3779B97F4A7C15ull + 1;
-    int64_t worksz = 0;
-    memset(&fd, 0, sizeof fd);
-    for (int i = 0; i < nmat; i++) {
-        if (cm_weights_alloc(&mm[i]->fmt, &fd.w[i], err, sizeof err))
-            goto out;
-        cm_weights_random(&fd.w[i], (uint64_t)seed + (uint64_t)i, 1.0);
-        if (cm_qweights_from(&fd.w[i], &fx, &fd.q[i], err, sizeof err))
-            goto out;
-        int64_t ws = cm_matvec_work_size(&fd.w[i].net, &mm[i]->order);
-        worksz = ws > worksz ? ws : worksz;
-        int64_t rows = cm_modes_rows(&mm[i]->fmt.modes);
-        fd.y[i] = calloc((size_t)rows, sizeof(int32_t));
-        fd.yref[i] = calloc((size_t)rows, sizeof(int32_t));
-        if (!fd.y[i] || !fd.yref[i])
-            goto out;
+    int differs;
+    int rc = funcdata_run(pt, tech, (uint64_t)seed, r, &differs, err, sizeof err);
+    if (rc == FUNCDATA_FAIL)
+        return r->reject != CM_OK ? CLI_OK : CLI_FAIL;
+    if (rc != FUNCDATA_OK)
+        return CLI_FAIL;
+    if (differs >= 0) {
+        fprintf(stderr, "dse eval: functional model: y of matrix %d differs from the "
+                        "fixed-point reference (a model bug; please report)\n", differs);
+        return CLI_FAIL;
     }
-    int64_t nx = cm_modes_cols(&pt->wx.fmt.modes);
-    fd.x = calloc((size_t)nx, sizeof(int32_t));
-    fd.h = calloc((size_t)(pt->hidden > 0 ? pt->hidden : 1), sizeof(int32_t));
-    fd.work = malloc(2 * (size_t)worksz * sizeof(int32_t));
-    if (!fd.x || !fd.h || !fd.work)
-        goto out;
-    /* x (and h); for concat, x = [x; h; 0] with the padding left at zero. */
-    int64_t nfill = pt->layer == CM_LAYER_LSTM && pt->decomp == CM_DECOMP_CONCAT
-                        ? (int64_t)pt->n_in + pt->hidden : nx;
-    for (int64_t j = 0; j < nfill; j++)
-        fd.x[j] = cm_fix_quantize(2 * cm_rand_uniform(&st) - 1, fx.bits, fx.frac_a);
-    for (int j = 0; j < pt->hidden; j++)
-        fd.h[j] = cm_fix_quantize(2 * cm_rand_uniform(&st) - 1, fx.bits, fx.frac_a);
-    const cm_qweights *qp[2] = {&fd.q[0], nmat > 1 ? &fd.q[1] : NULL};
-    int32_t *yp[2] = {fd.y[0], nmat > 1 ? fd.y[1] : NULL};
-    if (cm_func_eval(pt, tech, qp, fd.x, nmat > 1 ? fd.h : NULL, yp, r)) {
-        rc = r->reject != CM_OK ? CLI_OK : CLI_FAIL; /* rejected: reported as such */
-        goto out;
-    }
-    for (int i = 0; i < nmat; i++) {
-        cm_qmatvec(&fd.q[i], &mm[i]->order, i ? fd.h : fd.x, fd.yref[i], fd.work);
-        size_t rows = (size_t)cm_modes_rows(&mm[i]->fmt.modes);
-        if (memcmp(fd.y[i], fd.yref[i], rows * sizeof(int32_t))) {
-            fprintf(stderr, "dse eval: functional model: y of matrix %d differs from the "
-                            "fixed-point reference (a model bug; please report)\n", i);
-            goto out;
-        }
-    }
-    rc = CLI_OK;
-out:
-    if (rc == CLI_FAIL && !err[0])
-        snprintf(err, sizeof err, "out of memory");
-    func_free(&fd, nmat);
-    return rc;
+    return CLI_OK;
 }
 
 /* ---- output ---- */

@@ -344,6 +344,7 @@ static int apply_vector(const char *ypath, const cm_weights *w, const npy_array 
     return rc;
 }
 
+/* What both reports print (the text and the JSON one). */
 typedef struct {
     const hsvd_opts *o;
     const cm_format *f;
@@ -351,42 +352,45 @@ typedef struct {
     int capped;
     const char *order;  /* NULL without --y */
     int64_t macs;
+    int64_t params, dense;
+    /* per-node (HT) or per-bond (TT) rows: label, rank, absolute tail */
+    int n;
+    char label[CM_MAX_NODES][CM_MAX_D + 1];
+    int rank[CM_MAX_NODES];
+    double tail[CM_MAX_NODES];
 } hsvd_result;
 
-/* Per-node (HT) or per-bond (TT) rows: label, rank, absolute tail. */
-static int result_rows(const hsvd_result *r, char label[][CM_MAX_D + 1], int *rank,
-                       double *tail)
+/* The sizes and the rows of r, from its format and report. */
+static void result_rows(hsvd_result *r)
 {
     const cm_format *f = r->f;
     int n = 0;
+    r->params = cm_format_params(f);
+    r->dense = cm_dense_params(&f->modes);
     if (f->kind == CM_TT) {
         for (int k = 1; k < f->modes.d; k++, n++) {
-            label[n][0] = (char)('0' + k); /* k <= CM_MAX_D - 1: one digit */
-            label[n][1] = '\0';
-            rank[n] = f->tt_rank[k];
-            tail[n] = r->rep->tail[k - 1];
+            r->label[n][0] = (char)('0' + k); /* k <= CM_MAX_D - 1: one digit */
+            r->label[n][1] = '\0';
+            r->rank[n] = f->tt_rank[k];
+            r->tail[n] = r->rep->tail[k - 1];
         }
-        return n;
+    } else {
+        for (int v = 0; v < f->tree.nnodes; v++) {
+            if (v == f->tree.root)
+                continue;
+            ht_node_label(&f->tree, v, r->label[n], CM_MAX_D + 1);
+            r->rank[n] = f->tree.rank[v];
+            r->tail[n++] = r->rep->tail[v];
+        }
     }
-    for (int v = 0; v < f->tree.nnodes; v++) {
-        if (v == f->tree.root)
-            continue;
-        ht_node_label(&f->tree, v, label[n], CM_MAX_D + 1);
-        rank[n] = f->tree.rank[v];
-        tail[n++] = r->rep->tail[v];
-    }
-    return n;
+    r->n = n;
 }
 
 static void print_json(const hsvd_result *r)
 {
     const cm_format *f = r->f;
     const cm_hsvd_report *rep = r->rep;
-    int64_t params = cm_format_params(f), dense = cm_dense_params(&f->modes);
-    char label[CM_MAX_NODES][CM_MAX_D + 1], tree[512];
-    int rank[CM_MAX_NODES];
-    double tail[CM_MAX_NODES];
-    int n = result_rows(r, label, rank, tail);
+    char tree[512];
     printf("{\"format\":\"%s\",\"weights\":", cm_kind_name(f->kind));
     report_json_str(stdout, r->o->weights);
     printf(",\"in_modes\":");
@@ -407,13 +411,13 @@ static void print_json(const hsvd_result *r)
     printf(",\"ranks_capped\":%s", r->capped ? "true" : "false");
     printf(",\"norm\":%.10g,\"rel_error\":%.10g,\"bound_lower\":%.10g,\"bound_upper\":%.10g",
            rep->norm, rep->rel_error, rep->bound_lower, rep->bound_upper);
-    printf(",\"params\":%lld,\"dense_params\":%lld,\"compression\":%.10g", (long long)params,
-           (long long)dense, params > 0 ? (double)dense / (double)params : 0.0);
+    printf(",\"params\":%lld,\"dense_params\":%lld,\"compression\":%.10g", (long long)r->params,
+           (long long)r->dense, r->params > 0 ? (double)r->dense / (double)r->params : 0.0);
     printf(",\"%s\":[", f->kind == CM_HT ? "nodes" : "bonds");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < r->n; i++)
         printf("%s{\"%s\":\"%s\",\"rank\":%d,\"tail\":%.10g,\"rel_tail\":%.10g}", i ? "," : "",
-               f->kind == CM_HT ? "node" : "bond", label[i], rank[i], tail[i],
-               rep->norm > 0 ? tail[i] / rep->norm : 0.0);
+               f->kind == CM_HT ? "node" : "bond", r->label[i], r->rank[i], r->tail[i],
+               rep->norm > 0 ? r->tail[i] / rep->norm : 0.0);
     printf("]");
     if (r->order) {
         printf(",\"y\":");
@@ -431,11 +435,7 @@ static void print_text(const hsvd_result *r)
 {
     const cm_format *f = r->f;
     const cm_hsvd_report *rep = r->rep;
-    int64_t params = cm_format_params(f), dense = cm_dense_params(&f->modes);
-    char label[CM_MAX_NODES][CM_MAX_D + 1], tree[512];
-    int rank[CM_MAX_NODES];
-    double tail[CM_MAX_NODES];
-    int n = result_rows(r, label, rank, tail);
+    char tree[512];
     printf("%s truncation of %s\n", f->kind == CM_HT ? "HT (HSVD)" : "TT (TT-SVD)",
            r->o->weights);
     printf("matrix        %lld x %lld  (out %s, in %s)\n", (long long)cm_modes_rows(&f->modes),
@@ -449,8 +449,8 @@ static void print_text(const hsvd_result *r)
             printf("%s%d", k ? "," : "", f->tt_rank[k]);
         printf("%s\n", r->capped ? "  (ranks capped)" : "");
     }
-    printf("params        %lld (dense %lld, compression %.6gx)\n", (long long)params,
-           (long long)dense, params > 0 ? (double)dense / (double)params : 0.0);
+    printf("params        %lld (dense %lld, compression %.6gx)\n", (long long)r->params,
+           (long long)r->dense, r->params > 0 ? (double)r->dense / (double)r->params : 0.0);
     printf("||W||_F       %.6g\n", rep->norm);
     printf("rel_error     %.6e  (exact, ||W - W_approx||_F / ||W||_F)\n", rep->rel_error);
     printf("bound_lower   %.6e  (max %s tail / ||W||_F)\n", rep->bound_lower,
@@ -458,9 +458,9 @@ static void print_text(const hsvd_result *r)
     printf("bound_upper   %.6e  (sqrt(sum tail^2) / ||W||_F)\n", rep->bound_upper);
     printf("\n  %-8s %6s  %14s  %12s\n", f->kind == CM_HT ? "node" : "bond", "rank", "tail",
            "tail/||W||");
-    for (int i = 0; i < n; i++)
-        printf("  %-8s %6d  %14.6e  %12.6e\n", label[i], rank[i], tail[i],
-               rep->norm > 0 ? tail[i] / rep->norm : 0.0);
+    for (int i = 0; i < r->n; i++)
+        printf("  %-8s %6d  %14.6e  %12.6e\n", r->label[i], r->rank[i], r->tail[i],
+               rep->norm > 0 ? r->tail[i] / rep->norm : 0.0);
     if (f->kind == CM_HT)
         printf("  (the root's two children share one matricization; it counts once,\n"
                "   with the smaller rank)\n");
@@ -487,7 +487,7 @@ static int run(const hsvd_opts *o, hsvd_job *j)
                       sizeof err);
     if (rc)
         return io_fail(err);
-    hsvd_result r = {o, &j->f, &rep, 0, NULL, 0};
+    hsvd_result r = {.o = o, .f = &j->f, .rep = &rep};
     for (int k = 0; k < CM_MAX_NODES; k++)
         if (j->f.kind == CM_HT && req.tree.rank[k] > 0 && j->f.tree.rank[k] < req.tree.rank[k])
             r.capped = 1;
@@ -506,6 +506,7 @@ static int run(const hsvd_opts *o, hsvd_job *j)
     cm_weights_free(&w);
     if (rc)
         return rc;
+    result_rows(&r);
     if (o->json)
         print_json(&r);
     else

@@ -8,7 +8,8 @@
  * a point present in several inputs is stored once, with the breakdown of
  * its first copy), breakdowns (re-keyed to OUT's ids) and accuracies.  On
  * any error the transaction rolls back, and an OUT this command created is
- * removed.  Columns are copied generically from the schema, by name.
+ * removed.  Columns are copied generically from the schema, by name; one
+ * loop over the tables (tables[]), each with its own row function.
  */
 #include "cli.h"
 #include "db.h"
@@ -80,15 +81,26 @@ static int sqlerr(sqlite3 *h, const char *what)
     return -1;
 }
 
+/* What the tables of one input share: the id maps (the input's id -> OUT's)
+ * that later tables are re-keyed through, and the counts. */
+typedef struct {
+    db_conn *out, *in;
+    idmaps runs, comps, added;
+    merge_stats *st;
+} merge_ctx;
+
 /*
  * A copy statement pair for one table: SELECT id, cols FROM IN; INSERT OR
  * IGNORE INTO OUT(cols).  cols = every column but "id" (and "key" of point,
  * which OUT assigns: ?1 of the insert, bound by db_insert_point_stmt), from
- * OUT's schema.
+ * OUT's schema; a table without "id" selects NULL in its place.  ident is
+ * the column that names a row in every database (run uuid, component name,
+ * point string): look finds OUT's id by it (for every table with one but
+ * point, whose id db_insert_point_stmt returns).
  */
 typedef struct {
-    sqlite3_stmt *sel, *ins;
-    int ncol, keyed;
+    sqlite3_stmt *sel, *ins, *look;
+    int ncol, keyed, ident;
     db_column *cols;
 } copier;
 
@@ -96,26 +108,42 @@ static void copier_free(copier *c)
 {
     sqlite3_finalize(c->sel);
     sqlite3_finalize(c->ins);
+    sqlite3_finalize(c->look);
     db_columns_free(c->cols, c->ncol);
     memset(c, 0, sizeof *c);
 }
 
-static int copier_init(copier *c, db_conn *out, db_conn *in, const char *table, int has_id,
-                       int keyed)
+static int copier_prepare(copier *c, db_conn *out, db_conn *in, const char *sel,
+                          const char *ins, const char *look)
+{
+    if (sqlite3_prepare_v2(db_sqlite(in), sel, -1, &c->sel, NULL) != SQLITE_OK)
+        return sqlerr(db_sqlite(in), db_path(in));
+    if (sqlite3_prepare_v2(db_sqlite(out), ins, -1, &c->ins, NULL) != SQLITE_OK ||
+        (look[0] && sqlite3_prepare_v2(db_sqlite(out), look, -1, &c->look, NULL) != SQLITE_OK))
+        return sqlerr(db_sqlite(out), db_path(out));
+    return 0;
+}
+
+static int copier_init(copier *c, db_conn *out, db_conn *in, const char *table, int keyed,
+                       const char *ident)
 {
     char err[512];
     if (db_columns(out, table, &c->cols, &c->ncol, err, sizeof err)) {
         cli_bad(CMD, "%s", err);
         return -1;
     }
+    int has_id = 0;
+    for (int i = 0; i < c->ncol; i++)
+        has_id |= !strcmp(c->cols[i].name, "id");
     size_t len = 256 + (size_t)c->ncol * 48;
-    char *sel = malloc(len), *ins = malloc(len), *vals = malloc(len);
+    char *sel = malloc(len), *ins = malloc(len), *vals = malloc(len), *look = malloc(len);
     int rc = -1;
-    if (!sel || !ins || !vals) {
+    if (!sel || !ins || !vals || !look) {
         cli_bad(CMD, "out of memory");
         goto out;
     }
     c->keyed = keyed;
+    c->ident = -1;
     snprintf(sel, len, "SELECT %s", has_id ? "id" : "NULL");
     snprintf(ins, len, "INSERT OR IGNORE INTO \"%s\"(%s", table, keyed ? "key" : "");
     snprintf(vals, len, "%s", keyed ? "?1" : "");
@@ -123,6 +151,8 @@ static int copier_init(copier *c, db_conn *out, db_conn *in, const char *table, 
     for (int i = 0; i < c->ncol; i++) {
         if (!strcmp(c->cols[i].name, "id") || (keyed && !strcmp(c->cols[i].name, "key")))
             continue;
+        if (ident && !strcmp(c->cols[i].name, ident))
+            c->ident = k - keyed + 1;
         size_t u = strlen(sel);
         snprintf(sel + u, len - u, ", \"%s\"", c->cols[i].name);
         u = strlen(ins);
@@ -135,243 +165,181 @@ static int copier_init(copier *c, db_conn *out, db_conn *in, const char *table, 
     snprintf(sel + u, len - u, " FROM \"%s\"%s", table, has_id ? " ORDER BY id" : "");
     u = strlen(ins);
     snprintf(ins + u, len - u, ") VALUES (%s)", vals);
-    if (sqlite3_prepare_v2(db_sqlite(in), sel, -1, &c->sel, NULL) != SQLITE_OK)
-        sqlerr(db_sqlite(in), db_path(in));
-    else if (sqlite3_prepare_v2(db_sqlite(out), ins, -1, &c->ins, NULL) != SQLITE_OK)
-        sqlerr(db_sqlite(out), db_path(out));
-    else
-        rc = 0;
+    look[0] = '\0';
+    if (ident && !keyed)
+        snprintf(look, len, "SELECT id FROM \"%s\" WHERE \"%s\" = ?1", table, ident);
+    rc = copier_prepare(c, out, in, sel, ins, look);
 out:
     free(sel);
     free(ins);
     free(vals);
+    free(look);
     return rc;
 }
 
-/* Binds the selected row (columns 1..) to the insert; column `remap_col`
- * (a name, or NULL) is replaced through map.  Reports errors. */
-static int bind_copy(copier *c, const char *remap_col, const idmaps *map, db_conn *in)
+/* A column of ids that OUT knows by other ids: the row's is replaced through
+ * map.  An id missing from map is the error `missing`, or (NULL) skips the
+ * row. */
+typedef struct {
+    const char *col;
+    const idmaps *map;
+    const char *missing;
+} remap;
+
+/* Binds the selected row (columns 1..) to the insert, through the nrm remaps.
+ * 0, 1 to skip the row, or -1 (reported). */
+static int bind_copy(copier *c, const remap *rm, int nrm, db_conn *in)
 {
     for (int i = 1; i < sqlite3_column_count(c->sel); i++) {
         const char *name = sqlite3_column_name(c->sel, i);
-        int param = i + c->keyed;
-        if (remap_col && !strcmp(name, remap_col)) {
-            int64_t dst = get_map(map, sqlite3_column_int64(c->sel, i));
-            if (dst < 0) {
-                cli_bad(CMD, "%s: a row refers to a missing %s", db_path(in), remap_col);
-                return -1;
-            }
-            sqlite3_bind_int64(c->ins, param, dst);
-        } else {
+        int param = i + c->keyed, j = 0;
+        while (j < nrm && strcmp(name, rm[j].col))
+            j++;
+        if (j == nrm) {
             sqlite3_bind_value(c->ins, param, sqlite3_column_value(c->sel, i));
+            continue;
         }
+        int64_t dst = get_map(rm[j].map, sqlite3_column_int64(c->sel, i));
+        if (dst < 0 && !rm[j].missing)
+            return 1;
+        if (dst < 0) {
+            cli_bad(CMD, "%s: %s", db_path(in), rm[j].missing);
+            return -1;
+        }
+        sqlite3_bind_int64(c->ins, param, dst);
     }
     return 0;
 }
 
-/* bind_copy, then the insert.  Reports errors. */
-static int copy_row(copier *c, const char *remap_col, const idmaps *map, db_conn *out,
-                    db_conn *in)
+/* The insert of the bound row; OUT's changes (0 or 1), or -1 (reported). */
+static int insert_row(copier *c, db_conn *out)
 {
-    if (bind_copy(c, remap_col, map, in))
-        return -1;
     int rc = sqlite3_step(c->ins);
     sqlite3_reset(c->ins);
-    return rc == SQLITE_DONE ? 0 : sqlerr(db_sqlite(out), db_path(out));
+    if (rc != SQLITE_DONE)
+        return sqlerr(db_sqlite(out), db_path(out));
+    return sqlite3_changes(db_sqlite(out));
 }
 
-/* Runs: insert by uuid, then read OUT's id of that uuid. */
-static int copy_runs(db_conn *out, db_conn *in, idmaps *runs, merge_stats *st)
+/* The row copied as it is; OUT's changes (0 or 1), or -1 (reported). */
+static int copy_row(copier *c, db_conn *out, db_conn *in)
 {
-    copier c = {0};
-    sqlite3_stmt *look = NULL;
-    int rc = -1;
-    if (copier_init(&c, out, in, "run", 1, 0))
+    return bind_copy(c, NULL, 0, in) ? -1 : insert_row(c, out);
+}
+
+/* Copies the row, then records OUT's id of it (looked up by ident, since
+ * a row OUT had already is not inserted) in map.  OUT's changes, or -1. */
+static int copy_mapped(merge_ctx *m, copier *c, idmaps *map)
+{
+    int changes = copy_row(c, m->out, m->in);
+    if (changes < 0)
         return -1;
-    if (sqlite3_prepare_v2(db_sqlite(out), "SELECT id FROM run WHERE uuid = ?1", -1, &look,
-                           NULL) != SQLITE_OK) {
-        sqlerr(db_sqlite(out), db_path(out));
-        goto out;
+    sqlite3_bind_value(c->look, 1, sqlite3_column_value(c->sel, c->ident));
+    if (sqlite3_step(c->look) != SQLITE_ROW) {
+        sqlerr(db_sqlite(m->out), db_path(m->out));
+        sqlite3_reset(c->look);
+        return -1;
     }
-    int uuid_col = -1;
-    for (int i = 1; i < sqlite3_column_count(c.sel); i++)
-        if (!strcmp(sqlite3_column_name(c.sel, i), "uuid"))
-            uuid_col = i;
-    int r;
-    while ((r = sqlite3_step(c.sel)) == SQLITE_ROW) {
-        if (copy_row(&c, NULL, NULL, out, in))
-            goto out;
-        st->runs += sqlite3_changes(db_sqlite(out));
-        sqlite3_bind_value(look, 1, sqlite3_column_value(c.sel, uuid_col));
-        if (sqlite3_step(look) != SQLITE_ROW) {
-            sqlerr(db_sqlite(out), db_path(out));
-            goto out;
-        }
-        if (put_map(runs, sqlite3_column_int64(c.sel, 0), sqlite3_column_int64(look, 0))) {
-            cli_bad(CMD, "out of memory");
-            goto out;
-        }
-        sqlite3_reset(look);
+    int bad = put_map(map, sqlite3_column_int64(c->sel, 0), sqlite3_column_int64(c->look, 0));
+    sqlite3_reset(c->look);
+    if (bad) {
+        cli_bad(CMD, "out of memory");
+        return -1;
     }
-    if (r != SQLITE_DONE) {
-        sqlerr(db_sqlite(in), db_path(in));
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(look);
-    copier_free(&c);
-    return rc;
+    return changes;
 }
 
-/* Component names: small, copied by name. */
-static int copy_components(db_conn *out, db_conn *in, idmaps *comps)
+/* Runs: deduplicated by uuid, so that merging twice adds none. */
+static int row_run(merge_ctx *m, copier *c)
 {
-    sqlite3_stmt *sel = NULL, *ins = NULL, *look = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(db_sqlite(in), "SELECT id, name FROM component ORDER BY id", -1,
-                           &sel, NULL) ||
-        sqlite3_prepare_v2(db_sqlite(out), "INSERT OR IGNORE INTO component(name) VALUES (?1)",
-                           -1, &ins, NULL) ||
-        sqlite3_prepare_v2(db_sqlite(out), "SELECT id FROM component WHERE name = ?1", -1,
-                           &look, NULL)) {
-        cli_bad(CMD, "cannot read the components");
-        goto out;
-    }
-    int r;
-    while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
-        sqlite3_bind_value(ins, 1, sqlite3_column_value(sel, 1));
-        sqlite3_bind_value(look, 1, sqlite3_column_value(sel, 1));
-        if (sqlite3_step(ins) != SQLITE_DONE || sqlite3_step(look) != SQLITE_ROW) {
-            sqlerr(db_sqlite(out), db_path(out));
-            goto out;
-        }
-        if (put_map(comps, sqlite3_column_int64(sel, 0), sqlite3_column_int64(look, 0))) {
-            cli_bad(CMD, "out of memory");
-            goto out;
-        }
-        sqlite3_reset(ins);
-        sqlite3_reset(look);
-    }
-    if (r != SQLITE_DONE) {
-        sqlerr(db_sqlite(in), db_path(in));
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(ins);
-    sqlite3_finalize(look);
-    return rc;
+    int changes = copy_mapped(m, c, &m->runs);
+    m->st->runs += changes > 0;
+    return changes < 0 ? -1 : 0;
+}
+
+/* Component names: small, shared by name. */
+static int row_component(merge_ctx *m, copier *c)
+{
+    return copy_mapped(m, c, &m->comps) < 0 ? -1 : 0;
 }
 
 /* Points: the ones OUT did not have are recorded in added (src -> dst id). */
-static int copy_points(db_conn *out, db_conn *in, const idmaps *runs, idmaps *added,
-                       merge_stats *st)
+static int row_point(merge_ctx *m, copier *c)
 {
-    copier c = {0};
+    const remap rm[] = {{"run_id", &m->runs, "a row refers to a missing run_id"}};
     char err[512];
-    int rc = -1, pcol = -1;
-    if (copier_init(&c, out, in, "point", 1, 1))
+    int64_t id;
+    if (bind_copy(c, rm, 1, m->in))
         return -1;
-    for (int i = 1; i < sqlite3_column_count(c.sel); i++)
-        if (!strcmp(sqlite3_column_name(c.sel, i), "point"))
-            pcol = i;
-    int r;
-    while ((r = sqlite3_step(c.sel)) == SQLITE_ROW) {
-        int64_t id;
-        if (bind_copy(&c, "run_id", runs, in))
-            goto out;
-        int ins = db_insert_point_stmt(out, c.ins, (const char *)sqlite3_column_text(c.sel, pcol),
-                                       &id, err, sizeof err);
-        if (ins < 0) {
-            cli_bad(CMD, "%s", err);
-            goto out;
-        }
-        if (ins == 0) {
-            st->dup_points++;
-            continue;
-        }
-        st->points++;
-        if (put_map(added, sqlite3_column_int64(c.sel, 0), id)) {
-            cli_bad(CMD, "out of memory");
-            goto out;
-        }
+    const char *point = (const char *)sqlite3_column_text(c->sel, c->ident);
+    int ins = db_insert_point_stmt(m->out, c->ins, point, &id, err, sizeof err);
+    if (ins < 0) {
+        cli_bad(CMD, "%s", err);
+        return -1;
     }
-    if (r != SQLITE_DONE) {
-        sqlerr(db_sqlite(in), db_path(in));
-        goto out;
+    if (ins == 0) {
+        m->st->dup_points++;
+        return 0;
     }
-    rc = 0;
-out:
-    copier_free(&c);
-    return rc;
+    m->st->points++;
+    if (put_map(&m->added, sqlite3_column_int64(c->sel, 0), id)) {
+        cli_bad(CMD, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
-/* Breakdowns of the points added from this input only. */
-static int copy_breakdowns(db_conn *out, db_conn *in, const idmaps *added,
-                           const idmaps *comps, merge_stats *st)
+/* Breakdowns of the points added from this input only: a point OUT had
+ * already keeps its own (point_id precedes comp_id in the schema, so such a
+ * row is skipped before its component is looked at). */
+static int row_breakdown(merge_ctx *m, copier *c)
 {
-    sqlite3_stmt *sel = NULL, *ins = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(db_sqlite(in), "SELECT point_id, comp_id, area_um2, energy_pj,"
-                           " accesses FROM breakdown ORDER BY point_id, comp_id", -1, &sel,
-                           NULL) ||
-        sqlite3_prepare_v2(db_sqlite(out), "INSERT OR IGNORE INTO breakdown(point_id, comp_id,"
-                           " area_um2, energy_pj, accesses) VALUES (?1, ?2, ?3, ?4, ?5)", -1,
-                           &ins, NULL)) {
-        cli_bad(CMD, "cannot read the breakdowns");
-        goto out;
-    }
-    int r;
-    while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
-        int64_t p = get_map(added, sqlite3_column_int64(sel, 0));
-        int64_t c = get_map(comps, sqlite3_column_int64(sel, 1));
-        if (p < 0)
-            continue; /* the point was already in OUT: its breakdown stays */
-        if (c < 0) {
-            cli_bad(CMD, "%s: breakdown with an unknown component id", db_path(in));
-            goto out;
-        }
-        sqlite3_bind_int64(ins, 1, p);
-        sqlite3_bind_int64(ins, 2, c);
-        for (int i = 2; i < 5; i++)
-            sqlite3_bind_value(ins, i + 1, sqlite3_column_value(sel, i));
-        if (sqlite3_step(ins) != SQLITE_DONE) {
-            sqlerr(db_sqlite(out), db_path(out));
-            goto out;
-        }
-        st->breakdowns += sqlite3_changes(db_sqlite(out));
-        sqlite3_reset(ins);
-    }
-    if (r != SQLITE_DONE) {
-        sqlerr(db_sqlite(in), db_path(in));
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(ins);
-    return rc;
+    const remap rm[] = {{"point_id", &m->added, NULL},
+                        {"comp_id", &m->comps, "breakdown with an unknown component id"}};
+    int rc = bind_copy(c, rm, 2, m->in);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    int changes = insert_row(c, m->out);
+    m->st->breakdowns += changes > 0;
+    return changes < 0 ? -1 : 0;
 }
 
-static int copy_accuracies(db_conn *out, db_conn *in, merge_stats *st)
+static int row_accuracy(merge_ctx *m, copier *c)
+{
+    int changes = copy_row(c, m->out, m->in);
+    m->st->accuracies += changes > 0;
+    return changes < 0 ? -1 : 0;
+}
+
+/* The tables in the order of their references: points name runs,
+ * breakdowns name points and components. */
+static const struct {
+    const char *table;
+    int keyed;                      /* OUT assigns the point key */
+    const char *ident;              /* copier.ident, or NULL */
+    int (*row)(merge_ctx *, copier *);
+} tables[] = {
+    {"run", 0, "uuid", row_run},
+    {"component", 0, "name", row_component},
+    {"point", 1, "point", row_point},
+    {"breakdown", 0, NULL, row_breakdown},
+    {"accuracy", 0, NULL, row_accuracy},
+};
+
+/* Every row of one table of the input through its row function. */
+static int copy_table(merge_ctx *m, size_t t)
 {
     copier c = {0};
-    int rc = -1;
-    if (copier_init(&c, out, in, "accuracy", 0, 0))
-        return -1;
-    int r;
-    while ((r = sqlite3_step(c.sel)) == SQLITE_ROW) {
-        if (copy_row(&c, NULL, NULL, out, in))
-            goto out;
-        st->accuracies += sqlite3_changes(db_sqlite(out));
-    }
-    if (r != SQLITE_DONE) {
-        sqlerr(db_sqlite(in), db_path(in));
+    int r, rc = -1;
+    if (copier_init(&c, m->out, m->in, tables[t].table, tables[t].keyed, tables[t].ident))
         goto out;
-    }
-    rc = 0;
+    while ((r = sqlite3_step(c.sel)) == SQLITE_ROW)
+        if (tables[t].row(m, &c))
+            goto out;
+    if (r != SQLITE_DONE)
+        sqlerr(db_sqlite(m->in), db_path(m->in));
+    else
+        rc = 0;
 out:
     copier_free(&c);
     return rc;
@@ -380,18 +348,16 @@ out:
 /* All tables of one input, inside OUT's transaction and IN's read snapshot. */
 static int merge_one(db_conn *out, db_conn *in, merge_stats *st)
 {
-    idmaps runs = {0}, comps = {0}, added = {0};
-    int rc = -1;
+    merge_ctx m = {out, in, {0}, {0}, {0}, st};
+    int rc = 0;
     if (sqlite3_exec(db_sqlite(in), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return sqlerr(db_sqlite(in), db_path(in));
-    if (!copy_runs(out, in, &runs, st) && !copy_components(out, in, &comps) &&
-        !copy_points(out, in, &runs, &added, st) &&
-        !copy_breakdowns(out, in, &added, &comps, st) && !copy_accuracies(out, in, st))
-        rc = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0] && !rc; t++)
+        rc = copy_table(&m, t);
     sqlite3_exec(db_sqlite(in), "COMMIT", NULL, NULL, NULL);
-    free(runs.m);
-    free(comps.m);
-    free(added.m);
+    free(m.runs.m);
+    free(m.comps.m);
+    free(m.added.m);
     return rc;
 }
 

@@ -26,7 +26,9 @@
 #include "repro.h"
 #include "cm_hsvd.h"
 #include "db.h"
+#include "funcdata.h"
 #include "spec.h"
+#include "store.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -232,35 +234,12 @@ static int on_visit(const map_result *r, uint64_t pos, void *ud)
     return 0;
 }
 
-
+/* A front point's row, the same as dse run stores (store_row). */
 static int store_point(sweep *x, const map_result *r, const char *point)
 {
     db_row row;
     db_comp comps[DB_MAX_COMPS];
-    const cm_result *m = &r->res;
-    db_row_init(&row, point);
-    row.params = r->params;
-    row.macs = m->macs;
-    row.cycles = m->cycles;
-    row.conflicts = m->conflicts;
-    row.stall_cycles = m->stall_cycles;
-    row.dram_bytes = m->dram_bytes;
-    row.area_mm2 = m->area_mm2;
-    row.energy_pj = m->energy_pj;
-    row.power_mw = m->power_mw;
-    row.throughput_fps = m->throughput_fps;
-    row.area_eff = m->area_eff;
-    row.energy_eff = m->energy_eff;
-    row.utilization = m->utilization;
-    row.format = cm_kind_name(r->pt.wx.fmt.kind);
-    row.pes = r->pt.hw.pes;
-    row.lanes = r->pt.hw.lanes;
-    row.banks = r->pt.hw.banks;
-    row.bits = r->pt.hw.bits;
-    row.freq_mhz = r->pt.hw.freq_mhz;
-    row.valid = 1;
-    row.ncomp = db_comps_from_result(m, comps);
-    row.comp = comps;
+    store_row(&row, r, point, comps);
     return db_insert_batch(x->db, x->run_id, &row, 1, NULL, x->err, sizeof x->err);
 }
 
@@ -831,91 +810,27 @@ static void ratio_rows(repro *R)
 
 /* ---- functional cross-check ---- */
 
-typedef struct {
-    cm_weights w[2];
-    cm_qweights q[2];
-    int32_t *x, *h, *y[2], *yref[2], *work;
-} func_data;
-
-static void func_free(func_data *fd)
-{
-    for (int i = 0; i < 2; i++) {
-        cm_qweights_free(&fd->q[i]);
-        cm_weights_free(&fd->w[i]);
-        free(fd->y[i]);
-        free(fd->yref[i]);
-    }
-    free(fd->x);
-    free(fd->h);
-    free(fd->work);
-}
-
 /*
- * The functional model on seeded random b-bit data (as dse eval --model
- * both): its cycles and conflicts beside the analytical ones, and whether
- * y equals the fixed-point reference.
+ * The functional model on the data of seed 1 (as dse eval --model both):
+ * its cycles and conflicts beside the analytical ones, and whether y
+ * equals the fixed-point reference.
  */
 static int xcheck(const repro_design *d, const cm_tech *tech, repro_xcheck *xc, char *err,
                   size_t errlen)
 {
-    const cm_point *pt = &d->pt;
-    func_data fd;
     cm_result r;
-    int nmat = cm_point_nmat(pt), rc = -1;
-    const cm_matmap *mm[2] = {&pt->wx, &pt->wh};
-    cm_fix fx = {pt->hw.bits, pt->hw.bits - 2, pt->hw.bits - 4};
-    uint64_t st = 0x9E3779B97F4A7C15ull + 1;
-    int64_t worksz = 0;
-    memset(&fd, 0, sizeof fd);
-    for (int i = 0; i < nmat; i++) {
-        if (cm_weights_alloc(&mm[i]->fmt, &fd.w[i], err, errlen))
-            goto out;
-        cm_weights_random(&fd.w[i], 1 + (uint64_t)i, 1.0);
-        if (cm_qweights_from(&fd.w[i], &fx, &fd.q[i], err, errlen))
-            goto out;
-        int64_t ws = cm_matvec_work_size(&fd.w[i].net, &mm[i]->order);
-        worksz = ws > worksz ? ws : worksz;
-        int64_t rows = cm_modes_rows(&mm[i]->fmt.modes);
-        fd.y[i] = calloc((size_t)rows, sizeof(int32_t));
-        fd.yref[i] = calloc((size_t)rows, sizeof(int32_t));
-        if (!fd.y[i] || !fd.yref[i])
-            goto oom;
-    }
-    int64_t nx = cm_modes_cols(&pt->wx.fmt.modes);
-    int64_t nfill = pt->decomp == CM_DECOMP_CONCAT ? (int64_t)pt->n_in + pt->hidden : nx;
-    fd.x = calloc((size_t)nx, sizeof(int32_t));
-    fd.h = calloc((size_t)pt->hidden, sizeof(int32_t));
-    fd.work = malloc(2 * (size_t)worksz * sizeof(int32_t));
-    if (!fd.x || !fd.h || !fd.work)
-        goto oom;
-    for (int64_t j = 0; j < nfill; j++) /* concat: [x; h; 0], the padding stays 0 */
-        fd.x[j] = cm_fix_quantize(2 * cm_rand_uniform(&st) - 1, fx.bits, fx.frac_a);
-    for (int j = 0; j < pt->hidden; j++)
-        fd.h[j] = cm_fix_quantize(2 * cm_rand_uniform(&st) - 1, fx.bits, fx.frac_a);
-    const cm_qweights *qp[2] = {&fd.q[0], nmat > 1 ? &fd.q[1] : NULL};
-    int32_t *yp[2] = {fd.y[0], nmat > 1 ? fd.y[1] : NULL};
-    if (cm_func_eval(pt, tech, qp, fd.x, nmat > 1 ? fd.h : NULL, yp, &r)) {
-        cm_fail(err, errlen, "functional model: %s", r.reject ? r.why : "out of memory");
-        goto out;
-    }
-    xc->y_exact = 1;
-    for (int i = 0; i < nmat; i++) {
-        cm_qmatvec(&fd.q[i], &mm[i]->order, i ? fd.h : fd.x, fd.yref[i], fd.work);
-        size_t rows = (size_t)cm_modes_rows(&mm[i]->fmt.modes);
-        if (memcmp(fd.y[i], fd.yref[i], rows * sizeof(int32_t)))
-            xc->y_exact = 0;
-    }
+    int differs;
+    int rc = funcdata_run(&d->pt, tech, 1, &r, &differs, err, errlen);
+    if (rc == FUNCDATA_FAIL)
+        return cm_fail(err, errlen, "functional model: %s", r.reject ? r.why : "out of memory");
+    if (rc != FUNCDATA_OK)
+        return -1;
+    xc->y_exact = differs < 0;
     xc->cycles_ana = d->res.cycles;
     xc->conflicts_ana = d->res.conflicts;
     xc->cycles_fun = r.cycles;
     xc->conflicts_fun = r.conflicts;
-    rc = 0;
-    goto out;
-oom:
-    cm_fail(err, errlen, "out of memory (functional model)");
-out:
-    func_free(&fd);
-    return rc;
+    return 0;
 }
 
 /* The point with another bank map and dataflow (every step). */

@@ -763,39 +763,39 @@ static void type_error(ctx *c, const spec_node *v, const spec_node *sch, unsigne
         ERR(c, v, "expected %s, got %s", want, shown(v, sh, sizeof sh));
 }
 
+/*
+ * v as an integer (is_int) or a number, within b: 1 it is one, 0 it is not
+ * one (another type may match), -1 it is one out of b or of range (reported).
+ */
+static int check_number(ctx *c, const spec_node *v, const inherit *b, int is_int)
+{
+    char want[160], sh[64];
+    long long i = 0;
+    double x = 0;
+    int r = is_int ? scalar_int(v, &i) : scalar_num(v, &x);
+    if (is_int)
+        x = (double)i;
+    if (r == -1 || (r == 1 && !within(b, x, i, is_int))) {
+        sch_bounds_text(b, is_int, want, sizeof want);
+        ERR(c, v, "expected %s, got %s%s", want, shown(v, sh, sizeof sh),
+            r == -1 ? " (out of range)" : "");
+        return -1;
+    }
+    return r;
+}
+
 static void check_scalar(ctx *c, const spec_node *v, const spec_node *sch, unsigned types,
                          const inherit *b)
 {
-    char want[160], sh[64];
-    long long i;
-    double x;
     int bv;
     if (is_null(v)) {
         type_error(c, v, sch, types, b);
         return;
     }
-    if (types & T_INT) {
-        int r = scalar_int(v, &i);
-        if (r == -1 || (r == 1 && !within(b, (double)i, i, 1))) {
-            sch_bounds_text(b, 1, want, sizeof want);
-            ERR(c, v, "expected %s, got %s%s", want, shown(v, sh, sizeof sh),
-                r == -1 ? " (out of range)" : "");
-            return;
-        }
-        if (r == 1)
-            return;
-    }
-    if (types & T_NUM) {
-        int r = scalar_num(v, &x);
-        if (r == -1 || (r == 1 && !within(b, x, 0, 0))) {
-            sch_bounds_text(b, 0, want, sizeof want);
-            ERR(c, v, "expected %s, got %s%s", want, shown(v, sh, sizeof sh),
-                r == -1 ? " (out of range)" : "");
-            return;
-        }
-        if (r == 1)
-            return;
-    }
+    if ((types & T_INT) && check_number(c, v, b, 1))
+        return;
+    if ((types & T_NUM) && check_number(c, v, b, 0))
+        return;
     if ((types & T_BOOL) && scalar_bool(v, &bv))
         return;
     if (types & T_STR) {

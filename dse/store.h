@@ -1,6 +1,7 @@
 /*
  * store.h - from evaluated points (map_result) to database rows, for `dse
- * run`; tests/bench_db.c measures exactly this path.  Two parts: the
+ * run` (and the fronts `dse reproduce` stores); tests/bench_db.c measures
+ * exactly this path.  Two parts: the
  * canonical point string of each point, fast (store_fmt), and the row
  * (store_row), which then goes to a db_writer.
  */
