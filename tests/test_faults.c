@@ -19,6 +19,7 @@
  * spec (--shard 0/4).
  */
 #include "test_util.h"
+#include "test_db_util.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -58,40 +59,6 @@ static int teardown(void **state)
 static void path_in(char *buf, size_t n, const char *name)
 {
     snprintf(buf, n, "%s/%s", tmpdir, name);
-}
-
-/* Sorted point strings of a database, joined by newlines (malloc'd). */
-static char *points_of(const char *db, long *count)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT point FROM point ORDER BY point", -1, &st, NULL),
-                     SQLITE_OK);
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    long n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *p = (const char *)sqlite3_column_text(st, 0);
-        size_t l = strlen(p);
-        while (len + l + 2 > cap) {
-            buf = realloc(buf, cap *= 2);
-            assert_non_null(buf);
-        }
-        memcpy(buf + len, p, l);
-        len += l;
-        buf[len++] = '\n';
-        n++;
-    }
-    assert_int_equal(rc, SQLITE_DONE);
-    buf[len] = '\0';
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    *count = n;
-    return buf;
 }
 
 /* One integer from a query (-1 if the query fails, e.g. no tables yet). */
@@ -158,7 +125,7 @@ static const char *clean_db(void)
 static void assert_same_as_clean(const char *db)
 {
     long n, nc;
-    char *a = points_of(db, &n), *c = points_of(clean_db(), &nc);
+    char *a = tu_points_of(db, &n), *c = tu_points_of(clean_db(), &nc);
     assert_int_equal(nc, RESUME_N);
     assert_int_equal(n, nc);
     assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n);
@@ -497,7 +464,7 @@ static void assert_integrity_ok(const char *db)
 static void assert_clean_part(const char *db)
 {
     long n, nc;
-    char *a = points_of(db, &n), *c = points_of(clean_part_db(), &nc);
+    char *a = tu_points_of(db, &n), *c = tu_points_of(clean_part_db(), &nc);
     assert_int_equal(nc, part_n());
     assert_int_equal(n, nc);
     assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n);
@@ -605,12 +572,12 @@ static void full_disk_sequence(const char *db, long (*limit)(const char *db), co
     char *err, *p1, *p2, *clean;
     long n1, n2, nc;
     int rc;
-    clean = points_of(clean_part_db(), &nc);
+    clean = tu_points_of(clean_part_db(), &nc);
 
     rc = run_wait(db, batches, limit(db), &err);
     assert_write_failure(rc, err, db, want);
     assert_integrity_ok(db);
-    p1 = points_of(db, &n1);
+    p1 = tu_points_of(db, &n1);
     printf("(A) %ld of %ld points committed before the disk was full\n", n1, nc);
     assert_true(n1 > 0 && n1 < nc);
     assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n1);
@@ -619,7 +586,7 @@ static void full_disk_sequence(const char *db, long (*limit)(const char *db), co
     rc = run_wait(db, NULL, limit(db), &err);
     assert_write_failure(rc, err, db, want);
     assert_integrity_ok(db);
-    p2 = points_of(db, &n2);
+    p2 = tu_points_of(db, &n2);
     printf("(B) %ld points after the second failure\n", n2);
     assert_true(n2 >= n1 && n2 < nc);
     assert_true(lines_subset(p1, p2)); /* nothing committed was lost */
@@ -728,7 +695,7 @@ static void test_interrupt_resume(void **state)
             nanosleep(&ts, NULL);
         }
         long nb;
-        char *before = points_of(db, &nb);
+        char *before = tu_points_of(db, &nb);
         assert_int_equal(kill(pid, sigs[k]), 0);
         assert_int_equal(waitpid(pid, &st, 0), pid);
         char *err = tu_slurp(errpath);
@@ -747,7 +714,7 @@ static void test_interrupt_resume(void **state)
 
         assert_integrity_ok(db);
         long na;
-        char *after = points_of(db, &na);
+        char *after = tu_points_of(db, &na);
         assert_true(na >= nb && na < part_n()); /* stopped mid-run */
         assert_true(lines_subset(before, after));
         assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), na);
