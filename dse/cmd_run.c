@@ -497,14 +497,23 @@ static void print_summary(run_ctx *x, double el)
 
 /* ---- set-up ---- */
 
+/* A failure of the database as an output (disk full, file size limit):
+ * one line, exit status 1. */
+static int run_fail(const char *msg)
+{
+    fprintf(stderr, "dse run: %s\n", msg);
+    return CLI_FAIL;
+}
+
 static int open_db(run_ctx *x, int argc, char **argv)
 {
     const char *path = x->o.db_path ? x->o.db_path : x->s->db_path ? x->s->db_path
                                                                    : DB_DEFAULT_PATH;
     char hash[17], cmdline[1024];
     size_t len = 0;
-    if (db_open(path, DB_CREATE, &x->db, x->err, sizeof x->err))
-        return cli_bad(CMD, "%s", x->err);
+    int orc = db_open(path, DB_CREATE, &x->db, x->err, sizeof x->err);
+    if (orc) /* a full disk is a write failure (1), not bad input (2) */
+        return orc == DB_FAIL_WRITE ? run_fail(x->err) : cli_bad(CMD, "%s", x->err);
     if (x->o.commit_every >= 0)
         db_set_commit_interval(x->db, x->o.commit_every);
     /* the seed is part of a run's identity, except where it changes nothing */
@@ -533,7 +542,7 @@ static int open_db(run_ctx *x, int argc, char **argv)
     db_run_info ri = {x->s->text, hash, x->so.seed, NULL, x->s->tech_table.name,
                       x->s->tech_table.hash, (int)x->so.shard_i, (int)x->so.shard_n, cmdline};
     if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err))
-        return cli_bad(CMD, "%s", x->err);
+        return run_fail(x->err); /* a write of a valid database: its disk */
     return 0;
 }
 

@@ -7,10 +7,12 @@
  * database that cannot be written (read-only file, parent that is a file or
  * does not exist) makes `dse run` fail with one clear line on stderr and
  * leaves the file unchanged; SIGINT and SIGTERM stop a run with exit 130, a
- * sound database and a resume command that works; a full disk (the file
- * size limit, RLIMIT_FSIZE, always; a real small tmpfs when root may mount
- * one) fails with one clear line, exit 1, keeps every committed point, and
- * the same command then resumes to exactly the clean run's points.
+ * sound database and a resume command that works; a full disk (the file size limit,
+ * RLIMIT_FSIZE, always; a real small tmpfs when root may mount one) fails
+ * with one clear line, exit 1, keeps every committed point, and the same
+ * command then resumes to exactly the clean run's points; a disk full
+ * already when the database is created fails the same way and leaves no
+ * file behind (but never removes a file that was there).
  *
  * Run from the repository root; databases go to a fresh temporary directory.
  * Under `make valgrind` (FDHT_TEST_SCALE=small) the kill and concurrency
@@ -650,20 +652,29 @@ static int umount_mnt(void **state)
     return 0;
 }
 
-static void test_disk_full_tmpfs(void **state)
+/* A tmpfs of size (mount's size=) on tmpdir/name, its path in g_mnt
+ * (umount_mnt unmounts it); skips the test when it cannot be mounted. */
+static void mount_tmpfs(const char *name, const char *size)
 {
-    (void)state;
-    char mnt[512], cmd[700], db[600];
-    path_in(mnt, sizeof mnt, "mnt");
+    char mnt[512], cmd[700];
+    path_in(mnt, sizeof mnt, name);
     assert_int_equal(mkdir(mnt, 0755), 0);
-    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=1m fdht-test-disk '%s' 2>/dev/null", mnt);
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=%s fdht-test-disk '%s' 2>/dev/null", size,
+             mnt);
     if (geteuid() != 0 || system(cmd) != 0) {
         printf("cannot mount a tmpfs (not root, or no permission): the real full disk is "
                "not tested, only the file size limit\n");
         skip();
     }
     snprintf(g_mnt, sizeof g_mnt, "%s", mnt);
-    snprintf(db, sizeof db, "%s/disk.db", mnt);
+}
+
+static void test_disk_full_tmpfs(void **state)
+{
+    (void)state;
+    char db[600];
+    mount_tmpfs("mnt", "1m");
+    snprintf(db, sizeof db, "%s/disk.db", g_mnt);
     full_disk_sequence(db, no_limit, "disk full", grow_mnt);
 }
 
@@ -738,6 +749,57 @@ static void test_interrupt_resume(void **state)
     }
 }
 
+/* Neither db nor its -journal, -wal or -shm exists. */
+static void assert_no_files(const char *db)
+{
+    static const char *const sfx[] = {"", "-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char p[700];
+        snprintf(p, sizeof p, "%s%s", db, sfx[i]);
+        if (access(p, F_OK) == 0)
+            fail_msg("%s was left behind", p);
+    }
+}
+
+/*
+ * A disk already full when the database is created (the file size limit:
+ * below one 16 KiB page, and one page, while the schema needs several):
+ * exit 1, one line naming the database and the limit, and no file left
+ * behind.  A file that was there before (an empty one: dse would write the
+ * schema into it) stays, under the same failure.
+ */
+static void test_disk_full_create_fsize(void **state)
+{
+    (void)state;
+    const long limits[2] = {4096, 16384};
+    char db[512], *err;
+    for (int i = 0; i < 2; i++) {
+        path_in(db, sizeof db, "create.db");
+        assert_no_files(db);
+        int rc = run_wait(db, NULL, limits[i], &err);
+        assert_write_failure(rc, err, db, "file size limit");
+        assert_no_files(db);
+    }
+    path_in(db, sizeof db, "existing.db");
+    write_all(db, (const unsigned char *)"", 0);
+    int rc = run_wait(db, NULL, 4096, &err);
+    assert_write_failure(rc, err, db, "file size limit");
+    assert_int_equal(access(db, F_OK), 0);
+    assert_int_equal(file_size(db), 0);
+}
+
+/* The same on a real disk: a 64 KiB tmpfs cannot hold the schema. */
+static void test_disk_full_create_tmpfs(void **state)
+{
+    (void)state;
+    char db[600], *err;
+    mount_tmpfs("mnt-create", "64k");
+    snprintf(db, sizeof db, "%s/create.db", g_mnt);
+    int rc = run_wait(db, NULL, 0, &err);
+    assert_write_failure(rc, err, db, "disk full");
+    assert_no_files(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,8 +808,10 @@ int main(void)
         cmocka_unit_test(test_readonly_db),
         cmocka_unit_test(test_unwritable_paths),
         cmocka_unit_test(test_interrupt_resume),
+        cmocka_unit_test(test_disk_full_create_fsize),
         cmocka_unit_test(test_disk_full_fsize),
         cmocka_unit_test_teardown(test_disk_full_tmpfs, umount_mnt),
+        cmocka_unit_test_teardown(test_disk_full_create_tmpfs, umount_mnt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
