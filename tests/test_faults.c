@@ -7,7 +7,8 @@
  * database that cannot be written (read-only file, parent that is a file or
  * does not exist) makes `dse run` fail with one clear line on stderr and
  * leaves the file unchanged; SIGINT and SIGTERM stop a run with exit 130, a
- * sound database and a resume command that works; a full disk (the file size limit,
+ * sound database and a resume command that works, quoted for the shell
+ * when paths hold spaces or quotes; a full disk (the file size limit,
  * RLIMIT_FSIZE, always; a real small tmpfs when root may mount one) fails
  * with one clear line, exit 1, keeps every committed point, and the same
  * command then resumes to exactly the clean run's points; a disk full
@@ -478,18 +479,18 @@ static void assert_clean_part(const char *db)
 }
 
 /*
- * Starts `BIN run RESUME --db db [extra...] [--shard part()]`, stdin and
+ * Starts `BIN run SPEC --db db [extra...] [--shard part()]`, stdin and
  * stdout /dev/null, stderr into errpath.  fsize > 0: RLIMIT_FSIZE of the
  * child (SIGXFSZ left at its default, which kills: dse must ignore it).
  */
-static pid_t spawn_run(const char *bin, const char *db, const char *const *extra,
-                       const char *errpath, long fsize)
+static pid_t spawn_run(const char *bin, const char *spec, const char *db,
+                       const char *const *extra, const char *errpath, long fsize)
 {
     const char *argv[24];
     int n = 0;
     argv[n++] = bin;
     argv[n++] = "run";
-    argv[n++] = RESUME;
+    argv[n++] = spec;
     argv[n++] = "--db";
     argv[n++] = db;
     for (; extra && *extra; extra++)
@@ -524,7 +525,7 @@ static int run_wait(const char *db, const char *const *extra, long fsize, char *
 {
     char errpath[512];
     path_in(errpath, sizeof errpath, "run.err");
-    pid_t pid = spawn_run(tu_dse_bin(), db, extra, errpath, fsize);
+    pid_t pid = spawn_run(tu_dse_bin(), RESUME, db, extra, errpath, fsize);
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     *err = tu_slurp(errpath);
@@ -682,71 +683,106 @@ static void test_disk_full_tmpfs(void **state)
  * SIGINT and SIGTERM once the run has committed points: exit 130, the
  * points seen before the signal are all still there, integrity_check ok,
  * the run marked interrupted, and stderr is two lines: "interrupted ...;
- * resume with:" and the command, which (run as printed) ends with exactly
- * the clean run's points.
+ * resume with:" and the command, which (run as printed, through sh -c)
+ * ends with exactly the clean run's points.
+ *
+ * One interrupted run of spec into db by signal sig; hint_args is how the
+ * hint must show "SPEC --db DB" (quoted for the shell where needed).
  */
+static void interrupt_and_resume(int sig, const char *spec, const char *db,
+                                 const char *hint_args)
+{
+    static const char *const extra[] = {"--commit-interval", "0", "--batch", "16", NULL};
+    char errpath[512], want[2048], cmd[2400];
+    path_in(errpath, sizeof errpath, "sig.err");
+    pid_t pid = spawn_run(tu_dse_bin(), spec, db, extra, errpath, 0);
+    double t0 = now_ms();
+    long n0 = -1;
+    int st;
+    while ((n0 = query_long(db, "SELECT count(*) FROM point")) <= 0) {
+        assert_int_equal(waitpid(pid, &st, WNOHANG), 0); /* still running */
+        assert_true(now_ms() - t0 < 600e3);
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    long nb;
+    char *before = tu_points_of(db, &nb);
+    assert_int_equal(kill(pid, sig), 0);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    char *err = tu_slurp(errpath);
+    printf("signal %d after %ld committed points: status %d, stderr:\n%s", sig, nb, st, err);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 130);
+    assert_int_equal(tu_lines(err), 2);
+    assert_non_null(strstr(err, "dse run: interrupted after "));
+    assert_non_null(strstr(err, "; resume with:\n"));
+    snprintf(want, sizeof want, "  dse run %s --commit-interval 0 --batch 16%s%s\n", hint_args,
+             part() ? " --shard " : "", part() ? part() : "");
+    const char *hint = strchr(err, '\n') + 1;
+    assert_string_equal(hint, want);
+
+    assert_integrity_ok(db);
+    long na;
+    char *after = tu_points_of(db, &na);
+    assert_true(na >= nb && na < part_n()); /* stopped mid-run */
+    assert_true(lines_subset(before, after));
+    assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), na);
+    assert_int_equal(
+        query_long(db, "SELECT status = 'interrupted' FROM runs ORDER BY id DESC LIMIT 1"), 1);
+
+    /* the printed command, with the binary under test for "dse" */
+    snprintf(cmd, sizeof cmd, "%s%s", tu_dse_bin(), hint + strlen("  dse"));
+    cmd[strlen(cmd) - 1] = '\0';
+    char *rerr;
+    assert_int_equal(tu_run(cmd, NULL, &rerr), 0);
+    assert_non_null(strstr(rerr, "resuming run"));
+    assert_integrity_ok(db);
+    assert_clean_part(db);
+    free(rerr);
+    free(err);
+    free(before);
+    free(after);
+    unlink(errpath);
+}
+
 static void test_interrupt_resume(void **state)
 {
     (void)state;
-    static const char *const extra[] = {"--commit-interval", "0", "--batch", "16", NULL};
     const int sigs[2] = {SIGINT, SIGTERM};
     for (int k = 0; k < 2; k++) {
-        char db[512], errpath[512], name[64], want[1024], cmd[1200];
+        char db[512], name[64], args[1200];
         snprintf(name, sizeof name, "sig%d.db", sigs[k]);
         path_in(db, sizeof db, name);
-        path_in(errpath, sizeof errpath, "sig.err");
-        pid_t pid = spawn_run(tu_dse_bin(), db, extra, errpath, 0);
-        double t0 = now_ms();
-        long n0 = -1;
-        int st;
-        while ((n0 = query_long(db, "SELECT count(*) FROM point")) <= 0) {
-            assert_int_equal(waitpid(pid, &st, WNOHANG), 0); /* still running */
-            assert_true(now_ms() - t0 < 600e3);
-            struct timespec ts = {0, 2000000};
-            nanosleep(&ts, NULL);
-        }
-        long nb;
-        char *before = tu_points_of(db, &nb);
-        assert_int_equal(kill(pid, sigs[k]), 0);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        char *err = tu_slurp(errpath);
-        printf("signal %d after %ld committed points: status %d, stderr:\n%s", sigs[k], nb, st,
-               err);
-        assert_true(WIFEXITED(st));
-        assert_int_equal(WEXITSTATUS(st), 130);
-        assert_int_equal(tu_lines(err), 2);
-        assert_non_null(strstr(err, "dse run: interrupted after "));
-        assert_non_null(strstr(err, "; resume with:\n"));
-        snprintf(want, sizeof want,
-                 "  dse run " RESUME " --db %s --commit-interval 0 --batch 16%s%s\n", db,
-                 part() ? " --shard " : "", part() ? part() : "");
-        const char *hint = strchr(err, '\n') + 1;
-        assert_string_equal(hint, want);
-
-        assert_integrity_ok(db);
-        long na;
-        char *after = tu_points_of(db, &na);
-        assert_true(na >= nb && na < part_n()); /* stopped mid-run */
-        assert_true(lines_subset(before, after));
-        assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), na);
-        assert_int_equal(
-            query_long(db, "SELECT status = 'interrupted' FROM runs ORDER BY id DESC LIMIT 1"),
-            1);
-
-        /* the printed command, with the binary under test for "dse" */
-        snprintf(cmd, sizeof cmd, "%s%s", tu_dse_bin(), hint + strlen("  dse"));
-        cmd[strlen(cmd) - 1] = '\0';
-        char *rerr;
-        assert_int_equal(tu_run(cmd, NULL, &rerr), 0);
-        assert_non_null(strstr(rerr, "resuming run"));
-        assert_integrity_ok(db);
-        assert_clean_part(db);
-        free(rerr);
-        free(err);
-        free(before);
-        free(after);
-        unlink(errpath);
+        snprintf(args, sizeof args, RESUME " --db %s", db); /* no character to quote */
+        interrupt_and_resume(sigs[k], RESUME, db, args);
     }
+}
+
+/*
+ * The same with a spec and a database whose paths hold a space, a single
+ * quote and a $ (in a directory "it's a $dir"): the hint quotes them, so
+ * that pasted into sh it resumes the same run in the same database.  The
+ * temporary directory's own name (mkdtemp: letters and digits) needs no
+ * quotes.
+ */
+static void test_interrupt_resume_quoted(void **state)
+{
+    (void)state;
+    char dir[512], spec[600], db[600], args[2000];
+    size_t len;
+    path_in(dir, sizeof dir, "it's a $dir");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(spec, sizeof spec, "%s/re sume.yaml", dir);
+    snprintf(db, sizeof db, "%s/out'put db.db", dir);
+    unsigned char *text = read_all(RESUME, &len);
+    assert_non_null(text);
+    write_all(spec, text, len);
+    free(text);
+    /* each ' becomes '\'' inside single quotes */
+    snprintf(args, sizeof args,
+             "'%s/it'\\''s a $dir/re sume.yaml' --db '%s/it'\\''s a $dir/out'\\''put db.db'",
+             tmpdir, tmpdir);
+    interrupt_and_resume(SIGINT, spec, db, args);
 }
 
 /* Neither db nor its -journal, -wal or -shm exists. */
@@ -808,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_readonly_db),
         cmocka_unit_test(test_unwritable_paths),
         cmocka_unit_test(test_interrupt_resume),
+        cmocka_unit_test(test_interrupt_resume_quoted),
         cmocka_unit_test(test_disk_full_create_fsize),
         cmocka_unit_test(test_disk_full_fsize),
         cmocka_unit_test_teardown(test_disk_full_tmpfs, umount_mnt),
