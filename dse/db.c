@@ -70,7 +70,7 @@ static int64_t key_of(const db_conn *d, const char *point, size_t len);
 
 /* 1 when the file size limit (RLIMIT_FSIZE) is finite and the database,
  * its WAL or its journal is within two pages of it: the likely cause of a
- * failed write (SQLite reports EFBIG as a plain "disk I/O error"). */
+ * failed write whose errno is unknown (a failed growth of the -shm). */
 static int at_fsize_limit(const db_conn *d)
 {
     static const char *const sfx[] = {"", "-wal", "-journal"};
@@ -87,13 +87,42 @@ static int at_fsize_limit(const db_conn *d)
     return 0;
 }
 
+/* The errno of the last failed system call on one of SQLite's files (0:
+ * none, or not a unix file). */
+static int file_errno(sqlite3_file *f)
+{
+    int e = 0;
+    if (!f || !f->pMethods ||
+        f->pMethods->xFileControl(f, SQLITE_FCNTL_LAST_ERRNO, &e) != SQLITE_OK)
+        return 0;
+    return e;
+}
+
+/*
+ * The errno of a failed write: sqlite3_system_errno reads the global errno
+ * only after SQLite has made other calls, so it is 0 after EFBIG; each
+ * file of SQLite's keeps its own (SQLITE_FCNTL_LAST_ERRNO).  The journal
+ * or WAL first (where a write transaction writes first), then the
+ * database; 0 when unknown (a rollback journal already closed).
+ */
+static int write_errno(const db_conn *d)
+{
+    sqlite3_file *j = NULL, *m = NULL;
+    int e = 0;
+    if (sqlite3_file_control(d->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &j) == SQLITE_OK)
+        e = file_errno(j);
+    if (!e && sqlite3_file_control(d->h, "main", SQLITE_FCNTL_FILE_POINTER, &m) == SQLITE_OK)
+        e = file_errno(m);
+    return e ? e : sqlite3_system_errno(d->h);
+}
+
 /* What the disk did, when a failure came from it ("" otherwise). */
 static const char *disk_cause(const db_conn *d)
 {
-    int code = sqlite3_errcode(d->h), sys = sqlite3_system_errno(d->h);
+    int code = sqlite3_errcode(d->h), sys = write_errno(d);
     if (code == SQLITE_FULL || sys == ENOSPC)
         return "disk full: ";
-    if (sys == EFBIG || (code == SQLITE_IOERR && at_fsize_limit(d)))
+    if (sys == EFBIG || (code == SQLITE_IOERR && !sys && at_fsize_limit(d)))
         return "file size limit reached (RLIMIT_FSIZE): ";
     if (sys == EDQUOT)
         return "disk quota exceeded: ";
