@@ -1,6 +1,7 @@
 /*
- * cli.h - what every `dse` sub-command shares: exit codes, error reporting
- * and the parsers of the small flag values (mode lists, rank lists).
+ * cli.h - what every `dse` sub-command shares: exit codes, error reporting,
+ * the parsers of the small flag values (mode lists, rank lists) and the
+ * quoting of command lines printed for the user to run.
  *
  * Exit status: 0 success, 1 an internal failure (out of memory, I/O error
  * on an output), 2 bad input (flags, spec, weights file, database).
@@ -28,6 +29,15 @@ int cli_parse_ints(const char *s, int *v, int *n, int maxn, char *err, size_t er
 /* Strict integer / double parse of a whole string. */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 int cli_parse_double(const char *s, double *out);
+
+/*
+ * "PREFIX ARGV[0] ARGV[1] ..." as one POSIX shell command line that gives
+ * back exactly these arguments (for commands printed to be pasted: resume
+ * hints, dry runs): each argument as is when no shell character is in it,
+ * else in single quotes, a ' inside written '\''.  prefix (may be NULL) is
+ * copied unquoted.  malloc'd; NULL when out of memory.
+ */
+char *cli_shell_join(const char *prefix, int argc, char *const *argv);
 
 /* Sub-commands: int cmd_X(int argc, char **argv), argv[0] = "X". */
 int cmd_eval(int argc, char **argv);

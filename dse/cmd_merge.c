@@ -420,8 +420,11 @@ static int merge_all(const char *out_path, db_conn **in, int n, merge_stats *st)
     struct stat sb;
     int created = stat(out_path, &sb) != 0;
     db_conn *out;
-    if (db_open(out_path, DB_CREATE, &out, err, sizeof err))
-        return cli_bad(CMD, "%s", err);
+    int orc = db_open(out_path, DB_CREATE, &out, err, sizeof err);
+    if (orc) { /* a full disk is a write failure (1), not bad input (2) */
+        cli_bad(CMD, "%s", err);
+        return orc == DB_FAIL_WRITE ? CLI_FAIL : CLI_BADINPUT;
+    }
     int rc = CLI_OK;
     if (db_begin(out, err, sizeof err)) {
         rc = cli_bad(CMD, "%s", err);

@@ -13,7 +13,7 @@
  *
  * Ctrl-C (SIGINT) or SIGTERM: the search stops after the current point, the
  * pending batch is committed, the run is marked "interrupted" and the way
- * to resume is printed (exit status 130).
+ * to resume is printed, quoted for the shell (exit status 130).
  *
  * Storing (store.h, db.h): each visited point becomes a row (its canonical
  * string from a cache of the algorithm part) that a db_writer copies into
@@ -68,6 +68,7 @@ typedef struct {
     db_conn *rdb;             /* resume: a read connection for db_has_point */
     db_writer *w;
     int64_t run_id;
+    char *cmdline;            /* the command as typed, shell-quoted (record, resume hint) */
     store_fmt fmt;            /* canonical point strings */
     int key_ready;            /* fmt.buf holds the point of key_index (skip check) */
     uint64_t key_index;
@@ -497,14 +498,25 @@ static void print_summary(run_ctx *x, double el)
 
 /* ---- set-up ---- */
 
+/* A failure of the database as an output (disk full, file size limit):
+ * one line, exit status 1. */
+static int run_fail(const char *msg)
+{
+    fprintf(stderr, "dse run: %s\n", msg);
+    return CLI_FAIL;
+}
+
 static int open_db(run_ctx *x, int argc, char **argv)
 {
     const char *path = x->o.db_path ? x->o.db_path : x->s->db_path ? x->s->db_path
                                                                    : DB_DEFAULT_PATH;
-    char hash[17], cmdline[1024];
-    size_t len = 0;
-    if (db_open(path, DB_CREATE, &x->db, x->err, sizeof x->err))
-        return cli_bad(CMD, "%s", x->err);
+    char hash[17];
+    /* before anything is stored: the resume hint must not fail later */
+    if (!(x->cmdline = cli_shell_join("dse", argc, argv)))
+        return run_fail("out of memory");
+    int orc = db_open(path, DB_CREATE, &x->db, x->err, sizeof x->err);
+    if (orc) /* a full disk is a write failure (1), not bad input (2) */
+        return orc == DB_FAIL_WRITE ? run_fail(x->err) : cli_bad(CMD, "%s", x->err);
     if (x->o.commit_every >= 0)
         db_set_commit_interval(x->db, x->o.commit_every);
     /* the seed is part of a run's identity, except where it changes nothing */
@@ -523,17 +535,10 @@ static int open_db(run_ctx *x, int argc, char **argv)
                     (long long)x->run_id, x->done_n);
         return 0;
     }
-    cmdline[0] = '\0';
-    for (int i = 0; i < argc && len + 2 < sizeof cmdline; i++) {
-        int w = snprintf(cmdline + len, sizeof cmdline - len, "%s%s", i ? " " : "dse ", argv[i]);
-        if (w < 0)
-            break;
-        len += (size_t)w;
-    }
     db_run_info ri = {x->s->text, hash, x->so.seed, NULL, x->s->tech_table.name,
-                      x->s->tech_table.hash, (int)x->so.shard_i, (int)x->so.shard_n, cmdline};
+                      x->s->tech_table.hash, (int)x->so.shard_i, (int)x->so.shard_n, x->cmdline};
     if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err))
-        return cli_bad(CMD, "%s", x->err);
+        return run_fail(x->err); /* a write of a valid database: its disk */
     return 0;
 }
 
@@ -596,17 +601,17 @@ static void teardown(run_ctx *x)
     free(x->wx);
     free(x->wh);
     free(x->done);
+    free(x->cmdline);
 }
 
 static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig);
 
-static void print_resume(run_ctx *x, int argc, char **argv)
+/* Two lines: what happened, and the command as typed, quoted so that it
+ * can be pasted back whatever its paths hold (spaces, quotes, $). */
+static void print_resume(run_ctx *x)
 {
-    fprintf(stderr, "dse run: interrupted after %llu points (all stored); resume with:\n  dse",
-            (unsigned long long)x->evaluated);
-    for (int i = 0; i < argc; i++)
-        fprintf(stderr, " %s", argv[i]);
-    fprintf(stderr, "\n");
+    fprintf(stderr, "dse run: interrupted after %llu points (all stored); resume with:\n  %s\n",
+            (unsigned long long)x->evaluated, x->cmdline);
 }
 
 int cmd_run(int argc, char **argv)
@@ -683,7 +688,7 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     rc = CLI_OK;
     if (run_stop) {
         if (x.db)
-            print_resume(&x, argc, orig);
+            print_resume(&x);
         rc = 130;
     }
     teardown(&x);

@@ -180,11 +180,16 @@ static void argvec_free(argvec *a)
     free(a->v);
 }
 
-static void print_cmd(const argvec *a)
+/* --dry-run: the command, quoted so that pasted into a shell it runs with
+ * exactly the arguments sweep would pass (paths with spaces included). */
+static int print_cmd(const argvec *a)
 {
-    for (int i = 0; i < a->n; i++)
-        printf("%s%s", i ? " " : "", a->v[i]);
-    printf("\n");
+    char *line = cli_shell_join(NULL, a->n, a->v);
+    if (!line)
+        return -1;
+    printf("%s\n", line);
+    free(line);
+    return 0;
 }
 
 static int run_child(const argvec *a, const char *dir)
@@ -333,8 +338,8 @@ static int sweep_main(const sweep_opts *o)
             goto oom;
     }
     if (o->dry_run) {
-        print_cmd(&par);
-        print_cmd(&mrg);
+        if (print_cmd(&par) || print_cmd(&mrg))
+            goto oom;
         rc = CLI_OK;
         goto done;
     }

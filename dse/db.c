@@ -9,11 +9,13 @@
  * hand whole batches to a writer thread (db_writer).  Safety comes from checking the file (SQLite? ours? this
  * schema version?) before anything is written, and from BEGIN IMMEDIATE, so
  * that concurrent writers queue on the busy timeout instead of failing with
- * "database is locked".
+ * "database is locked".  A file that db_open creates but cannot make a
+ * database (a full disk) is removed again, never one that was there before.
  */
 #include "db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef DSE_VERSION
 #define DSE_VERSION "0.1.0"
@@ -34,6 +37,8 @@ extern const unsigned long embed_results_sql_len;
 
 #define DB_BUSY_MS 120000 /* writers of one database wait this long for each other */
 #define DB_MAX_COMP_CACHE 64
+#define DB_OPEN_TRIES 3   /* db_open retries a file removed under it (create_schema) */
+#define DB_MOVED (-3)     /* create_schema: the file was removed meanwhile; open again */
 
 /* A row of a batch with its key, for inserting in key order. */
 typedef struct {
@@ -47,6 +52,7 @@ struct db_conn {
     char *path;
     db_mode mode;
     int version;           /* schema version of the file (decides the key hash) */
+    int disk_failed;       /* a failure came from the storage (full, size limit, I/O) */
     sqlite3_stmt *ins_point, *ins_bd, *key_point, *ins_comp, *sel_comp, *ins_acc;
     sqlite3_stmt *ins_chunk, *max_id;
     int pending;           /* our write transaction holds uncommitted batches */
@@ -64,7 +70,7 @@ static int64_t key_of(const db_conn *d, const char *point, size_t len);
 
 /* 1 when the file size limit (RLIMIT_FSIZE) is finite and the database,
  * its WAL or its journal is within two pages of it: the likely cause of a
- * failed write (SQLite reports EFBIG as a plain "disk I/O error"). */
+ * failed write whose errno is unknown (a failed growth of the -shm). */
 static int at_fsize_limit(const db_conn *d)
 {
     static const char *const sfx[] = {"", "-wal", "-journal"};
@@ -81,21 +87,60 @@ static int at_fsize_limit(const db_conn *d)
     return 0;
 }
 
+/* The errno of the last failed system call on one of SQLite's files (0:
+ * none, or not a unix file). */
+static int file_errno(sqlite3_file *f)
+{
+    int e = 0;
+    if (!f || !f->pMethods ||
+        f->pMethods->xFileControl(f, SQLITE_FCNTL_LAST_ERRNO, &e) != SQLITE_OK)
+        return 0;
+    return e;
+}
+
+/*
+ * The errno of a failed write: sqlite3_system_errno reads the global errno
+ * only after SQLite has made other calls, so it is 0 after EFBIG; each
+ * file of SQLite's keeps its own (SQLITE_FCNTL_LAST_ERRNO).  The journal
+ * or WAL first (where a write transaction writes first), then the
+ * database; 0 when unknown (a rollback journal already closed).
+ */
+static int write_errno(const db_conn *d)
+{
+    sqlite3_file *j = NULL, *m = NULL;
+    int e = 0;
+    if (sqlite3_file_control(d->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &j) == SQLITE_OK)
+        e = file_errno(j);
+    if (!e && sqlite3_file_control(d->h, "main", SQLITE_FCNTL_FILE_POINTER, &m) == SQLITE_OK)
+        e = file_errno(m);
+    return e ? e : sqlite3_system_errno(d->h);
+}
+
 /* What the disk did, when a failure came from it ("" otherwise). */
 static const char *disk_cause(const db_conn *d)
 {
-    int code = sqlite3_errcode(d->h), sys = sqlite3_system_errno(d->h);
+    int code = sqlite3_errcode(d->h), sys = write_errno(d);
     if (code == SQLITE_FULL || sys == ENOSPC)
         return "disk full: ";
-    if (sys == EFBIG || (code == SQLITE_IOERR && at_fsize_limit(d)))
+    if (sys == EFBIG || (code == SQLITE_IOERR && !sys && at_fsize_limit(d)))
         return "file size limit reached (RLIMIT_FSIZE): ";
     if (sys == EDQUOT)
         return "disk quota exceeded: ";
     return "";
 }
 
+/* Notes a failure that came from the storage, for db_open's DB_FAIL_WRITE:
+ * read right at the failure, since a later ROLLBACK resets the error code. */
+static void note_disk(db_conn *d)
+{
+    int code = sqlite3_errcode(d->h);
+    if (code == SQLITE_FULL || code == SQLITE_IOERR || *disk_cause(d))
+        d->disk_failed = 1;
+}
+
 static int sqlfail(db_conn *d, char *err, size_t errlen, const char *what)
 {
+    note_disk(d);
     return cm_fail(err, errlen, "%s: %s: %s%s", d->path, what, disk_cause(d), sqlite3_errmsg(d->h));
 }
 
@@ -107,6 +152,7 @@ static int exec(db_conn *d, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        note_disk(d);
         cm_fail(err, errlen, "%s: %s%s", d->path, disk_cause(d), msg ? msg : sqlite3_errmsg(d->h));
         sqlite3_free(msg);
         return -1;
@@ -169,16 +215,38 @@ static int classify(db_conn *d, file_kind *k, int64_t *version, char *err, size_
     return 0;
 }
 
-/* Applies the schema in a write transaction; re-checks under the lock since
- * another process may have created it meanwhile. */
+/* 1 when the file d has open is no longer at d->path (removed or renamed). */
+static int file_moved(db_conn *d)
+{
+    int moved = 0;
+    if (sqlite3_file_control(d->h, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+        return 0;
+    return moved;
+}
+
+/*
+ * Applies the schema in a write transaction; re-checks under the lock since
+ * another process may have created it meanwhile.  DB_MOVED: the empty file
+ * was removed meanwhile (by the dse that created it and then found its disk
+ * full, discard_created): a schema written now would vanish with it.  SQLite
+ * itself refuses to start the transaction then (it cannot create the
+ * journal beside a file that is gone: "disk I/O error"), hence the check
+ * after a failure too.
+ */
 static int create_schema(db_conn *d, char *err, size_t errlen)
 {
     file_kind k;
     int64_t v;
     /* 16 KB pages: shallower trees, faster inserts.  Only effective before
      * the first write, and not inside a transaction. */
-    if (exec(d, "PRAGMA page_size = 16384", err, errlen) || exec(d, "BEGIN IMMEDIATE", err, errlen))
+    if (exec(d, "PRAGMA page_size = 16384", err, errlen))
         return -1;
+    if (exec(d, "BEGIN IMMEDIATE", err, errlen))
+        return file_moved(d) ? DB_MOVED : -1;
+    if (file_moved(d)) {
+        db_rollback(d);
+        return DB_MOVED;
+    }
     if (classify(d, &k, &v, err, errlen))
         goto bad;
     if (k == FILE_EMPTY) {
@@ -261,50 +329,126 @@ static int open_checks(const char *path, db_mode mode, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * DB_CREATE: creates the file when it does not exist, exclusively, so that
+ * *created says for sure that this db_open made it (and may remove it
+ * again, discard_created); 0 when it exists (another process may have just
+ * created it).  Mode 0644 before the umask, as SQLite would create it.
+ */
+static int create_file(db_conn *d, int *created, char *err, size_t errlen)
+{
+    *created = 0;
+    int fd = open(d->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return 0;
+        if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG || errno == EIO)
+            d->disk_failed = 1;
+        return cm_fail(err, errlen, "%s: cannot create: %s%s", d->path,
+                       errno == ENOSPC ? "disk full: " : "", strerror(errno));
+    }
+    close(fd);
+    *created = 1;
+    return 0;
+}
+
+/*
+ * Removes the file this db_open created (create_file) when it could not be
+ * made a database, e.g. on a full disk, so that no empty file is left
+ * behind.  Under the write lock, and only while the file is still empty and
+ * still at its path: a file another process has filled meanwhile is kept.
+ * Its -journal goes too (no other writer can own one while we hold the
+ * lock); a -wal or -shm never exists for an empty file, and is left alone.
+ * A process that opened the empty file meanwhile sees it moved when it gets
+ * the lock (create_schema) and opens the path again.  The lock is taken at
+ * the VFS: BEGIN IMMEDIATE would write page 1 of the empty file into a
+ * journal first, which a full disk refuses.
+ */
+static void discard_created(db_conn *d)
+{
+    sqlite3_file *f = NULL;
+    struct stat sb;
+    if (!d->h || sqlite3_file_control(d->h, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+        !f || !f->pMethods || f->pMethods->xLock(f, SQLITE_LOCK_SHARED) != SQLITE_OK)
+        return;
+    if (f->pMethods->xLock(f, SQLITE_LOCK_RESERVED) == SQLITE_OK && !file_moved(d) &&
+        stat(d->path, &sb) == 0 && sb.st_size == 0 && unlink(d->path) == 0) {
+        size_t len = strlen(d->path) + sizeof "-journal";
+        char *j = malloc(len);
+        if (j) {
+            snprintf(j, len, "%s-journal", d->path);
+            unlink(j);
+            free(j);
+        }
+    }
+    f->pMethods->xUnlock(f, SQLITE_LOCK_NONE);
+}
+
 /* SQLite's memory statistics take a global mutex on every allocation; dse
  * does not read them.  Only possible before SQLite initializes (else a
  * harmless SQLITE_MISUSE). */
 static void sqlite_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
+/* One attempt of db_open on d (path and mode set): 0, -1, DB_FAIL_WRITE
+ * (err set), or DB_MOVED (open again). */
+static int open_once(db_conn *d, char *err, size_t errlen)
+{
+    int created = 0;
+    if (d->mode == DB_CREATE && create_file(d, &created, err, errlen))
+        return d->disk_failed ? DB_FAIL_WRITE : -1;
+    /* NOMUTEX: a connection is used by one thread at a time (db.h). */
+    int flags = SQLITE_OPEN_NOMUTEX | (d->mode == DB_READONLY ? SQLITE_OPEN_READONLY
+              : d->mode == DB_WRITE    ? SQLITE_OPEN_READWRITE
+                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(d->path, &d->h, flags, NULL) != SQLITE_OK)
+        return cm_fail(err, errlen, "%s: cannot open: %s", d->path,
+                       d->h ? sqlite3_errmsg(d->h) : "out of memory");
+    sqlite3_extended_result_codes(d->h, 0);
+    sqlite3_busy_timeout(d->h, DB_BUSY_MS);
+    file_kind k;
+    int64_t version;
+    int rc = classify(d, &k, &version, err, errlen);
+    if (!rc)
+        rc = check_kind(d, k, version, err, errlen);
+    if (!rc && k == FILE_EMPTY)
+        rc = create_schema(d, err, errlen);
+    if (rc == DB_MOVED)
+        return DB_MOVED;
+    if (!rc) {
+        d->version = k == FILE_OLD_VERSION ? (int)version : DB_SCHEMA_VERSION;
+        rc = tune(d, err, errlen);
+    }
+    if (rc && created)
+        discard_created(d);
+    return !rc ? 0 : d->disk_failed ? DB_FAIL_WRITE : -1;
+}
 
 int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t errlen)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sqlite_setup);
     *out = NULL;
-    if (open_checks(path, mode, err, errlen))
-        return -1;
-    db_conn *d = calloc(1, sizeof *d);
-    if (!d || !(d->path = strdup(path))) {
-        free(d);
-        return cm_fail(err, errlen, "out of memory");
+    for (int tries = 0; tries < DB_OPEN_TRIES; tries++) {
+        if (open_checks(path, mode, err, errlen))
+            return -1;
+        db_conn *d = calloc(1, sizeof *d);
+        if (!d || !(d->path = strdup(path))) {
+            free(d);
+            return cm_fail(err, errlen, "out of memory");
+        }
+        d->mode = mode;
+        d->commit_every = DB_COMMIT_SECONDS;
+        int rc = open_once(d, err, errlen);
+        if (!rc) {
+            *out = d;
+            return 0;
+        }
+        db_close(d);
+        if (rc != DB_MOVED)
+            return rc;
     }
-    d->mode = mode;
-    d->commit_every = DB_COMMIT_SECONDS;
-    /* NOMUTEX: a connection is used by one thread at a time (db.h). */
-    int flags = SQLITE_OPEN_NOMUTEX | (mode == DB_READONLY ? SQLITE_OPEN_READONLY
-              : mode == DB_WRITE    ? SQLITE_OPEN_READWRITE
-                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
-        cm_fail(err, errlen, "%s: cannot open: %s", path,
-             d->h ? sqlite3_errmsg(d->h) : "out of memory");
-        goto bad;
-    }
-    sqlite3_extended_result_codes(d->h, 0);
-    sqlite3_busy_timeout(d->h, DB_BUSY_MS);
-    file_kind k;
-    int64_t version;
-    if (classify(d, &k, &version, err, errlen) || check_kind(d, k, version, err, errlen))
-        goto bad;
-    if (k == FILE_EMPTY && create_schema(d, err, errlen))
-        goto bad;
-    d->version = k == FILE_OLD_VERSION ? (int)version : DB_SCHEMA_VERSION;
-    if (tune(d, err, errlen))
-        goto bad;
-    *out = d;
-    return 0;
-bad:
-    db_close(d);
-    return -1;
+    return cm_fail(err, errlen, "%s: removed %d times while being created; try again", path,
+                   DB_OPEN_TRIES);
 }
 
 void db_close(db_conn *d)

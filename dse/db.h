@@ -49,10 +49,18 @@ typedef enum {
     DB_CREATE = 2    /* created with the schema when missing (run, merge OUT) */
 } db_mode;
 
+/* db_open's return value when the database could not be written while it
+ * was being created or set up (disk full, file size limit, quota, I/O
+ * error): a failure of the output, not bad input. */
+#define DB_FAIL_WRITE (-2)
+
 /*
  * Opens and checks a database: a file that is not SQLite, not an FDHT-DSE
  * database, or of another schema version (DB_READONLY: older than
- * DB_SCHEMA_VERSION_READ) is refused without being modified.
+ * DB_SCHEMA_VERSION_READ) is refused without being modified.  Returns 0,
+ * -1 or DB_FAIL_WRITE.  DB_CREATE: a file this call created is removed
+ * again when it stays empty because the schema could not be written; a file
+ * that existed before (and its -wal, -shm) is never removed.
  */
 int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t errlen);
 void db_close(db_conn *d); /* NULL is fine */

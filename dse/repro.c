@@ -940,8 +940,9 @@ int repro_run(const repro_opts *o, repro *R, int *bad_input, char *err, size_t e
     int rc = -1;
     memset(R, 0, sizeof *R);
     *bad_input = 0;
-    if (o->db_path && db_open(o->db_path, DB_CREATE, &db, err, errlen)) {
-        *bad_input = 1;
+    int orc = o->db_path ? db_open(o->db_path, DB_CREATE, &db, err, errlen) : 0;
+    if (orc) {
+        *bad_input = orc != DB_FAIL_WRITE; /* a full disk is not bad input */
         return -1;
     }
     if (sweeps(o, R, db, &tech, fdht, err, errlen))

@@ -11,6 +11,7 @@
  * Run from the repository root; databases go to a fresh temporary directory.
  */
 #include "test_util.h"
+#include "test_db_util.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -60,35 +61,6 @@ static int sh(const char *cmd, char *out, size_t outlen)
         out[len] = '\0';
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Sorted point strings of a database, joined by newlines (malloc'd). */
-static char *points_of(const char *db, long *count)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT point FROM point ORDER BY point", -1, &st, NULL),
-                     SQLITE_OK);
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    long n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *p = (const char *)sqlite3_column_text(st, 0);
-        size_t l = strlen(p);
-        while (len + l + 2 > cap)
-            buf = realloc(buf, cap *= 2);
-        memcpy(buf + len, p, l);
-        len += l;
-        buf[len++] = '\n';
-        n++;
-    }
-    buf[len] = '\0';
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    *count = n;
-    return buf;
 }
 
 /* Every point row but run_id (ids and keys included) in id order, or,
@@ -191,14 +163,14 @@ static void test_quick_db_and_repeat(void **state)
     char cmd[1024], out[1 << 16];
     long n1, n2;
     const char *db = clean_db();
-    char *a = points_of(db, &n1);
+    char *a = tu_points_of(db, &n1);
     assert_int_equal(n1, 6912);
     /* the same command again: everything is skipped, nothing stored twice */
     snprintf(cmd, sizeof cmd, "%s run " QUICK " --db %s --quiet 2>&1", tu_dse_bin(), db);
     assert_int_equal(sh(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "stored 0 new points"));
     assert_non_null(strstr(out, "6912 already stored, skipped"));
-    char *b = points_of(db, &n2);
+    char *b = tu_points_of(db, &n2);
     assert_int_equal(n2, 6912);
     assert_string_equal(a, b);
     free(a);
@@ -247,13 +219,13 @@ static void test_kill_and_resume(void **state)
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
     }
-    free(points_of(db, &nk));
+    free(tu_points_of(db, &nk));
     printf("killed after %ld of 27648 points\n", nk);
     if (running)
         assert_true(nk < 27648);
     snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --batch 32 --quiet 2>&1", tu_dse_bin(), db);
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    char *r = points_of(db, &nr), *c = points_of(clean_resume_db(), &nc);
+    char *r = tu_points_of(db, &nr), *c = tu_points_of(clean_resume_db(), &nc);
     assert_int_equal(nr, nc);
     assert_string_equal(r, c);
     free(r);
@@ -298,7 +270,7 @@ static void test_sigint(void **state)
     }
     snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --quiet 2>&1", tu_dse_bin(), db);
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    char *r = points_of(db, &n), *c = points_of(clean_resume_db(), &n);
+    char *r = tu_points_of(db, &n), *c = tu_points_of(clean_resume_db(), &n);
     assert_string_equal(r, c);
     free(r);
     free(c);
@@ -324,7 +296,7 @@ static void test_shards(void **state)
         snprintf(cmd, sizeof cmd, "%s run " QUICK " --db %s --shard %d/3 --quiet 2>&1",
                  tu_dse_bin(), db, i);
         assert_int_equal(sh(cmd, NULL, 0), 0);
-        char *p = points_of(db, &n);
+        char *p = tu_points_of(db, &n);
         total += n;
         all = realloc(all, len + strlen(p) + 1);
         memcpy(all + len, p, strlen(p) + 1);
@@ -339,7 +311,7 @@ static void test_shards(void **state)
         lines[k++] = s;
     assert_int_equal(k, total);
     qsort(lines, (size_t)k, sizeof *lines, cmp_line);
-    char *c = points_of(clean_db(), &n);
+    char *c = tu_points_of(clean_db(), &n);
     char *line = strtok(c, "\n");
     for (long i = 0; i < k; i++, line = strtok(NULL, "\n"))
         assert_string_equal(lines[i], line);
@@ -362,14 +334,14 @@ static void test_sweep(void **state)
     snprintf(cmd, sizeof cmd, "%s sweep " QUICK " --jobs 2 --shards 3 --db %s --quiet 2>&1",
              tu_dse_bin(), out);
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    char *m = points_of(out, &n), *c = points_of(clean_db(), &nc);
+    char *m = tu_points_of(out, &n), *c = tu_points_of(clean_db(), &nc);
     assert_int_equal(n, nc);
     assert_string_equal(m, c);
     free(m);
     free(c);
     /* again: nothing new anywhere */
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    m = points_of(out, &n);
+    m = tu_points_of(out, &n);
     assert_int_equal(n, nc);
     free(m);
 }

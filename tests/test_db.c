@@ -3,7 +3,8 @@
  * points, metrics and breakdowns; a point stored twice is one row; whole
  * batches or nothing; refusal of foreign files and other schema versions
  * without touching them; two writer processes; a killed writer leaves a
- * consistent database.  The bulk path: the key layout, multi-row inserts
+ * consistent database; an empty file removed while being made a database
+ * is created anew.  The bulk path: the key layout, multi-row inserts
  * that settle duplicates and collisions row by row, a db_writer (threaded
  * or inline) storing exactly what direct db_insert_batch calls store, its
  * errors and idle commits; and the cached point strings of store.h equal
@@ -567,6 +568,70 @@ static void test_killed_writer_consistent(void **state)
 }
 
 
+/* Child of test_created_file_removed: once a byte arrives on fd go, creates
+ * p and records a run in it. */
+static void create_and_record(const char *p, int go)
+{
+    char err[512], b;
+    db_conn *d;
+    if (read(go, &b, 1) != 1)
+        _exit(3);
+    if (db_open(p, DB_CREATE, &d, err, sizeof err)) {
+        fprintf(stderr, "db_open: %s\n", err);
+        _exit(1);
+    }
+    db_run_info ri = {.spec_hash = "moved", .shard_n = 1};
+    int64_t id;
+    int rc = db_run_begin(d, &ri, &id, err, sizeof err) ? 2 : 0;
+    db_close(d);
+    _exit(rc);
+}
+
+/*
+ * An empty database file removed while another process is about to create
+ * the schema in it (what a dse that created the file and found its disk
+ * full does, db.h): that process must notice and create the file anew,
+ * rather than write the schema and its run into the removed file, where
+ * they would be lost.  Here the parent plays the remover: it holds the
+ * write lock of the empty file, lets the child open it and wait for the
+ * lock, removes the file and releases the lock.  (The child is forked
+ * before the parent opens the file: SQLite's locks of a process do not
+ * survive a fork.)
+ */
+static void test_created_file_removed(void **state)
+{
+    (void)state;
+    const char *p = path_of("removed.db");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    fflush(NULL); /* no buffered output duplicated in the child */
+    pid_t c = fork();
+    assert_true(c >= 0);
+    if (c == 0)
+        create_and_record(p, go[0]);
+    close(go[0]);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(p, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    close(go[1]);
+    nanosleep(&(struct timespec){0, 500000000}, NULL); /* the child waits for the lock */
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    int s;
+    assert_int_equal(waitpid(c, &s, 0), c);
+    assert_true(WIFEXITED(s));
+    assert_int_equal(WEXITSTATUS(s), 0);
+    /* the run is in the file at p, which is a results database */
+    assert_int_equal(count(p, "SELECT count(*) FROM run WHERE spec_hash = 'moved'"), 1);
+    assert_int_equal(count(p, "PRAGMA application_id"), DB_APPLICATION_ID);
+}
+
+
 /* ---- the bulk path ---- */
 
 /* The key: fixed values (part of schema version 2), the high 31 bits shared
@@ -930,6 +995,7 @@ int main(void)
         cmocka_unit_test(test_hash_collision_probing),
         cmocka_unit_test(test_two_writers),
         cmocka_unit_test(test_killed_writer_consistent),
+        cmocka_unit_test(test_created_file_removed),
         cmocka_unit_test(test_key_layout),
         cmocka_unit_test(test_writer_equals_direct),
         cmocka_unit_test(test_chunk_settling),

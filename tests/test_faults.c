@@ -7,10 +7,13 @@
  * database that cannot be written (read-only file, parent that is a file or
  * does not exist) makes `dse run` fail with one clear line on stderr and
  * leaves the file unchanged; SIGINT and SIGTERM stop a run with exit 130, a
- * sound database and a resume command that works; a full disk (the file
- * size limit, RLIMIT_FSIZE, always; a real small tmpfs when root may mount
- * one) fails with one clear line, exit 1, keeps every committed point, and
- * the same command then resumes to exactly the clean run's points.
+ * sound database and a resume command that works, quoted for the shell
+ * when paths hold spaces or quotes; a full disk (the file size limit,
+ * RLIMIT_FSIZE, always; a real small tmpfs when root may mount one) fails
+ * with one clear line, exit 1, keeps every committed point, and the same
+ * command then resumes to exactly the clean run's points; a disk full
+ * already when the database is created fails the same way and leaves no
+ * file behind (but never removes a file that was there).
  *
  * Run from the repository root; databases go to a fresh temporary directory.
  * Under `make valgrind` (FDHT_TEST_SCALE=small) the kill and concurrency
@@ -19,6 +22,7 @@
  * spec (--shard 0/4).
  */
 #include "test_util.h"
+#include "test_db_util.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -58,40 +62,6 @@ static int teardown(void **state)
 static void path_in(char *buf, size_t n, const char *name)
 {
     snprintf(buf, n, "%s/%s", tmpdir, name);
-}
-
-/* Sorted point strings of a database, joined by newlines (malloc'd). */
-static char *points_of(const char *db, long *count)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT point FROM point ORDER BY point", -1, &st, NULL),
-                     SQLITE_OK);
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    long n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *p = (const char *)sqlite3_column_text(st, 0);
-        size_t l = strlen(p);
-        while (len + l + 2 > cap) {
-            buf = realloc(buf, cap *= 2);
-            assert_non_null(buf);
-        }
-        memcpy(buf + len, p, l);
-        len += l;
-        buf[len++] = '\n';
-        n++;
-    }
-    assert_int_equal(rc, SQLITE_DONE);
-    buf[len] = '\0';
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    *count = n;
-    return buf;
 }
 
 /* One integer from a query (-1 if the query fails, e.g. no tables yet). */
@@ -158,7 +128,7 @@ static const char *clean_db(void)
 static void assert_same_as_clean(const char *db)
 {
     long n, nc;
-    char *a = points_of(db, &n), *c = points_of(clean_db(), &nc);
+    char *a = tu_points_of(db, &n), *c = tu_points_of(clean_db(), &nc);
     assert_int_equal(nc, RESUME_N);
     assert_int_equal(n, nc);
     assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n);
@@ -497,7 +467,7 @@ static void assert_integrity_ok(const char *db)
 static void assert_clean_part(const char *db)
 {
     long n, nc;
-    char *a = points_of(db, &n), *c = points_of(clean_part_db(), &nc);
+    char *a = tu_points_of(db, &n), *c = tu_points_of(clean_part_db(), &nc);
     assert_int_equal(nc, part_n());
     assert_int_equal(n, nc);
     assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n);
@@ -509,18 +479,18 @@ static void assert_clean_part(const char *db)
 }
 
 /*
- * Starts `BIN run RESUME --db db [extra...] [--shard part()]`, stdin and
+ * Starts `BIN run SPEC --db db [extra...] [--shard part()]`, stdin and
  * stdout /dev/null, stderr into errpath.  fsize > 0: RLIMIT_FSIZE of the
  * child (SIGXFSZ left at its default, which kills: dse must ignore it).
  */
-static pid_t spawn_run(const char *bin, const char *db, const char *const *extra,
-                       const char *errpath, long fsize)
+static pid_t spawn_run(const char *bin, const char *spec, const char *db,
+                       const char *const *extra, const char *errpath, long fsize)
 {
     const char *argv[24];
     int n = 0;
     argv[n++] = bin;
     argv[n++] = "run";
-    argv[n++] = RESUME;
+    argv[n++] = spec;
     argv[n++] = "--db";
     argv[n++] = db;
     for (; extra && *extra; extra++)
@@ -555,7 +525,7 @@ static int run_wait(const char *db, const char *const *extra, long fsize, char *
 {
     char errpath[512];
     path_in(errpath, sizeof errpath, "run.err");
-    pid_t pid = spawn_run(tu_dse_bin(), db, extra, errpath, fsize);
+    pid_t pid = spawn_run(tu_dse_bin(), RESUME, db, extra, errpath, fsize);
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     *err = tu_slurp(errpath);
@@ -605,12 +575,12 @@ static void full_disk_sequence(const char *db, long (*limit)(const char *db), co
     char *err, *p1, *p2, *clean;
     long n1, n2, nc;
     int rc;
-    clean = points_of(clean_part_db(), &nc);
+    clean = tu_points_of(clean_part_db(), &nc);
 
     rc = run_wait(db, batches, limit(db), &err);
     assert_write_failure(rc, err, db, want);
     assert_integrity_ok(db);
-    p1 = points_of(db, &n1);
+    p1 = tu_points_of(db, &n1);
     printf("(A) %ld of %ld points committed before the disk was full\n", n1, nc);
     assert_true(n1 > 0 && n1 < nc);
     assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), n1);
@@ -619,7 +589,7 @@ static void full_disk_sequence(const char *db, long (*limit)(const char *db), co
     rc = run_wait(db, NULL, limit(db), &err);
     assert_write_failure(rc, err, db, want);
     assert_integrity_ok(db);
-    p2 = points_of(db, &n2);
+    p2 = tu_points_of(db, &n2);
     printf("(B) %ld points after the second failure\n", n2);
     assert_true(n2 >= n1 && n2 < nc);
     assert_true(lines_subset(p1, p2)); /* nothing committed was lost */
@@ -683,20 +653,29 @@ static int umount_mnt(void **state)
     return 0;
 }
 
-static void test_disk_full_tmpfs(void **state)
+/* A tmpfs of size (mount's size=) on tmpdir/name, its path in g_mnt
+ * (umount_mnt unmounts it); skips the test when it cannot be mounted. */
+static void mount_tmpfs(const char *name, const char *size)
 {
-    (void)state;
-    char mnt[512], cmd[700], db[600];
-    path_in(mnt, sizeof mnt, "mnt");
+    char mnt[512], cmd[700];
+    path_in(mnt, sizeof mnt, name);
     assert_int_equal(mkdir(mnt, 0755), 0);
-    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=1m fdht-test-disk '%s' 2>/dev/null", mnt);
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=%s fdht-test-disk '%s' 2>/dev/null", size,
+             mnt);
     if (geteuid() != 0 || system(cmd) != 0) {
         printf("cannot mount a tmpfs (not root, or no permission): the real full disk is "
                "not tested, only the file size limit\n");
         skip();
     }
     snprintf(g_mnt, sizeof g_mnt, "%s", mnt);
-    snprintf(db, sizeof db, "%s/disk.db", mnt);
+}
+
+static void test_disk_full_tmpfs(void **state)
+{
+    (void)state;
+    char db[600];
+    mount_tmpfs("mnt", "1m");
+    snprintf(db, sizeof db, "%s/disk.db", g_mnt);
     full_disk_sequence(db, no_limit, "disk full", grow_mnt);
 }
 
@@ -704,71 +683,157 @@ static void test_disk_full_tmpfs(void **state)
  * SIGINT and SIGTERM once the run has committed points: exit 130, the
  * points seen before the signal are all still there, integrity_check ok,
  * the run marked interrupted, and stderr is two lines: "interrupted ...;
- * resume with:" and the command, which (run as printed) ends with exactly
- * the clean run's points.
+ * resume with:" and the command, which (run as printed, through sh -c)
+ * ends with exactly the clean run's points.
+ *
+ * One interrupted run of spec into db by signal sig; hint_args is how the
+ * hint must show "SPEC --db DB" (quoted for the shell where needed).
  */
+static void interrupt_and_resume(int sig, const char *spec, const char *db,
+                                 const char *hint_args)
+{
+    static const char *const extra[] = {"--commit-interval", "0", "--batch", "16", NULL};
+    char errpath[512], want[2048], cmd[2400];
+    path_in(errpath, sizeof errpath, "sig.err");
+    pid_t pid = spawn_run(tu_dse_bin(), spec, db, extra, errpath, 0);
+    double t0 = now_ms();
+    long n0 = -1;
+    int st;
+    while ((n0 = query_long(db, "SELECT count(*) FROM point")) <= 0) {
+        assert_int_equal(waitpid(pid, &st, WNOHANG), 0); /* still running */
+        assert_true(now_ms() - t0 < 600e3);
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    long nb;
+    char *before = tu_points_of(db, &nb);
+    assert_int_equal(kill(pid, sig), 0);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    char *err = tu_slurp(errpath);
+    printf("signal %d after %ld committed points: status %d, stderr:\n%s", sig, nb, st, err);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 130);
+    assert_int_equal(tu_lines(err), 2);
+    assert_non_null(strstr(err, "dse run: interrupted after "));
+    assert_non_null(strstr(err, "; resume with:\n"));
+    snprintf(want, sizeof want, "  dse run %s --commit-interval 0 --batch 16%s%s\n", hint_args,
+             part() ? " --shard " : "", part() ? part() : "");
+    const char *hint = strchr(err, '\n') + 1;
+    assert_string_equal(hint, want);
+
+    assert_integrity_ok(db);
+    long na;
+    char *after = tu_points_of(db, &na);
+    assert_true(na >= nb && na < part_n()); /* stopped mid-run */
+    assert_true(lines_subset(before, after));
+    assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), na);
+    assert_int_equal(
+        query_long(db, "SELECT status = 'interrupted' FROM runs ORDER BY id DESC LIMIT 1"), 1);
+
+    /* the printed command, with the binary under test for "dse" */
+    snprintf(cmd, sizeof cmd, "%s%s", tu_dse_bin(), hint + strlen("  dse"));
+    cmd[strlen(cmd) - 1] = '\0';
+    char *rerr;
+    assert_int_equal(tu_run(cmd, NULL, &rerr), 0);
+    assert_non_null(strstr(rerr, "resuming run"));
+    assert_integrity_ok(db);
+    assert_clean_part(db);
+    free(rerr);
+    free(err);
+    free(before);
+    free(after);
+    unlink(errpath);
+}
+
 static void test_interrupt_resume(void **state)
 {
     (void)state;
-    static const char *const extra[] = {"--commit-interval", "0", "--batch", "16", NULL};
     const int sigs[2] = {SIGINT, SIGTERM};
     for (int k = 0; k < 2; k++) {
-        char db[512], errpath[512], name[64], want[1024], cmd[1200];
+        char db[512], name[64], args[1200];
         snprintf(name, sizeof name, "sig%d.db", sigs[k]);
         path_in(db, sizeof db, name);
-        path_in(errpath, sizeof errpath, "sig.err");
-        pid_t pid = spawn_run(tu_dse_bin(), db, extra, errpath, 0);
-        double t0 = now_ms();
-        long n0 = -1;
-        int st;
-        while ((n0 = query_long(db, "SELECT count(*) FROM point")) <= 0) {
-            assert_int_equal(waitpid(pid, &st, WNOHANG), 0); /* still running */
-            assert_true(now_ms() - t0 < 600e3);
-            struct timespec ts = {0, 2000000};
-            nanosleep(&ts, NULL);
-        }
-        long nb;
-        char *before = points_of(db, &nb);
-        assert_int_equal(kill(pid, sigs[k]), 0);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        char *err = tu_slurp(errpath);
-        printf("signal %d after %ld committed points: status %d, stderr:\n%s", sigs[k], nb, st,
-               err);
-        assert_true(WIFEXITED(st));
-        assert_int_equal(WEXITSTATUS(st), 130);
-        assert_int_equal(tu_lines(err), 2);
-        assert_non_null(strstr(err, "dse run: interrupted after "));
-        assert_non_null(strstr(err, "; resume with:\n"));
-        snprintf(want, sizeof want,
-                 "  dse run " RESUME " --db %s --commit-interval 0 --batch 16%s%s\n", db,
-                 part() ? " --shard " : "", part() ? part() : "");
-        const char *hint = strchr(err, '\n') + 1;
-        assert_string_equal(hint, want);
-
-        assert_integrity_ok(db);
-        long na;
-        char *after = points_of(db, &na);
-        assert_true(na >= nb && na < part_n()); /* stopped mid-run */
-        assert_true(lines_subset(before, after));
-        assert_int_equal(query_long(db, "SELECT count(DISTINCT point) FROM point"), na);
-        assert_int_equal(
-            query_long(db, "SELECT status = 'interrupted' FROM runs ORDER BY id DESC LIMIT 1"),
-            1);
-
-        /* the printed command, with the binary under test for "dse" */
-        snprintf(cmd, sizeof cmd, "%s%s", tu_dse_bin(), hint + strlen("  dse"));
-        cmd[strlen(cmd) - 1] = '\0';
-        char *rerr;
-        assert_int_equal(tu_run(cmd, NULL, &rerr), 0);
-        assert_non_null(strstr(rerr, "resuming run"));
-        assert_integrity_ok(db);
-        assert_clean_part(db);
-        free(rerr);
-        free(err);
-        free(before);
-        free(after);
-        unlink(errpath);
+        snprintf(args, sizeof args, RESUME " --db %s", db); /* no character to quote */
+        interrupt_and_resume(sigs[k], RESUME, db, args);
     }
+}
+
+/*
+ * The same with a spec and a database whose paths hold a space, a single
+ * quote and a $ (in a directory "it's a $dir"): the hint quotes them, so
+ * that pasted into sh it resumes the same run in the same database.  The
+ * temporary directory's own name (mkdtemp: letters and digits) needs no
+ * quotes.
+ */
+static void test_interrupt_resume_quoted(void **state)
+{
+    (void)state;
+    char dir[512], spec[600], db[600], args[2000];
+    size_t len;
+    path_in(dir, sizeof dir, "it's a $dir");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(spec, sizeof spec, "%s/re sume.yaml", dir);
+    snprintf(db, sizeof db, "%s/out'put db.db", dir);
+    unsigned char *text = read_all(RESUME, &len);
+    assert_non_null(text);
+    write_all(spec, text, len);
+    free(text);
+    /* each ' becomes '\'' inside single quotes */
+    snprintf(args, sizeof args,
+             "'%s/it'\\''s a $dir/re sume.yaml' --db '%s/it'\\''s a $dir/out'\\''put db.db'",
+             tmpdir, tmpdir);
+    interrupt_and_resume(SIGINT, spec, db, args);
+}
+
+/* Neither db nor its -journal, -wal or -shm exists. */
+static void assert_no_files(const char *db)
+{
+    static const char *const sfx[] = {"", "-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char p[700];
+        snprintf(p, sizeof p, "%s%s", db, sfx[i]);
+        if (access(p, F_OK) == 0)
+            fail_msg("%s was left behind", p);
+    }
+}
+
+/*
+ * A disk already full when the database is created (the file size limit:
+ * below one 16 KiB page, and one page, while the schema needs several):
+ * exit 1, one line naming the database and the limit, and no file left
+ * behind.  A file that was there before (an empty one: dse would write the
+ * schema into it) stays, under the same failure.
+ */
+static void test_disk_full_create_fsize(void **state)
+{
+    (void)state;
+    const long limits[2] = {4096, 16384};
+    char db[512], *err;
+    for (int i = 0; i < 2; i++) {
+        path_in(db, sizeof db, "create.db");
+        assert_no_files(db);
+        int rc = run_wait(db, NULL, limits[i], &err);
+        assert_write_failure(rc, err, db, "file size limit");
+        assert_no_files(db);
+    }
+    path_in(db, sizeof db, "existing.db");
+    write_all(db, (const unsigned char *)"", 0);
+    int rc = run_wait(db, NULL, 4096, &err);
+    assert_write_failure(rc, err, db, "file size limit");
+    assert_int_equal(access(db, F_OK), 0);
+    assert_int_equal(file_size(db), 0);
+}
+
+/* The same on a real disk: a 64 KiB tmpfs cannot hold the schema. */
+static void test_disk_full_create_tmpfs(void **state)
+{
+    (void)state;
+    char db[600], *err;
+    mount_tmpfs("mnt-create", "64k");
+    snprintf(db, sizeof db, "%s/create.db", g_mnt);
+    int rc = run_wait(db, NULL, 0, &err);
+    assert_write_failure(rc, err, db, "disk full");
+    assert_no_files(db);
 }
 
 int main(void)
@@ -779,8 +844,11 @@ int main(void)
         cmocka_unit_test(test_readonly_db),
         cmocka_unit_test(test_unwritable_paths),
         cmocka_unit_test(test_interrupt_resume),
+        cmocka_unit_test(test_interrupt_resume_quoted),
+        cmocka_unit_test(test_disk_full_create_fsize),
         cmocka_unit_test(test_disk_full_fsize),
         cmocka_unit_test_teardown(test_disk_full_tmpfs, umount_mnt),
+        cmocka_unit_test_teardown(test_disk_full_create_tmpfs, umount_mnt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
