@@ -19,6 +19,7 @@
 #                       so.  A shard pays the model's memo misses for its
 #                       share of the space, so its rates run a little lower
 #   BENCH_SHARD=I/N     the shard of quick mode
+#   BENCH_SHARD_REPS=K  runs of each side of figure 3, the fastest kept (2)
 #   BENCH_CALLGRIND=1   also instructions per point under callgrind over
 #                       figure 1's points (start-up subtracted) and the top
 #                       functions; BENCH_CG_SHARD=I/N to use another shard
@@ -33,7 +34,8 @@
 #   3 two shards             GNU parallel -j2 over dse run --shard i/2 --no-db
 #                            against one process over the same points of
 #                            bench-shards.yaml (BENCH_SHARD_SPEC), ~103 M points
-#                            (evaluation scaling; the db path is figure 2)
+#                            (evaluation scaling; the db path is figure 2);
+#                            each side the fastest of BENCH_SHARD_REPS runs
 #   4 dse pareto             1,000,000 stored points (synthetic, made by
 #                            tests/bench_pareto.c), 3 objectives, against
 #                            `sqlite3 DB 'select id,<the 3 columns> from results'`
@@ -96,6 +98,25 @@ timed() {
         function s(x,  m) { m = x; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", x); sub(/s$/, "", x);
                             return m * 60 + x }
         { printf "%.3f", s($3) + s($4) - s($1) - s($2) }')
+}
+
+# best REPS OUT CMD...: timed, REPS times, keeping the run of least wall
+# time (its output in OUT, its WALL and CPU): this VM's neighbours slow
+# single runs by up to 15%.  A failure stops at once, with its RC.
+best() {
+    local reps=$1 out=$2 i bw="" bc=""
+    shift 2
+    for ((i = 0; i < reps; i++)); do
+        timed "$out.try" "$@"
+        if [ "$RC" != 0 ]; then
+            cp "$out.try" "$out"
+            return
+        fi
+        if [ -z "$bw" ] || awk -v a="$WALL" -v b="$bw" 'BEGIN { exit !(a < b) }'; then
+            bw=$WALL; bc=$CPU; cp "$out.try" "$out"
+        fi
+    done
+    WALL=$bw; CPU=$bc
 }
 
 # show FILE: a step's output, indented.
@@ -230,6 +251,7 @@ fi
 # takes about a second, less than what start-up costs would let a ratio
 # mean (GNU parallel's own start and wind-down take 0.2-0.3 s).  Quick
 # mode splits figure 1's shard I/N into I/2N and (I+N)/2N.
+REPS3=${BENCH_SHARD_REPS:-2}
 if [ -x "$DSE" ]; then
     if [ -n "$SHARD" ]; then
         si=${SHARD%/*}; sn=${SHARD#*/}
@@ -239,25 +261,25 @@ if [ -x "$DSE" ]; then
     else
         a=0; b=1; n2=2
         S3=${BENCH_SHARD_SPEC:-schemas/examples/bench-shards.yaml}
-        echo "-- 3. one process: $DSE run $S3 --no-db --quiet (load $(cut -d' ' -f1 /proc/loadavg))"
-        timed "$TMP/f3one" "$DSE" run "$S3" --no-db --quiet
+        echo "-- 3. one process: $DSE run $S3 --no-db --quiet, best of $REPS3 (load $(cut -d' ' -f1 /proc/loadavg))"
+        best "$REPS3" "$TMP/f3one" "$DSE" run "$S3" --no-db --quiet
         show "$TMP/f3one"
         one_wall=$WALL; one_cpu=$CPU; one_n=$(summary_n "$TMP/f3one")
         [ "$RC" = 0 ] || one_wall=""
     fi
     if [ -n "$one_wall" ]; then
-        echo "-- 3. two shards: $DSE run $S3 --no-db --shard $a/$n2 and $b/$n2, two at a time (load $(cut -d' ' -f1 /proc/loadavg))"
+        echo "-- 3. two shards: $DSE run $S3 --no-db --shard $a/$n2 and $b/$n2, two at a time, best of $REPS3 (load $(cut -d' ' -f1 /proc/loadavg))"
         t=$EPOCHREALTIME
         if have parallel; then
             how="GNU parallel -j2"
-            timed "$TMP/f3" parallel --will-cite -j 2 --halt now,fail=1 \
+            best "$REPS3" "$TMP/f3" parallel --will-cite -j 2 --halt now,fail=1 \
                 "$DSE" run "$S3" --no-db --quiet --shard "{}/$n2" ::: "$a" "$b"
         else
             how="no GNU parallel: two background processes"
             two() { "$DSE" run "$S3" --no-db --quiet --shard "$a/$n2" & p=$!
                     "$DSE" run "$S3" --no-db --quiet --shard "$b/$n2"; r=$?
                     wait "$p" && return $r; }
-            timed "$TMP/f3" two
+            best "$REPS3" "$TMP/f3" two
         fi
         show "$TMP/f3"
         n=$(sed -n 's/^evaluated \([0-9]*\) points in .*/\1/p' "$TMP/f3" | awk '{ s += $1 } END { print s + 0 }')
