@@ -57,7 +57,8 @@ static void sweep_usage(FILE *f)
         "                    (without it, hosts must share the paths)\n"
         "  --remote-dse P    path of dse on the hosts (default: this binary's path)\n"
         "  --seed S          passed to every shard (dse run --seed)\n"
-        "  --dry-run         print the parallel and merge commands, run nothing\n"
+        "  --dry-run         print the commands of the sweep (mkdir, parallel, merge),\n"
+        "                    quoted to paste into a shell; run nothing\n"
         "  --quiet           no progress lines\n"
         "  --help            this text\n",
         DB_DEFAULT_PATH);
@@ -181,13 +182,25 @@ static void argvec_free(argvec *a)
 }
 
 /* --dry-run: the command, quoted so that pasted into a shell it runs with
- * exactly the arguments sweep would pass (paths with spaces included). */
-static int print_cmd(const argvec *a)
+ * exactly the arguments sweep would pass (paths with spaces included); with
+ * dir, in a subshell that first enters dir, as run_child does. */
+static int print_cmd(char *dir, const argvec *a)
 {
-    char *line = cli_shell_join(NULL, a->n, a->v);
+    char *cd = NULL, *prefix = NULL, *line;
+    if (dir) {
+        size_t len;
+        if (!(cd = cli_shell_join(NULL, 1, &dir)) || !(prefix = malloc(len = strlen(cd) + 16))) {
+            free(cd);
+            return -1;
+        }
+        snprintf(prefix, len, "(cd %s &&", cd);
+    }
+    line = cli_shell_join(prefix, a->n, a->v);
+    free(cd);
+    free(prefix);
     if (!line)
         return -1;
-    printf("%s\n", line);
+    printf("%s%s\n", line, dir ? ")" : "");
     free(line);
     return 0;
 }
@@ -230,13 +243,19 @@ static int copy_spec(const spec *s, const char *dir, const char *name)
     return bad ? -1 : 0;
 }
 
-/* The GNU parallel command line of the shards. */
+/*
+ * The GNU parallel command line of the shards.  parallel joins the words of
+ * its command with spaces and hands the line to a shell (the remote login
+ * shell with --sshlogin), so a path with a space, a quote or a '$' would be
+ * split or expanded there: --quote makes it quote every word (after putting
+ * the shard number into {}), locally and on the hosts alike.
+ */
 static int build_parallel(const sweep_opts *o, const char *dse, const char *spec_abs,
                           const char *shard_pat, int K, argvec *a)
 {
     char buf[PATH_MAX + 64];
-    int rc = push(a, "parallel") || push(a, "--halt") || push(a, "now,fail=1") ||
-             push(a, "--line-buffer") || push(a, "--tag");
+    int rc = push(a, "parallel") || push(a, "--quote") || push(a, "--halt") ||
+             push(a, "now,fail=1") || push(a, "--line-buffer") || push(a, "--tag");
     if (o->jobs) {
         snprintf(buf, sizeof buf, "%d", o->jobs);
         rc |= push(a, "--jobs") || push(a, buf);
@@ -262,12 +281,67 @@ static int build_parallel(const sweep_opts *o, const char *dse, const char *spec
     return rc ? -1 : 0;
 }
 
+/* path made absolute against the working directory, without resolving
+ * links or needing it to exist (--dry-run creates nothing), so that the
+ * printed commands and the run use the same spelling. */
+static int abs_path(const char *path, char *buf, size_t n)
+{
+    char cwd[PATH_MAX];
+    int len;
+    if (path[0] == '/')
+        len = snprintf(buf, n, "%s", path);
+    else if (getcwd(cwd, sizeof cwd))
+        len = snprintf(buf, n, "%s/%s", cwd, path);
+    else
+        return -1;
+    if (len < 0 || (size_t)len >= n) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* GNU parallel replaces {}, {.}, {/}, {1}, {=...=} and more in every word of
+ * its command, quoted or not, and has no escape for them: a path with a '{'
+ * before a '}' is refused rather than changed into another path. */
+static int parallel_literal(const char *what, const char *path)
+{
+    const char *b = strchr(path, '{');
+    if (b && strchr(b, '}')) {
+        cli_bad(CMD, "%s '%s' has '{...}', which GNU parallel would replace; use a path "
+                "without braces", what, path);
+        return -1;
+    }
+    return 0;
+}
+
+/* --dry-run: every step of the sweep as a shell command, in order, so that
+ * the lines pasted into a shell in this directory do what sweep does. */
+static int print_steps(const sweep_opts *o, const spec *s, const char *shard_dir,
+                       const char *out_dir, char *shard_abs, const argvec *par,
+                       const argvec *mrg)
+{
+    argvec mk = {0}, cp = {0};
+    char copy[2 * PATH_MAX + 64];
+    int rc = push(&mk, "mkdir") || push(&mk, "-p") || push(&mk, "--") || push(&mk, shard_dir) ||
+             push(&mk, out_dir) || print_cmd(NULL, &mk);
+    if (!rc && o->transfer) {
+        snprintf(copy, sizeof copy, "%s/%s.spec.yaml", shard_dir, s->name);
+        rc = push(&cp, "cp") || push(&cp, "--") || push(&cp, o->spec) || push(&cp, copy) ||
+             print_cmd(NULL, &cp);
+    }
+    rc = rc || print_cmd(o->transfer ? shard_abs : NULL, par) || print_cmd(NULL, mrg);
+    argvec_free(&mk);
+    argvec_free(&cp);
+    return rc ? -1 : 0;
+}
+
 static int sweep_main(const sweep_opts *o)
 {
     spec *s = NULL;
     spec_diag g;
     char dse[PATH_MAX], spec_abs[PATH_MAX], out_dir[PATH_MAX], shard_dir[PATH_MAX + 16];
-    char shard_pat[2 * PATH_MAX + 128];
+    char shard_abs[PATH_MAX], shard_pat[2 * PATH_MAX + 128];
     argvec par = {0}, mrg = {0};
     int rc = CLI_FAIL;
 
@@ -307,6 +381,18 @@ static int sweep_main(const sweep_opts *o)
         snprintf(shard_dir, sizeof shard_dir, "%s", o->shard_dir);
     else
         snprintf(shard_dir, sizeof shard_dir, "%s/shards", out_dir);
+    if (abs_path(shard_dir, shard_abs, sizeof shard_abs)) {
+        fprintf(stderr, "dse sweep: %s: %s\n", shard_dir, strerror(errno));
+        goto done;
+    }
+    /* the words of parallel's command are checked before anything is made;
+     * with --transfer the spec and shard names there are the spec's name */
+    if (parallel_literal(o->remote_dse ? "--remote-dse" : "dse binary path", dse) ||
+        (!o->transfer && (parallel_literal("spec path", spec_abs) ||
+                          parallel_literal("shard directory", shard_abs)))) {
+        rc = CLI_BADINPUT;
+        goto done;
+    }
     if (!o->dry_run && (mkdirs(shard_dir) || mkdirs(out_dir))) {
         fprintf(stderr, "dse sweep: cannot create %s: %s\n", shard_dir, strerror(errno));
         goto done;
@@ -320,13 +406,7 @@ static int sweep_main(const sweep_opts *o)
         if (!o->dry_run && copy_spec(s, shard_dir, spec_abs))
             goto done;
     } else {
-        char abs[PATH_MAX];
-        if (!o->dry_run && !realpath(shard_dir, abs)) {
-            fprintf(stderr, "dse sweep: %s: %s\n", shard_dir, strerror(errno));
-            goto done;
-        }
-        snprintf(shard_pat, sizeof shard_pat, "%s/%s.{}.db", o->dry_run ? shard_dir : abs,
-                 s->name);
+        snprintf(shard_pat, sizeof shard_pat, "%s/%s.{}.db", shard_abs, s->name);
     }
     if (build_parallel(o, dse, spec_abs, shard_pat, K, &par) || push(&mrg, dse) ||
         push(&mrg, "merge") || push(&mrg, out))
@@ -338,7 +418,7 @@ static int sweep_main(const sweep_opts *o)
             goto oom;
     }
     if (o->dry_run) {
-        if (print_cmd(&par) || print_cmd(&mrg))
+        if (print_steps(o, s, shard_dir, out_dir, shard_abs, &par, &mrg))
             goto oom;
         rc = CLI_OK;
         goto done;
@@ -347,7 +427,7 @@ static int sweep_main(const sweep_opts *o)
         printf("dse sweep: %s: %llu points in %d shards on %d host%s\n", s->name,
                (unsigned long long)map_search_count(&s->space, &s->search), K, hosts,
                hosts == 1 ? "" : "s");
-    int st = run_child(&par, o->transfer ? shard_dir : NULL);
+    int st = run_child(&par, o->transfer ? shard_abs : NULL);
     if (st != 0) {
         fprintf(stderr, "dse sweep: GNU parallel failed (status %d); the shard databases in %s "
                 "keep what was done: run the same command again to finish\n", st, shard_dir);

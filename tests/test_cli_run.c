@@ -6,7 +6,10 @@
  * stores nothing; shards together store exactly the clean run's points.
  * The writer thread stores exactly what the inline writer stores (every
  * row, ids and keys included); the breakdowns `dse show` recomputes for a
- * run without --breakdowns equal the ones such a run stores.
+ * run without --breakdowns equal the ones such a run stores.  dse sweep
+ * takes spec, database, shard and binary paths with spaces, quotes and '$'
+ * intact to every shard, locally and through ssh (a stand-in), and its
+ * --dry-run lines run in a shell do the same sweep.
  *
  * Run from the repository root; databases go to a fresh temporary directory.
  */
@@ -346,6 +349,234 @@ static void test_sweep(void **state)
     free(m);
 }
 
+/* ---- dse sweep with paths a shell would split, expand or end ---- */
+
+/* A directory name with a space, single and double quotes, a '$' variable
+ * and a ';': any shell that sees it unquoted runs something else. */
+#define ODD_NAME "it's \"odd\" $HOME; x"
+
+static int have(const char *prog)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
+    return sh(cmd, NULL, 0) == 0;
+}
+
+/* tmpdir/parent/leaf, made, with quick.yaml copied in as q.yaml (spec). */
+static void spec_dir(char *dir, size_t n, char *spec, size_t specn, const char *parent,
+                     const char *leaf)
+{
+    char p[512];
+    db_file(p, sizeof p, parent);
+    assert_int_equal(mkdir(p, 0777), 0);
+    snprintf(dir, n, "%s/%s", p, leaf);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(spec, specn, "%s/q.yaml", dir);
+    char *text = tu_slurp(QUICK);
+    assert_true(strlen(text) > 0);
+    FILE *f = fopen(spec, "wb");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+}
+
+/* Runs argv without a shell, so that the paths reach dse as they are, with
+ * PARALLEL_SSH=ssh when ssh is set; stdout into out (may be NULL, capped at
+ * outlen), stderr into err (may be NULL).  The exit status. */
+static int run_argv(char *const argv[], const char *ssh, char *out, size_t outlen, char **err)
+{
+    char ofile[600], efile[600];
+    db_file(ofile, sizeof ofile, "run_argv.out");
+    db_file(efile, sizeof efile, "run_argv.err");
+    fflush(stdout);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(ofile, "w", stdout) || !freopen(efile, "w", stderr) ||
+            (ssh && setenv("PARALLEL_SSH", ssh, 1)))
+            _exit(126);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    char *o = tu_slurp(ofile);
+    if (out)
+        snprintf(out, outlen, "%s", o);
+    free(o);
+    char *e = tu_slurp(efile);
+    if (err)
+        *err = e;
+    else {
+        fputs(e, stderr); /* shown when the test fails */
+        free(e);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The points of db are exactly those of the clean run of quick.yaml. */
+static void assert_clean_points(const char *db)
+{
+    long n, nc;
+    char *m = tu_points_of(db, &n), *c = tu_points_of(clean_db(), &nc);
+    assert_int_equal(nc, 6912);
+    assert_int_equal(n, nc);
+    assert_string_equal(m, c);
+    free(m);
+    free(c);
+}
+
+/* The dse binary by absolute path (tu_dse_bin may be relative). */
+static void dse_abs(char *buf, size_t n)
+{
+    char cwd[512];
+    const char *d = tu_dse_bin();
+    if (d[0] == '/') {
+        snprintf(buf, n, "%s", d);
+        return;
+    }
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(buf, n, "%s/%s", cwd, d);
+}
+
+/* Spec, merged database and shards under a directory named ODD_NAME, two
+ * local jobs: exit 0, the shard databases where asked, and the merged one
+ * holds exactly the points of a plain dse run.  Then --dry-run: its lines,
+ * run by a shell, make the same merged database (fresh shards). */
+static void test_sweep_odd_paths(void **state)
+{
+    (void)state;
+    char dir[600], spec[700], db[700], shard[800], out[8192];
+    if (!have("parallel")) {
+        printf("GNU parallel not installed: sweep not tested\n");
+        return;
+    }
+    spec_dir(dir, sizeof dir, spec, sizeof spec, "odd", ODD_NAME);
+    snprintf(db, sizeof db, "%s/merged 'db' $1.db", dir);
+    char *argv[] = {(char *)tu_dse_bin(), "sweep", spec, "--jobs", "2", "--db", db, "--quiet",
+                    NULL};
+    assert_int_equal(run_argv(argv, NULL, NULL, 0, NULL), 0);
+    for (int i = 0; i < 2; i++) { /* K = jobs x hosts = 2 */
+        snprintf(shard, sizeof shard, "%s/shards/quick.%d.db", dir, i);
+        assert_int_equal(access(shard, F_OK), 0);
+    }
+    assert_clean_points(db);
+
+    /* --dry-run, pasted: into another database from other shards */
+    char db2[700], sdir[700];
+    snprintf(db2, sizeof db2, "%s/pasted \"db\".db", dir);
+    snprintf(sdir, sizeof sdir, "%s/pasted shards 'x' $2", dir);
+    char *dry[] = {(char *)tu_dse_bin(), "sweep", spec, "--jobs", "2", "--db", db2,
+                   "--shard-dir", sdir, "--dry-run", NULL};
+    assert_int_equal(run_argv(dry, NULL, out, sizeof out, NULL), 0);
+    assert_int_equal(tu_lines(out), 3); /* mkdir, parallel, merge */
+    assert_int_equal(access(sdir, F_OK), -1); /* a dry run makes nothing */
+    char script[600];
+    db_file(script, sizeof script, "dry_run.sh");
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    assert_true(fputs(out, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    char *shell[] = {"/bin/sh", "-e", script, NULL};
+    assert_int_equal(run_argv(shell, NULL, NULL, 0, NULL), 0);
+    snprintf(shard, sizeof shard, "%s/quick.1.db", sdir);
+    assert_int_equal(access(shard, F_OK), 0);
+    assert_clean_points(db2);
+}
+
+/* An ssh stand-in for GNU parallel (PARALLEL_SSH): what ssh HOST WORDS...
+ * does on a real host, the words joined by spaces and run by the login
+ * shell in the home directory with a fresh environment; it logs each host.
+ * tmpdir has no character a shell would touch. */
+static void fake_ssh(char *path, size_t n, char *log, size_t logn)
+{
+    char home[512];
+    db_file(path, n, "fake-ssh");
+    db_file(log, logn, "fake-ssh.log");
+    db_file(home, sizeof home, "remote-home");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\n"
+               "while [ $# -gt 0 ]; do\n"
+               "  case \"$1\" in\n"
+               "    -[bcDEeFIiJLlmOopQRSWw]) shift 2 ;;\n"
+               "    -*) shift ;;\n"
+               "    *) break ;;\n"
+               "  esac\n"
+               "done\n"
+               "echo \"$1\" >> '%s'\n"
+               "shift\n"
+               "[ \"${1:-}\" = -- ] && shift\n"
+               "mkdir -p '%s' && cd '%s' &&\n"
+               "  exec env -i PATH=\"$PATH\" SHELL=/bin/sh HOME='%s' sh -c \"$*\"\n",
+            log, home, home, home);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* The same through GNU parallel's remote path (--sshlogin with the ssh
+ * stand-in; `--sshlogin :` runs locally, without ssh), the dse binary too
+ * at a path under ODD_NAME (--remote-dse): shared paths, then --transfer
+ * (rsync copies the spec to the host and the shards back). */
+static void test_sweep_odd_paths_ssh(void **state)
+{
+    (void)state;
+    char dir[600], spec[700], db[700], dse[700], real[600], ssh[512], log[512];
+    if (!have("parallel")) {
+        printf("GNU parallel not installed: sweep not tested\n");
+        return;
+    }
+    fake_ssh(ssh, sizeof ssh, log, sizeof log);
+    spec_dir(dir, sizeof dir, spec, sizeof spec, "odd-ssh", ODD_NAME);
+    dse_abs(real, sizeof real);
+    snprintf(dse, sizeof dse, "%s/dse 'link' $0", dir);
+    assert_int_equal(symlink(real, dse), 0);
+    snprintf(db, sizeof db, "%s/merged 'db' $1.db", dir);
+    char *argv[] = {(char *)tu_dse_bin(), "sweep", spec, "--jobs", "2", "--sshlogin",
+                    "2/fakehost", "--remote-dse", dse, "--db", db, "--quiet", NULL};
+    assert_int_equal(run_argv(argv, ssh, NULL, 0, NULL), 0);
+    char *hosts = tu_slurp(log);
+    assert_non_null(strstr(hosts, "fakehost\n")); /* the shards went through ssh */
+    free(hosts);
+    assert_clean_points(db);
+
+    if (!have("rsync")) {
+        printf("rsync not installed: sweep --transfer not tested\n");
+        return;
+    }
+    assert_int_equal(unlink(log), 0);
+    snprintf(db, sizeof db, "%s/transfer/merged 'db' $1.db", dir);
+    char *xfer[] = {(char *)tu_dse_bin(), "sweep", spec, "--jobs", "2", "--sshlogin",
+                    "2/fakehost", "--transfer", "--remote-dse", dse, "--db", db, "--quiet",
+                    NULL};
+    assert_int_equal(run_argv(xfer, ssh, NULL, 0, NULL), 0);
+    hosts = tu_slurp(log);
+    assert_non_null(strstr(hosts, "fakehost\n"));
+    free(hosts);
+    assert_clean_points(db);
+}
+
+/* A path that GNU parallel would rewrite ({} is its replacement string,
+ * even inside --quote) is refused with one line, exit 2, nothing made. */
+static void test_sweep_brace_path(void **state)
+{
+    (void)state;
+    char dir[600], spec[700], db[700], shards[700];
+    char *err;
+    spec_dir(dir, sizeof dir, spec, sizeof spec, "brace", "a{}b");
+    snprintf(db, sizeof db, "%s/out.db", dir);
+    snprintf(shards, sizeof shards, "%s/shards", dir);
+    char *argv[] = {(char *)tu_dse_bin(), "sweep", spec, "--jobs", "2", "--db", db, "--quiet",
+                    NULL};
+    assert_int_equal(run_argv(argv, NULL, NULL, 0, &err), 2);
+    assert_int_equal(tu_lines(err), 1);
+    assert_non_null(strstr(err, "GNU parallel would replace"));
+    assert_int_equal(access(shards, F_OK), -1);
+    assert_int_equal(access(db, F_OK), -1);
+    free(err);
+}
+
 static void test_bad_flags(void **state)
 {
     (void)state;
@@ -459,6 +690,9 @@ int main(void)
         cmocka_unit_test(test_sigint),
         cmocka_unit_test(test_shards),
         cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_sweep_odd_paths),
+        cmocka_unit_test(test_sweep_odd_paths_ssh),
+        cmocka_unit_test(test_sweep_brace_path),
         cmocka_unit_test(test_bad_flags),
         cmocka_unit_test(test_writer_thread_equals_inline),
         cmocka_unit_test(test_breakdowns_stored_equal_recomputed),
