@@ -27,7 +27,7 @@ BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
 # Debian packages the build, the tests and the plots need.
 DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
-           liblapack-dev libopenblas-dev gnuplot-nox clang libclang-rt-14-dev valgrind
+           liblapack-dev libopenblas-dev gnuplot-nox clang libclang-rt-14-dev valgrind rsync
 
 .PHONY: all deps run test check valgrind bench clean install plots fuzz reproduce
 
