@@ -2,6 +2,7 @@
  * cli.c - shared helpers of the dse sub-commands (see cli.h).
  */
 #include "cli.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -89,28 +90,6 @@ int cli_parse_ints(const char *s, int *v, int *n, int maxn, char *err, size_t er
 
 /* ---- command lines for the user to paste back ---- */
 
-/* A growing string. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} cli_buf;
-
-static int buf_put(cli_buf *b, const char *p, size_t len)
-{
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = (b->n + len + 1) * 2;
-        char *g = realloc(b->s, cap);
-        if (!g)
-            return -1;
-        b->s = g;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, p, len);
-    b->n += len;
-    b->s[b->n] = '\0';
-    return 0;
-}
-
 /* 1 when no POSIX shell gives any character of w a meaning (a conservative
  * set: '~' expands at a word's start, '^' pipes in old Bourne shells). */
 static int word_is_plain(const char *w)
@@ -125,26 +104,26 @@ static int word_is_plain(const char *w)
 
 /* w as one shell word: as is, or in single quotes, where nothing is special
  * but ' itself, which ends the quotes, is escaped, and reopens them: '\''. */
-static int put_word(cli_buf *b, const char *w)
+static int put_word(strbuf *b, const char *w)
 {
     if (word_is_plain(w))
-        return buf_put(b, w, strlen(w));
-    if (buf_put(b, "'", 1))
+        return sb_put(b, w, strlen(w));
+    if (sb_put(b, "'", 1))
         return -1;
     for (const char *q; (q = strchr(w, '\'')); w = q + 1)
-        if (buf_put(b, w, (size_t)(q - w)) || buf_put(b, "'\\''", 4))
+        if (sb_put(b, w, (size_t)(q - w)) || sb_put(b, "'\\''", 4))
             return -1;
-    return buf_put(b, w, strlen(w)) || buf_put(b, "'", 1) ? -1 : 0;
+    return sb_put(b, w, strlen(w)) || sb_put(b, "'", 1) ? -1 : 0;
 }
 
 char *cli_shell_join(const char *prefix, int argc, char *const *argv)
 {
-    cli_buf b = {0};
-    int bad = buf_put(&b, "", 0);
+    strbuf b = {0};
+    int bad = sb_put(&b, "", 0);
     if (!bad && prefix)
-        bad = buf_put(&b, prefix, strlen(prefix));
+        bad = sb_put(&b, prefix, strlen(prefix));
     for (int i = 0; i < argc && !bad; i++)
-        bad = ((prefix || i) && buf_put(&b, " ", 1)) || put_word(&b, argv[i]);
+        bad = ((prefix || i) && sb_put(&b, " ", 1)) || put_word(&b, argv[i]);
     if (bad) {
         free(b.s);
         return NULL;

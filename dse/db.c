@@ -13,6 +13,7 @@
  * database (a full disk) is removed again, never one that was there before.
  */
 #include "db.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1686,31 +1687,9 @@ oom:
     return cm_fail(err, errlen, "out of memory");
 }
 
-/* A growing string (for quoting). */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static int sb_put(sbuf *b, const char *p, size_t len)
-{
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = (b->n + len + 1) * 2;
-        char *g = realloc(b->s, cap);
-        if (!g)
-            return -1;
-        b->s = g;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, p, len);
-    b->n += len;
-    b->s[b->n] = '\0';
-    return 0;
-}
-
 static char *json_quote(const char *s)
 {
-    sbuf b = {0};
+    strbuf b = {0};
     int bad = sb_put(&b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p && !bad; p++) {
         char esc[8];
@@ -1740,7 +1719,7 @@ static char *csv_quote(const char *s)
     need |= strpbrk(s, ",\"\r\n") != NULL;
     if (!need)
         return strdup(s);
-    sbuf b = {0};
+    strbuf b = {0};
     int bad = sb_put(&b, "\"", 1);
     for (const char *p = s; *p && !bad; p++)
         bad = *p == '"' ? sb_put(&b, "\"\"", 2) : sb_put(&b, p, 1);
