@@ -5,8 +5,9 @@
  *
  * Determinism: every strategy visits a sequence of indices that depends
  * only on the space, the seed and the budget.  Sharding splits that
- * sequence by position (position mod N == I), so the union of the N shards
- * is the unsharded sequence whatever N is.  The guided search is
+ * sequence into N fixed, disjoint parts (random: position mod N; exhaustive:
+ * by the hardware units that key the model's memo, map_search.c), so the
+ * union of the N shards is the unsharded sequence whatever N is.  The guided search is
  * sequential (each step depends on all results before it) and runs as one
  * shard only.
  *

@@ -16,7 +16,7 @@
  * located by a prefix sum and binary search, so point k decodes in
  * O(log S + digits) without visiting 0..k-1, and hardware varies fastest:
  * consecutive indices share the algorithm, which is what the evaluator
- * caches.  Shard I of N is { k : k mod N == I }.
+ * caches.  (How a search splits the indices into shards: map_search.h.)
  *
  * Pure computation (costmodel only): no I/O, no printing.
  */
