@@ -136,7 +136,7 @@ static void put_modes(sbuf *b, const int *v, int d)
         put(b, k ? "x%d" : "%d", v[k]);
 }
 
-static int format_matmap(sbuf *b, const char *name, const cm_matmap *mm)
+static int format_matmap(sbuf *b, const char *name, const cm_matmap *mm, int mapping)
 {
     cm_net net;
     char tmp[CM_POINT_MAXLEN];
@@ -156,6 +156,8 @@ static int format_matmap(sbuf *b, const char *name, const cm_matmap *mm)
             return -1;
         put(b, ";t=%s", tmp);
     }
+    if (!mapping)
+        return 0;
     int n = cm_order_format(&net, &mm->order, tmp, sizeof tmp);
     if (n < 0 || (size_t)n >= sizeof tmp)
         return -1;
@@ -169,34 +171,58 @@ static int format_matmap(sbuf *b, const char *name, const cm_matmap *mm)
     return 0;
 }
 
+/* The workload and matrices; with mapping, also each matrix's order and
+ * dataflows. */
+static int format_algo(sbuf *b, const cm_point *p, int mapping)
+{
+    if (p->layer == CM_LAYER_LSTM) {
+        put(b, "lstm;nin=%d;h=%d;dec=%s", p->n_in, p->hidden, cm_decomp_name(p->decomp));
+        if (p->decomp == CM_DECOMP_CONCAT)
+            put(b, ";pad=%d", p->n_pad);
+    } else {
+        put(b, "mv");
+    }
+    put(b, "/");
+    if (format_matmap(b, "wx", &p->wx, mapping) < 0)
+        return -1;
+    if (cm_point_nmat(p) == 2) {
+        put(b, "/");
+        if (format_matmap(b, "wh", &p->wh, mapping) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int finish(sbuf *b, char *buf, size_t buflen)
+{
+    if (buflen && b->len >= buflen)
+        buf[buflen - 1] = '\0';
+    return b->len > (size_t)INT32_MAX ? -1 : (int)b->len;
+}
+
+int cm_point_format_net(const cm_point *p, char *buf, size_t buflen)
+{
+    sbuf b = {buf, buflen, 0};
+    if (buflen)
+        buf[0] = '\0';
+    if (format_algo(&b, p, 0) < 0)
+        return -1;
+    return finish(&b, buf, buflen);
+}
+
 int cm_point_format(const cm_point *p, char *buf, size_t buflen)
 {
     sbuf b = {buf, buflen, 0};
     if (buflen)
         buf[0] = '\0';
-    if (p->layer == CM_LAYER_LSTM) {
-        put(&b, "lstm;nin=%d;h=%d;dec=%s", p->n_in, p->hidden, cm_decomp_name(p->decomp));
-        if (p->decomp == CM_DECOMP_CONCAT)
-            put(&b, ";pad=%d", p->n_pad);
-    } else {
-        put(&b, "mv");
-    }
-    put(&b, "/");
-    if (format_matmap(&b, "wx", &p->wx) < 0)
+    if (format_algo(&b, p, 1) < 0)
         return -1;
-    if (cm_point_nmat(p) == 2) {
-        put(&b, "/");
-        if (format_matmap(&b, "wh", &p->wh) < 0)
-            return -1;
-    }
     char hw[CM_POINT_HWMAX];
     int n = cm_point_format_hw(p, hw, sizeof hw);
     if (n < 0)
         return -1;
     put(&b, "%s", hw);
-    if (buflen && b.len >= buflen)
-        buf[buflen - 1] = '\0';
-    return b.len > (size_t)INT32_MAX ? -1 : (int)b.len;
+    return finish(&b, buf, buflen);
 }
 
 /* Decimal digits of v at p (two at a time, no printf: sweeps format the
@@ -420,7 +446,8 @@ static int parse_modes(const char *s, int *v, int *d)
     return 0;
 }
 
-static int parse_matmap(section *sec, cm_matmap *mm, char *err, size_t errlen)
+/* loose (networks): o= and df= may be left out (best order, wp). */
+static int parse_matmap(section *sec, cm_matmap *mm, int loose, char *err, size_t errlen)
 {
     char e[CM_ERRLEN];
     const char *v;
@@ -477,13 +504,20 @@ static int parse_matmap(section *sec, cm_matmap *mm, char *err, size_t errlen)
     cm_net net;
     if (cm_net_build(&mm->fmt, &net, e, sizeof e) < 0)
         return cm_fail(err, errlen, "%s: %s", sec->name, e);
-    if (!(v = need(sec, "o", err, errlen)))
-        return -1;
-    if (cm_order_parse(&net, v, &mm->order, e, sizeof e) < 0)
-        return cm_fail(err, errlen, "%s: o: %s", sec->name, e);
-    if (!(v = need(sec, "df", err, errlen)))
-        return -1;
-    {
+    if (loose && !get(sec, "o")) {
+        cm_order_cost c;
+        cm_order_best(&net, &mm->order, &c);
+    } else {
+        if (!(v = need(sec, "o", err, errlen)))
+            return -1;
+        if (cm_order_parse(&net, v, &mm->order, e, sizeof e) < 0)
+            return cm_fail(err, errlen, "%s: o: %s", sec->name, e);
+    }
+    if (loose && !get(sec, "df")) {
+        cm_matmap_set_df(mm, CM_DF_WP);
+    } else {
+        if (!(v = need(sec, "df", err, errlen)))
+            return -1;
         char tmp[256];
         char *parts[CM_NET_MAXF + 1];
         if (strlen(v) >= sizeof tmp)
@@ -561,7 +595,9 @@ static int parse_hw(section *sec, cm_point *p, char *err, size_t errlen)
     return no_unknown(sec, err, errlen);
 }
 
-int cm_point_parse(const char *s, cm_point *p, char *err, size_t errlen)
+/* A point (net = 0) or a network (net = 1: the hardware section may be
+ * left out, and each matrix's o= and df=). */
+static int parse_any(const char *s, cm_point *p, int net, char *err, size_t errlen)
 {
     char text[CM_POINT_MAXLEN];
     char *secs[SEC_MAX + 1];
@@ -581,32 +617,46 @@ int cm_point_parse(const char *s, cm_point *p, char *err, size_t errlen)
                            i + 1);
     memcpy(text, s, n + 1);
     int ns = split(text, '/', secs, SEC_MAX + 1);
-    if (ns < 0 || ns < 3 || ns > 4)
-        return cm_fail(err, errlen, "a point has 3 or 4 '/'-separated sections "
-                                    "(work/wx[/wh]/hw)");
+    if (ns < 0 || ns < 2 + !net || ns > 4)
+        return cm_fail(err, errlen, net ? "a network has 2 to 4 '/'-separated sections "
+                                          "(work/wx[/wh][/hw])"
+                                        : "a point has 3 or 4 '/'-separated sections "
+                                          "(work/wx[/wh]/hw)");
     if (parse_section(secs[0], &sec, err, errlen) < 0 || parse_work(&sec, p, err, errlen) < 0)
         return -1;
     int want = cm_point_nmat(p) + 2;
-    if (ns != want)
-        return cm_fail(err, errlen, "this workload needs %d sections (work/wx%s/hw), got %d",
-                       want, want == 4 ? "/wh" : "", ns);
+    int has_hw = ns == want;
+    if (!has_hw && !(net && ns == want - 1))
+        return cm_fail(err, errlen, "this workload needs %d sections (work/wx%s%s), got %d",
+                       want - net, want == 4 ? "/wh" : "", net ? "[/hw]" : "/hw", ns);
     if (parse_section(secs[1], &sec, err, errlen) < 0)
         return -1;
     if (strcmp(sec.name, "wx"))
         return cm_fail(err, errlen, "expected the 'wx' section, got '%.16s'", sec.name);
-    if (parse_matmap(&sec, &p->wx, err, errlen) < 0)
+    if (parse_matmap(&sec, &p->wx, net, err, errlen) < 0)
         return -1;
     if (want == 4) {
         if (parse_section(secs[2], &sec, err, errlen) < 0)
             return -1;
         if (strcmp(sec.name, "wh"))
             return cm_fail(err, errlen, "expected the 'wh' section, got '%.16s'", sec.name);
-        if (parse_matmap(&sec, &p->wh, err, errlen) < 0)
+        if (parse_matmap(&sec, &p->wh, net, err, errlen) < 0)
             return -1;
     }
-    if (parse_section(secs[ns - 1], &sec, err, errlen) < 0 || parse_hw(&sec, p, err, errlen) < 0)
+    if (has_hw && (parse_section(secs[ns - 1], &sec, err, errlen) < 0 ||
+                   parse_hw(&sec, p, err, errlen) < 0))
         return -1;
-    return cm_point_check(p, err, errlen);
+    return net ? cm_point_check_shapes(p, err, errlen) : cm_point_check(p, err, errlen);
+}
+
+int cm_point_parse(const char *s, cm_point *p, char *err, size_t errlen)
+{
+    return parse_any(s, p, 0, err, errlen);
+}
+
+int cm_point_parse_net(const char *s, cm_point *p, char *err, size_t errlen)
+{
+    return parse_any(s, p, 1, err, errlen);
 }
 
 /* ---------------------------------------------------------------- helpers */

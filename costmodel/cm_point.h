@@ -80,6 +80,21 @@ int cm_point_format_hw(const cm_point *p, char *buf, size_t buflen);
  * checked, clear message naming the section and key). */
 int cm_point_parse(const char *s, cm_point *p, char *err, size_t errlen);
 
+/*
+ * The network of a point: its workload and matrices (formats, modes, trees,
+ * ranks) without the contraction orders, dataflows and hardware, which do
+ * not change the function computed.  What trained accuracy is keyed by
+ * (schemas/results.sql, table train), e.g.
+ *   lstm;nin=4096;h=64;dec=concat;pad=4160/wx;f=ht;m=4x4x4x4;n=4x8x10x13;
+ *   t=((1:4,2:4):4,(3:4,4:4):4)
+ * It is what precedes ";o=" in each matrix section of the point string.
+ */
+int cm_point_format_net(const cm_point *p, char *buf, size_t buflen);
+/* Parses a network or a whole point: the hardware section may be left out
+ * (and is then zero), and so may each matrix's o= (the best order) and df=
+ * (wp).  Checks the shapes, not the hardware. */
+int cm_point_parse_net(const char *s, cm_point *p, char *err, size_t errlen);
+
 /* Helpers for builders (mapper, dse eval, tests). */
 void cm_matmap_set_df(cm_matmap *mm, cm_dataflow df); /* every step */
 /* Set the order to the best by MACs (cm_order_best); -1 on a bad format. */

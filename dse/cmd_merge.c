@@ -34,7 +34,7 @@ typedef struct {
 } idmaps;
 
 typedef struct {
-    int64_t runs, points, dup_points, breakdowns, accuracies;
+    int64_t runs, points, dup_points, breakdowns, accuracies, trained;
 } merge_stats;
 
 static void usage(FILE *f)
@@ -311,19 +311,29 @@ static int row_accuracy(merge_ctx *m, copier *c)
     return changes < 0 ? -1 : 0;
 }
 
+static int row_train(merge_ctx *m, copier *c)
+{
+    int changes = copy_row(c, m->out, m->in);
+    m->st->trained += changes > 0;
+    return changes < 0 ? -1 : 0;
+}
+
 /* The tables in the order of their references: points name runs,
- * breakdowns name points and components. */
+ * breakdowns name points and components.  `train` is missing from inputs
+ * made before it (same schema version): nothing to copy there. */
 static const struct {
     const char *table;
     int keyed;                      /* OUT assigns the point key */
+    int optional;                   /* an input may lack the table */
     const char *ident;              /* copier.ident, or NULL */
     int (*row)(merge_ctx *, copier *);
 } tables[] = {
-    {"run", 0, "uuid", row_run},
-    {"component", 0, "name", row_component},
-    {"point", 1, "point", row_point},
-    {"breakdown", 0, NULL, row_breakdown},
-    {"accuracy", 0, NULL, row_accuracy},
+    {"run", 0, 0, "uuid", row_run},
+    {"component", 0, 0, "name", row_component},
+    {"point", 1, 0, "point", row_point},
+    {"breakdown", 0, 0, NULL, row_breakdown},
+    {"accuracy", 0, 0, NULL, row_accuracy},
+    {"train", 0, 1, NULL, row_train},
 };
 
 /* Every row of one table of the input through its row function. */
@@ -331,6 +341,18 @@ static int copy_table(merge_ctx *m, size_t t)
 {
     copier c = {0};
     int r, rc = -1;
+    if (tables[t].optional) {
+        db_column *cols;
+        int ncol;
+        char err[512];
+        if (db_columns(m->in, tables[t].table, &cols, &ncol, err, sizeof err)) {
+            cli_bad(CMD, "%s", err);
+            return -1;
+        }
+        db_columns_free(cols, ncol);
+        if (ncol == 0)
+            return 0;
+    }
     if (copier_init(&c, m->out, m->in, tables[t].table, tables[t].keyed, tables[t].ident))
         goto out;
     while ((r = sqlite3_step(c.sel)) == SQLITE_ROW)
@@ -470,5 +492,8 @@ int cmd_merge(int argc, char **argv)
                 "%lld breakdown rows, %lld accuracies from %d inputs\n", out,
                 (long long)st.points, (long long)st.dup_points, (long long)st.runs,
                 (long long)st.breakdowns, (long long)st.accuracies, n);
+    if (!rc && st.trained)
+        fprintf(stderr, "dse merge: %s: %lld trained accuracies added\n", out,
+                (long long)st.trained);
     return rc;
 }

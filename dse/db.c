@@ -250,7 +250,14 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
     }
     if (classify(d, &k, &v, err, errlen))
         goto bad;
-    if (k == FILE_EMPTY) {
+    if (k == FILE_OURS) {
+        /* A version-2 file made before the train table: add what the schema
+         * adds (every statement is IF NOT EXISTS) and renew the results view,
+         * which is the only object whose text changed. */
+        if (exec(d, "DROP VIEW IF EXISTS results", err, errlen) ||
+            exec(d, embed_results_sql, err, errlen))
+            goto bad;
+    } else if (k == FILE_EMPTY) {
         if (exec(d, embed_results_sql, err, errlen))
             goto bad;
         if (query_int(d, "PRAGMA user_version", &v, err, errlen))
@@ -267,6 +274,16 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
 bad:
     db_rollback(d);
     return -1;
+}
+
+/* 1 when the file has the train table (version-2 files made before dse 0.4
+ * do not); 0 also when the question cannot be answered (the upgrade then
+ * reports the error). */
+static int has_train(db_conn *d)
+{
+    int64_t n = 0;
+    return !query_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                         " AND name = 'train'", &n, NULL, 0) && n > 0;
 }
 
 static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_t errlen)
@@ -411,7 +428,7 @@ static int open_once(db_conn *d, char *err, size_t errlen)
     int rc = classify(d, &k, &version, err, errlen);
     if (!rc)
         rc = check_kind(d, k, version, err, errlen);
-    if (!rc && k == FILE_EMPTY)
+    if (!rc && (k == FILE_EMPTY || (k == FILE_OURS && d->mode != DB_READONLY && !has_train(d))))
         rc = create_schema(d, err, errlen);
     if (rc == DB_MOVED)
         return DB_MOVED;
@@ -1630,6 +1647,71 @@ int db_put_accuracy(db_conn *d, const char *point, const char *dataset, double a
     if (rc != SQLITE_DONE)
         return sqlfail(d, err, errlen, "cannot store an accuracy");
     return 0;
+}
+
+/* ---- trained accuracy ---- */
+
+static void bind_train_key(sqlite3_stmt *st, const db_train_row *r)
+{
+    sqlite3_bind_text(st, 1, r->net, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->data_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, r->epochs);
+    sqlite3_bind_int(st, 4, r->batch);
+    sqlite3_bind_double(st, 5, r->lr);
+    sqlite3_bind_int64(st, 6, (int64_t)r->seed);
+}
+
+int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO train(net, data_hash, epochs, batch, lr, seed, dataset, clips,"
+        " params, test_accuracy, test_loss, train_accuracy, val_accuracy, seconds,"
+        " tool_version, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " ?13, ?14, ?15, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+    if (!r->net || !*r->net || !r->dataset || !r->data_hash || !isfinite(r->test_accuracy))
+        return cm_fail(err, errlen, "a trained accuracy needs a network, a data set and a value");
+    sqlite3_stmt *st = NULL;
+    if (db_begin(d, err, errlen))
+        return -1;
+    if (prepare(d, &st, sql, err, errlen))
+        goto bad;
+    bind_train_key(st, r);
+    sqlite3_bind_text(st, 7, r->dataset, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, r->clips);
+    sqlite3_bind_int64(st, 9, r->params);
+    sqlite3_bind_double(st, 10, r->test_accuracy);
+    bind_real(st, 11, r->test_loss);
+    bind_real(st, 12, r->train_accuracy);
+    bind_real(st, 13, r->val_accuracy);
+    bind_real(st, 14, r->seconds);
+    sqlite3_bind_text(st, 15, db_tool_version(), -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlfail(d, err, errlen, "cannot store a trained accuracy");
+        goto bad;
+    }
+    sqlite3_finalize(st);
+    return db_commit(d, err, errlen);
+bad:
+    sqlite3_finalize(st);
+    db_rollback(d);
+    return -1;
+}
+
+int db_get_train(db_conn *d, const db_train_row *key, double *acc, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(d, &st, "SELECT test_accuracy FROM train WHERE net = ?1 AND data_hash = ?2"
+                        " AND epochs = ?3 AND batch = ?4 AND lr = ?5 AND seed = ?6",
+                err, errlen))
+        return -1;
+    bind_train_key(st, key);
+    int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+    if (found)
+        *acc = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlfail(d, err, errlen, "cannot read trained accuracies");
+    return found;
 }
 
 /* ---- helpers of the query commands ---- */

@@ -241,6 +241,27 @@ double db_writer_cpu_s(db_writer *w);
 int db_put_accuracy(db_conn *d, const char *point, const char *dataset, double accuracy,
                     const char *source, char *err, size_t errlen);
 
+/* ---- trained accuracy (dse train --db) ---- */
+
+/* One trained network: the key is (net, data_hash, epochs, batch, lr, seed). */
+typedef struct {
+    const char *net;           /* network string (cm_point_format_net) */
+    const char *dataset;       /* canonical description of the data set */
+    const char *data_hash;
+    int epochs, batch;
+    double lr;
+    uint64_t seed;             /* stored as its int64 bits */
+    int64_t clips;             /* training clips per epoch */
+    int64_t params;
+    double test_accuracy, test_loss, train_accuracy, val_accuracy; /* NaN: NULL */
+    double seconds;
+} db_train_row;
+
+/* Stores (replaces) one trained network's accuracy, in one transaction. */
+int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen);
+/* The stored test accuracy of the same key: 1 found (*acc set), 0 none, -1 error. */
+int db_get_train(db_conn *d, const db_train_row *key, double *acc, char *err, size_t errlen);
+
 /* ---- transactions for multi-statement updates of dse/ commands ---- */
 
 int db_begin(db_conn *d, char *err, size_t errlen);    /* flush, BEGIN IMMEDIATE */

@@ -110,8 +110,42 @@ CREATE TABLE IF NOT EXISTS accuracy (
     PRIMARY KEY (point, dataset)
 ) WITHOUT ROWID;
 
--- One row per point, every metric a column; accuracy is the mean measured
--- accuracy over the datasets imported for the point (NULL when none).
+-- Accuracies measured by `dse train --db`: one row per (network, data set,
+-- training options, seed).  A network is the algorithm part of a point
+-- without its contraction orders and dataflows, which do not change the
+-- function computed (cm_point.h: cm_point_format_net), e.g.
+--   lstm;nin=4096;h=64;dec=concat;pad=4160/wx;f=ht;m=4x4x4x4;n=4x8x10x13;t=...
+-- so every stored point of that network, whatever its order and hardware,
+-- shows the accuracy (results.accuracy below).  Added within version 2:
+-- opening a version-2 file made before it for writing adds this table and
+-- renews the `results` view, nothing else.
+CREATE TABLE IF NOT EXISTS train (
+    net            TEXT NOT NULL,     -- network string
+    dataset        TEXT NOT NULL,     -- the data set's canonical description
+    data_hash      TEXT NOT NULL,     -- hash of its options (built-in) or files
+    epochs         INTEGER NOT NULL,  -- the training budget
+    batch          INTEGER NOT NULL,
+    lr             REAL NOT NULL,
+    seed           INTEGER NOT NULL,
+    clips          INTEGER,           -- training clips per epoch
+    params         INTEGER,
+    test_accuracy  REAL NOT NULL,     -- 0..1
+    test_loss      REAL,
+    train_accuracy REAL,
+    val_accuracy   REAL,
+    seconds        REAL,
+    tool_version   TEXT,
+    created        TEXT NOT NULL,     -- ISO 8601 UTC
+    PRIMARY KEY (net, data_hash, epochs, batch, lr, seed)
+) WITHOUT ROWID;
+
+-- One row per point, every metric a column.  accuracy: the mean imported
+-- accuracy of the point over its data sets (table accuracy) when there is
+-- one; else the mean test accuracy over the seeds (and data sets) of the
+-- point's network trained with the largest budget (table train); NULL when
+-- neither.  accuracy_n: how many values that mean has.  The network string
+-- is cut out of the point string here (what precedes ';o=' in each matrix
+-- section), exactly as cm_point_format_net prints it.
 CREATE VIEW IF NOT EXISTS results AS
 SELECT p.id, p.point, p.run_id,
        p.params, p.macs, p.cycles, p.conflicts, p.stall_cycles, p.dram_bytes,
@@ -119,9 +153,23 @@ SELECT p.id, p.point, p.run_id,
        p.area_eff, p.energy_eff, p.utilization, p.err_upper, p.err_lower,
        p.format, p.pes, p.lanes, p.banks, p.bits, p.freq_mhz,
        p.valid, p.reason,
-       (SELECT avg(a.accuracy) FROM accuracy a WHERE a.point = p.point) AS accuracy,
-       (SELECT count(*) FROM accuracy a WHERE a.point = p.point) AS accuracy_n
-FROM point p;
+       coalesce((SELECT avg(a.accuracy) FROM accuracy a WHERE a.point = p.point),
+                (SELECT avg(t.test_accuracy) FROM train t
+                 WHERE t.net = p.net
+                   AND t.epochs = (SELECT max(u.epochs) FROM train u WHERE u.net = p.net)))
+           AS accuracy,
+       coalesce(nullif((SELECT count(*) FROM accuracy a WHERE a.point = p.point), 0),
+                (SELECT count(*) FROM train t
+                 WHERE t.net = p.net
+                   AND t.epochs = (SELECT max(u.epochs) FROM train u WHERE u.net = p.net)))
+           AS accuracy_n
+FROM (SELECT q.*,
+             CASE WHEN instr(q.point, '/wh;') > 0
+                  THEN substr(q.point, 1, instr(q.point, ';o=') - 1)
+                       || substr(substr(q.point, instr(q.point, '/wh;')), 1,
+                                 instr(substr(q.point, instr(q.point, '/wh;')), ';o=') - 1)
+                  ELSE substr(q.point, 1, instr(q.point, ';o=') - 1) END AS net
+      FROM point q) p;
 
 CREATE VIEW IF NOT EXISTS breakdowns AS
 SELECT p.id, p.point, c.name AS component, b.area_um2, b.energy_pj, b.accesses
