@@ -58,6 +58,18 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h tests/t
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libfdht.a $(LDLIBS) -lcmocka
 
+# The trainer's numerics in double precision (tn_real = double), for the
+# gradient checks of tests/test_train_grad.c: the same sources as the
+# library's single-precision objects, which the test then does not pull in.
+TN_SRC     := costmodel/tn.c $(wildcard costmodel/tr_*.c)
+TN_DBL_OBJ := $(TN_SRC:%.c=$(BUILD)/obj-dbl/%.o)
+$(BUILD)/obj-dbl/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DTN_DOUBLE -c $< -o $@
+$(BUILD)/tests/test_train_grad: tests/test_train_grad.c $(TN_DBL_OBJ) $(BUILD)/libfdht.a $(HDRS) tests/test_util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DTN_DOUBLE -Itests -o $@ $< $(TN_DBL_OBJ) $(BUILD)/libfdht.a $(LDLIBS) -lcmocka
+
 # Install what is missing (apt-get as root); otherwise say what to run.
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -55,9 +55,9 @@ static int check_shape(const char *name, const cm_matmap *mm, int64_t rows, int6
     return 0;
 }
 
-int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen)
+/* The shapes of the workload and matrices (no hardware). */
+static int check_algo(const cm_point *p, char *err, size_t errlen)
 {
-    char e[CM_ERRLEN];
     if (p->layer != CM_LAYER_LSTM && p->layer != CM_LAYER_MV)
         return cm_fail(err, errlen, "unknown layer kind %d", (int)p->layer);
     if (check_df("wx", &p->wx, err, errlen) < 0)
@@ -87,6 +87,14 @@ int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen)
             return cm_fail(err, errlen, "unknown decomposition %d", (int)p->decomp);
         }
     }
+    return 0;
+}
+
+int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen)
+{
+    char e[CM_ERRLEN];
+    if (check_algo(p, err, errlen) < 0)
+        return -1;
     if ((unsigned)p->map >= CM_MAP_COUNT)
         return cm_fail(err, errlen, "unknown bank map %d", (int)p->map);
     if (cm_hw_check(&p->hw, e, sizeof e) < 0)
@@ -646,7 +654,12 @@ static int parse_any(const char *s, cm_point *p, int net, char *err, size_t errl
     if (has_hw && (parse_section(secs[ns - 1], &sec, err, errlen) < 0 ||
                    parse_hw(&sec, p, err, errlen) < 0))
         return -1;
-    return net ? cm_point_check_shapes(p, err, errlen) : cm_point_check(p, err, errlen);
+    if (!net)
+        return cm_point_check(p, err, errlen);
+    if (cm_matmap_check("wx", &p->wx, err, errlen) < 0 ||
+        (cm_point_nmat(p) == 2 && cm_matmap_check("wh", &p->wh, err, errlen) < 0))
+        return -1;
+    return check_algo(p, err, errlen);
 }
 
 int cm_point_parse(const char *s, cm_point *p, char *err, size_t errlen)

@@ -1,0 +1,70 @@
+/*
+ * tn.h - a tensor network (cm_net.h) applied to a batch of rows, with
+ * gradients: the contraction engine of the trainer.
+ *
+ * Forward: Y = X W^T for nb rows at once, where W is the matrix the factors
+ * represent, by contracting each row's input with one factor at a time
+ * along an order; every step is one GEMM over the whole batch (rows x
+ * consumed x produced).  Backward: from dY, each step costs two GEMMs (the
+ * factor's gradient and the input's), so a mini-batch never forms W.
+ * Setting recon builds the network without its input (xmask 0): the
+ * "forward" of one row is then W itself, M x N row-major, and the backward
+ * of a dW gives the factors' gradients, so the same engine serves a dense
+ * reconstruction once per mini-batch.
+ *
+ * Conventions: X is nb x N, row-major, each row in cm_net's input layout
+ * (n_1..n_d, row-major); Y is nb x M (m_1..m_d).  Factors in cm_net's
+ * layouts.  The batch index is the outermost of every intermediate; within
+ * a step the kept indices keep their order, the consumed and produced ones
+ * take the factor's order, so a step needs a permuted copy of its input
+ * only when the consumed indices are not already its innermost ones in
+ * that order (and of its factor only when neither (consumed, produced) nor
+ * (produced, consumed) is the factor's own layout).
+ *
+ * tn_real is float (sgemm); a build with -DTN_DOUBLE makes it double
+ * (dgemm): the gradient tests check the very same code in double precision.
+ */
+#ifndef TN_H
+#define TN_H
+
+#include "cm_net.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef TN_DOUBLE
+typedef double tn_real;
+#else
+typedef float tn_real;
+#endif
+
+typedef struct tn_plan tn_plan;
+
+/* A plan for order o of net (complete and valid) on batches of at most
+ * maxrows rows; recon: contract the factors alone (rows = 1, output W). */
+int tn_plan_new(const cm_net *net, const cm_order *o, int recon, int maxrows, tn_plan **out,
+                char *err, size_t errlen);
+void tn_plan_free(tn_plan *p);
+
+int64_t tn_in_size(const tn_plan *p);   /* per row: N (1 for recon) */
+int64_t tn_out_size(const tn_plan *p);  /* per row: M (M N for recon) */
+/* Elements of tape one row of one application keeps for the backward. */
+int64_t tn_tape_size(const tn_plan *p);
+/* MACs per row of the forward (the order's cost). */
+int64_t tn_macs(const tn_plan *p);
+
+/* Readies the factors for a mini-batch (the permuted copies some steps use)
+ * and zeroes the plan's gradient accumulators. */
+void tn_prepare(tn_plan *p, tn_real *const *factors);
+/* y = the rows of x through the network; tape (nb * tn_tape_size) keeps what
+ * the backward needs.  x may be NULL for recon. */
+void tn_forward(tn_plan *p, int nb, const tn_real *x, tn_real *y, tn_real *tape);
+/* Accumulates the factors' gradients of dy for this application; dx (may be
+ * NULL) receives the input's gradient (overwritten).  dy is not changed. */
+void tn_backward(tn_plan *p, int nb, const tn_real *tape, const tn_real *dy, tn_real *dx);
+/* Adds the accumulated gradients into grads[f] (factor layouts). */
+void tn_finish(tn_plan *p, tn_real *const *grads);
+
+/* Dense W (M x N) of the factors: tn_prepare + tn_forward of a recon plan. */
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * tr_impl.h - the insides of tr_model, shared by its files only (tr_model.c:
+ * set-up and initialization; tr_pass.c: forward and backward; tr_save.c:
+ * the pieces of the parameter vector and the dense export).  Nothing
+ * outside the trainer includes this.
+ */
+#ifndef TR_IMPL_H
+#define TR_IMPL_H
+
+#include "tr_model.h"
+
+#include <cblas.h>
+
+#ifdef TN_DOUBLE
+#define tr_gemm cblas_dgemm
+#else
+#define tr_gemm cblas_sgemm
+#endif
+
+/* A small GEMM of a factored step runs far from the peak of a large one:
+ * TR_AUTO contracts dense when that costs fewer than this many times the
+ * factored MACs (measured: README, performance of dse train). */
+#define TR_FACTORED_PENALTY 4.0
+
+typedef struct {
+    int present;
+    cm_format fmt;
+    cm_net net;
+    cm_order order;
+    int64_t rows, cols;       /* 4H x N (n_pad for concat) */
+    int dense;                /* contracted through W */
+    int64_t foff[CM_NET_MAXF];
+    tn_plan *plan;            /* factored application */
+    tn_plan *rplan;           /* dense mode, decomposed format: reconstruction */
+    tn_real *W, *dW;          /* dense mode: W and its gradient (rows x cols) */
+    tn_real *rtape;
+    int64_t fan_in;
+    int64_t nelem;            /* elements of all its factors */
+} tr_mat;
+
+struct tr_model {
+    int n_in, H, classes, T, maxbatch;
+    cm_decomp decomp;
+    tr_mat mat[2];
+    int joint;                /* concat, factored: [x; h; 0] per frame */
+    int64_t nparams, nweights, off_bias, off_fcw, off_fcb;
+    tn_real *theta, *grad;
+    /* per mini-batch state, (clip, frame) rows */
+    tn_real *zx, *gate, *cell, *hid, *dz, *hprev;   /* nb T rows */
+    tn_real *zt, *zo, *hin, *dh, *dc, *u, *du;       /* nb rows */
+    tn_real *xtape;           /* input-side factored tape (nb T rows) */
+    tn_real **rtapes;         /* per frame: recurrent / joint tape (nb rows) */
+    tn_real *logits;
+};
+
+#endif
