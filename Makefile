@@ -9,7 +9,7 @@ CC      ?= cc
 OPT     ?= -O2 -g
 CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
              -Icostmodel -Imapper -Idse -DFDHT_PREFIX='"$(PREFIX)"' $(EXTRA_CFLAGS)
-LDLIBS  = -lyaml -lsqlite3 -llapack -lblas -lm -pthread $(EXTRA_LDLIBS)
+LDLIBS  = -lyaml -lsqlite3 -llapack -lblas -lz -lm -pthread $(EXTRA_LDLIBS)
 BUILD   ?= build
 
 LIB_SRC  := $(wildcard costmodel/*.c) $(wildcard mapper/*.c) \
@@ -27,7 +27,8 @@ BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
 # Debian packages the build, the tests and the plots need.
 DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
-           liblapack-dev libopenblas-dev gnuplot-nox clang libclang-rt-14-dev valgrind rsync
+           liblapack-dev libopenblas-dev gnuplot-nox clang libclang-rt-14-dev valgrind rsync \
+           zlib1g-dev dataset-fashion-mnist
 
 .PHONY: all deps run test check valgrind bench clean install plots fuzz reproduce
 

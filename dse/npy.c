@@ -1,11 +1,14 @@
 /*
- * npy.c - reader and writer of NumPy .npy files (see npy.h).
+ * npy.c - reader of NumPy .npy files (see npy.h); the writer is npy_write.c.
  *
  * The header is a Python dict literal; it is parsed by a small strict
  * scanner (three known keys, each once), not evaluated.  Sizes are checked
  * against the file before anything is allocated, so a header that claims a
  * huge array on a small file is refused instead of allocated.  Values are
- * decoded byte by byte as little-endian, independent of the host.
+ * decoded byte by byte as little-endian, independent of the host, chunk by
+ * chunk straight into the result (a float32 data set of GBs is never held
+ * twice).  Three result types share one path: doubles (npy_read, 1-D/2-D
+ * floats, its refusals unchanged), floats and int64 (N-D).
  */
 #include "npy.h"
 
@@ -13,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +26,7 @@
 
 static const unsigned char npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 
-/* A path as shown in a message: bounded, control bytes as '?' (one line). */
-static const char *shown(const char *path, char *buf, size_t len)
+const char *npy_shown(const char *path, char *buf, size_t len)
 {
     size_t o = 0;
     for (; *path && o + 4 < len; path++)
@@ -34,7 +37,31 @@ static const char *shown(const char *path, char *buf, size_t len)
     return buf;
 }
 
+uint64_t npy_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
 void npy_free(npy_array *a)
+{
+    if (!a)
+        return;
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+void npy_free_f32(npy_f32 *a)
+{
+    if (!a)
+        return;
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+void npy_free_i64(npy_i64 *a)
 {
     if (!a)
         return;
@@ -44,13 +71,30 @@ void npy_free(npy_array *a)
 
 /* ---- header ---- */
 
+/* What the result is made of; the checks of the header depend on it. */
+typedef enum {
+    OUT_F64,   /* npy_read: '<f4'/'<f8', 1-D or 2-D, as double */
+    OUT_F32,   /* float, N-D */
+    OUT_I64,   /* integer, N-D */
+    OUT_INFO   /* npy_read_info: any dtype of the two above, no data */
+} out_kind;
+
 typedef struct {
-    int itemsize;      /* 4 or 8 */
+    char descr[32];
+    char kind;         /* 'f', 'i', 'u' */
+    int itemsize;
     int ndim;
-    int64_t shape[2];
+    int64_t shape[NPY_MAX_DIM];  /* unused dimensions are 1 */
     int64_t count;
     size_t data_off;   /* offset of the first data byte */
 } npy_hdr;
+
+/* The dict as written, before any check of its meaning. */
+typedef struct {
+    char descr[32];
+    int fortran, nd, over;
+    int64_t dims[NPY_MAX_DIM];
+} npy_dict;
 
 typedef struct {
     const char *s;
@@ -155,8 +199,8 @@ static int sc_shape(scan *c, int64_t *dims, int *nd, int maxd)
     return big ? 1 : 0;
 }
 
-/* Parse the dict literal of hlen bytes. */
-static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t errlen)
+/* Parse the dict literal of hlen bytes: syntax only. */
+static int parse_dict(const char *h, size_t hlen, npy_dict *d, char *err, size_t errlen)
 {
     for (size_t i = 0; i < hlen; i++) {
         unsigned char ch = (unsigned char)h[i];
@@ -165,9 +209,8 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
                                          "(byte 0x%02x at %zu)", ch, i);
     }
     scan c = {h, hlen, 0};
-    int have_descr = 0, have_fo = 0, have_shape = 0, fortran = 0, nd = 0, over = 0;
-    char descr[32] = "";
-    int64_t dims[3] = {0, 0, 0};
+    int have_descr = 0, have_fo = 0, have_shape = 0;
+    memset(d, 0, sizeof *d);
     if (sc_eat(&c, '{'))
         return cm_fail(err, errlen, "header is not a dictionary");
     for (;;) {
@@ -185,22 +228,22 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
             if (sc_peek(&c) == '[')
                 return cm_fail(err, errlen, "unsupported dtype: structured arrays are not "
                                              "supported (float32/float64 only)");
-            if (sc_string(&c, descr, sizeof descr))
+            if (sc_string(&c, d->descr, sizeof d->descr))
                 return cm_fail(err, errlen, "malformed 'descr' in header");
         } else if (!strcmp(key, "fortran_order") && !have_fo) {
             have_fo = 1;
             if (!sc_word(&c, "False"))
-                fortran = 0;
+                d->fortran = 0;
             else if (!sc_word(&c, "True"))
-                fortran = 1;
+                d->fortran = 1;
             else
                 return cm_fail(err, errlen, "malformed 'fortran_order' in header");
         } else if (!strcmp(key, "shape") && !have_shape) {
             have_shape = 1;
-            int rc = sc_shape(&c, dims, &nd, 3);
+            int rc = sc_shape(&c, d->dims, &d->nd, NPY_MAX_DIM);
             if (rc < 0)
                 return cm_fail(err, errlen, "malformed 'shape' in header");
-            over = rc;
+            d->over = rc;
         } else {
             return cm_fail(err, errlen, "unexpected or repeated key '%s' in header", key);
         }
@@ -221,35 +264,115 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
     if (!have_descr || !have_fo || !have_shape)
         return cm_fail(err, errlen, "header lacks '%s'",
                         !have_descr ? "descr" : !have_fo ? "fortran_order" : "shape");
-    if (!strcmp(descr, "<f8"))
+    return 0;
+}
+
+/* npy_read's rules, with its messages: '<f4'/'<f8', 1-D or 2-D. */
+static int check_legacy(const npy_dict *d, npy_hdr *hd, char *err, size_t errlen)
+{
+    if (!strcmp(d->descr, "<f8"))
         hd->itemsize = 8;
-    else if (!strcmp(descr, "<f4"))
+    else if (!strcmp(d->descr, "<f4"))
         hd->itemsize = 4;
-    else if (!strcmp(descr, ">f8") || !strcmp(descr, ">f4"))
+    else if (!strcmp(d->descr, ">f8") || !strcmp(d->descr, ">f4"))
         return cm_fail(err, errlen, "big-endian data ('%s') is not supported; "
-                                     "save with dtype '<f8' or '<f4'", descr);
+                                     "save with dtype '<f8' or '<f4'", d->descr);
     else
         return cm_fail(err, errlen, "unsupported dtype '%s' (float32 '<f4' or "
-                                     "float64 '<f8' only)", descr);
-    if (fortran)
+                                     "float64 '<f8' only)", d->descr);
+    hd->kind = 'f';
+    if (d->fortran)
         return cm_fail(err, errlen, "Fortran-order arrays are not supported "
                                      "(save a C-order array)");
-    if (nd == 0)
+    if (d->nd == 0)
         return cm_fail(err, errlen, "0-dimensional array: expected a vector or a matrix");
-    if (nd > 2)
+    if (d->nd > 2)
         return cm_fail(err, errlen, "array has %d dimensions: expected a vector (1-D) or a "
-                                     "matrix (2-D)", nd);
-    if (over)
+                                     "matrix (2-D)", d->nd);
+    if (d->over)
         return cm_fail(err, errlen, "shape overflow: a dimension is too large");
-    for (int k = 0; k < nd; k++)
-        if (dims[k] == 0)
+    for (int k = 0; k < d->nd; k++)
+        if (d->dims[k] == 0)
             return cm_fail(err, errlen, "empty array (a dimension is 0)");
-    if (dims[0] > NPY_MAX_ELEMS || (nd == 2 && dims[1] > NPY_MAX_ELEMS / dims[0]))
+    if (d->dims[0] > NPY_MAX_ELEMS || (d->nd == 2 && d->dims[1] > NPY_MAX_ELEMS / d->dims[0]))
         return cm_fail(err, errlen, "array too large: more than 2^31 elements");
-    hd->ndim = nd;
-    hd->shape[0] = dims[0];
-    hd->shape[1] = nd == 2 ? dims[1] : 1;
-    hd->count = hd->shape[0] * hd->shape[1];
+    return 0;
+}
+
+static const struct {
+    const char *descr;
+    char kind;
+    int size;
+} npy_types[] = {
+    {"<f4", 'f', 4}, {"<f8", 'f', 8}, {"<i8", 'i', 8}, {"<i4", 'i', 4}, {"<i2", 'i', 2},
+    {"|i1", 'i', 1}, {"|u1", 'u', 1}, {"<u2", 'u', 2}, {"<u4", 'u', 4}, {"<u8", 'u', 8},
+};
+
+#define NPY_INT_LIST "'<i8' '<i4' '<i2' '|i1' '|u1' '<u2' '<u4' '<u8'"
+
+/* The dtype for a float or integer result. */
+static int check_dtype(const char *descr, out_kind out, npy_hdr *hd, char *err, size_t errlen)
+{
+    size_t t = 0, nt = sizeof npy_types / sizeof npy_types[0];
+    while (t < nt && strcmp(descr, npy_types[t].descr))
+        t++;
+    if (t == nt && descr[0] == '>')
+        return cm_fail(err, errlen, "big-endian data ('%s') is not supported; save "
+                                     "little-endian ('<%s')", descr, descr + 1);
+    if (t == nt)
+        return cm_fail(err, errlen, "unsupported dtype '%s' (float32 '<f4', float64 '<f8' "
+                                     "or an integer " NPY_INT_LIST ")", descr);
+    if (out == OUT_F32 && npy_types[t].kind != 'f')
+        return cm_fail(err, errlen, "dtype '%s' is not a float type (float32 '<f4' "
+                                     "expected)", descr);
+    if (out == OUT_I64 && npy_types[t].kind == 'f')
+        return cm_fail(err, errlen, "dtype '%s' is not an integer type (integers "
+                                     NPY_INT_LIST " expected)", descr);
+    hd->kind = npy_types[t].kind;
+    hd->itemsize = npy_types[t].size;
+    return 0;
+}
+
+/* The N-D readers' rules. */
+static int check_nd(const npy_dict *d, out_kind out, npy_hdr *hd, char *err, size_t errlen)
+{
+    if (check_dtype(d->descr, out, hd, err, errlen))
+        return -1;
+    if (d->fortran)
+        return cm_fail(err, errlen, "Fortran-order arrays are not supported "
+                                     "(save a C-order array)");
+    if (d->nd == 0)
+        return cm_fail(err, errlen, "0-dimensional array: expected 1 to %d dimensions",
+                        NPY_MAX_DIM);
+    if (d->nd > NPY_MAX_DIM)
+        return cm_fail(err, errlen, "array has %d dimensions: at most %d are supported",
+                        d->nd, NPY_MAX_DIM);
+    if (d->over)
+        return cm_fail(err, errlen, "shape overflow: a dimension is too large");
+    int64_t n = 1;
+    for (int k = 0; k < d->nd; k++)
+        if (d->dims[k] == 0)
+            return cm_fail(err, errlen, "empty array (a dimension is 0)");
+    for (int k = 0; k < d->nd; k++) {
+        if (d->dims[k] > NPY_MAX_ELEMS_ND / n)
+            return cm_fail(err, errlen, "array too large: more than 2^40 elements");
+        n *= d->dims[k];
+    }
+    return 0;
+}
+
+/* Checks the dict for the result kind and fills hd (but data_off). */
+static int check_dict(const npy_dict *d, out_kind out, npy_hdr *hd, char *err, size_t errlen)
+{
+    if (out == OUT_F64 ? check_legacy(d, hd, err, errlen) : check_nd(d, out, hd, err, errlen))
+        return -1;
+    memcpy(hd->descr, d->descr, sizeof hd->descr);
+    hd->ndim = d->nd;
+    hd->count = 1;
+    for (int k = 0; k < NPY_MAX_DIM; k++) {
+        hd->shape[k] = k < d->nd ? d->dims[k] : 1;
+        hd->count *= hd->shape[k];
+    }
     return 0;
 }
 
@@ -257,8 +380,8 @@ static int parse_dict(const char *h, size_t hlen, npy_hdr *hd, char *err, size_t
  * Preamble and header from the first avail bytes of a file.  On success
  * hd->data_off is where the data starts.
  */
-static int parse_header(const unsigned char *b, size_t avail, npy_hdr *hd, char *err,
-                        size_t errlen)
+static int parse_header(const unsigned char *b, size_t avail, out_kind out, npy_hdr *hd,
+                        char *err, size_t errlen)
 {
     if (avail < 10 || memcmp(b, npy_magic, 6) != 0)
         return cm_fail(err, errlen, "not a .npy file (bad magic)");
@@ -278,38 +401,78 @@ static int parse_header(const unsigned char *b, size_t avail, npy_hdr *hd, char 
                         NPY_MAX_HEADER);
     if (avail - pre < hlen)
         return cm_fail(err, errlen, "truncated .npy header");
+    memset(hd, 0, sizeof *hd);
     hd->data_off = pre + hlen;
-    return parse_dict((const char *)b + pre, hlen, hd, err, errlen);
+    npy_dict d;
+    if (parse_dict((const char *)b + pre, hlen, &d, err, errlen))
+        return -1;
+    return check_dict(&d, out, hd, err, errlen);
 }
 
 /* ---- data ---- */
 
-/* Decode n little-endian values; returns the index of a non-finite one (its
- * value in *bad) or -1. */
-static int64_t decode(const unsigned char *src, int64_t n, int itemsize, double *dst,
-                      double *bad)
+/* A value that cannot be stored: what is wrong and its value. */
+typedef struct {
+    int what;    /* 1 NaN/inf, 2 beyond float32, 3 beyond int64 */
+    double v;
+    uint64_t u;
+} npy_bad;
+
+static uint64_t load_le(const unsigned char *p, int size)
 {
-    for (int64_t i = 0; i < n; i++) {
-        const unsigned char *p = src + i * itemsize;
+    uint64_t u = 0;
+    for (int k = size - 1; k >= 0; k--)
+        u = u << 8 | p[k];
+    return u;
+}
+
+static double load_float(const unsigned char *p, int size)
+{
+    if (size == 8) {
+        uint64_t u = load_le(p, 8);
         double v;
-        if (itemsize == 8) {
-            uint64_t u = 0;
-            for (int k = 7; k >= 0; k--)
-                u = u << 8 | p[k];
-            memcpy(&v, &u, sizeof v);
-        } else {
-            uint32_t u = 0;
-            float f;
-            for (int k = 3; k >= 0; k--)
-                u = u << 8 | p[k];
-            memcpy(&f, &u, sizeof f);
-            v = f;
+        memcpy(&v, &u, sizeof v);
+        return v;
+    }
+    uint32_t u = (uint32_t)load_le(p, 4);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* Decode n values into dst (of the result type); returns the index of one
+ * that cannot be stored (described in *bad), or -1. */
+static int64_t decode(const unsigned char *src, int64_t n, const npy_hdr *hd, out_kind out,
+                      void *dst, npy_bad *bad)
+{
+    int sz = hd->itemsize;
+    for (int64_t i = 0; i < n; i++) {
+        const unsigned char *p = src + i * sz;
+        if (out == OUT_I64) {
+            uint64_t u = load_le(p, sz);
+            if (hd->kind == 'i' && sz < 8 && (u >> (8 * sz - 1)) & 1)
+                u |= ~UINT64_C(0) << (8 * sz); /* sign-extend */
+            if (hd->kind == 'u' && u > (uint64_t)INT64_MAX) {
+                *bad = (npy_bad){3, 0, u};
+                return i;
+            }
+            ((int64_t *)dst)[i] = (int64_t)u; /* two's complement: exact */
+            continue;
         }
+        double v = load_float(p, sz);
         if (!isfinite(v)) {
-            *bad = v;
+            *bad = (npy_bad){1, v, 0};
             return i;
         }
-        dst[i] = v;
+        if (out == OUT_F64) {
+            ((double *)dst)[i] = v;
+        } else {
+            if (fabs(v) > FLT_MAX) {
+                *bad = (npy_bad){2, v, 0};
+                return i;
+            }
+            ((float *)dst)[i] = (float)v;
+        }
     }
     return -1;
 }
@@ -330,44 +493,82 @@ static int check_size(const npy_hdr *hd, uint64_t total, char *err, size_t errle
     return 0;
 }
 
-static int alloc_array(const npy_hdr *hd, npy_array *a, char *err, size_t errlen)
+static size_t out_size(out_kind out)
 {
-    a->ndim = hd->ndim;
-    a->shape[0] = hd->shape[0];
-    a->shape[1] = hd->shape[1];
-    a->count = hd->count;
-    a->data = malloc((size_t)hd->count * sizeof(double));
-    if (!a->data)
+    return out == OUT_F32 ? sizeof(float) : out == OUT_I64 ? sizeof(int64_t) : sizeof(double);
+}
+
+/* Where value i is: "row 1, column 2" (npy_read's matrices), named axes, or [1, 2, 3]. */
+static void position(const npy_hdr *hd, out_kind out, int64_t i, const npy_opts *o, char *b,
+                     size_t len)
+{
+    int64_t idx[NPY_MAX_DIM];
+    for (int k = hd->ndim - 1; k >= 0; k--) {
+        idx[k] = i % hd->shape[k];
+        i /= hd->shape[k];
+    }
+    int named = 0;
+    while (o && named <= NPY_MAX_DIM && o->axes[named])
+        named++;
+    size_t n = 0;
+    if (out == OUT_F64) {
+        if (hd->ndim == 2)
+            snprintf(b, len, "row %lld, column %lld", (long long)idx[0], (long long)idx[1]);
+        else
+            snprintf(b, len, "index %lld", (long long)idx[0]);
+        return;
+    }
+    for (int k = 0; k < hd->ndim && n < len; k++) {
+        if (named == hd->ndim)
+            n += (size_t)snprintf(b + n, len - n, "%s%s %lld", k ? ", " : "", o->axes[k],
+                                  (long long)idx[k]);
+        else
+            n += (size_t)snprintf(b + n, len - n, "%s%lld", k ? ", " : "[", (long long)idx[k]);
+    }
+    if (named != hd->ndim && n < len)
+        snprintf(b + n, len - n, "]");
+}
+
+/* Value i cannot be stored: say which it is, what, and where (counted from 0). */
+static int bad_value(const npy_hdr *hd, out_kind out, int64_t i, const npy_bad *bad,
+                     const npy_opts *o, char *err, size_t errlen)
+{
+    char at[160];
+    position(hd, out, i, o, at, sizeof at);
+    if (bad->what == 1)
+        return cm_fail(err, errlen, "value %lld is NaN or infinite: %s at %s (counted from 0)",
+                        (long long)i, isnan(bad->v) ? "NaN" : bad->v > 0 ? "+inf" : "-inf", at);
+    if (bad->what == 2)
+        return cm_fail(err, errlen, "value %lld (%g) is beyond the float32 range: at %s "
+                                     "(counted from 0)", (long long)i, bad->v, at);
+    return cm_fail(err, errlen, "value %lld (%llu) does not fit in int64: at %s "
+                                 "(counted from 0)", (long long)i,
+                    (unsigned long long)bad->u, at);
+}
+
+static int alloc_data(const npy_hdr *hd, out_kind out, void **data, char *err, size_t errlen)
+{
+    *data = malloc((size_t)hd->count * out_size(out));
+    if (!*data)
         return cm_fail(err, errlen, "out of memory (%lld values)", (long long)hd->count);
     return 0;
 }
 
-/* Value i (C order) is v, not finite: say where, as row and column of a
- * matrix (counted from 0, like numpy's W[r, c]). */
-static int non_finite(const npy_hdr *hd, int64_t i, double v, char *err, size_t errlen)
+/* The in-memory path: header, exact size, then every value. */
+static int parse_mem(const unsigned char *buf, size_t len, out_kind out, npy_hdr *hd,
+                     void **data, char *err, size_t errlen)
 {
-    const char *what = isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf";
-    if (hd->ndim == 2)
-        return cm_fail(err, errlen, "value %lld is NaN or infinite: %s at row %lld, column %lld "
-                                     "(counted from 0)", (long long)i, what,
-                        (long long)(i / hd->shape[1]), (long long)(i % hd->shape[1]));
-    return cm_fail(err, errlen, "value %lld is NaN or infinite: %s at index %lld "
-                                 "(counted from 0)", (long long)i, what, (long long)i);
-}
-
-int npy_parse(const unsigned char *buf, size_t len, npy_array *a, char *err, size_t errlen)
-{
-    memset(a, 0, sizeof *a);
-    npy_hdr hd;
-    if (parse_header(buf, len, &hd, err, errlen) || check_size(&hd, len, err, errlen) ||
-        alloc_array(&hd, a, err, errlen))
+    *data = NULL;
+    if (parse_header(buf, len, out, hd, err, errlen) || check_size(hd, len, err, errlen) ||
+        alloc_data(hd, out, data, err, errlen))
         return -1;
-    double v = 0;
-    int64_t bad = decode(buf + hd.data_off, hd.count, hd.itemsize, a->data, &v);
-    if (bad < 0)
+    npy_bad bad;
+    int64_t i = decode(buf + hd->data_off, hd->count, hd, out, *data, &bad);
+    if (i < 0)
         return 0;
-    npy_free(a);
-    return non_finite(&hd, bad, v, err, errlen);
+    free(*data);
+    *data = NULL;
+    return bad_value(hd, out, i, &bad, NULL, err, errlen);
 }
 
 /* read() the whole of n bytes unless the file ends or fails. */
@@ -388,13 +589,16 @@ static int read_full(int fd, unsigned char *b, size_t n, size_t *got)
     return 0;
 }
 
-static int read_data(int fd, const npy_hdr *hd, npy_array *a, char *err, size_t errlen)
+/* The data part, chunk by chunk: decoded into data, hashed if asked. */
+static int read_data(int fd, const npy_hdr *hd, out_kind out, void *data, const npy_opts *o,
+                     char *err, size_t errlen)
 {
     enum { CHUNK = 1 << 20 };
     unsigned char *buf = malloc(CHUNK);
     if (!buf)
         return cm_fail(err, errlen, "out of memory");
     int64_t per = CHUNK / hd->itemsize, done = 0;
+    size_t osz = out_size(out);
     int rc = 0;
     while (done < hd->count && rc == 0) {
         int64_t n = hd->count - done < per ? hd->count - done : per;
@@ -404,10 +608,12 @@ static int read_data(int fd, const npy_hdr *hd, npy_array *a, char *err, size_t 
         else if (got != (size_t)(n * hd->itemsize))
             rc = cm_fail(err, errlen, "truncated data (file shrank while reading)");
         else {
-            double v = 0;
-            int64_t bad = decode(buf, n, hd->itemsize, a->data + done, &v);
-            if (bad >= 0)
-                rc = non_finite(hd, done + bad, v, err, errlen);
+            if (o && o->fnv)
+                *o->fnv = npy_fnv(*o->fnv, buf, got);
+            npy_bad bad;
+            int64_t i = decode(buf, n, hd, out, (char *)data + (size_t)done * osz, &bad);
+            if (i >= 0)
+                rc = bad_value(hd, out, done + i, &bad, o, err, errlen);
             done += n;
         }
     }
@@ -415,131 +621,168 @@ static int read_data(int fd, const npy_hdr *hd, npy_array *a, char *err, size_t 
     return rc;
 }
 
-int npy_read(const char *path, npy_array *a, char *err, size_t errlen)
+/* The header of an open regular file (its first bytes hashed if asked). */
+static int read_header(int fd, uint64_t size, out_kind out, const npy_opts *o, npy_hdr *hd,
+                       char *err, size_t errlen)
 {
-    memset(a, 0, sizeof *a);
-    char pb[160];
-    const char *ps = shown(path, pb, sizeof pb);
+    /* Only the preamble and a bounded header are read before checking sizes. */
+    size_t want = 12 + NPY_MAX_HEADER, got;
+    if (size < want)
+        want = (size_t)size;
+    unsigned char *head = malloc(want ? want : 1);
+    if (!head)
+        return cm_fail(err, errlen, "out of memory");
+    int rc = -1;
+    if (read_full(fd, head, want, &got))
+        cm_fail(err, errlen, "cannot read: %s", strerror(errno));
+    else if (!parse_header(head, got, out, hd, err, errlen) &&
+             !check_size(hd, size, err, errlen)) {
+        if (o && o->fnv)
+            *o->fnv = npy_fnv(*o->fnv, head, hd->data_off);
+        rc = 0;
+    }
+    free(head);
+    return rc;
+}
+
+/* A file: header, then (data != NULL) the values.  Messages name the file. */
+static int read_path(const char *path, out_kind out, const npy_opts *o, npy_hdr *hd,
+                     void **data, char *err, size_t errlen)
+{
+    char pb[160], why[300];
+    const char *ps = npy_shown(path, pb, sizeof pb);
+    if (data)
+        *data = NULL;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return cm_fail(err, errlen, "cannot open '%s': %s", ps, strerror(errno));
     struct stat stb;
-    unsigned char *head = NULL;
     int rc = -1;
-    if (fstat(fd, &stb)) {
+    if (fstat(fd, &stb))
         cm_fail(err, errlen, "cannot stat '%s': %s", ps, strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(stb.st_mode)) {
+    else if (S_ISDIR(stb.st_mode))
         cm_fail(err, errlen, "'%s' is a directory, not a .npy file", ps);
-        goto done;
-    }
-    if (!S_ISREG(stb.st_mode)) {
+    else if (!S_ISREG(stb.st_mode))
         cm_fail(err, errlen, "'%s' is not a regular file", ps);
-        goto done;
-    }
-    /* Only the preamble and a bounded header are read before checking sizes. */
-    size_t want = 12 + NPY_MAX_HEADER, got;
-    if ((uint64_t)stb.st_size < want)
-        want = (size_t)stb.st_size;
-    head = malloc(want ? want : 1);
-    if (!head) {
-        cm_fail(err, errlen, "out of memory");
-        goto done;
-    }
-    if (read_full(fd, head, want, &got)) {
-        cm_fail(err, errlen, "cannot read '%s': %s", ps, strerror(errno));
-        goto done;
-    }
-    npy_hdr hd;
-    char why[200];
-    if (parse_header(head, got, &hd, why, sizeof why) ||
-        check_size(&hd, (uint64_t)stb.st_size, why, sizeof why)) {
+    else if (read_header(fd, (uint64_t)stb.st_size, out, o, hd, why, sizeof why))
         cm_fail(err, errlen, "%s: %s", ps, why);
-        goto done;
-    }
-    if (alloc_array(&hd, a, err, errlen))
-        goto done;
-    if (lseek(fd, (off_t)hd.data_off, SEEK_SET) < 0) {
+    else if (!data)
+        rc = 0;
+    else if (alloc_data(hd, out, data, err, errlen))
+        ;
+    else if (lseek(fd, (off_t)hd->data_off, SEEK_SET) < 0)
         cm_fail(err, errlen, "cannot seek in '%s': %s", ps, strerror(errno));
-        goto done;
-    }
-    if (read_data(fd, &hd, a, why, sizeof why)) {
+    else if (read_data(fd, hd, out, *data, o, why, sizeof why))
         cm_fail(err, errlen, "%s: %s", ps, why);
-        goto done;
+    else
+        rc = 0;
+    if (rc && data) {
+        free(*data);
+        *data = NULL;
     }
-    rc = 0;
-done:
-    if (rc)
-        npy_free(a);
-    free(head);
     close(fd);
     return rc;
 }
 
-/* ---- write ---- */
+/* ---- the entry points ---- */
 
-/* "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }" padded to 64. */
-static size_t make_header(int ndim, const int64_t *shape, char *h, size_t cap)
+static void fill_legacy(const npy_hdr *hd, void *data, npy_array *a)
 {
-    size_t o = (size_t)snprintf(h, cap, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
-    for (int k = 0; k < ndim; k++)
-        o += (size_t)snprintf(h + o, cap - o, "%lld%s", (long long)shape[k],
-                              ndim == 1 ? "," : (k + 1 < ndim ? ", " : ""));
-    o += (size_t)snprintf(h + o, cap - o, "), }");
-    /* 10 preamble bytes + header + '\n' must be a multiple of 64. */
-    while ((10 + o + 1) % 64 != 0)
-        h[o++] = ' ';
-    h[o++] = '\n';
-    return o;
+    a->ndim = hd->ndim;
+    a->shape[0] = hd->shape[0];
+    a->shape[1] = hd->shape[1];
+    a->count = hd->count;
+    a->data = data;
 }
 
-int npy_write(const char *path, int ndim, const int64_t *shape, const double *data,
-              char *err, size_t errlen)
+int npy_parse(const unsigned char *buf, size_t len, npy_array *a, char *err, size_t errlen)
 {
-    if (ndim < 1 || ndim > NPY_MAX_WRITE_DIM)
-        return cm_fail(err, errlen, "cannot write a %d-dimensional array", ndim);
-    int64_t count = 1;
-    for (int k = 0; k < ndim; k++) {
-        if (shape[k] < 1 || shape[k] > NPY_MAX_ELEMS || count > NPY_MAX_ELEMS / shape[k])
-            return cm_fail(err, errlen, "bad shape for writing (dimension %d)", k);
-        count *= shape[k];
-    }
-    char h[512];
-    size_t hl = make_header(ndim, shape, h, sizeof h);
-    unsigned char pre[10];
-    memcpy(pre, npy_magic, 6);
-    pre[6] = 1;
-    pre[7] = 0;
-    pre[8] = (unsigned char)(hl & 0xff);
-    pre[9] = (unsigned char)(hl >> 8);
-    char pb[160];
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return cm_fail(err, errlen, "cannot create '%s': %s", shown(path, pb, sizeof pb),
-                        strerror(errno));
-    int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(h, 1, hl, f) == hl;
-    unsigned char buf[8 * 1024];
-    int64_t i = 0;
-    while (ok && i < count) {
-        size_t o = 0;
-        for (; i < count && o < sizeof buf; i++) {
-            uint64_t u;
-            memcpy(&u, &data[i], sizeof u);
-            for (int k = 0; k < 8; k++)
-                buf[o++] = (unsigned char)(u >> (8 * k));
-        }
-        ok = fwrite(buf, 1, o, f) == o;
-    }
-    int e = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok) {
-        remove(path);
-        return cm_fail(err, errlen, "cannot write '%s': %s", shown(path, pb, sizeof pb),
-                        strerror(e));
-    }
+    memset(a, 0, sizeof *a);
+    npy_hdr hd;
+    void *data;
+    if (parse_mem(buf, len, OUT_F64, &hd, &data, err, errlen))
+        return -1;
+    fill_legacy(&hd, data, a);
+    return 0;
+}
+
+int npy_read(const char *path, npy_array *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    npy_hdr hd;
+    void *data;
+    if (read_path(path, OUT_F64, NULL, &hd, &data, err, errlen))
+        return -1;
+    fill_legacy(&hd, data, a);
+    return 0;
+}
+
+int npy_read_info(const char *path, npy_info *h, char *err, size_t errlen)
+{
+    memset(h, 0, sizeof *h);
+    npy_hdr hd;
+    if (read_path(path, OUT_INFO, NULL, &hd, NULL, err, errlen))
+        return -1;
+    memcpy(h->descr, hd.descr, sizeof h->descr - 1); /* a dtype of the table: 3 chars */
+    h->descr[sizeof h->descr - 1] = '\0';
+    h->kind = hd.kind;
+    h->itemsize = hd.itemsize;
+    h->ndim = hd.ndim;
+    memcpy(h->shape, hd.shape, sizeof h->shape);
+    h->count = hd.count;
+    h->data_off = hd.data_off;
+    return 0;
+}
+
+/* npy_f32 and npy_i64 have the same layout but for the data pointer's type. */
+#define FILL_ND(a, hd, d)                                   \
+    do {                                                    \
+        (a)->ndim = (hd).ndim;                              \
+        memcpy((a)->shape, (hd).shape, sizeof (a)->shape);  \
+        (a)->count = (hd).count;                            \
+        (a)->data = (d);                                    \
+    } while (0)
+
+int npy_read_f32(const char *path, const npy_opts *o, npy_f32 *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    npy_hdr hd;
+    void *data;
+    if (read_path(path, OUT_F32, o, &hd, &data, err, errlen))
+        return -1;
+    FILL_ND(a, hd, data);
+    return 0;
+}
+
+int npy_read_i64(const char *path, const npy_opts *o, npy_i64 *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    npy_hdr hd;
+    void *data;
+    if (read_path(path, OUT_I64, o, &hd, &data, err, errlen))
+        return -1;
+    FILL_ND(a, hd, data);
+    return 0;
+}
+
+int npy_parse_f32(const unsigned char *buf, size_t len, npy_f32 *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    npy_hdr hd;
+    void *data;
+    if (parse_mem(buf, len, OUT_F32, &hd, &data, err, errlen))
+        return -1;
+    FILL_ND(a, hd, data);
+    return 0;
+}
+
+int npy_parse_i64(const unsigned char *buf, size_t len, npy_i64 *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    npy_hdr hd;
+    void *data;
+    if (parse_mem(buf, len, OUT_I64, &hd, &data, err, errlen))
+        return -1;
+    FILL_ND(a, hd, data);
     return 0;
 }

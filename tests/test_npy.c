@@ -3,7 +3,8 @@
  * accepted variants (float32, versions 2.0 / 3.0, Python 2 headers) and one
  * file per refusal, written byte by byte into a temporary directory; then a
  * mutation fuzz of the in-memory parser (it must refuse or accept, never
- * crash: run it under the sanitizers).
+ * crash: run it under the sanitizers).  The N-D readers (float32 data sets,
+ * integer labels) and writers (float32, int64, streamed) likewise.
  */
 #include "test_util.h"
 #include "cm_matvec.h"
@@ -420,6 +421,313 @@ static void test_fuzz_mutations(void **state)
     assert_true(accepted > 0); /* mutations in the data part keep files valid */
 }
 
+/* ---------------------------------------------------------------- N-D */
+
+/* Bytes of a whole file (at most cap). */
+static size_t slurp_bytes(const char *path, unsigned char *b, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(b, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+/* Whether b[0..n) contains the string w (memmem is not POSIX). */
+static int has_bytes(const unsigned char *b, size_t n, const char *w)
+{
+    size_t l = strlen(w);
+    for (size_t i = 0; i + l <= n; i++)
+        if (!memcmp(b + i, w, l))
+            return 1;
+    return 0;
+}
+
+static void test_nd_round_trip(void **state)
+{
+    (void)state;
+    char err[300];
+    /* 2 x 3 x 4 float32, with the values a float copy could spoil. */
+    float v[24];
+    for (int i = 0; i < 24; i++)
+        v[i] = (float)i * 0.25f - 3.0f;
+    v[0] = -0.0f, v[1] = 1e-45f /* subnormal */, v[2] = 3.4028235e38f, v[3] = 0.1f;
+    int64_t sh3[3] = {2, 3, 4};
+    assert_int_equal(npy_write_f32(tpath("x3.npy"), 3, sh3, v, err, sizeof err), 0);
+    npy_info h;
+    assert_int_equal(npy_read_info(tpath("x3.npy"), &h, err, sizeof err), 0);
+    assert_string_equal(h.descr, "<f4");
+    assert_int_equal(h.kind, 'f');
+    assert_int_equal(h.itemsize, 4);
+    assert_int_equal(h.ndim, 3);
+    assert_int_equal(h.shape[0], 2);
+    assert_int_equal(h.shape[1], 3);
+    assert_int_equal(h.shape[2], 4);
+    assert_int_equal(h.shape[3], 1);
+    assert_int_equal(h.count, 24);
+    assert_int_equal(h.data_off % 64, 0);
+    npy_f32 a;
+    uint64_t fnv = NPY_FNV_INIT;
+    npy_opts o = {{NULL}, &fnv};
+    assert_int_equal(npy_read_f32(tpath("x3.npy"), &o, &a, err, sizeof err), 0);
+    assert_int_equal(a.ndim, 3);
+    assert_int_equal(a.count, 24);
+    assert_memory_equal(a.data, v, sizeof v); /* bit for bit */
+    npy_free_f32(&a);
+    /* The hash covers every byte of the file, header included: 10 + header
+     * + 96 data bytes (24 x 4). */
+    unsigned char b[1024];
+    size_t n = slurp_bytes(tpath("x3.npy"), b, sizeof b);
+    assert_int_equal(n, h.data_off + 96);
+    assert_true(fnv == npy_fnv(NPY_FNV_INIT, b, n));
+    assert_true(has_bytes(b, n, "'shape': (2, 3, 4)"));
+    /* FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the published test vector). */
+    assert_true(npy_fnv(NPY_FNV_INIT, "a", 1) == UINT64_C(0xaf63dc4c8601ec8c));
+    /* int64 labels, the extremes included. */
+    int64_t y[5] = {0, 9, -1, INT64_MAX, INT64_MIN};
+    assert_int_equal(npy_write_i64(tpath("y.npy"), 5, y, err, sizeof err), 0);
+    npy_i64 l;
+    assert_int_equal(npy_read_i64(tpath("y.npy"), NULL, &l, err, sizeof err), 0);
+    assert_int_equal(l.ndim, 1);
+    assert_int_equal(l.shape[0], 5);
+    assert_memory_equal(l.data, y, sizeof y);
+    npy_free_i64(&l);
+    n = slurp_bytes(tpath("y.npy"), b, sizeof b);
+    assert_true(has_bytes(b, n, "'descr': '<i8'"));
+    assert_true(has_bytes(b, n, "'shape': (5,)"));
+    /* Streamed in three pieces: the same bytes as written whole. */
+    unsigned char whole[1024];
+    size_t nw = slurp_bytes(tpath("x3.npy"), whole, sizeof whole);
+    npy_writer *w;
+    assert_int_equal(npy_writer_open(&w, tpath("s.npy"), "<f4", 3, sh3, err, sizeof err), 0);
+    assert_int_equal(npy_writer_f32(w, v, 5, err, sizeof err), 0);
+    assert_int_equal(npy_writer_f32(w, v + 5, 0, err, sizeof err), 0);
+    assert_int_equal(npy_writer_f32(w, v + 5, 19, err, sizeof err), 0);
+    assert_int_equal(npy_writer_close(w, err, sizeof err), 0);
+    n = slurp_bytes(tpath("s.npy"), b, sizeof b);
+    assert_int_equal(n, nw);
+    assert_memory_equal(b, whole, n);
+    /* Too few or too many values: refused and the file removed. */
+    assert_int_equal(npy_writer_open(&w, tpath("short.npy"), "<f4", 3, sh3, err, sizeof err), 0);
+    assert_int_equal(npy_writer_f32(w, v, 23, err, sizeof err), 0);
+    assert_int_equal(npy_writer_close(w, err, sizeof err), -1);
+    assert_non_null(strstr(err, "23 values written, the shape announces 24"));
+    assert_int_equal(access(tpath("short.npy"), F_OK), -1);
+    assert_int_equal(npy_writer_open(&w, tpath("long.npy"), "<i8", 1, sh3, err, sizeof err), 0);
+    assert_int_equal(npy_writer_i64(w, y, 3, err, sizeof err), -1);
+    assert_non_null(strstr(err, "more values"));
+    assert_int_equal(access(tpath("long.npy"), F_OK), -1);
+    assert_int_equal(npy_writer_open(&w, tpath("t.npy"), "<u2", 1, sh3, err, sizeof err), -1);
+    assert_non_null(strstr(err, "dtype '<u2'"));
+    assert_int_equal(npy_writer_open(&w, tpath("t.npy"), "<i8", 1, sh3, err, sizeof err), 0);
+    assert_int_equal(npy_writer_f32(w, v, 1, err, sizeof err), -1); /* floats into '<i8' */
+    assert_int_equal(access(tpath("t.npy"), F_OK), -1);
+}
+
+/* One value of each integer dtype, bytes written by hand. */
+static void test_int_dtypes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *descr;
+        unsigned char bytes[16];
+        int size;
+        int64_t want[2];
+    } cases[] = {
+        {"|i1", {0xff, 0x80}, 1, {-1, -128}},
+        {"|u1", {0xff, 0x80}, 1, {255, 128}},
+        {"<i2", {0xfe, 0xff, 0x34, 0x12}, 2, {-2, 0x1234}},
+        {"<u2", {0xff, 0xff, 0x34, 0x12}, 2, {65535, 0x1234}},
+        {"<i4", {0, 0, 0, 0x80, 9, 0, 0, 0}, 4, {INT32_MIN, 9}},
+        {"<u4", {0xff, 0xff, 0xff, 0xff, 9, 0, 0, 0}, 4, {4294967295LL, 9}},
+        {"<i8", {0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 0},
+         8, {-5, 0x0007060504030201LL}},
+        {"<u8", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 3, 0, 0, 0, 0, 0, 0, 0},
+         8, {INT64_MAX, 3}},
+    };
+    char err[300], h[128];
+    img m;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (2,), }\n",
+                 cases[c].descr);
+        img_make(&m, 1, 0, h, cases[c].bytes, 2 * (size_t)cases[c].size);
+        npy_i64 l;
+        if (npy_parse_i64(m.b, m.n, &l, err, sizeof err))
+            fail_msg("%s: %s", cases[c].descr, err);
+        assert_int_equal(l.count, 2);
+        assert_true(l.data[0] == cases[c].want[0]);
+        assert_true(l.data[1] == cases[c].want[1]);
+        npy_free_i64(&l);
+        npy_f32 f;
+        assert_int_equal(npy_parse_f32(m.b, m.n, &f, err, sizeof err), -1);
+        assert_non_null(strstr(err, "not a float type"));
+        assert_null(f.data);
+    }
+    /* 2^63 in '<u8' does not fit; its position is named. */
+    unsigned char u8[16] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80};
+    img_make(&m, 1, 0, "{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }", u8, 16);
+    npy_i64 l;
+    assert_int_equal(npy_parse_i64(m.b, m.n, &l, err, sizeof err), -1);
+    assert_non_null(strstr(err, "value 1 (9223372036854775808) does not fit in int64: at [1]"));
+    /* Floats are not labels; big-endian and other kinds are refused. */
+    unsigned char d8[48];
+    six_f64(d8);
+    img_make(&m, 1, 0, H2x3, d8, 48);
+    assert_int_equal(npy_parse_i64(m.b, m.n, &l, err, sizeof err), -1);
+    assert_non_null(strstr(err, "'<f8' is not an integer type"));
+    img_make(&m, 1, 0, "{'descr': '>i4', 'fortran_order': False, 'shape': (2, 3), }", d8, 24);
+    assert_int_equal(npy_parse_i64(m.b, m.n, &l, err, sizeof err), -1);
+    assert_non_null(strstr(err, "big-endian data ('>i4')"));
+    img_make(&m, 1, 0, "{'descr': '<c8', 'fortran_order': False, 'shape': (2, 3), }", d8, 48);
+    assert_int_equal(npy_parse_i64(m.b, m.n, &l, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unsupported dtype '<c8'"));
+    /* float64 data narrowed to float32: 0.1 becomes (float)0.1; 1e300 is refused. */
+    unsigned char f8[16];
+    put_f64(f8, 0.1);
+    put_f64(f8 + 8, -2.5);
+    img_make(&m, 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }", f8, 16);
+    npy_f32 f;
+    assert_int_equal(npy_parse_f32(m.b, m.n, &f, err, sizeof err), 0);
+    assert_true(f.data[0] == 0.1f && f.data[1] == -2.5f);
+    npy_free_f32(&f);
+    put_f64(f8 + 8, -1e300);
+    img_make(&m, 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }", f8, 16);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &f, err, sizeof err), -1);
+    assert_non_null(strstr(err, "value 1 (-1e+300) is beyond the float32 range: at [0, 1]"));
+}
+
+static void test_nd_refusals(void **state)
+{
+    (void)state;
+    char err[300];
+    unsigned char d[96];
+    for (int i = 0; i < 24; i++)
+        put_f32(d + 4 * i, (float)i);
+    const char *H234 = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }\n";
+    img m;
+    npy_f32 a;
+    /* Flat index 22 of (2, 3, 4) is [1, 2, 2]: 22 = 1*12 + 2*4 + 2. */
+    put_f32(d + 4 * 22, NAN);
+    img_make(&m, 1, 0, H234, d, 96);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "value 22 is NaN or infinite: NaN at [1, 2, 2] (counted from 0)"));
+    write_file(tpath("nan.npy"), m.b, m.n);
+    npy_opts named = {{"clip", "frame", "feature", NULL}, NULL};
+    assert_int_equal(npy_read_f32(tpath("nan.npy"), &named, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "nan.npy: value 22 is NaN or infinite: NaN at clip 1, "
+                                "frame 2, feature 2 (counted from 0)"));
+    assert_null(a.data);
+    npy_opts two = {{"clip", "frame", NULL}, NULL}; /* names that do not fit: indices */
+    assert_int_equal(npy_read_f32(tpath("nan.npy"), &two, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "at [1, 2, 2]"));
+    put_f32(d + 4 * 22, -INFINITY);
+    img_make(&m, 1, 0, H234, d, 96);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "-inf at [1, 2, 2]"));
+    put_f32(d + 4 * 22, 22.0f);
+    /* Truncated by one value, one byte; one byte too many. */
+    img_make(&m, 1, 0, H234, d, 92);
+    write_file(tpath("short.npy"), m.b, m.n);
+    assert_int_equal(npy_read_f32(tpath("short.npy"), NULL, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated data: header announces 24 values (96 bytes), "
+                                "file holds 92 bytes"));
+    npy_info h;
+    assert_int_equal(npy_read_info(tpath("short.npy"), &h, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated data"));
+    img_make(&m, 1, 0, H234, d, 95);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated data"));
+    unsigned char d97[97];
+    memcpy(d97, d, 96);
+    d97[96] = 0;
+    img_make(&m, 1, 0, H234, d97, 97);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "1 unexpected bytes"));
+    /* Dimensions: 4 accepted, 5 and 0 refused; a zero dimension is empty. */
+    img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4), }", d,
+             96);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), 0);
+    assert_int_equal(a.ndim, 4);
+    assert_true(a.data[23] == 23.0f);
+    npy_free_f32(&a);
+    img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2, 3, 4), }",
+             d, 96);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "array has 5 dimensions: at most 4"));
+    img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", d, 4);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "0-dimensional"));
+    img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3, 4), }", d, 0);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty array"));
+    /* A header announcing 2^40+ values, or GBs on a small file: no allocation. */
+    img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048577), }",
+             d, 96);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "more than 2^40"));
+    img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 1000, 1000), }",
+             d, 96);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated data"));
+    img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }", d, 96);
+    assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "Fortran"));
+    assert_int_equal(npy_read_info(tpath("missing.npy"), &h, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot open"));
+}
+
+/* The N-D parsers under random mutations: refuse or accept, never crash. */
+static void test_nd_fuzz(void **state)
+{
+    (void)state;
+    unsigned char d[96], y[16];
+    for (int i = 0; i < 24; i++)
+        put_f32(d + 4 * i, (float)i);
+    for (int i = 0; i < 16; i++)
+        y[i] = (unsigned char)i;
+    img base[3], m;
+    img_make(&base[0], 1, 0, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }",
+             d, 96);
+    img_make(&base[1], 1, 0, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", y,
+             16);
+    img_make(&base[2], 2, 0, "{'descr': '|u1', 'fortran_order': False, 'shape': (4, 4), }", y,
+             16);
+    uint64_t st = 777;
+    int accepted = 0;
+    for (int it = 0; it < 6000; it++) {
+        m = base[it % 3];
+        size_t pos = (size_t)(cm_rand_next(&st) % m.n);
+        if (cm_rand_next(&st) % 3 == 0)
+            m.n = pos;
+        else
+            m.b[pos] = (unsigned char)cm_rand_next(&st);
+        char err[300];
+        npy_f32 a;
+        npy_i64 l;
+        if (npy_parse_f32(m.b, m.n, &a, err, sizeof err) == 0) {
+            accepted++;
+            assert_true(a.ndim >= 1 && a.ndim <= NPY_MAX_DIM);
+            int64_t p = 1;
+            for (int k = 0; k < NPY_MAX_DIM; k++)
+                p *= a.shape[k];
+            assert_true(p == a.count);
+            for (int64_t i = 0; i < a.count; i++)
+                assert_true(isfinite(a.data[i]));
+            npy_free_f32(&a);
+        } else {
+            assert_null(a.data);
+            assert_null(strchr(err, '\n'));
+        }
+        if (npy_parse_i64(m.b, m.n, &l, err, sizeof err) == 0) {
+            accepted++;
+            npy_free_i64(&l);
+        } else {
+            assert_null(l.data);
+        }
+    }
+    assert_true(accepted > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +738,10 @@ int main(void)
         cmocka_unit_test(test_sizes_and_values),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_fuzz_mutations),
+        cmocka_unit_test(test_nd_round_trip),
+        cmocka_unit_test(test_int_dtypes),
+        cmocka_unit_test(test_nd_refusals),
+        cmocka_unit_test(test_nd_fuzz),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
