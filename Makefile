@@ -34,9 +34,10 @@ DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
 
 all: $(BUILD)/dse
 
-$(BUILD)/obj/%.o: %.c $(HDRS)
+# Each object depends on the headers it includes (-MMD -MP writes the .d files).
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 define embed_rule
 $(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(1)))).c: $(1) tools/embed.sh
@@ -64,12 +65,14 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h tests/t
 # library's single-precision objects, which the test then does not pull in.
 TN_SRC     := costmodel/tn.c $(wildcard costmodel/tr_*.c)
 TN_DBL_OBJ := $(TN_SRC:%.c=$(BUILD)/obj-dbl/%.o)
-$(BUILD)/obj-dbl/%.o: %.c $(HDRS)
+$(BUILD)/obj-dbl/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -DTN_DOUBLE -c $< -o $@
+	$(CC) $(CFLAGS_ALL) -MMD -MP -DTN_DOUBLE -c $< -o $@
 $(BUILD)/tests/test_train_grad: tests/test_train_grad.c $(TN_DBL_OBJ) $(BUILD)/libfdht.a $(HDRS) tests/test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DTN_DOUBLE -Itests -o $@ $< $(TN_DBL_OBJ) $(BUILD)/libfdht.a $(LDLIBS) -lcmocka
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/dse/main.d $(TN_DBL_OBJ:.o=.d)
 
 # Install what is missing (apt-get as root); otherwise say what to run.
 deps:

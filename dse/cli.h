@@ -50,5 +50,6 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

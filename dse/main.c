@@ -25,6 +25,7 @@ static const dse_cmd cmds[] = {
     {"validate", cmd_validate, "check sweep specs without running them (prints the space size)"},
     {"sweep", cmd_sweep, "run a spec's shards through GNU parallel (cores or --sshlogin hosts), merge"},
     {"reproduce", cmd_reproduce, "regenerate the paper's tables, published figure beside modeled"},
+    {"train", cmd_train, "train the network a point names on clips (built-in or .npy), in C"},
 };
 
 static void usage(FILE *f)
