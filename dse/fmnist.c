@@ -38,6 +38,16 @@ static int missing(const char *dir, const char *file, char *err, size_t errlen)
                                  "install dataset-fashion-mnist (looked in %s: no %s)", dir, file);
 }
 
+/* gzerror's message without the path zlib puts in front of it. */
+static const char *gz_msg(gzFile g, const char *path, int *zerr)
+{
+    const char *m = gzerror(g, zerr);
+    size_t pl = strlen(path);
+    if (!strncmp(m, path, pl) && m[pl] == ':' && m[pl + 1] == ' ')
+        m += pl + 2;
+    return m;
+}
+
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -58,7 +68,7 @@ static int gz_exact(gzFile g, unsigned char *b, size_t n, const char *path, cons
     if (got == n)
         return 0;
     int zerr;
-    const char *msg = gzerror(g, &zerr);
+    const char *msg = gz_msg(g, path, &zerr);
     if (zerr != Z_OK && zerr != Z_BUF_ERROR)
         return cm_fail(err, errlen, "%s: corrupt gzip data (%s)", path, msg);
     return cm_fail(err, errlen, "%s: truncated: %zu of the %zu bytes of the %s", path, got, n,
@@ -111,7 +121,7 @@ static int read_idx(const char *dir, const char *file, int images, int64_t count
     /* The end of the stream (and its CRC check) must come right after. */
     int r = gzread(g, &extra, 1);
     int zerr;
-    const char *msg = gzerror(g, &zerr);
+    const char *msg = gz_msg(g, path, &zerr);
     if (r > 0)
         cm_fail(err, errlen, "%s: unexpected bytes after the %lld %s", path, (long long)count,
                 images ? "images" : "labels");
@@ -140,21 +150,22 @@ static int check_labels(const char *dir, const char *file, const fm_split *s, ch
     return 0;
 }
 
+/* Labels first (small), checked before the images are read: a bad file is
+ * refused without inflating 47 MB first. */
 static int load_split(const char *dir, const char *prefix, int64_t count, fm_split *s,
                       char *err, size_t errlen)
 {
     char fi[64], fl[64];
     snprintf(fi, sizeof fi, "%s-images-idx3-ubyte.gz", prefix);
     snprintf(fl, sizeof fl, "%s-labels-idx1-ubyte.gz", prefix);
-    unsigned char *px, *lb;
-    if (read_idx(dir, fi, 1, count, &px, err, errlen))
+    unsigned char *lb, *px;
+    if (read_idx(dir, fl, 0, count, &lb, err, errlen))
         return -1;
-    if (read_idx(dir, fl, 0, count, &lb, err, errlen)) {
-        free(px);
-        return -1;
-    }
-    *s = (fm_split){count, px, lb};
-    return check_labels(dir, fl, s, err, errlen);
+    *s = (fm_split){count, NULL, lb};
+    if (check_labels(dir, fl, s, err, errlen) || read_idx(dir, fi, 1, count, &px, err, errlen))
+        return -1; /* fm_free frees the labels */
+    s->pixels = px;
+    return 0;
 }
 
 void fm_free(fm_data *d)

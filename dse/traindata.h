@@ -48,6 +48,12 @@ const char *td_describe(const td_set *s);
  * files' contents (.npy): what makes a stored accuracy reproducible. */
 const char *td_hash(const td_set *s);
 
+/* The Fashion-MNIST image clip i of split sp shows (built-in set): an index
+ * into the train images for TD_TRAIN (0..53999) and TD_VAL (54000..59999),
+ * into the test images for TD_TEST; -1 for .npy data or no such clip.
+ * Lets tests check that the splits never share an image. */
+int64_t td_source_image(const td_set *s, td_split sp, int64_t i);
+
 /* Writes the three splits as train_x.npy ... val_y.npy (float32 / int64)
  * into dir (created if missing), so that other tools see the same clips. */
 int td_write_npy(const td_set *s, const char *dir, char *err, size_t errlen);
