@@ -534,6 +534,13 @@ static int read_files(td_set *s, char path[F_N][4200], const int *have, char *er
                        : npy_read_i64(path[f], &yo, &s->ya[sp], err, errlen))
             return -1;
     }
+    /* The headers were checked before reading: a file replaced meanwhile
+     * must not leave clips and labels that disagree. */
+    for (int sp = 0; sp < 3; sp++)
+        if (s->xa[sp].data && (s->xa[sp].ndim != 3 || s->xa[sp].shape[1] != s->frames ||
+                               s->xa[sp].shape[2] != s->n_in ||
+                               s->xa[sp].shape[0] != s->ya[sp].count || s->ya[sp].ndim != 1))
+            return cm_fail(err, errlen, "%s: changed while being read", path[2 * sp]);
     if (check_labels(path[F_TRAIN_Y], &s->ya[TD_TRAIN], 0, err, errlen))
         return -1;
     int64_t max = 0;

@@ -249,7 +249,7 @@ static void test_fmnist_refusals(void **state)
 
 /* Which synthetic image a frame shows: the first lit pixel is the item's
  * top-left (every item pixel is lit); -1 if the frame is black. */
-static int64_t frame_source(const float *f, int w, int c, int64_t n, int *split, int64_t *at)
+static int64_t frame_source(const float *f, int c, int64_t n, int *split, int64_t *at)
 {
     for (int64_t k = 0; k < n; k += c) {
         if (f[k] == 0)
@@ -258,7 +258,6 @@ static int64_t frame_source(const float *f, int w, int c, int64_t n, int *split,
         *split = (int)lroundf(f[k + 2 * c] * 255) - 1;
         if (at)
             *at = k / c;
-        (void)w;
         return (int64_t)(b - 1) * 250 + (a - 1);
     }
     return -1;
@@ -284,19 +283,15 @@ static void test_generator_sources_and_labels(void **state)
         for (int64_t i = 0; i < td_count(s, (td_split)sp); i++) {
             int32_t y;
             td_batch(s, (td_split)sp, &i, 1, x, &y);
-            int file;
-            int64_t k = frame_source(x, 64, 1, 4096, &file, NULL);
-            int64_t k2 = frame_source(x + 4096, 64, 1, 4096, &file, NULL);
+            int file = -1;
+            int64_t k = frame_source(x, 1, 4096, &file, NULL);
+            int64_t k2 = frame_source(x + 4096, 1, 4096, &file, NULL);
             assert_true(k == k2); /* one item per clip */
             assert_true(k == td_source_image(s, (td_split)sp, i));
             /* train: train images 0..53999; val: 54000..59999; test: the test file. */
             assert_int_equal(file, sp == TD_TEST ? 1 : 0);
-            if (sp == TD_TRAIN)
-                assert_true(k >= 0 && k < 54000);
-            else if (sp == TD_VAL)
-                assert_true(k >= 54000 && k < 60000);
-            else
-                assert_true(k >= 0 && k < 10000);
+            assert_true(k >= (sp == TD_VAL ? 54000 : 0));
+            assert_true(k < (sp == TD_TRAIN ? 54000 : sp == TD_VAL ? 60000 : 10000));
             assert_int_equal(y, syn_label(file, k));
         }
     }
@@ -395,7 +390,7 @@ static void test_generator_bounces_inside(void **state)
             assert_int_equal(sum, want * C); /* nothing cut off by a wall */
             int file;
             int64_t at = -1;
-            assert_true(frame_source(f, W, C, NIN, &file, &at) == k);
+            assert_true(frame_source(f, C, NIN, &file, &at) == k);
             int ax = (int)(at % W), ay = (int)(at / W);
             assert_true(ax >= 0 && ax <= W - 28 && ay >= 0 && ay <= H - 28);
             for (int r = 0; r < 28; r++)
@@ -728,61 +723,55 @@ static void test_npy_dir_refusals(void **state)
     write_split(d, "val", 2, 0, 5);
     assert_int_equal(unlink(tpath("nd_halfval/val_y.npy")), 0);
     expect_dir_refused(d, "val_y.npy: missing (val_x.npy is there: give both or neither)");
-    /* Shapes and dtypes. */
-    float z[64] = {0};
-    d = npy_dir("nd_2d");
-    write_raw(tpath("nd_2d/train_x.npy"), "<f4", "(20, 6)", z, 0);
-    expect_dir_refused(d, "train_x.npy: truncated data"); /* the header is read first */
-    write_raw(tpath("nd_2d/train_x.npy"), "<f4", "(2, 6)", z, 48);
-    expect_dir_refused(d, "train_x.npy: 2-D array: expected 3-D (clips, frames, features)");
-    d = npy_dir("nd_xint");
-    write_raw(tpath("nd_xint/test_x.npy"), "<i4", "(1, 3, 6)", z, 72);
-    expect_dir_refused(d, "test_x.npy: dtype '<i4' is not a float type (float32 '<f4' expected)");
-    d = npy_dir("nd_yfloat");
-    write_raw(tpath("nd_yfloat/train_y.npy"), "<f4", "(20,)", z, 80);
-    expect_dir_refused(d, "train_y.npy: dtype '<f4' is not an integer type");
-    d = npy_dir("nd_y2d");
-    write_raw(tpath("nd_y2d/train_y.npy"), "<i8", "(10, 2)", z, 160);
-    expect_dir_refused(d, "train_y.npy: 2-D array: expected 1-D (one label per clip)");
+    /* One file replaced: shapes, dtypes, sizes, labels (train labels are 0..4). */
+    static const float z[64];
+    static const int64_t neg[20] = {[9] = -1}, big[20] = {[9] = 2000000}, tl[7] = {0, 1, 5};
+    static const struct {
+        const char *file, *descr, *shape;
+        const void *data;
+        size_t n;
+        const char *want;
+    } one[] = {
+        {"train_x.npy", "<f4", "(20, 6)", z, 0, "train_x.npy: truncated data"},
+        {"train_x.npy", "<f4", "(2, 6)", z, 48, "train_x.npy: 2-D array: expected 3-D (clips, "
+                                                 "frames, features)"},
+        {"test_x.npy", "<i4", "(1, 3, 6)", z, 72, "test_x.npy: dtype '<i4' is not a float type "
+                                                   "(float32 '<f4' expected)"},
+        {"train_y.npy", "<f4", "(20,)", z, 80, "train_y.npy: dtype '<f4' is not an integer type"},
+        {"train_y.npy", "<i8", "(10, 2)", z, 160, "train_y.npy: 2-D array: expected 1-D (one "
+                                                   "label per clip)"},
+        {"test_x.npy", "<f4", "(1, 3, 4)", z, 48, "test_x.npy has 4 features per frame, the "
+                                                   "point's n_in is 6"},
+        {"test_x.npy", "<f4", "(1, 2, 6)", z, 48, "test_x.npy has 2 frames per clip, train_x.npy "
+                                                   "has 3"},
+        {"test_y.npy", "<i8", "(6,)", z, 48, "test_y.npy has 6 labels, test_x.npy has 7 clips"},
+        {"test_x.npy", "<f4", "(0, 3, 6)", z, 0, "test_x.npy: empty array"},
+        {"test_y.npy", "<i8", "(7,)", z, 55, "test_y.npy: truncated data: header announces 7 "
+                                              "values (56 bytes), file holds 55 bytes"},
+        {"train_y.npy", "<i8", "(20,)", neg, 160, "train_y.npy: label -1 at index 9 is negative"},
+        {"train_y.npy", "<i8", "(20,)", big, 160, "train_y.npy: label 2000000 at index 9: at "
+                                                   "most 1000000 classes"},
+        {"test_y.npy", "<i8", "(7,)", tl, 56, "test_y.npy: label 5 at index 2 is out of range "
+                                               "(train_y.npy has classes 0..4)"},
+    };
+    for (size_t k = 0; k < sizeof one / sizeof one[0]; k++) {
+        char name[32], file[64];
+        snprintf(name, sizeof name, "nd_case%zu", k);
+        snprintf(file, sizeof file, "%s/%s", name, one[k].file);
+        d = npy_dir(name);
+        write_raw(tpath(file), one[k].descr, one[k].shape, one[k].data, one[k].n);
+        expect_dir_refused(d, one[k].want);
+    }
     d = npy_dir("nd_nin");
     expect_open_refused(d, 784, "train_x.npy has 6 features per frame, the point's n_in is 784");
-    write_raw(tpath("nd_nin/test_x.npy"), "<f4", "(1, 3, 4)", z, 48);
-    expect_dir_refused(d, "test_x.npy has 4 features per frame, the point's n_in is 6");
-    d = npy_dir("nd_frames");
-    write_raw(tpath("nd_frames/test_x.npy"), "<f4", "(1, 2, 6)", z, 48);
-    expect_dir_refused(d, "test_x.npy has 2 frames per clip, train_x.npy has 3");
-    d = npy_dir("nd_count");
-    write_raw(tpath("nd_count/test_y.npy"), "<i8", "(6,)", z, 48);
-    expect_dir_refused(d, "test_y.npy has 6 labels, test_x.npy has 7 clips");
-    d = npy_dir("nd_empty");
-    write_raw(tpath("nd_empty/test_x.npy"), "<f4", "(0, 3, 6)", z, 0);
-    expect_dir_refused(d, "test_x.npy: empty array");
-    d = npy_dir("nd_trunc");
-    write_raw(tpath("nd_trunc/test_y.npy"), "<i8", "(7,)", z, 55);
-    expect_dir_refused(d, "test_y.npy: truncated data: header announces 7 values (56 bytes), "
-                          "file holds 55 bytes");
     d = npy_dir("nd_one");
     write_split(d, "train", 1, 0, 5);
     expect_dir_refused(d, "train_x.npy has 1 clip: too few to hold out a validation clip");
-    /* Labels. */
-    d = npy_dir("nd_neg");
-    int64_t lab[20] = {0, 1, 2, 3, 4, 0, 1, 2, 3, -1};
-    write_raw(tpath("nd_neg/train_y.npy"), "<i8", "(20,)", lab, sizeof lab);
-    expect_dir_refused(d, "train_y.npy: label -1 at index 9 is negative");
-    d = npy_dir("nd_range");
-    int64_t tl[7] = {0, 1, 5, 0, 0, 0, 0}; /* train labels are 0..4 */
-    write_raw(tpath("nd_range/test_y.npy"), "<i8", "(7,)", tl, sizeof tl);
-    expect_dir_refused(d, "test_y.npy: label 5 at index 2 is out of range (train_y.npy has "
-                          "classes 0..4)");
     d = npy_dir("nd_valrange");
     write_split(d, "val", 3, 0, 9); /* labels 0, 1, 2 */
     int64_t vl[3] = {4, 9, 0};
     write_raw(tpath("nd_valrange/val_y.npy"), "<i8", "(3,)", vl, sizeof vl);
     expect_dir_refused(d, "val_y.npy: label 9 at index 1 is out of range");
-    d = npy_dir("nd_huge");
-    lab[9] = 2000000;
-    write_raw(tpath("nd_huge/train_y.npy"), "<i8", "(20,)", lab, sizeof lab);
-    expect_dir_refused(d, "label 2000000 at index 9: at most 1000000 classes");
     /* NaN / Inf in X, with file, clip, frame and feature. */
     d = npy_dir("nd_nan");
     float tx[7 * ND_T * ND_NIN] = {0};
