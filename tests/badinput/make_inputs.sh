@@ -51,3 +51,28 @@ npy "$T/garbage_hdr.npy" "{'descr': '<f8', 'shape': (4 56 }"
 "$DSE" run tests/specs/good/base.yaml --db "$T/good.db" --quiet >/dev/null 2>&1
 cp "$T/good.db" "$T/oldver.db"
 sqlite3 "$T/oldver.db" 'PRAGMA user_version = 999;'
+# .npy clip directories for `dse train`: 4 clips of 2 frames of 16 features
+# (float32, zero), labels 0 1 0 1 (int64); each bad one differs in one way.
+f4() { # $1 file, $2 shape text, $3 float count
+  npy "$1" "{'descr': '<f4', 'fortran_order': False, 'shape': $2, }"
+  head -c $(( $3 * 4 )) /dev/zero >> "$1"
+}
+labels() { # $1 file, then the labels (0..255)
+  f="$1"; shift
+  npy "$f" "{'descr': '<i8', 'fortran_order': False, 'shape': ($#,), }"
+  for v in "$@"; do printf "\\$(printf %03o "$v")\\000\\000\\000\\000\\000\\000\\000"; done >> "$f"
+}
+clips() { # $1 dir: a good clip directory
+  mkdir -p "$1"
+  f4 "$1/train_x.npy" '(4, 2, 16)' 128; labels "$1/train_y.npy" 0 1 0 1
+  f4 "$1/test_x.npy" '(4, 2, 16)' 128; labels "$1/test_y.npy" 0 1 0 1
+}
+for d in good badlabel nanx nin tmismatch trunc empty nolabels; do clips "$T/clips_$d"; done
+labels "$T/clips_badlabel/test_y.npy" 0 1 7 1
+npy "$T/clips_nanx/train_x.npy" "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 2, 16), }"
+{ head -c 20 /dev/zero; printf '\000\000\300\177'; head -c 488 /dev/zero; } >> "$T/clips_nanx/train_x.npy"
+f4 "$T/clips_nin/train_x.npy" '(4, 2, 15)' 120
+f4 "$T/clips_tmismatch/test_x.npy" '(4, 3, 16)' 192
+head -c 300 "$T/clips_good/train_x.npy" > "$T/clips_trunc/train_x.npy"
+: > "$T/clips_empty/train_x.npy"
+rm "$T/clips_nolabels/train_y.npy"
