@@ -96,8 +96,10 @@ static void bar(run *r, int epoch, int64_t done, int64_t total, double loss, dou
     for (int i = 0; i < 20; i++)
         b[i] = i < (int)(frac * 20) ? '#' : '.';
     b[20] = '\0';
-    double val = r->st.epochs > 0 ? r->st.val_acc[r->st.epochs - 1] : NAN;
-    fprintf(stderr, "\repoch %d/%d [%s] loss %.4f train %.3f val %.3f  %.0f clips/s  ETA %d:%02d:%02d ",
+    char val[16] = "-";
+    if (r->st.epochs > 0)
+        snprintf(val, sizeof val, "%.3f", r->st.val_acc[r->st.epochs - 1]);
+    fprintf(stderr, "\repoch %d/%d [%s] loss %.4f train %.3f val %s  %.0f clips/s  ETA %d:%02d:%02d ",
             epoch + 1, o->epochs, b, loss, acc, val, clips_s, (int)(eta / 3600),
             (int)fmod(eta / 60, 60), (int)fmod(eta, 60));
     if (final)
