@@ -63,7 +63,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h tests/t
 # The trainer's numerics in double precision (tn_real = double), for the
 # gradient checks of tests/test_train_grad.c: the same sources as the
 # library's single-precision objects, which the test then does not pull in.
-TN_SRC     := costmodel/tn.c $(wildcard costmodel/tr_*.c)
+TN_SRC     := $(wildcard costmodel/tn*.c costmodel/tr_*.c)
 TN_DBL_OBJ := $(TN_SRC:%.c=$(BUILD)/obj-dbl/%.o)
 $(BUILD)/obj-dbl/%.o: %.c
 	@mkdir -p $(dir $@)

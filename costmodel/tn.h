@@ -65,6 +65,22 @@ void tn_backward(tn_plan *p, int nb, const tn_real *tape, const tn_real *dy, tn_
 /* Adds the accumulated gradients into grads[f] (factor layouts). */
 void tn_finish(tn_plan *p, tn_real *const *grads);
 
-/* Dense W (M x N) of the factors: tn_prepare + tn_forward of a recon plan. */
+/*
+ * The dense W (M x N, row-major) of a network's factors and the way back
+ * from dW to the factors' gradients.  An HT network is reconstructed up its
+ * tree: each internal node's frame U_t (its modes' m and n, then r_t) from
+ * its children's by a three-factor recon plan, so no intermediate is larger
+ * than a frame times a rank; other formats use one chain recon plan.
+ */
+typedef struct tn_recon tn_recon;
+
+/* tree: the HT tree of net (NULL for TT and dense). */
+int tn_recon_new(const cm_net *net, const ht_tree *tree, tn_recon **out, char *err,
+                 size_t errlen);
+void tn_recon_free(tn_recon *r);
+int64_t tn_recon_macs(const tn_recon *r);
+void tn_recon_forward(tn_recon *r, tn_real *const *factors, tn_real *W);
+/* Adds the factors' gradients of dW into grads[f]. */
+void tn_recon_backward(tn_recon *r, const tn_real *dW, tn_real *const *grads);
 
 #endif

@@ -31,9 +31,8 @@ typedef struct {
     int dense;                /* contracted through W */
     int64_t foff[CM_NET_MAXF];
     tn_plan *plan;            /* factored application */
-    tn_plan *rplan;           /* dense mode, decomposed format: reconstruction */
+    tn_recon *recon;          /* decomposed formats: W from the factors */
     tn_real *W, *dW;          /* dense mode: W and its gradient (rows x cols) */
-    tn_real *rtape;
     int64_t fan_in;
     int64_t nelem;            /* elements of all its factors */
 } tr_mat;

@@ -23,21 +23,29 @@ static int mat_setup(tr_mat *mm, const cm_matmap *src, int64_t rows, int64_t col
 {
     mm->present = 1;
     mm->fmt = src->fmt;
-    mm->order = src->order;
     mm->rows = rows;
     mm->cols = cols;
     mm->fan_in = fan_in;
     if (cm_net_build(&mm->fmt, &mm->net, err, errlen))
         return -1;
+    /* Training may contract the factors in any order (the tree's "children
+     * first" is the accelerator's rule, not the algebra's): the fewest MACs
+     * over all orders, whatever order the point maps. */
+    memset(mm->net.pred, 0, sizeof mm->net.pred);
+    cm_order_cost oc;
+    cm_order_best(&mm->net, &mm->order, &oc);
     for (int f = 0; f < mm->net.nf; f++) {
         mm->foff[f] = *off;
         *off += cm_net_mask_size(&mm->net, mm->net.fmask[f]);
     }
     mm->nelem = *off - mm->foff[0];
-    return 0;
+    if (mm->fmt.kind == CM_DENSE)
+        return 0;
+    return tn_recon_new(&mm->net, mm->fmt.kind == CM_HT ? &mm->fmt.tree : NULL, &mm->recon,
+                        err, errlen);
 }
 
-/* Dense-mode cost of a matrix over rows x cols per application row, with
+/* Dense-mode cost of a matrix over app_rows rows of view_cols columns, with
  * its reconstruction shared by the batch, against the factored cost. */
 static int choose_dense(const tr_mat *mm, tr_contract c, int64_t app_rows, int64_t view_cols)
 {
@@ -47,31 +55,10 @@ static int choose_dense(const tr_mat *mm, tr_contract c, int64_t app_rows, int64
         return 0;
     cm_order_cost oc;
     cm_order_cost_of(&mm->net, &mm->order, &oc);
-    cm_net rn = mm->net;
-    rn.ymask |= rn.xmask;
-    rn.xmask = 0;
-    cm_order best;
-    cm_order_cost rc;
-    cm_order_best(&rn, &best, &rc);
     double dense = 3.0 * (double)app_rows * (double)mm->rows * (double)view_cols +
-                   3.0 * (double)rc.macs;
+                   3.0 * (double)tn_recon_macs(mm->recon);
     double fact = 3.0 * (double)app_rows * (double)oc.macs;
     return dense < TR_FACTORED_PENALTY * fact;
-}
-
-/* The reconstruction net (no input) and its best order. */
-static int recon_plan(tr_mat *mm, char *err, size_t errlen)
-{
-    cm_net rn = mm->net;
-    rn.ymask |= rn.xmask;
-    rn.xmask = 0;
-    cm_order o;
-    cm_order_cost c;
-    cm_order_best(&rn, &o, &c);
-    if (tn_plan_new(&rn, &o, 1, 1, &mm->rplan, err, errlen))
-        return -1;
-    mm->rtape = malloc((size_t)tn_tape_size(mm->rplan) * sizeof(tn_real));
-    return mm->rtape ? 0 : cm_fail(err, errlen, "out of memory");
 }
 
 static int mat_alloc(tr_model *m, tr_mat *mm, int app_rows, char *err, size_t errlen)
@@ -89,7 +76,7 @@ static int mat_alloc(tr_model *m, tr_mat *mm, int app_rows, char *err, size_t er
     if (!mm->W || !mm->dW)
         return cm_fail(err, errlen, "out of memory for a %lld x %lld matrix",
                        (long long)mm->rows, (long long)mm->cols);
-    return recon_plan(mm, err, errlen);
+    return 0;
 }
 
 static void *zalloc(size_t n, size_t sz, int *ok)
@@ -200,8 +187,7 @@ void tr_model_free(tr_model *m)
     for (int k = 0; k < 2; k++) {
         tr_mat *mm = &m->mat[k];
         tn_plan_free(mm->plan);
-        tn_plan_free(mm->rplan);
-        free(mm->rtape);
+        tn_recon_free(mm->recon);
         if (mm->fmt.kind != CM_DENSE) {
             free(mm->W);
             free(mm->dW);
@@ -241,8 +227,8 @@ double tr_macs_per_clip(const tr_model *m, int nb)
         double cols = m->decomp == CM_DECOMP_CONCAT ? (double)m->n_in + H : (double)mm->cols;
         if (mm->dense) {
             macs += 3.0 * T * (double)mm->rows * cols;
-            if (mm->rplan)
-                macs += 3.0 * (double)tn_macs(mm->rplan) / nb;
+            if (mm->recon)
+                macs += 3.0 * (double)tn_recon_macs(mm->recon) / nb;
         } else {
             macs += 3.0 * T * (double)tn_macs(mm->plan);
         }

@@ -61,9 +61,8 @@ static void mats_prepare(tr_model *m)
         if (!mm->present)
             continue;
         factor_ptrs(m, mm, f, g);
-        if (mm->rplan) {
-            tn_prepare(mm->rplan, f);
-            tn_forward(mm->rplan, 1, NULL, mm->W, mm->rtape);
+        if (mm->dense && mm->recon) {
+            tn_recon_forward(mm->recon, f, mm->W);
             memset(mm->dW, 0, (size_t)(mm->rows * mm->cols) * sizeof(tn_real));
         } else if (mm->plan) {
             tn_prepare(mm->plan, f);
@@ -80,9 +79,8 @@ static void mats_finish(tr_model *m)
         if (!mm->present)
             continue;
         factor_ptrs(m, mm, f, g);
-        if (mm->rplan) {
-            tn_backward(mm->rplan, 1, mm->rtape, mm->dW, NULL);
-            tn_finish(mm->rplan, g);
+        if (mm->dense && mm->recon) {
+            tn_recon_backward(mm->recon, mm->dW, g);
         } else if (mm->plan) {
             tn_finish(mm->plan, g);
         }

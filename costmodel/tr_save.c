@@ -122,27 +122,12 @@ static int dense_of(tr_model *m, int k, tn_real *W, char *err, size_t errlen)
         memcpy(W, m->theta + mm->foff[0], (size_t)(mm->rows * mm->cols) * sizeof(tn_real));
         return 0;
     }
-    cm_net rn = mm->net;
-    rn.ymask |= rn.xmask;
-    rn.xmask = 0;
-    cm_order o;
-    cm_order_cost c;
-    cm_order_best(&rn, &o, &c);
-    tn_plan *p;
-    if (tn_plan_new(&rn, &o, 1, 1, &p, err, errlen))
-        return -1;
-    tn_real *tape = malloc((size_t)tn_tape_size(p) * sizeof(tn_real));
-    if (!tape) {
-        tn_plan_free(p);
-        return cm_fail(err, errlen, "out of memory");
-    }
     tn_real *f[CM_NET_MAXF];
     for (int i = 0; i < mm->net.nf; i++)
         f[i] = m->theta + mm->foff[i];
-    tn_prepare(p, f);
-    tn_forward(p, 1, NULL, W, tape);
-    free(tape);
-    tn_plan_free(p);
+    (void)err;
+    (void)errlen;
+    tn_recon_forward(mm->recon, f, W);
     return 0;
 }
 

@@ -98,28 +98,49 @@ static void test_tn_matches_matvec(void **state)
         fill_random(&c.w, 100 + i);
         assert_int_equal(cm_order_enumerate(&c.w.net, check_order, &c), 0);
         assert_true(c.checked >= 1);
-        /* reconstruction = cm_weights_to_dense */
-        cm_net rn = c.w.net;
-        rn.ymask |= rn.xmask;
-        rn.xmask = 0;
-        cm_order o;
-        cm_order_cost oc;
-        cm_order_best(&rn, &o, &oc);
-        tn_plan *p;
-        assert_int_equal(tn_plan_new(&rn, &o, 1, 1, &p, err, sizeof err), 0);
-        int64_t MN = tn_out_size(p);
+        /* reconstruction (up the tree for HT) = cm_weights_to_dense, and its
+         * backward = the adjoint: <dW, W(f + e_i)> - <dW, W(f)> is linear in
+         * each factor, so a random dW's gradient equals a finite difference */
+        tn_recon *r;
+        assert_int_equal(tn_recon_new(&c.w.net, f.kind == CM_HT ? &f.tree : NULL, &r, err,
+                                      sizeof err), 0);
+        int64_t MN = cm_modes_rows(&f.modes) * cm_modes_cols(&f.modes);
         double *W = malloc((size_t)MN * sizeof *W), *Wr = malloc((size_t)MN * sizeof *Wr);
-        double *tape = malloc((size_t)tn_tape_size(p) * sizeof *tape);
-        tn_prepare(p, c.w.f);
-        tn_forward(p, 1, NULL, W, tape);
+        double *dW = malloc((size_t)MN * sizeof *dW), *g[CM_NET_MAXF];
+        tn_recon_forward(r, c.w.f, W);
         assert_int_equal(cm_weights_to_dense(&c.w, Wr, err, sizeof err), 0);
-        assert_int_equal(MN, cm_modes_rows(&f.modes) * cm_modes_cols(&f.modes));
         for (int64_t k = 0; k < MN; k++)
             assert_true(fabs(W[k] - Wr[k]) <= 1e-12 * (1 + fabs(Wr[k])));
+        uint64_t st = 77;
+        for (int64_t k = 0; k < MN; k++)
+            dW[k] = 2 * cm_rand_uniform(&st) - 1;
+        for (int fi = 0; fi < c.w.net.nf; fi++)
+            g[fi] = calloc((size_t)cm_net_mask_size(&c.w.net, c.w.net.fmask[fi]), sizeof(double));
+        tn_recon_backward(r, dW, g);
+        for (int fi = 0; fi < c.w.net.nf; fi++) {
+            int64_t n = cm_net_mask_size(&c.w.net, c.w.net.fmask[fi]);
+            for (int64_t e = 0; e < n; e++) {
+                double keep = c.w.f[fi][e], lp = 0, lm = 0;
+                c.w.f[fi][e] = keep + 1e-4;
+                tn_recon_forward(r, c.w.f, W);
+                for (int64_t k = 0; k < MN; k++)
+                    lp += dW[k] * W[k];
+                c.w.f[fi][e] = keep - 1e-4;
+                tn_recon_forward(r, c.w.f, W);
+                for (int64_t k = 0; k < MN; k++)
+                    lm += dW[k] * W[k];
+                c.w.f[fi][e] = keep;
+                double fd = (lp - lm) / 2e-4;
+                if (fabs(fd - g[fi][e]) > 1e-8 * (1 + fabs(fd)))
+                    fail_msg("%s: factor %d element %lld: recon gradient %.12g, fd %.12g",
+                             nets[i], fi, (long long)e, g[fi][e], fd);
+            }
+            free(g[fi]);
+        }
         free(W);
         free(Wr);
-        free(tape);
-        tn_plan_free(p);
+        free(dW);
+        tn_recon_free(r);
         cm_weights_free(&c.w);
     }
 }
