@@ -88,6 +88,43 @@ static int perm_is_identity(const tn_perm *p)
     return p->nd == 0 || (p->nd == 1 && p->ss[0] == 1);
 }
 
+/* One row: the two innermost destination dims as plain loops, the rest by
+ * an odometer (a permutation's innermost runs are often 4 to 30 long). */
+static void perm_row(const tn_perm *p, const tn_real *src, tn_real *d, int add)
+{
+    int nd = p->nd, no = nd >= 2 ? nd - 2 : 0;
+    int64_t n1 = p->dn[nd - 1], s1 = p->ss[nd - 1];
+    int64_t n2 = nd >= 2 ? p->dn[nd - 2] : 1, s2 = nd >= 2 ? p->ss[nd - 2] : 0;
+    int64_t cnt[TN_MAXD] = {0}, off = 0;
+    for (;;) {
+        const tn_real *q = src + off;
+        for (int64_t j = 0; j < n2; j++, q += s2, d += n1) {
+            if (s1 == 1 && add)
+                for (int64_t k = 0; k < n1; k++)
+                    d[k] += q[k];
+            else if (s1 == 1)
+                for (int64_t k = 0; k < n1; k++)
+                    d[k] = q[k];
+            else if (add)
+                for (int64_t k = 0; k < n1; k++)
+                    d[k] += q[k * s1];
+            else
+                for (int64_t k = 0; k < n1; k++)
+                    d[k] = q[k * s1];
+        }
+        int i = no - 1;
+        for (; i >= 0; i--) {
+            off += p->ss[i];
+            if (++cnt[i] < p->dn[i])
+                break;
+            off -= p->ss[i] * p->dn[i];
+            cnt[i] = 0;
+        }
+        if (i < 0)
+            return;
+    }
+}
+
 /* rows rows of rowsize elements; dst = (or +=) src permuted. */
 static void perm_apply(const tn_perm *p, int64_t rows, int64_t rowsize, const tn_real *src,
                        tn_real *dst, int add)
@@ -101,34 +138,8 @@ static void perm_apply(const tn_perm *p, int64_t rows, int64_t rowsize, const tn
             memcpy(dst, src, (size_t)n * sizeof *dst);
         return;
     }
-    int in = p->nd - 1;
-    int64_t cnt[TN_MAXD], inner = p->dn[in], is = p->ss[in];
-    for (int64_t r = 0; r < rows; r++) {
-        const tn_real *s = src + r * rowsize;
-        tn_real *d = dst + r * rowsize;
-        int64_t off = 0;
-        memset(cnt, 0, sizeof cnt);
-        for (;;) {
-            const tn_real *q = s + off;
-            if (add)
-                for (int64_t k = 0; k < inner; k++)
-                    d[k] += q[k * is];
-            else
-                for (int64_t k = 0; k < inner; k++)
-                    d[k] = q[k * is];
-            d += inner;
-            int j = in - 1;
-            for (; j >= 0; j--) {
-                off += p->ss[j];
-                if (++cnt[j] < p->dn[j])
-                    break;
-                off -= p->ss[j] * p->dn[j];
-                cnt[j] = 0;
-            }
-            if (j < 0)
-                break;
-        }
-    }
+    for (int64_t r = 0; r < rows; r++)
+        perm_row(p, src + r * rowsize, dst + r * rowsize, add);
 }
 
 /* A layout (list of ids) and the permutation taking it to dst ids. */

@@ -17,11 +17,6 @@
 #define tr_gemm cblas_sgemm
 #endif
 
-/* A small GEMM of a factored step runs far from the peak of a large one:
- * TR_AUTO contracts dense when that costs fewer than this many times the
- * factored MACs (measured: README, performance of dse train). */
-#define TR_FACTORED_PENALTY 4.0
-
 typedef struct {
     int present;
     cm_format fmt;
@@ -30,7 +25,7 @@ typedef struct {
     int64_t rows, cols;       /* 4H x N (n_pad for concat) */
     int dense;                /* contracted through W */
     int64_t foff[CM_NET_MAXF];
-    tn_plan *plan;            /* factored application */
+    tn_gplan *plan;           /* factored application (groups merged ahead) */
     tn_recon *recon;          /* decomposed formats: W from the factors */
     tn_real *W, *dW;          /* dense mode: W and its gradient (rows x cols) */
     int64_t fan_in;

@@ -45,26 +45,27 @@ static int mat_setup(tr_mat *mm, const cm_matmap *src, int64_t rows, int64_t col
                         err, errlen);
 }
 
-/* Dense-mode cost of a matrix over app_rows rows of view_cols columns, with
- * its reconstruction shared by the batch, against the factored cost. */
-static int choose_dense(const tr_mat *mm, tr_contract c, int64_t app_rows, int64_t view_cols)
+/*
+ * How matrix mm is contracted (tr_model.h): dense (W reconstructed once per
+ * mini-batch, then one GEMM over view_cols columns), or a factored plan whose
+ * groups of factors tn_group.c merges ahead of time.  TR_AUTO takes the one
+ * its cost model prices lower for a mini-batch of batch_rows rows.
+ */
+static int mat_alloc(tr_model *m, tr_mat *mm, tr_contract c, int app_rows, int64_t batch_rows,
+                     int64_t view_cols, char *err, size_t errlen)
 {
-    if (mm->fmt.kind == CM_DENSE || c == TR_DENSE)
-        return 1;
-    if (c == TR_FACTORED)
-        return 0;
-    cm_order_cost oc;
-    cm_order_cost_of(&mm->net, &mm->order, &oc);
-    double dense = 3.0 * (double)app_rows * (double)mm->rows * (double)view_cols +
-                   3.0 * (double)tn_recon_macs(mm->recon);
-    double fact = 3.0 * (double)app_rows * (double)oc.macs;
-    return dense < TR_FACTORED_PENALTY * fact;
-}
-
-static int mat_alloc(tr_model *m, tr_mat *mm, int app_rows, char *err, size_t errlen)
-{
-    if (!mm->dense)
-        return tn_plan_new(&mm->net, &mm->order, 0, app_rows, &mm->plan, err, errlen);
+    mm->dense = mm->fmt.kind == CM_DENSE || c == TR_DENSE;
+    if (!mm->dense) {
+        if (tn_gplan_new(&mm->net, app_rows, batch_rows, c != TR_FACTORED, &mm->plan, err,
+                         errlen))
+            return -1;
+        double dense = tn_dense_cost(mm->rows, view_cols, batch_rows, tn_recon_macs(mm->recon));
+        if (c != TR_AUTO || tn_gplan_cost(mm->plan) <= dense)
+            return 0;
+        tn_gplan_free(mm->plan);
+        mm->plan = NULL;
+        mm->dense = 1;
+    }
     if (mm->fmt.kind == CM_DENSE) {
         mm->W = m->theta + mm->foff[0];
         mm->dW = m->grad + mm->foff[0];
@@ -109,12 +110,12 @@ static int state_alloc(tr_model *m, char *err, size_t errlen)
     }
     tr_mat *xm = &m->mat[0];
     if (!m->joint && !xm->dense)
-        m->xtape = zalloc(R * (size_t)tn_tape_size(xm->plan), s, &ok);
-    const tn_plan *rp = m->joint ? m->mat[0].plan : (!m->mat[1].dense ? m->mat[1].plan : NULL);
+        m->xtape = zalloc(R * (size_t)tn_gplan_tape_size(xm->plan), s, &ok);
+    const tn_gplan *rp = m->joint ? m->mat[0].plan : (!m->mat[1].dense ? m->mat[1].plan : NULL);
     if (rp && ok) {
         m->rtapes = zalloc((size_t)m->T, sizeof *m->rtapes, &ok);
         for (int t = 0; t < m->T && ok; t++)
-            m->rtapes[t] = zalloc(nb * (size_t)tn_tape_size(rp), s, &ok);
+            m->rtapes[t] = zalloc(nb * (size_t)tn_gplan_tape_size(rp), s, &ok);
     }
     return ok ? 0 : cm_fail(err, errlen, "out of memory for a mini-batch of %d clips",
                             m->maxbatch);
@@ -159,16 +160,15 @@ int tr_model_new(const cm_point *p, const tr_opts *o, tr_model **out, char *err,
     }
     int64_t R = (int64_t)o->maxbatch * o->frames;
     if (concat) {
-        /* Dense: x columns over all frames, h columns per frame. */
-        m->mat[0].dense = choose_dense(&m->mat[0], o->contract, R, p->n_in + p->hidden);
+        /* Dense: x columns over all frames, h columns per frame; factored:
+         * [x; h; 0] frame by frame. */
+        rc = mat_alloc(m, &m->mat[0], o->contract, o->maxbatch, R, p->n_in + p->hidden, err,
+                       errlen);
         m->joint = !m->mat[0].dense;
-        rc = mat_alloc(m, &m->mat[0], o->maxbatch, err, errlen);
     } else {
-        m->mat[0].dense = choose_dense(&m->mat[0], o->contract, R, p->n_in);
-        m->mat[1].dense = choose_dense(&m->mat[1], o->contract, R, p->hidden);
-        rc = mat_alloc(m, &m->mat[0], (int)R, err, errlen);
+        rc = mat_alloc(m, &m->mat[0], o->contract, (int)R, R, p->n_in, err, errlen);
         if (!rc)
-            rc = mat_alloc(m, &m->mat[1], o->maxbatch, err, errlen);
+            rc = mat_alloc(m, &m->mat[1], o->contract, o->maxbatch, R, p->hidden, err, errlen);
     }
     if (!rc)
         rc = state_alloc(m, err, errlen);
@@ -186,7 +186,7 @@ void tr_model_free(tr_model *m)
         return;
     for (int k = 0; k < 2; k++) {
         tr_mat *mm = &m->mat[k];
-        tn_plan_free(mm->plan);
+        tn_gplan_free(mm->plan);
         tn_recon_free(mm->recon);
         if (mm->fmt.kind != CM_DENSE) {
             free(mm->W);
@@ -206,6 +206,13 @@ void tr_model_free(tr_model *m)
 }
 
 int64_t tr_nparams(const tr_model *m) { return m->nparams; }
+
+const char *tr_groups(const tr_model *m, int mat)
+{
+    if (mat < 0 || mat > 1 || !m->mat[mat].plan)
+        return "";
+    return tn_gplan_describe(m->mat[mat].plan);
+}
 int64_t tr_weight_params(const tr_model *m) { return m->nweights; }
 tn_real *tr_params(tr_model *m) { return m->theta; }
 tn_real *tr_grads(tr_model *m) { return m->grad; }
@@ -230,7 +237,8 @@ double tr_macs_per_clip(const tr_model *m, int nb)
             if (mm->recon)
                 macs += 3.0 * (double)tn_recon_macs(mm->recon) / nb;
         } else {
-            macs += 3.0 * T * (double)tn_macs(mm->plan);
+            macs += 3.0 * T * (double)tn_gplan_macs(mm->plan) +
+                    3.0 * (double)tn_gplan_merge_macs(mm->plan) / nb;
         }
     }
     return macs + 3.0 * H * m->classes;

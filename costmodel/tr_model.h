@@ -22,7 +22,10 @@
 #include "cm_point.h"
 #include "tn.h"
 
-typedef enum { TR_AUTO = 0, TR_FACTORED = 1, TR_DENSE = 2 } tr_contract;
+/* auto: the cheaper of dense and grouped by the cost model (tn_group.c);
+ * factored: one factor a step; dense: W once per mini-batch; grouped: the
+ * cheapest merging of factors, never dense. */
+typedef enum { TR_AUTO = 0, TR_FACTORED = 1, TR_DENSE = 2, TR_GROUPED = 3 } tr_contract;
 
 typedef struct {
     int classes;       /* >= 2 */
@@ -44,6 +47,8 @@ tn_real *tr_params(tr_model *m);
 tn_real *tr_grads(tr_model *m);
 /* "factored" or "dense" for matrix 0 (wx) / 1 (wh); NULL when absent. */
 const char *tr_contract_name(const tr_model *m, int mat);
+/* The factored plan's groups ("4 3+34 ..."), "" when dense or absent. */
+const char *tr_groups(const tr_model *m, int mat);
 /* MACs per clip of one training step (forward and backward, every matrix,
  * reconstructions shared over the batch of nb clips). */
 double tr_macs_per_clip(const tr_model *m, int nb);

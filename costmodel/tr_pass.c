@@ -65,7 +65,7 @@ static void mats_prepare(tr_model *m)
             tn_recon_forward(mm->recon, f, mm->W);
             memset(mm->dW, 0, (size_t)(mm->rows * mm->cols) * sizeof(tn_real));
         } else if (mm->plan) {
-            tn_prepare(mm->plan, f);
+            tn_gplan_prepare(mm->plan, f);
         }
     }
 }
@@ -82,7 +82,7 @@ static void mats_finish(tr_model *m)
         if (mm->dense && mm->recon) {
             tn_recon_backward(mm->recon, mm->dW, g);
         } else if (mm->plan) {
-            tn_finish(mm->plan, g);
+            tn_gplan_finish(mm->plan, g);
         }
     }
 }
@@ -102,7 +102,7 @@ static void input_side(tr_model *m, int nb, const tn_real *x)
         tr_gemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, H4, m->n_in, 1, x, m->n_in,
                 v.W + v.off, (int)v.ld, 0, m->zx, H4);
     } else {
-        tn_forward(m->mat[0].plan, R, x, m->zx, m->xtape);
+        tn_gplan_forward(m->mat[0].plan, R, x, m->zx, m->xtape);
     }
     const tn_real *b = m->theta + m->off_bias;
     for (int r = 0; r < R; r++)
@@ -129,7 +129,7 @@ static void recurrent(tr_model *m, int nb, int t, const tn_real *x)
                 memset(u + m->n_in, 0, (size_t)H * sizeof(tn_real));
             memset(u + m->n_in + H, 0, (size_t)(np - m->n_in - H) * sizeof(tn_real));
         }
-        tn_forward(m->mat[0].plan, nb, m->u, m->zo, m->rtapes[t]);
+        tn_gplan_forward(m->mat[0].plan, nb, m->u, m->zo, m->rtapes[t]);
     } else if (t == 0) {
         return; /* h_{-1} = 0 */
     } else if (h_dense(m)) {
@@ -141,7 +141,7 @@ static void recurrent(tr_model *m, int nb, int t, const tn_real *x)
         for (int b = 0; b < nb; b++)
             memcpy(m->hin + (int64_t)b * H, m->hid + ((int64_t)b * T + t - 1) * H,
                    (size_t)H * sizeof(tn_real));
-        tn_forward(m->mat[1].plan, nb, m->hin, m->zo, m->rtapes[t]);
+        tn_gplan_forward(m->mat[1].plan, nb, m->hin, m->zo, m->rtapes[t]);
     }
     for (int64_t i = 0; i < (int64_t)nb * H4; i++)
         m->zt[i] += m->zo[i];
@@ -255,11 +255,11 @@ static void recurrent_back(tr_model *m, int nb, int t)
         memcpy(m->zt + (int64_t)b * H4, m->dz + ((int64_t)b * T + t) * H4,
                (size_t)H4 * sizeof(tn_real));
     if (!m->joint) {
-        tn_backward(m->mat[1].plan, nb, m->rtapes[t], m->zt, m->dh);
+        tn_gplan_backward(m->mat[1].plan, nb, m->rtapes[t], m->zt, m->dh);
         return;
     }
     int64_t np = m->mat[0].cols;
-    tn_backward(m->mat[0].plan, nb, m->rtapes[t], m->zt, t > 0 ? m->du : NULL);
+    tn_gplan_backward(m->mat[0].plan, nb, m->rtapes[t], m->zt, t > 0 ? m->du : NULL);
     if (t > 0)
         for (int b = 0; b < nb; b++)
             memcpy(m->dh + (int64_t)b * H, m->du + (int64_t)b * np + m->n_in,
@@ -281,7 +281,7 @@ static void weights_back(tr_model *m, int nb, const tn_real *x)
         tr_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, H4, m->n_in, R, 1, m->dz, H4, x,
                 m->n_in, 1, v.dW + v.off, (int)v.ld);
     } else {
-        tn_backward(m->mat[0].plan, R, m->xtape, m->dz, NULL);
+        tn_gplan_backward(m->mat[0].plan, R, m->xtape, m->dz, NULL);
     }
     if (h_dense(m)) {
         for (int b = 0; b < nb; b++) {

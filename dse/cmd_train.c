@@ -18,7 +18,8 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: dse train --point P --data moving-fmnist[:KEY=VALUE,...] | --data DIR\n"
         "                 [--epochs E] [--batch N] [--lr X] [--seed S] [--clip C]\n"
-        "                 [--contract auto|factored|dense] [--save DIR] [--db F] [--json]\n"
+        "                 [--contract auto|factored|grouped|dense] [--save DIR] [--db F]\n"
+        "                 [--json]\n"
         "       dse train --point P --data D --write-data DIR\n"
         "       dse train --point P --bench [--frames T] [--batch N] [--iters K] [--json]\n\n"
         "Trains the LSTM layer that the point's algorithm part names (workload,\n"
@@ -37,7 +38,9 @@ static void usage(FILE *f)
         "  --lr X         Adam's learning rate [0.01]\n"
         "  --clip C       clip the gradient's global norm to C, 0: never [1]\n"
         "  --seed S       initialization and shuffling [1]\n"
-        "  --contract M   factored, dense (reconstruct W once per mini-batch) or auto [auto]\n"
+        "  --contract M   factored (one factor a step), grouped (factors merged ahead\n"
+        "                 where a cost model says so), dense (W reconstructed once per\n"
+        "                 mini-batch), or auto: the cheaper of grouped and dense [auto]\n"
         "  --save DIR     checkpoint every epoch into DIR (the same command resumes a\n"
         "                 killed run); at the end the factors, manifest.json and the\n"
         "                 PyTorch layout (weight_ih_l0.npy ... fc_bias.npy)\n"
@@ -89,8 +92,10 @@ static int parse_opt(int c, const char *v, train_opts *o)
             o->contract = TR_FACTORED;
         else if (!strcmp(v, "dense"))
             o->contract = TR_DENSE;
+        else if (!strcmp(v, "grouped"))
+            o->contract = TR_GROUPED;
         else
-            return cli_bad(CMD, "--contract takes auto, factored or dense, got '%s'", v);
+            return cli_bad(CMD, "--contract takes auto, factored, grouped or dense, got '%s'", v);
         return 0;
     case 'S': o->save = v; return 0;
     case 'D': o->db = v; return 0;

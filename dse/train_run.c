@@ -189,7 +189,9 @@ static void report(const run *r)
         printf("params          %lld (weights; %lld with bias and classifier)\n",
                (long long)tr_weight_params(r->m), (long long)tr_nparams(r->m));
         printf("data            %s (hash %s)\n", td_describe(r->data), td_hash(r->data));
-        printf("contraction     wx %s%s%s\n", cx, ch ? ", wh " : "", ch ? ch : "");
+        printf("contraction     wx %s%s%s%s%s%s\n", cx, *tr_groups(r->m, 0) ? " (" : "",
+               tr_groups(r->m, 0), *tr_groups(r->m, 0) ? ")" : "", ch ? ", wh " : "",
+               ch ? ch : "");
         printf("epochs          %d (batch %d, lr %g, clip %g, seed %llu)%s\n", e, o->batch,
                o->lr, o->clip, (unsigned long long)o->seed, r->resumed ? ", resumed" : "");
         printf("train           loss %.4f  accuracy %.4f\n", tl, ta);
@@ -204,12 +206,13 @@ static void report(const run *r)
            "\"train_loss\": %.17g, \"val_accuracy\": %.17g, \"epochs\": %d, \"batch\": %d, "
            "\"lr\": %.17g, \"clip\": %.17g, \"seed\": %llu, \"seconds\": %.6g, "
            "\"clips_per_s\": %.6g, \"dataset\": \"%s\", \"data_hash\": \"%s\", "
-           "\"train_clips\": %lld, \"contract_wx\": \"%s\", \"contract_wh\": %s%s%s, "
-           "\"macs_per_clip\": %.6g, \"resumed\": %s}\n",
+           "\"train_clips\": %lld, \"contract_wx\": \"%s\", \"groups_wx\": \"%s\", "
+           "\"contract_wh\": %s%s%s, \"macs_per_clip\": %.6g, \"resumed\": %s}\n",
            r->net, (long long)tr_weight_params(r->m), (long long)tr_nparams(r->m), r->test_acc,
            r->test_loss, ta, tl, va, e, o->batch, o->lr, o->clip, (unsigned long long)o->seed,
            r->st.seconds, clips_per_s(r), td_describe(r->data), td_hash(r->data),
-           (long long)td_count(r->data, TD_TRAIN), cx, ch ? "\"" : "", ch ? ch : "null",
+           (long long)td_count(r->data, TD_TRAIN), cx, tr_groups(r->m, 0), ch ? "\"" : "",
+           ch ? ch : "null",
            ch ? "\"" : "", tr_macs_per_clip(r->m, o->batch), r->resumed ? "true" : "false");
 }
 
@@ -373,14 +376,14 @@ static int bench(run *r)
     double s = now_s() - t0, cps = (double)o->iters * o->batch / s;
     const char *cx = tr_contract_name(r->m, 0), *ch = tr_contract_name(r->m, 1);
     if (o->json)
-        printf("{\"impl\": \"dse %s%s%s\", \"clips_per_s\": %.6g, \"macs_per_clip\": %.6g, "
-               "\"frames\": %d, \"batch\": %d, \"iters\": %d}\n", cx, ch ? "/" : "",
-               ch ? ch : "", cps, tr_macs_per_clip(r->m, o->batch), o->frames, o->batch,
-               o->iters);
+        printf("{\"impl\": \"dse %s%s%s\", \"groups_wx\": \"%s\", \"clips_per_s\": %.6g, "
+               "\"macs_per_clip\": %.6g, \"frames\": %d, \"batch\": %d, \"iters\": %d}\n",
+               cx, ch ? "/" : "", ch ? ch : "", tr_groups(r->m, 0), cps,
+               tr_macs_per_clip(r->m, o->batch), o->frames, o->batch, o->iters);
     else
-        printf("%.1f clips/s, %.4g MACs/clip (wx %s%s%s), %d iterations of %d clips of %d frames\n",
-               cps, tr_macs_per_clip(r->m, o->batch), cx, ch ? ", wh " : "", ch ? ch : "",
-               o->iters, o->batch, o->frames);
+        printf("%.1f clips/s, %.4g MACs/clip (wx %s %s%s%s), %d iterations of %d clips of %d "
+               "frames\n", cps, tr_macs_per_clip(r->m, o->batch), cx, tr_groups(r->m, 0),
+               ch ? ", wh " : "", ch ? ch : "", o->iters, o->batch, o->frames);
     return 0;
 }
 

@@ -79,9 +79,45 @@ static void format_of(const char *spec, cm_format *f)
     *f = p.wx.fmt;
 }
 
+/* A grouped plan chosen for batch_rows rows: y = cm_matvec's. */
+static void check_gplan(cm_weights *w, int64_t batch_rows, int *merged)
+{
+    tn_gplan *g;
+    char err[256];
+    int nb = 3;
+    assert_int_equal(tn_gplan_new(&w->net, nb, batch_rows, 1, &g, err, sizeof err), 0);
+    *merged += strchr(tn_gplan_describe(g), '+') != NULL;
+    cm_order o;
+    cm_order_default(&w->net, &o);
+    int64_t N = cm_net_mask_size(&w->net, w->net.xmask), M = cm_net_mask_size(&w->net, w->net.ymask);
+    double *x = malloc((size_t)(nb * N) * sizeof *x), *y = malloc((size_t)(nb * M) * sizeof *y);
+    double *yr = malloc((size_t)M * sizeof *yr);
+    double *tape = malloc((size_t)(nb * tn_gplan_tape_size(g)) * sizeof *tape);
+    double *work = malloc((size_t)(2 * cm_matvec_work_size(&w->net, &o)) * sizeof *work);
+    uint64_t st = 9;
+    for (int64_t i = 0; i < nb * N; i++)
+        x[i] = 2 * cm_rand_uniform(&st) - 1;
+    tn_gplan_prepare(g, w->f);
+    tn_gplan_forward(g, nb, x, y, tape);
+    for (int b = 0; b < nb; b++) {
+        cm_matvec(w, &o, x + b * N, yr, work);
+        for (int64_t i = 0; i < M; i++)
+            if (fabs(y[b * M + i] - yr[i]) > 1e-12 * (1 + fabs(yr[i])))
+                fail_msg("groups %s: y[%lld] %.17g, matvec %.17g", tn_gplan_describe(g),
+                         (long long)i, y[b * M + i], yr[i]);
+    }
+    free(x);
+    free(y);
+    free(yr);
+    free(tape);
+    free(work);
+    tn_gplan_free(g);
+}
+
 static void test_tn_matches_matvec(void **state)
 {
     (void)state;
+    int merged = 0;
     static const char *nets[] = {
         "mv/wx;f=ht;m=2x3x2;n=3x2x4;t=((1:2,2:3):2,3:2)",
         "mv/wx;f=ht;m=2x3x2;n=3x2x4;t=(1:2,(2:3,3:2):3)",
@@ -98,6 +134,9 @@ static void test_tn_matches_matvec(void **state)
         fill_random(&c.w, 100 + i);
         assert_int_equal(cm_order_enumerate(&c.w.net, check_order, &c), 0);
         assert_true(c.checked >= 1);
+        /* grouped plans (factors merged ahead) give the same y */
+        for (int64_t rows = 1; rows <= 1000000; rows *= 1000)
+            check_gplan(&c.w, rows, &merged);
         /* reconstruction (up the tree for HT) = cm_weights_to_dense, and its
          * backward = the adjoint: <dW, W(f + e_i)> - <dW, W(f)> is linear in
          * each factor, so a random dW's gradient equals a finite difference */
@@ -143,6 +182,7 @@ static void test_tn_matches_matvec(void **state)
         tn_recon_free(r);
         cm_weights_free(&c.w);
     }
+    assert_true(merged > 0); /* some plan merged factors: the grouped path ran */
 }
 
 /* ------------------------------------------------------------ the model */
@@ -239,14 +279,14 @@ static void test_forward_matches_reference(void **state)
     int32_t y[NB];
     data(x, y);
     for (size_t i = 0; i < sizeof g_points / sizeof g_points[0]; i++)
-        for (int c = TR_FACTORED; c <= TR_DENSE; c++) {
+        for (int c = TR_FACTORED; c <= TR_GROUPED; c++) {
             cm_point p;
             tr_model *m = model_of(g_points[i], (tr_contract)c, &p);
             int right;
             double l = tr_batch(m, NB, x, y, 0, &right), r = reference_loss(m, &p, x, y);
             if (fabs(l - r) > 1e-12 * (1 + fabs(r)))
-                fail_msg("%s (%s): loss %.17g, reference %.17g", g_points[i],
-                         tr_contract_name(m, 0), l, r);
+                fail_msg("%s (%s %s): loss %.17g, reference %.17g", g_points[i],
+                         tr_contract_name(m, 0), tr_groups(m, 0), l, r);
             assert_true(right >= 0 && right <= NB);
             tr_model_free(m);
         }
@@ -259,7 +299,7 @@ static void test_gradients_match_finite_differences(void **state)
     int32_t y[NB];
     data(x, y);
     for (size_t i = 0; i < sizeof g_points / sizeof g_points[0]; i++)
-        for (int c = TR_FACTORED; c <= TR_DENSE; c++) {
+        for (int c = TR_FACTORED; c <= TR_GROUPED; c++) {
             cm_point p;
             tr_model *m = model_of(g_points[i], (tr_contract)c, &p);
             int right;
