@@ -221,7 +221,9 @@ const char *tr_contract_name(const tr_model *m, int mat)
 {
     if (mat < 0 || mat > 1 || !m->mat[mat].present)
         return NULL;
-    return m->mat[mat].dense ? "dense" : "factored";
+    if (m->mat[mat].dense)
+        return "dense";
+    return strchr(tn_gplan_describe(m->mat[mat].plan), '+') ? "grouped" : "factored";
 }
 
 double tr_macs_per_clip(const tr_model *m, int nb)

@@ -27,6 +27,8 @@
 #   TMPDIR              scratch space (figure 2's database ~800 MB, then the
 #                       pareto one ~400 MB; removed as soon as measured)
 #
+# Figure 8 runs tools/bench_train.sh (dse train beside Debian's python3-torch,
+# one thread each, on the two sizes of issue 12).
 # The figures:
 #   1 analytical evaluation  dse run bench.yaml --no-db: points per CPU-second
 #   2 sweep into SQLite      dse run bench.yaml --db F: points per wall second,
@@ -392,6 +394,22 @@ if [ -x "$B" ]; then
 else
     row "7 storage (info)" "not built" "" "" "" "$B missing"
 fi
+
+# ---- 8: dse train against PyTorch (issue 12), side by side ----
+echo "-- 8. training clips/s, one thread, dse train vs PyTorch: tools/bench_train.sh"
+t=$EPOCHREALTIME
+timed "$TMP/f8" bash tools/bench_train.sh "$BUILD/dse"
+show "$TMP/f8"
+for size in ucf m64; do
+    r=$(awk -v s="$size" '$1 == s && $2 == "C" { for (i = 1; i <= NF; i++) if ($(i+1) == "vs") print $i }' "$TMP/f8" | tail -n 1)
+    name="8 train $size, C/PyTorch"
+    goal=1; [ "$size" = ucf ] && goal=2
+    if [ -n "$r" ]; then
+        row "$name" "$r" "x" ">=" "$goal" "best decomposed PyTorch impl; $(step_time "$t")"
+    else
+        row "$name" "n/a" "" ">=" "$goal" "no ratio (PyTorch or dse train missing, see above)"
+    fi
+done
 
 # ---- the table ----
 echo
