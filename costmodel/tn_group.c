@@ -84,7 +84,9 @@ static void outer_net(const cm_net *net, const uint32_t *members, int ng, cm_net
         }
         /* a merged group is laid out as its recon writes it: increasing ids */
         ids_into(o->fmask[g], o->idx[g], &o->nidx[g]);
-        snprintf(o->label[g], sizeof o->label[g], "g%d", g);
+        o->label[g][0] = 'g';
+        o->label[g][1] = (char)('a' + g); /* g < CM_NET_MAXF = 15 */
+        o->label[g][2] = '\0';
     }
 }
 
