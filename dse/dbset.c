@@ -104,7 +104,7 @@ static int expand_dir(const char *dir, strlist *out, char *err, size_t errlen)
     }
     if (names.n == 0) {
         free(names.v);
-        return cm_fail(err, errlen, "%s: a directory without *.db databases", dir);
+        return cm_fail(err, errlen, "%s: is a directory, not a database, and holds no *.db databases", dir);
     }
     qsort(names.v, (size_t)names.n, sizeof *names.v, cmp_vers);
     for (int i = 0; i < names.n; i++)
