@@ -386,7 +386,8 @@ static void scan_member(member_scan *ms)
         }
     if (rc != SQLITE_DONE) {
         ms->failed = 1;
-        snprintf(ms->err, sizeof ms->err, "%s: %s", db_path(ms->d), sqlite3_errmsg(db_sqlite(ms->d)));
+        snprintf(ms->err, sizeof ms->err, "%s: %s", db_path(ms->d),
+                 sqlite3_errmsg(db_sqlite(ms->d)));
         goto out;
     }
     ms->nrows = r.n;
@@ -540,103 +541,19 @@ static void table_free(table *t)
     free(t->name);
 }
 
-/* Per-database statements of the printing pass, prepared when first needed. */
-typedef struct {
-    const dbset *set;
-    sqlite3_stmt **st;
-} member_stmts;
-
-static void member_stmts_free(member_stmts *ms)
-{
-    for (int i = 0; ms->st && i < ms->set->n; i++)
-        sqlite3_finalize(ms->st[i]);
-    free(ms->st);
-}
-
-/* The statement of the database holding global id gid, bound: ?1 its own
- * id, ?2 its id offset.  NULL when no database holds gid (reported). */
-static sqlite3_stmt *member_stmt(member_stmts *ms, const char *sql, int64_t gid)
-{
-    int64_t local;
-    int m = dbset_member_of_id(ms->set, gid, &local);
-    if (m < 0) {
-        cli_bad(CMD, "point %lld vanished while reading", (long long)gid);
-        return NULL;
-    }
-    if (!ms->st && !(ms->st = calloc((size_t)ms->set->n, sizeof *ms->st))) {
-        internal("out of memory");
-        return NULL;
-    }
-    db_conn *d = ms->set->m[m].d;
-    if (!ms->st[m] && sqlite3_prepare_v2(db_sqlite(d), sql, -1, &ms->st[m], NULL) != SQLITE_OK) {
-        cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-        return NULL;
-    }
-    sqlite3_reset(ms->st[m]);
-    sqlite3_bind_int64(ms->st[m], 1, local);
-    if (sqlite3_bind_parameter_count(ms->st[m]) >= 2)
-        sqlite3_bind_int64(ms->st[m], 2, ms->set->m[m].id_off);
-    return ms->st[m];
-}
-
-/* A front row's point string with its id, to find points stored twice. */
-typedef struct {
-    char *point;
-    int64_t id;
-    size_t row;
-} named_row;
-
-static int named_cmp(const void *pa, const void *pb)
-{
-    const named_row *a = pa, *b = pb;
-    int c = strcmp(a->point, b->point);
-    return c ? c : (a->id > b->id) - (a->id < b->id);
-}
-
-static int row_cmp(const void *pa, const void *pb)
-{
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    return (a > b) - (a < b);
-}
-
 /*
  * Several databases may hold one point (overlapping shards): it counts
- * once, with the copy of the first database (the smallest id), as dse merge
- * keeps.  The copies of one point have equal values (one deterministic
- * model), so they are on the front together or not at all: removing the
- * later ones from the front is enough.  front[0..*n) keeps its order.
+ * once, with the copy of the first database, as dse merge keeps.  The
+ * copies of one point have equal values (one deterministic model), so they
+ * are on the front together or not at all: removing the later ones from
+ * the front is enough.  front[0..*n) keeps its order.
  */
 static int drop_repeats(const dbset *set, const pareto_rows *r, size_t *front, size_t *n)
 {
-    member_stmts ms = {set, NULL};
-    named_row *nr = calloc(*n ? *n : 1, sizeof *nr);
-    int rc = nr ? 0 : internal("out of memory");
-    for (size_t i = 0; i < *n && !rc; i++) {
-        sqlite3_stmt *st = member_stmt(&ms, "SELECT point FROM point WHERE id = ?1",
-                                       r->id[front[i]]);
-        if (!st)
-            rc = CLI_BADINPUT;
-        else if (sqlite3_step(st) != SQLITE_ROW)
-            rc = cli_bad(CMD, "point %lld vanished while reading", (long long)r->id[front[i]]);
-        else if (!(nr[i].point = strdup((const char *)sqlite3_column_text(st, 0))))
-            rc = internal("out of memory");
-        nr[i].id = r->id[front[i]];
-        nr[i].row = front[i];
-    }
-    if (!rc) {
-        qsort(nr, *n, sizeof *nr, named_cmp);
-        size_t k = 0;
-        for (size_t i = 0; i < *n; i++)
-            if (i == 0 || strcmp(nr[i].point, nr[i - 1].point))
-                front[k++] = nr[i].row;
-        *n = k;
-        qsort(front, k, sizeof *front, row_cmp);
-    }
-    for (size_t i = 0; nr && i < *n; i++)
-        free(nr[i].point);
-    free(nr);
-    member_stmts_free(&ms);
-    return rc;
+    char err[512];
+    if (dbset_drop_repeats(set, r->id, front, n, err, sizeof err))
+        return cli_bad(CMD, "%s", err);
+    return 0;
 }
 
 static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows *r,
@@ -659,12 +576,15 @@ static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows
         t->name[2 + i] = o->obj[i];
     for (int i = 0; i < o->nextra; i++)
         t->name[2 + o->nobj + i] = o->extra[i];
-    member_stmts ms = {set, NULL};
+    dbset_stmts ms = {set, NULL};
+    char err[512];
     int rc = 0;
     for (size_t i = 0; i < nshow && !rc; i++) {
-        sqlite3_stmt *st = member_stmt(&ms, sql, r->id[front[i]]);
-        if (!st)
-            return member_stmts_free(&ms), CLI_BADINPUT;
+        sqlite3_stmt *st = dbset_stmt(&ms, sql, r->id[front[i]], err, sizeof err);
+        if (!st) {
+            dbset_stmts_free(&ms);
+            return cli_bad(CMD, "%s", err);
+        }
         if (sqlite3_step(st) != SQLITE_ROW) {
             rc = cli_bad(CMD, "%s: point %lld vanished while reading",
                          db_path(set->m[dbset_member_of_id(set, r->id[front[i]], &(int64_t){0})].d),
@@ -681,7 +601,7 @@ static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows
         }
         t->nrow++;
     }
-    member_stmts_free(&ms);
+    dbset_stmts_free(&ms);
     return rc;
 }
 

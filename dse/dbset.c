@@ -104,7 +104,8 @@ static int expand_dir(const char *dir, strlist *out, char *err, size_t errlen)
     }
     if (names.n == 0) {
         free(names.v);
-        return cm_fail(err, errlen, "%s: is a directory, not a database, and holds no *.db databases", dir);
+        return cm_fail(err, errlen, "%s: is a directory, not a database, and holds no *.db "
+                       "databases", dir);
     }
     qsort(names.v, (size_t)names.n, sizeof *names.v, cmp_vers);
     for (int i = 0; i < names.n; i++)
@@ -342,4 +343,95 @@ int dbset_write_setfile(const char *path, char *const *members, int n, char *err
     unlink(tmp);
     free(tmp);
     return -1;
+}
+
+/* ---- statements per member, by global id ---- */
+
+void dbset_stmts_free(dbset_stmts *ms)
+{
+    for (int i = 0; ms->st && i < ms->set->n; i++)
+        sqlite3_finalize(ms->st[i]);
+    free(ms->st);
+    ms->st = NULL;
+}
+
+sqlite3_stmt *dbset_stmt(dbset_stmts *ms, const char *sql, int64_t gid, char *err,
+                         size_t errlen)
+{
+    int64_t local;
+    int m = dbset_member_of_id(ms->set, gid, &local);
+    if (m < 0) {
+        cm_fail(err, errlen, "point %lld vanished while reading", (long long)gid);
+        return NULL;
+    }
+    if (!ms->st && !(ms->st = calloc((size_t)ms->set->n, sizeof *ms->st))) {
+        cm_fail(err, errlen, "out of memory");
+        return NULL;
+    }
+    db_conn *d = ms->set->m[m].d;
+    if (!ms->st[m] && sqlite3_prepare_v2(db_sqlite(d), sql, -1, &ms->st[m], NULL) != SQLITE_OK) {
+        cm_fail(err, errlen, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
+        return NULL;
+    }
+    sqlite3_reset(ms->st[m]);
+    sqlite3_bind_int64(ms->st[m], 1, local);
+    if (sqlite3_bind_parameter_count(ms->st[m]) >= 2)
+        sqlite3_bind_int64(ms->st[m], 2, ms->set->m[m].id_off);
+    return ms->st[m];
+}
+
+/* A row's point string with its id, to find points stored twice. */
+typedef struct {
+    char *point;
+    int64_t id;
+    size_t row;
+} named_row;
+
+static int named_cmp(const void *pa, const void *pb)
+{
+    const named_row *a = pa, *b = pb;
+    int c = strcmp(a->point, b->point);
+    return c ? c : (a->id > b->id) - (a->id < b->id);
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    return (a > b) - (a < b);
+}
+
+int dbset_drop_repeats(const dbset *set, const int64_t *gid, size_t *rows, size_t *n,
+                       char *err, size_t errlen)
+{
+    dbset_stmts ms = {set, NULL};
+    named_row *nr = calloc(*n ? *n : 1, sizeof *nr);
+    int rc = nr ? 0 : cm_fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < *n && !rc; i++) {
+        sqlite3_stmt *st = dbset_stmt(&ms, "SELECT point FROM point WHERE id = ?1",
+                                      gid[rows[i]], err, errlen);
+        if (!st)
+            rc = -1;
+        else if (sqlite3_step(st) != SQLITE_ROW)
+            rc = cm_fail(err, errlen, "point %lld vanished while reading",
+                         (long long)gid[rows[i]]);
+        else if (!(nr[i].point = strdup((const char *)sqlite3_column_text(st, 0))))
+            rc = cm_fail(err, errlen, "out of memory");
+        nr[i].id = gid[rows[i]];
+        nr[i].row = rows[i];
+    }
+    size_t total = *n;
+    if (!rc) {
+        qsort(nr, *n, sizeof *nr, named_cmp);
+        size_t k = 0;
+        for (size_t i = 0; i < *n; i++)
+            if (i == 0 || strcmp(nr[i].point, nr[i - 1].point))
+                rows[k++] = nr[i].row;
+        *n = k;
+        qsort(rows, k, sizeof *rows, row_cmp);
+    }
+    for (size_t i = 0; nr && i < total; i++)
+        free(nr[i].point);
+    free(nr);
+    dbset_stmts_free(&ms);
+    return rc;
 }

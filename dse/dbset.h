@@ -83,4 +83,26 @@ int dbset_member_of_run(const dbset *s, int64_t grun, int64_t *local);
 int dbset_write_setfile(const char *path, char *const *members, int n, char *err,
                         size_t errlen);
 
+/* Statements of each member, prepared when first needed (the same SQL for
+ * all), for reading rows by global id. */
+typedef struct {
+    const dbset *set;
+    struct sqlite3_stmt **st;
+} dbset_stmts;
+
+/* The member statement of global point id gid, reset and bound: ?1 its own
+ * id, ?2 (when the SQL has it) its id offset.  NULL with err when no
+ * member holds gid or the SQL fails. */
+struct sqlite3_stmt *dbset_stmt(dbset_stmts *ms, const char *sql, int64_t gid, char *err,
+                                size_t errlen);
+void dbset_stmts_free(dbset_stmts *ms);
+
+/*
+ * rows[0..*n) index gid[] (global point ids); a point stored in several
+ * members keeps only its first copy (the smallest id), as dse merge keeps.
+ * rows stays in increasing order.  0, or -1 with err.
+ */
+int dbset_drop_repeats(const dbset *set, const int64_t *gid, size_t *rows, size_t *n,
+                       char *err, size_t errlen);
+
 #endif
