@@ -1,18 +1,28 @@
 /*
  * cmd_merge.c - `dse merge OUT IN...`: merges shard databases into OUT.
  *
- * Every input is opened read-only and checked (SQLite, ours, this schema
- * version) before OUT is touched.  Everything is then copied in ONE
- * transaction of OUT: runs (deduplicated by uuid, so merging twice adds
- * nothing), component names, points (INSERT OR IGNORE on the point string:
- * a point present in several inputs is stored once, with the breakdown of
- * its first copy), breakdowns (re-keyed to OUT's ids) and accuracies.  On
- * any error the transaction rolls back, and an OUT this command created is
- * removed.  Columns are copied generically from the schema, by name; one
- * loop over the tables (tables[]), each with its own row function.
+ * Every input (a database, a directory of them, a shard-set file: dbset.h)
+ * is opened read-only and checked (SQLite, ours, a version this dse reads,
+ * no shard of another spec among them) before OUT is touched.  Then: runs
+ * (deduplicated by uuid, so merging twice adds nothing), component names,
+ * points (a point present in several inputs is stored once, with the
+ * breakdown of its first copy), breakdowns (re-keyed to OUT's ids),
+ * accuracies and trained accuracies.  Columns are copied generically from
+ * the schema, by name; one loop over the tables (tables[]), each with its
+ * own row function.
+ *
+ * Speed (merge_fast.h): a new OUT starts as a page copy of the largest
+ * input; the points of the others go in by one INSERT ... SELECT each from
+ * the input attached to OUT, keys reused; only the rare rest row by row.
+ * Atomicity: an OUT that existed gets everything in ONE transaction (more
+ * inputs than SQLite attaches at once are first merged into a new
+ * temporary file); a new OUT is written group by group without a journal
+ * and removed on any error, so either way OUT ends complete or as it was.
  */
 #include "cli.h"
 #include "db.h"
+#include "dbset.h"
+#include "merge_fast.h"
 
 #include <getopt.h>
 #include <sqlite3.h>
@@ -125,7 +135,7 @@ static int copier_prepare(copier *c, db_conn *out, db_conn *in, const char *sel,
 }
 
 static int copier_init(copier *c, db_conn *out, db_conn *in, const char *table, int keyed,
-                       const char *ident)
+                       const char *ident, const char *where)
 {
     char err[512];
     if (db_columns(out, table, &c->cols, &c->ncol, err, sizeof err)) {
@@ -162,7 +172,7 @@ static int copier_init(copier *c, db_conn *out, db_conn *in, const char *table, 
         k++;
     }
     size_t u = strlen(sel);
-    snprintf(sel + u, len - u, " FROM \"%s\"%s", table, has_id ? " ORDER BY id" : "");
+    snprintf(sel + u, len - u, " FROM \"%s\"%s%s", table, where, has_id ? " ORDER BY id" : "");
     u = strlen(ins);
     snprintf(ins + u, len - u, ") VALUES (%s)", vals);
     look[0] = '\0';
@@ -336,8 +346,9 @@ static const struct {
     {"train", 0, 1, NULL, row_train},
 };
 
-/* Every row of one table of the input through its row function. */
-static int copy_table(merge_ctx *m, size_t t)
+/* Every row of one table of the input through its row function; where
+ * (with ?1 = id, unless "") selects some. */
+static int copy_rows(merge_ctx *m, size_t t, const char *where, int64_t id)
 {
     copier c = {0};
     int r, rc = -1;
@@ -353,8 +364,10 @@ static int copy_table(merge_ctx *m, size_t t)
         if (ncol == 0)
             return 0;
     }
-    if (copier_init(&c, m->out, m->in, tables[t].table, tables[t].keyed, tables[t].ident))
+    if (copier_init(&c, m->out, m->in, tables[t].table, tables[t].keyed, tables[t].ident, where))
         goto out;
+    if (*where)
+        sqlite3_bind_int64(c.sel, 1, id);
     while ((r = sqlite3_step(c.sel)) == SQLITE_ROW)
         if (tables[t].row(m, &c))
             goto out;
@@ -367,14 +380,52 @@ out:
     return rc;
 }
 
-/* All tables of one input, inside OUT's transaction and IN's read snapshot. */
-static int merge_one(db_conn *out, db_conn *in, merge_stats *st)
+static int copy_table(merge_ctx *m, size_t t) { return copy_rows(m, t, "", 0); }
+
+static int64_t map_of(const void *mp, int64_t src) { return get_map(mp, src); }
+
+enum { T_RUN, T_COMPONENT, T_POINT, T_BREAKDOWN, T_ACCURACY, T_TRAIN, T_COUNT };
+_Static_assert(sizeof tables / sizeof tables[0] == T_COUNT, "T_* follow tables[]");
+
+/*
+ * The tables of one input attached to OUT as alias: points and their
+ * breakdowns set-based (merge_fast.h), then the rows that path leaves one
+ * by one, with their breakdowns (row_breakdown keeps those of the points
+ * added here only).
+ */
+static int merge_attached(merge_ctx *m, const char *alias)
+{
+    char err[512];
+    mf_result r;
+    int rc = copy_table(m, T_RUN) || copy_table(m, T_COMPONENT) ? -1 : 0;
+    if (!rc && mf_copy_points(m->out, alias, map_of, &m->runs, &m->comps, &r, err, sizeof err))
+        rc = cli_bad(CMD, "%s", err);
+    if (!rc) {
+        m->st->points += r.fast;
+        m->st->dup_points += r.dup;
+        m->st->breakdowns += r.breakdown;
+        for (size_t i = 0; i < r.nslow && !rc; i++)
+            rc = copy_rows(m, T_POINT, " WHERE id = ?1", r.slow[i]);
+        if (!rc && m->added.n)
+            rc = copy_table(m, T_BREAKDOWN);
+        free(r.slow);
+    }
+    for (size_t t = T_ACCURACY; t < T_COUNT && !rc; t++)
+        rc = copy_table(m, t);
+    return rc;
+}
+
+/* All tables of one input, inside OUT's transaction and IN's read snapshot;
+ * alias: where the input is attached to OUT (NULL: row by row). */
+static int merge_one(db_conn *out, db_conn *in, const char *alias, merge_stats *st)
 {
     merge_ctx m = {out, in, {0}, {0}, {0}, st};
     int rc = 0;
     if (sqlite3_exec(db_sqlite(in), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return sqlerr(db_sqlite(in), db_path(in));
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0] && !rc; t++)
+    if (alias)
+        rc = merge_attached(&m, alias);
+    for (size_t t = 0; !alias && t < sizeof tables / sizeof tables[0] && !rc; t++)
         rc = copy_table(&m, t);
     sqlite3_exec(db_sqlite(in), "COMMIT", NULL, NULL, NULL);
     free(m.runs.m);
@@ -433,37 +484,167 @@ static int open_inputs(const char *out, char **paths, int n, db_conn **in)
         if (db_open(paths[i], DB_READONLY, &in[i], err, sizeof err))
             return cli_bad(CMD, "%s", err);
     }
+    if (dbset_check_specs(in, n, err, sizeof err))
+        return cli_bad(CMD, "%s", err);
     return 0;
 }
 
-static int merge_all(const char *out_path, db_conn **in, int n, merge_stats *st)
+/* Inputs attached to OUT at once: SQLite's limit (10 here), less one, at
+ * most MERGE_GROUP_MAX. */
+#define MERGE_GROUP_MAX 16
+static int group_size(db_conn *out)
+{
+    int lim = sqlite3_limit(db_sqlite(out), SQLITE_LIMIT_ATTACHED, -1) - 1;
+    return lim < 1 ? 1 : lim > MERGE_GROUP_MAX ? MERGE_GROUP_MAX : lim;
+}
+
+/* The largest input of the current schema version (a page copy keeps its
+ * keys, which version 1 files hash otherwise); -1 when none. */
+static int largest_input(db_conn **in, int n)
+{
+    int best = -1;
+    off_t size = -1;
+    for (int i = 0; i < n; i++) {
+        struct stat sb;
+        if (mf_version(in[i]) == DB_SCHEMA_VERSION && stat(db_path(in[i]), &sb) == 0 &&
+            sb.st_size > size) {
+            size = sb.st_size;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* What the page copy of in brought into OUT, for the summary. */
+static void count_copied(db_conn *in, merge_stats *st)
+{
+    static const char *const q[] = {"SELECT count(*) FROM point", "SELECT count(*) FROM run",
+                                    "SELECT count(*) FROM breakdown",
+                                    "SELECT count(*) FROM accuracy"};
+    int64_t *dst[] = {&st->points, &st->runs, &st->breakdowns, &st->accuracies};
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(db_sqlite(in), q[i], -1, &s, NULL) != SQLITE_OK)
+            continue;
+        if (sqlite3_step(s) == SQLITE_ROW)
+            *dst[i] += sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+}
+
+/* Inputs in[lo..hi) but skip, each attached when it has this schema version,
+ * in one transaction of OUT. */
+static int merge_group(db_conn *out, db_conn **in, int lo, int hi, int skip, merge_stats *st)
+{
+    char err[512], alias[MERGE_GROUP_MAX][16];
+    int att[MERGE_GROUP_MAX] = {0}, rc = CLI_OK;
+    for (int i = lo; i < hi && rc == CLI_OK; i++) {
+        snprintf(alias[i - lo], sizeof alias[0], "in%d", i - lo);
+        if (i == skip || mf_version(in[i]) != DB_SCHEMA_VERSION)
+            continue;
+        if (mf_attach(out, db_path(in[i]), alias[i - lo], err, sizeof err))
+            rc = cli_bad(CMD, "%s", err);
+        att[i - lo] = 1;
+    }
+    if (rc == CLI_OK && db_begin(out, err, sizeof err))
+        rc = cli_bad(CMD, "%s", err);
+    for (int i = lo; i < hi && rc == CLI_OK; i++)
+        if (i != skip && merge_one(out, in[i], att[i - lo] ? alias[i - lo] : NULL, st))
+            rc = CLI_FAIL;
+    if (rc == CLI_OK && db_commit(out, err, sizeof err))
+        rc = CLI_FAIL, cli_bad(CMD, "%s", err);
+    if (rc != CLI_OK)
+        db_rollback(out);
+    for (int i = lo; i < hi; i++)
+        if (att[i - lo])
+            mf_detach(out, alias[i - lo]);
+    return rc;
+}
+
+static int pragma(db_conn *out, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db_sqlite(out), sql, NULL, NULL, &msg) == SQLITE_OK)
+        return CLI_OK;
+    cli_bad(CMD, "%s: %s", db_path(out), msg ? msg : sqlite3_errmsg(db_sqlite(out)));
+    sqlite3_free(msg);
+    return CLI_FAIL;
+}
+
+/*
+ * A new OUT: the page copy of the largest input, then the others group by
+ * group, written without a journal (a failure removes the file: the caller);
+ * the file is left in WAL mode like every database of dse.
+ */
+static int merge_new(const char *out_path, db_conn **in, int n, merge_stats *st)
 {
     char err[512];
-    struct stat sb;
-    int created = stat(out_path, &sb) != 0;
+    int first = largest_input(in, n);
+    if (first >= 0 && mf_copy_whole(out_path, in[first], err, sizeof err))
+        return cli_bad(CMD, "%s", err), CLI_FAIL;
+    if (first >= 0)
+        count_copied(in[first], st);
     db_conn *out;
     int orc = db_open(out_path, DB_CREATE, &out, err, sizeof err);
     if (orc) { /* a full disk is a write failure (1), not bad input (2) */
         cli_bad(CMD, "%s", err);
         return orc == DB_FAIL_WRITE ? CLI_FAIL : CLI_BADINPUT;
     }
-    int rc = CLI_OK;
-    if (db_begin(out, err, sizeof err)) {
-        rc = cli_bad(CMD, "%s", err);
-    } else {
-        for (int i = 0; i < n && rc == CLI_OK; i++)
-            if (merge_one(out, in[i], st))
-                rc = CLI_FAIL;
-        if (rc == CLI_OK && db_commit(out, err, sizeof err)) {
-            cli_bad(CMD, "%s", err);
-            rc = CLI_FAIL;
-        }
-    }
-    if (rc != CLI_OK)
-        db_rollback(out);
+    /* synchronous first: leaving WAL would otherwise sync the whole file */
+    int rc = pragma(out, "PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF");
+    for (int lo = 0, g = group_size(out); lo < n && rc == CLI_OK; lo += g)
+        rc = merge_group(out, in, lo, lo + g < n ? lo + g : n, first, st);
+    if (rc == CLI_OK)
+        rc = pragma(out, "PRAGMA journal_mode = WAL");
     db_close(out);
-    if (rc != CLI_OK && created)
-        remove_created(out_path);
+    return rc;
+}
+
+static int merge_all(const char *out_path, db_conn **in, int n, merge_stats *st);
+
+/* An existing OUT and more inputs than attach at once: they are merged into
+ * a new temporary file first, which then goes into OUT in one transaction. */
+static int merge_staged(const char *out_path, db_conn **in, int n, merge_stats *st)
+{
+    size_t len = strlen(out_path) + 32;
+    char *tmp = malloc(len), err[512];
+    if (!tmp)
+        return cli_bad(CMD, "out of memory"), CLI_FAIL;
+    snprintf(tmp, len, "%s.merging%ld", out_path, (long)getpid());
+    merge_stats st1 = {0};
+    int rc = merge_all(tmp, in, n, &st1);
+    db_conn *t = NULL;
+    if (rc == CLI_OK && db_open(tmp, DB_READONLY, &t, err, sizeof err)) {
+        cli_bad(CMD, "%s", err);
+        rc = CLI_FAIL;
+    }
+    if (rc == CLI_OK)
+        rc = merge_all(out_path, &t, 1, st);
+    db_close(t);
+    remove_created(tmp);
+    free(tmp);
+    return rc;
+}
+
+static int merge_all(const char *out_path, db_conn **in, int n, merge_stats *st)
+{
+    char err[512];
+    struct stat sb;
+    if (stat(out_path, &sb) != 0) {
+        int rc = merge_new(out_path, in, n, st);
+        if (rc != CLI_OK)
+            remove_created(out_path);
+        return rc;
+    }
+    db_conn *out;
+    int orc = db_open(out_path, DB_CREATE, &out, err, sizeof err);
+    if (orc) { /* a full disk is a write failure (1), not bad input (2) */
+        cli_bad(CMD, "%s", err);
+        return orc == DB_FAIL_WRITE ? CLI_FAIL : CLI_BADINPUT;
+    }
+    int rc = n > group_size(out) ? merge_staged(out_path, in, n, st)
+                                 : merge_group(out, in, 0, n, -1, st);
+    db_close(out);
     return rc;
 }
 
@@ -473,10 +654,14 @@ int cmd_merge(int argc, char **argv)
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     const char *out = argv[optind];
-    char **paths = argv + optind + 1;
-    int n = argc - optind - 1;
+    char **paths = NULL, err[512];
+    int n = 0;
+    if (dbset_expand((const char *const *)argv + optind + 1, argc - optind - 1, &paths, &n, err,
+                     sizeof err))
+        return cli_bad(CMD, "%s", err);
     db_conn **in = calloc((size_t)n, sizeof *in);
     if (!in) {
+        dbset_paths_free(paths, n);
         cli_bad(CMD, "out of memory");
         return CLI_FAIL;
     }
@@ -487,6 +672,7 @@ int cmd_merge(int argc, char **argv)
     for (int i = 0; i < n; i++)
         db_close(in[i]);
     free(in);
+    dbset_paths_free(paths, n);
     if (!rc)
         fprintf(stderr, "dse merge: %s: %lld points added (%lld already present), %lld runs, "
                 "%lld breakdown rows, %lld accuracies from %d inputs\n", out,

@@ -1,31 +1,41 @@
 /*
  * cmd_pareto.c - `dse pareto`: the exact non-dominated set of the stored
  * points over any metric columns of the `results` view, as a table, CSV or
- * JSON.
+ * JSON, over one database or several read as one (dbset.h: --db repeated,
+ * a directory of shard databases, a shard-set file).
  *
- * The objective columns are read in one scan (only id and the objectives),
- * the skyline is computed in memory by map_pareto (output-sensitive, not a
- * quadratic SQL query), and only the front's rows are fetched again for
- * printing.  Column names are checked against the view; the only text
- * spliced into SQL unchecked is the user's --where expression, on a
- * read-only connection.
+ * The objective columns are read in one scan per database (only id and the
+ * objectives), the skyline is computed in memory by map_pareto
+ * (output-sensitive, not a quadratic SQL query), and only the front's rows
+ * are fetched again for printing.  Several databases: the front of a union
+ * is the front of the union of the fronts, so each database's front is
+ * computed on its own, on as many threads as there are cores (each with its
+ * own connection), and only the fronts are combined; a point stored in
+ * several databases then counts once (the first database's copy).  Column
+ * names are checked against the view; the only text spliced into SQL
+ * unchecked is the user's --where expression, on read-only connections.
  */
 #include "cli.h"
 #include "db.h"
+#include "dbset.h"
 #include "map_pareto.h"
 
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CMD "pareto"
 
 typedef struct {
-    const char *db_path, *where;
+    const char **db; /* --db arguments (ndb; none: DB_DEFAULT_PATH) */
+    int ndb;
+    const char *where;
     long run, limit;
     db_outfmt fmt;
     int nobj, nextra;
@@ -51,12 +61,14 @@ static int internal(const char *what)
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: dse pareto [--db F] --objective COL:min|max [--objective ...]\n"
+        "usage: dse pareto [--db F]... --objective COL:min|max [--objective ...]\n"
         "                  [--where SQL] [--run ID] [--columns C1,C2..]\n"
         "                  [--format table|csv|json] [--limit N]\n\n"
         "The exact Pareto front (non-dominated set) of the stored design points over\n"
         "the given columns of the `results` view, each minimized or maximized.\n\n"
-        "  --db F          results database (default " DB_DEFAULT_PATH "); never modified\n"
+        "  --db F          results database (default " DB_DEFAULT_PATH "); never modified.\n"
+        "                  Repeat it, or name a directory of databases or the shard-set\n"
+        "                  file of dse sweep --no-merge: the databases are read as one\n"
         "  --objective O   COL:min or COL:max; repeat, or separate by commas (1..%d)\n"
         "  --where SQL     an SQL expression over the columns of `results`, e.g.\n"
         "                  \"valid AND banks = 16\" (only rows where it is true count)\n"
@@ -142,7 +154,7 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
     while ((c = getopt_long(argc, argv, "+hd:o:w:r:f:l:c:", lo, NULL)) != -1) {
         switch (c) {
         case 'h': usage(stdout); return -1;
-        case 'd': o->db_path = optarg; break;
+        case 'd': o->db[o->ndb++] = optarg; break;
         case 'w': o->where = optarg; break;
         case 'o':
             if (parse_objectives(o, optarg))
@@ -202,12 +214,17 @@ static int check_columns(db_conn *d, const pareto_opts *o)
     return rc;
 }
 
-static int check_run(db_conn *d, long run)
+/* --run ID (of the set's id space): *member and *local its database and id. */
+static int check_run(const dbset *set, long run, int *member, int64_t *local)
 {
     sqlite3_stmt *st;
+    *member = dbset_member_of_run(set, run, local);
+    db_conn *d = set->m[*member < 0 ? 0 : *member].d;
+    if (*member < 0)
+        return cli_bad(CMD, "%s: no run %ld", db_path(d), run);
     if (sqlite3_prepare_v2(db_sqlite(d), "SELECT 1 FROM run WHERE id = ?1", -1, &st, NULL))
         return cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_int64(st, 1, *local);
     int found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return found ? 0 : cli_bad(CMD, "%s: no run %ld", db_path(d), run);
@@ -268,14 +285,10 @@ static int check_where(db_conn *d, const char *where)
     return rc;
 }
 
-/* The scan: SELECT id, objectives FROM results [WHERE (where) [AND run_id = ?]]. */
-static int prepare_scan(db_conn *d, const pareto_opts *o, sqlite3_stmt **st)
+/* The scan: SELECT id, objectives FROM results [WHERE (where) [AND run_id = ?]],
+ * with run the database's own id of --run (0: none). */
+static int prepare_scan(db_conn *d, const pareto_opts *o, int64_t run, sqlite3_stmt **st)
 {
-    if (o->where) {
-        int rc = check_where(d, o->where);
-        if (rc)
-            return rc;
-    }
     size_t len = 4096 + (o->where ? strlen(o->where) : 0);
     char *sql = malloc(len);
     if (!sql)
@@ -286,7 +299,7 @@ static int prepare_scan(db_conn *d, const pareto_opts *o, sqlite3_stmt **st)
     size_t u = strlen(sql);
     snprintf(sql + u, len - u, " FROM results WHERE %s%s%s%s", o->where ? "(" : "",
              o->where ? o->where : "1", o->where ? "\n)" : "",
-             o->run ? " AND run_id = ?1" : "");
+             run ? " AND run_id = ?1" : "");
     const char *tail = NULL;
     int rc = sqlite3_prepare_v2(db_sqlite(d), sql, -1, st, &tail);
     if (rc != SQLITE_OK) {
@@ -302,28 +315,33 @@ static int prepare_scan(db_conn *d, const pareto_opts *o, sqlite3_stmt **st)
         rc = cli_bad(CMD, "bad --where '%s': one expression expected",
                      where_shown(o->where ? o->where : "", ws, sizeof ws));
     } else {
-        if (o->run)
-            sqlite3_bind_int64(*st, 1, o->run);
+        if (run)
+            sqlite3_bind_int64(*st, 1, run);
         rc = 0;
     }
     free(sql);
     return rc;
 }
 
+static int rows_grow(pareto_rows *r, int k)
+{
+    size_t cap = r->cap ? 2 * r->cap : 4096;
+    int64_t *id = realloc(r->id, cap * sizeof *id);
+    if (!id)
+        return -1;
+    r->id = id;
+    double *v = realloc(r->v, cap * (size_t)k * sizeof *v);
+    if (!v)
+        return -1;
+    r->v = v;
+    r->cap = cap;
+    return 0;
+}
+
 static int rows_push(pareto_rows *r, int k, sqlite3_stmt *st)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 4096;
-        int64_t *id = realloc(r->id, cap * sizeof *id);
-        if (!id)
-            return -1;
-        r->id = id;
-        double *v = realloc(r->v, cap * (size_t)k * sizeof *v);
-        if (!v)
-            return -1;
-        r->v = v;
-        r->cap = cap;
-    }
+    if (r->n == r->cap && rows_grow(r, k))
+        return -1;
     r->id[r->n] = sqlite3_column_int64(st, 0);
     double *v = r->v + r->n * (size_t)k;
     for (int j = 0; j < k; j++)
@@ -333,22 +351,139 @@ static int rows_push(pareto_rows *r, int k, sqlite3_stmt *st)
     return 0;
 }
 
-static int scan(db_conn *d, const pareto_opts *o, pareto_rows *r)
+static void rows_free(pareto_rows *r)
 {
-    sqlite3_stmt *st;
-    int rc = prepare_scan(d, o, &st);
-    if (rc)
-        return rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (rows_push(r, o->nobj, st)) {
-            sqlite3_finalize(st);
-            return internal("out of memory");
+    free(r->id);
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+/* One database's part of the query: its scan (prepared by the main thread,
+ * so that messages about the --where text come out once) and what its
+ * thread leaves: the database's front with ids of the set's id space. */
+typedef struct {
+    db_conn *d;
+    int64_t id_off;
+    sqlite3_stmt *st;  /* NULL: nothing to scan here (--run of another one) */
+    int k;
+    const map_dir *dir;
+    pareto_rows front;
+    size_t nrows, nnull;
+    int failed;        /* 1 a database error (err), 2 no memory */
+    char err[512];
+} member_scan;
+
+/* Scans one database and keeps its front (rows freed as soon as known). */
+static void scan_member(member_scan *ms)
+{
+    pareto_rows r = {0};
+    size_t *front = NULL, nfront = 0;
+    int rc;
+    while ((rc = sqlite3_step(ms->st)) == SQLITE_ROW)
+        if (rows_push(&r, ms->k, ms->st)) {
+            ms->failed = 2;
+            goto out;
         }
-    if (rc != SQLITE_DONE)
-        rc = cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-    else
-        rc = 0;
-    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        ms->failed = 1;
+        snprintf(ms->err, sizeof ms->err, "%s: %s", db_path(ms->d),
+                 sqlite3_errmsg(db_sqlite(ms->d)));
+        goto out;
+    }
+    ms->nrows = r.n;
+    front = malloc((r.n ? r.n : 1) * sizeof *front);
+    if (!front || map_pareto(r.v, r.n, ms->k, ms->dir, front, &nfront, &ms->nnull)) {
+        ms->failed = 2;
+        goto out;
+    }
+    /* the front in place at the start of r, ids shifted into the set's space */
+    for (size_t i = 0; i < nfront; i++) {
+        r.id[i] = r.id[front[i]] + ms->id_off;
+        memmove(r.v + i * (size_t)ms->k, r.v + front[i] * (size_t)ms->k,
+                (size_t)ms->k * sizeof *r.v);
+    }
+    r.n = nfront;
+    ms->front = r;
+    r = (pareto_rows){0};
+out:
+    free(front);
+    rows_free(&r);
+}
+
+/* The members' scans on `nthreads` threads, each taking the next database. */
+typedef struct {
+    member_scan *ms;
+    int n, next;
+    pthread_mutex_t mu;
+} scan_pool;
+
+static void *scan_worker(void *arg)
+{
+    scan_pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        int i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n)
+            return NULL;
+        if (p->ms[i].st)
+            scan_member(&p->ms[i]);
+    }
+}
+
+/* Threads only pay when there are databases to spread over cores. */
+static void scan_all(member_scan *ms, int n)
+{
+    scan_pool p = {ms, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = n < ncpu ? n : (int)(ncpu > 0 ? ncpu : 1), started = 0;
+    pthread_t th[16];
+    if (nt > 16)
+        nt = 16;
+    for (int t = 1; t < nt; t++)
+        if (pthread_create(&th[started], NULL, scan_worker, &p) == 0)
+            started++;
+    scan_worker(&p);
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+}
+
+/* Every database's front (prepared here, scanned by scan_all), combined into
+ * r: the candidates, whose own front is the set's; *nrows / *nnull summed. */
+static int scan(const dbset *set, const pareto_opts *o, int run_member, int64_t run_local,
+                pareto_rows *r, size_t *nrows, size_t *nnull)
+{
+    member_scan *ms = calloc((size_t)set->n, sizeof *ms);
+    int rc = ms ? 0 : internal("out of memory");
+    for (int i = 0; i < set->n && !rc; i++) {
+        ms[i] = (member_scan){.d = set->m[i].d, .id_off = set->m[i].id_off, .k = o->nobj,
+                              .dir = o->dir};
+        if (!o->run || i == run_member)
+            rc = prepare_scan(ms[i].d, o, o->run ? run_local : 0, &ms[i].st);
+    }
+    if (!rc)
+        scan_all(ms, set->n);
+    for (int i = 0; i < set->n && ms && !rc; i++) {
+        if (ms[i].failed)
+            rc = ms[i].failed == 2 ? internal("out of memory") : cli_bad(CMD, "%s", ms[i].err);
+        *nrows += ms[i].nrows;
+        *nnull += ms[i].nnull;
+        for (size_t j = 0; j < ms[i].front.n && !rc; j++) {
+            if (r->n == r->cap && rows_grow(r, o->nobj)) {
+                rc = internal("out of memory");
+                break;
+            }
+            r->id[r->n] = ms[i].front.id[j];
+            memcpy(r->v + r->n * (size_t)o->nobj, ms[i].front.v + j * (size_t)o->nobj,
+                   (size_t)o->nobj * sizeof *r->v);
+            r->n++;
+        }
+    }
+    for (int i = 0; ms && i < set->n; i++) {
+        sqlite3_finalize(ms[i].st);
+        rows_free(&ms[i].front);
+    }
+    free(ms);
     return rc;
 }
 
@@ -406,10 +541,25 @@ static void table_free(table *t)
     free(t->name);
 }
 
-static int fetch_front(db_conn *d, const pareto_opts *o, const pareto_rows *r,
+/*
+ * Several databases may hold one point (overlapping shards): it counts
+ * once, with the copy of the first database, as dse merge keeps.  The
+ * copies of one point have equal values (one deterministic model), so they
+ * are on the front together or not at all: removing the later ones from
+ * the front is enough.  front[0..*n) keeps its order.
+ */
+static int drop_repeats(const dbset *set, const pareto_rows *r, size_t *front, size_t *n)
+{
+    char err[512];
+    if (dbset_drop_repeats(set, r->id, front, n, err, sizeof err))
+        return cli_bad(CMD, "%s", err);
+    return 0;
+}
+
+static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows *r,
                        const size_t *front, size_t nshow, table *t)
 {
-    char sql[4096] = "SELECT id, point";
+    char sql[4096] = "SELECT id + ?2, point";
     for (int i = 0; i < o->nobj; i++)
         add_ident(sql, sizeof sql, o->obj[i]);
     for (int i = 0; i < o->nextra; i++)
@@ -426,14 +576,18 @@ static int fetch_front(db_conn *d, const pareto_opts *o, const pareto_rows *r,
         t->name[2 + i] = o->obj[i];
     for (int i = 0; i < o->nextra; i++)
         t->name[2 + o->nobj + i] = o->extra[i];
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK)
-        return cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
+    dbset_stmts ms = {set, NULL};
+    char err[512];
     int rc = 0;
     for (size_t i = 0; i < nshow && !rc; i++) {
-        sqlite3_bind_int64(st, 1, r->id[front[i]]);
+        sqlite3_stmt *st = dbset_stmt(&ms, sql, r->id[front[i]], err, sizeof err);
+        if (!st) {
+            dbset_stmts_free(&ms);
+            return cli_bad(CMD, "%s", err);
+        }
         if (sqlite3_step(st) != SQLITE_ROW) {
-            rc = cli_bad(CMD, "%s: point %lld vanished while reading", db_path(d),
+            rc = cli_bad(CMD, "%s: point %lld vanished while reading",
+                         db_path(set->m[dbset_member_of_id(set, r->id[front[i]], &(int64_t){0})].d),
                          (long long)r->id[front[i]]);
             break;
         }
@@ -446,9 +600,8 @@ static int fetch_front(db_conn *d, const pareto_opts *o, const pareto_rows *r,
             t->cell[t->nrow * (size_t)t->ncol + (size_t)c] = s;
         }
         t->nrow++;
-        sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    dbset_stmts_free(&ms);
     return rc;
 }
 
@@ -522,30 +675,39 @@ static void print_json(const table *t, const pareto_opts *o, size_t nrows, size_
     printf("%s]\n}\n", t->nrow ? "\n  " : "");
 }
 
-static int run_query(db_conn *d, const pareto_opts *o)
+static int run_query(const dbset *set, const pareto_opts *o, int run_member,
+                     int64_t run_local)
 {
     pareto_rows r = {0};
-    size_t *front = NULL, nfront = 0, nnull = 0;
+    size_t *front = NULL, nfront = 0, nnull = 0, nrows = 0;
     table t = {0};
-    int rc = scan(d, o, &r);
+    int rc = scan(set, o, run_member, run_local, &r, &nrows, &nnull);
     if (rc)
         goto out;
+    /* the front of the databases' fronts (one database: its front again) */
     front = malloc((r.n ? r.n : 1) * sizeof *front);
-    if (!front || map_pareto(r.v, r.n, o->nobj, o->dir, front, &nfront, &nnull) ||
-        sort_front(&r, o, front, nfront)) {
+    if (!front || map_pareto(r.v, r.n, o->nobj, o->dir, front, &nfront, NULL)) {
+        rc = internal("out of memory");
+        goto out;
+    }
+    if (set->n > 1 && (rc = drop_repeats(set, &r, front, &nfront)))
+        goto out;
+    if (sort_front(&r, o, front, nfront)) {
         rc = internal("out of memory");
         goto out;
     }
     size_t nshow = o->limit && (size_t)o->limit < nfront ? (size_t)o->limit : nfront;
-    if ((rc = fetch_front(d, o, &r, front, nshow, &t)))
+    if ((rc = fetch_front(set, o, &r, front, nshow, &t)))
         goto out;
     if (o->fmt == DB_OUT_TABLE)
         print_table(&t);
     else if (o->fmt == DB_OUT_CSV)
         print_csv(&t);
     else
-        print_json(&t, o, r.n, nnull, nfront);
-    fprintf(stderr, "dse pareto: %zu non-dominated of %zu rows", nfront, r.n);
+        print_json(&t, o, nrows, nnull, nfront);
+    fprintf(stderr, "dse pareto: %zu non-dominated of %zu rows", nfront, nrows);
+    if (set->n > 1)
+        fprintf(stderr, " in %d databases", set->n);
     if (nnull)
         fprintf(stderr, "; %zu rows with NULL in an objective excluded", nnull);
     if (nshow < nfront)
@@ -561,26 +723,41 @@ out:
     return rc;
 }
 
+/* The checks that need the databases: columns in each, --where once, --run. */
+static int check_query(const dbset *set, const pareto_opts *o, int *run_member,
+                       int64_t *run_local)
+{
+    int rc = 0;
+    for (int i = 0; i < set->n && !rc; i++)
+        rc = check_columns(set->m[i].d, o);
+    if (!rc && o->where)
+        rc = check_where(set->m[0].d, o->where);
+    if (!rc && o->run)
+        rc = check_run(set, o->run, run_member, run_local);
+    return rc;
+}
+
 int cmd_pareto(int argc, char **argv)
 {
-    pareto_opts o = {.db_path = DB_DEFAULT_PATH, .fmt = DB_OUT_TABLE};
+    const char **dbs = calloc((size_t)argc + 1, sizeof *dbs);
+    pareto_opts o = {.db = dbs, .fmt = DB_OUT_TABLE};
+    if (!dbs)
+        return internal("out of memory");
     int rc = parse_args(argc, argv, &o);
-    if (rc) {
-        opts_free(&o);
-        return rc < 0 ? CLI_OK : rc;
-    }
+    if (!rc && o.ndb == 0)
+        dbs[o.ndb++] = DB_DEFAULT_PATH;
     char err[512];
-    db_conn *d;
-    if (db_open(o.db_path, DB_READONLY, &d, err, sizeof err)) {
-        opts_free(&o);
-        return cli_bad(CMD, "%s", err);
-    }
-    rc = check_columns(d, &o);
-    if (!rc && o.run)
-        rc = check_run(d, o.run);
+    dbset *set = NULL;
+    if (!rc && dbset_open(dbs, o.ndb, &set, err, sizeof err))
+        rc = cli_bad(CMD, "%s", err);
+    int run_member = -1;
+    int64_t run_local = 0;
     if (!rc)
-        rc = run_query(d, &o);
-    db_close(d);
+        rc = check_query(set, &o, &run_member, &run_local);
+    if (!rc)
+        rc = run_query(set, &o, run_member, run_local);
+    dbset_close(set);
     opts_free(&o);
-    return rc;
+    free(dbs);
+    return rc < 0 ? CLI_OK : rc;
 }

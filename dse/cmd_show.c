@@ -2,6 +2,9 @@
  * cmd_show.c - `dse show POINT|ID`: everything stored about one design
  * point (metrics, area and energy breakdown with shares, the run that
  * stored it, measured accuracies) as a readable stats report or JSON.
+ * Several databases read as one (dbset.h): the point is looked up in each,
+ * in order, the first holding it answers, its ids shown in the set's id
+ * space.
  *
  * Metrics are printed generically from the columns of the `results` view,
  * so a column added to the schema shows up without a change here.
@@ -15,6 +18,7 @@
  */
 #include "cli.h"
 #include "db.h"
+#include "dbset.h"
 #include "spec.h"
 #include "tech.h"
 
@@ -29,18 +33,22 @@
 #define CMD "show"
 
 typedef struct {
-    const char *db_path, *key;
+    const char **db; /* --db arguments (ndb; none: DB_DEFAULT_PATH) */
+    int ndb;
+    const char *key;
     int json;
 } show_opts;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: dse show POINT|ID [--db F] [--json]\n\n"
+        "usage: dse show POINT|ID [--db F]... [--json]\n\n"
         "Everything stored about one design point: metrics, per-component area and\n"
         "energy breakdown, the run that stored it, measured accuracies.\n\n"
         "  POINT      the canonical point string (as printed by dse pareto), or its id\n"
-        "  --db F     results database (default " DB_DEFAULT_PATH "); never modified\n"
+        "  --db F     results database (default " DB_DEFAULT_PATH "); never modified.\n"
+        "             Repeat it, or name a directory of databases or the shard-set file\n"
+        "             of dse sweep --no-merge: the databases are read as one\n"
         "  --json     one JSON object instead of the text report\n");
 }
 
@@ -56,7 +64,7 @@ static int parse_args(int argc, char **argv, show_opts *o)
     while ((c = getopt_long(argc, argv, "hd:j", lo, NULL)) != -1) {
         switch (c) {
         case 'h': usage(stdout); return -1;
-        case 'd': o->db_path = optarg; break;
+        case 'd': o->db[o->ndb++] = optarg; break;
         case 'j': o->json = 1; break;
         default:
             return cli_bad(CMD, "unknown or incomplete option '%s' (try --help)",
@@ -82,29 +90,77 @@ static sqlite3_stmt *prep(db_conn *d, const char *sql)
     return st;
 }
 
-/* The results row of the point: by string first (hash lookup), then by id
- * when the argument is a number. */
-static int find_point(db_conn *d, const char *key, sqlite3_stmt **row)
+/* The point's database and its own id: by string first (hash lookup, each
+ * database in order), then by id (of the set's id space) when the argument
+ * is a number.  *m -1 when none holds it. */
+static int locate(const dbset *set, const char *key, int *m, int64_t *id)
 {
     char err[512];
-    int64_t id = 0;
     long num;
-    int found = db_point_id(d, key, &id, err, sizeof err);
-    if (found < 0)
-        return cli_bad(CMD, "%s", err);
-    if (!found && cli_parse_long(key, 1, LONG_MAX, &num) == 0)
-        id = num;
-    else if (!found)
-        return cli_bad(CMD, "%s: no point '%s' stored", db_path(d), key);
-    *row = prep(d, "SELECT * FROM results WHERE id = ?1");
-    if (!*row)
+    for (*m = 0; *m < set->n; ++*m) {
+        int found = db_point_id(set->m[*m].d, key, id, err, sizeof err);
+        if (found < 0)
+            return cli_bad(CMD, "%s", err);
+        if (found)
+            return 0;
+    }
+    *m = -1;
+    if (cli_parse_long(key, 1, LONG_MAX, &num) == 0)
+        *m = dbset_member_of_id(set, num, id);
+    return 0;
+}
+
+/* "SELECT <results columns> FROM results WHERE id = ?1" with id and run_id
+ * shifted into the set's id space (whole numbers: nothing of the user's). */
+static sqlite3_stmt *row_query(const dbset_member *mb)
+{
+    char err[512];
+    db_column *cols;
+    int n;
+    if (db_columns(mb->d, "results", &cols, &n, err, sizeof err)) {
+        cli_bad(CMD, "%s", err);
+        return NULL;
+    }
+    size_t len = 128 + 64 * (size_t)n;
+    char *sql = malloc(len);
+    sqlite3_stmt *st = NULL;
+    if (sql) {
+        size_t u = (size_t)snprintf(sql, len, "SELECT ");
+        for (int i = 0; i < n; i++) {
+            const char *c = cols[i].name, *sep = i ? ", " : "";
+            if (!strcmp(c, "id") || !strcmp(c, "run_id"))
+                u += (size_t)snprintf(sql + u, len - u, "%s%s + %lld AS %s", sep, c,
+                                      (long long)(c[0] == 'i' ? mb->id_off : mb->run_off), c);
+            else
+                u += (size_t)snprintf(sql + u, len - u, "%s\"%s\"", sep, c);
+        }
+        snprintf(sql + u, len - u, " FROM results WHERE id = ?1");
+        st = prep(mb->d, sql);
+        free(sql);
+    } else {
+        cli_bad(CMD, "out of memory");
+    }
+    db_columns_free(cols, n);
+    return st;
+}
+
+/* The results row of the point (ids of the set's id space). */
+static int find_point(const dbset *set, const char *key, sqlite3_stmt **row, int *m)
+{
+    int64_t id = 0;
+    int rc = locate(set, key, m, &id);
+    if (rc)
+        return rc;
+    if (*m < 0)
+        return cli_bad(CMD, "%s: no point '%s' stored", db_path(set->m[0].d), key);
+    if (!(*row = row_query(&set->m[*m])))
         return CLI_FAIL;
     sqlite3_bind_int64(*row, 1, id);
     if (sqlite3_step(*row) == SQLITE_ROW)
         return 0;
     sqlite3_finalize(*row);
     *row = NULL;
-    return cli_bad(CMD, "%s: no point '%s' stored", db_path(d), key);
+    return cli_bad(CMD, "%s: no point '%s' stored", db_path(set->m[*m].d), key);
 }
 
 static int col_index(sqlite3_stmt *st, const char *name)
@@ -253,6 +309,7 @@ static int text_accuracy(sqlite3_stmt *acc)
 
 typedef struct {
     sqlite3_stmt *row, *run, *bd, *acc;
+    int64_t id, run_id;    /* the database's own ids of the point and its run */
     const char *bd_source; /* "stored", "recomputed" or "none" */
     char bd_note[600];     /* why none, or how it was recomputed */
 } show_stmts;
@@ -358,8 +415,7 @@ static sqlite3_stmt *recompute(db_conn *d, show_stmts *s)
         return NULL;
     }
     char why[400];
-    int64_t run = sqlite3_column_int64(s->row, col_index(s->row, "run_id"));
-    if (run_tech(d, run, pt.hw.tech, &tech, why, sizeof why)) {
+    if (run_tech(d, s->run_id, pt.hw.tech, &tech, why, sizeof why)) {
         snprintf(s->bd_note, sizeof s->bd_note, "none stored, cannot recompute: %s", why);
         return NULL;
     }
@@ -406,12 +462,14 @@ static sqlite3_stmt *recompute(db_conn *d, show_stmts *s)
     return st;
 }
 
-static int prepare_related(db_conn *d, show_stmts *s)
+static int prepare_related(const dbset_member *mb, show_stmts *s)
 {
-    int64_t id = sqlite3_column_int64(s->row, col_index(s->row, "id"));
-    int64_t run = sqlite3_column_int64(s->row, col_index(s->row, "run_id"));
-    s->run = prep(d, "SELECT id, uuid, status, started, ended, seed, spec_hash, tool_version,"
-                     " tech_name, tech_hash, shard_i, shard_n, command, spec_text"
+    db_conn *d = mb->d;
+    int64_t id = s->id = sqlite3_column_int64(s->row, col_index(s->row, "id")) - mb->id_off;
+    int64_t run = s->run_id =
+        sqlite3_column_int64(s->row, col_index(s->row, "run_id")) - mb->run_off;
+    s->run = prep(d, "SELECT id + ?2 AS id, uuid, status, started, ended, seed, spec_hash,"
+                     " tool_version, tech_name, tech_hash, shard_i, shard_n, command, spec_text"
                      " FROM run WHERE id = ?1");
     s->bd = prep(d, "SELECT component, area_um2, energy_pj, accesses FROM breakdowns"
                     " WHERE id = ?1 ORDER BY component");
@@ -420,6 +478,7 @@ static int prepare_related(db_conn *d, show_stmts *s)
     if (!s->run || !s->bd || !s->acc)
         return -1;
     sqlite3_bind_int64(s->run, 1, run);
+    sqlite3_bind_int64(s->run, 2, mb->run_off);
     sqlite3_bind_int64(s->bd, 1, id);
     s->bd_source = "stored";
     int rc = sqlite3_step(s->bd);
@@ -491,17 +550,28 @@ static int report_json(show_stmts *s)
 
 int cmd_show(int argc, char **argv)
 {
-    show_opts o = {.db_path = DB_DEFAULT_PATH};
+    const char **dbs = calloc((size_t)argc + 1, sizeof *dbs);
+    show_opts o = {.db = dbs};
+    if (!dbs)
+        return cli_bad(CMD, "out of memory"), CLI_FAIL;
     int rc = parse_args(argc, argv, &o);
-    if (rc)
+    if (rc) {
+        free(dbs);
         return rc < 0 ? CLI_OK : rc;
+    }
+    if (o.ndb == 0)
+        dbs[o.ndb++] = DB_DEFAULT_PATH;
     char err[512];
-    db_conn *d;
-    if (db_open(o.db_path, DB_READONLY, &d, err, sizeof err))
+    dbset *set;
+    if (dbset_open(dbs, o.ndb, &set, err, sizeof err)) {
+        free(dbs);
         return cli_bad(CMD, "%s", err);
+    }
     show_stmts s = {0};
-    rc = find_point(d, o.key, &s.row);
-    if (!rc && prepare_related(d, &s))
+    int m = -1;
+    rc = find_point(set, o.key, &s.row, &m);
+    db_conn *d = set->m[m < 0 ? 0 : m].d;
+    if (!rc && prepare_related(&set->m[m], &s))
         rc = CLI_FAIL;
     if (!rc && (o.json ? report_json(&s) : report_text(&s))) {
         cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
@@ -515,6 +585,7 @@ int cmd_show(int argc, char **argv)
     sqlite3_finalize(s.run);
     sqlite3_finalize(s.bd);
     sqlite3_finalize(s.acc);
-    db_close(d);
+    dbset_close(set);
+    free(dbs);
     return rc;
 }

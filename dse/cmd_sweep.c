@@ -2,11 +2,17 @@
  * cmd_sweep.c - `dse sweep SPEC`: the scale-out driver.  Splits the spec's
  * search into K shards, runs `dse run SPEC --shard I/K --db SHARD_I` for
  * each through GNU parallel (local cores with --jobs, remote hosts with
- * --sshlogin), then merges the shard databases into OUT with `dse merge`.
+ * --sshlogin), then either merges the shard databases into OUT with `dse
+ * merge`, or leaves them and makes OUT a shard-set file (dbset.h) that
+ * every read command (pareto, show, merge, the plots) reads as one
+ * database.  Default: merge up to SWEEP_AUTO_MERGE points (the merge then
+ * costs a fraction of a second and a single file is handier), keep the
+ * shards above (merging costs about as much as storing again, while
+ * queries over the shards are as fast: docs/SPEC.md, "Merge or not").
  *
- * Shard I evaluates the positions p of the search sequence with p mod K ==
- * I, so the union of the shards is exactly the unsharded run and the merged
- * database holds exactly its points.  Every shard is its own resumable run:
+ * The shards are fixed sets of the search sequence whose union is exactly
+ * the unsharded run (docs/SPEC.md, "Shards"), so the merged database, or
+ * the set, holds exactly its points.  Every shard is its own resumable run:
  * after a failure or an interruption, the same `dse sweep` command redoes
  * only what is missing.  Remote hosts need the same paths (a shared
  * directory) unless --transfer is given (docs/SPEC.md, "Sweeping on many
@@ -15,6 +21,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 #include "db.h"
+#include "dbset.h"
 #include "spec.h"
 
 #include <errno.h>
@@ -30,11 +37,15 @@
 #define CMD "sweep"
 #define SWEEP_MAX_LOGINS 64
 #define SWEEP_MAX_SHARDS 10000
+/* The default merges sweeps of at most this many points (about 0.2 s of
+ * merging at the measured rate), and keeps the shards of larger ones. */
+#define SWEEP_AUTO_MERGE 200000
 
 typedef struct {
     const char *spec, *out, *shard_dir, *remote_dse, *seed;
     const char *login[SWEEP_MAX_LOGINS];
     int nlogin, jobs, shards, transfer, dry_run, quiet, keep_going;
+    int merge; /* 1 --merge, 0 --no-merge, -1 by size */
 } sweep_opts;
 
 static void sweep_usage(FILE *f)
@@ -42,11 +53,12 @@ static void sweep_usage(FILE *f)
     fprintf(f,
         "usage: dse sweep SPEC.yaml [--jobs N] [--shards K] [--db OUT] [--shard-dir DIR]\n"
         "                 [--sshlogin LOGIN]... [--transfer] [--remote-dse PATH]\n"
-        "                 [--seed S] [--dry-run] [--quiet]\n\n"
+        "                 [--seed S] [--merge | --no-merge] [--dry-run] [--quiet]\n\n"
         "Runs the spec's search as K shards through GNU parallel, each shard into its\n"
-        "own database (DIR/NAME.I.db), then merges them into OUT.  The merged\n"
-        "database holds exactly the points of a single `dse run`.  Run the same\n"
-        "command again to finish an interrupted sweep.\n\n"
+        "own database (DIR/NAME.I.db), then merges them into OUT, or makes OUT a\n"
+        "shard-set file naming them, which dse pareto, show, merge and the plots read\n"
+        "as one database.  Either holds exactly the points of a single `dse run`.\n"
+        "Run the same command again to finish an interrupted sweep.\n\n"
         "  --jobs N          parallel jobs per host (default: the number of cores)\n"
         "  --shards K        number of shards (default: jobs x hosts)\n"
         "  --db OUT          merged database (default: the spec's output.db, else %s)\n"
@@ -57,11 +69,14 @@ static void sweep_usage(FILE *f)
         "                    (without it, hosts must share the paths)\n"
         "  --remote-dse P    path of dse on the hosts (default: this binary's path)\n"
         "  --seed S          passed to every shard (dse run --seed)\n"
+        "  --merge           merge the shards into OUT (default up to %d points)\n"
+        "  --no-merge        keep the shards; OUT names them (default above %d points;\n"
+        "                    `dse merge NEW.db OUT` merges later)\n"
         "  --dry-run         print the commands of the sweep (mkdir, parallel, merge),\n"
         "                    quoted to paste into a shell; run nothing\n"
         "  --quiet           no progress lines\n"
         "  --help            this text\n",
-        DB_DEFAULT_PATH);
+        DB_DEFAULT_PATH, SWEEP_AUTO_MERGE, SWEEP_AUTO_MERGE);
 }
 
 static int parse_args(int argc, char **argv, sweep_opts *o)
@@ -72,10 +87,12 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
         {"sshlogin", required_argument, 0, 'S'}, {"transfer", no_argument, 0, 't'},
         {"remote-dse", required_argument, 0, 'r'}, {"seed", required_argument, 0, 's'},
         {"dry-run", no_argument, 0, 'n'}, {"quiet", no_argument, 0, 'q'},
+        {"merge", no_argument, 0, 'm'}, {"no-merge", no_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     long v;
     memset(o, 0, sizeof *o);
+    o->merge = -1;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hqj:", lo, NULL)) != -1) {
@@ -115,6 +132,8 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
         }
         case 'n': o->dry_run = 1; break;
         case 'q': o->quiet = 1; break;
+        case 'm': o->merge = 1; break;
+        case 'M': o->merge = 0; break;
         case 'h': sweep_usage(stdout); return -1;
         case ':': return cli_bad(CMD, "option %s needs a value", argv[optind - 1]);
         default: return cli_bad(CMD, "unknown option '%s' (try dse sweep --help)", argv[optind - 1]);
@@ -330,10 +349,98 @@ static int print_steps(const sweep_opts *o, const spec *s, const char *shard_dir
         rc = push(&cp, "cp") || push(&cp, "--") || push(&cp, o->spec) || push(&cp, copy) ||
              print_cmd(NULL, &cp);
     }
-    rc = rc || print_cmd(o->transfer ? shard_abs : NULL, par) || print_cmd(NULL, mrg);
+    rc = rc || print_cmd(o->transfer ? shard_abs : NULL, par) || (mrg && print_cmd(NULL, mrg));
     argvec_free(&mk);
     argvec_free(&cp);
     return rc ? -1 : 0;
+}
+
+/*
+ * Whether to merge: --merge / --no-merge, else by size; an OUT that exists
+ * and is not a shard-set file (a database) is always merged into, never
+ * replaced.  1, 0, or -1 (refused, reported: bad input).
+ */
+static int merge_choice(const sweep_opts *o, const char *out, unsigned long long npoints)
+{
+    struct stat sb;
+    int exists = stat(out, &sb) == 0, set = exists && dbset_is_setfile(out);
+    if (o->merge == 1)
+        return 1;
+    if (exists && !set) {
+        if (o->merge == 0) {
+            cli_bad(CMD, "%s exists and is not a shard-set file: --no-merge would replace it "
+                    "(use --merge to merge into it, or another --db)", out);
+            return -1;
+        }
+        return 1;
+    }
+    return o->merge == 0 ? 0 : npoints <= SWEEP_AUTO_MERGE;
+}
+
+/* The shard databases as OUT's shard-set file names them: relative to its
+ * directory when they are in the default shard directory (the pair moves
+ * together), else absolute. */
+static int set_members(const sweep_opts *o, const spec *s, const char *shard_abs, int K,
+                       argvec *m)
+{
+    for (int i = 0; i < K; i++) {
+        char p[2 * PATH_MAX + 128];
+        if (o->shard_dir)
+            snprintf(p, sizeof p, "%s/%s.%d.db", shard_abs, s->name, i);
+        else
+            snprintf(p, sizeof p, "shards/%s.%d.db", s->name, i);
+        if (push(m, p))
+            return -1;
+    }
+    return 0;
+}
+
+/* --dry-run of a shard-set file: printf ... > OUT. */
+static int print_setfile(const char *out, const argvec *members)
+{
+    argvec a = {0};
+    int rc = push(&a, "printf") || push(&a, "%s\\n") || push(&a, DBSET_MAGIC);
+    for (int i = 0; i < members->n && !rc; i++)
+        rc = push(&a, members->v[i]);
+    char *o = (char *)out;
+    char *line = rc ? NULL : cli_shell_join(NULL, a.n, a.v), *q = cli_shell_join(NULL, 1, &o);
+    if (line && q)
+        printf("%s > %s\n", line, q);
+    rc = !line || !q;
+    free(line);
+    free(q);
+    argvec_free(&a);
+    return rc ? -1 : 0;
+}
+
+/* After the shards: the merge (into a temporary file renamed over OUT when
+ * OUT is a shard-set file), or OUT's shard-set file. */
+static int finish(const sweep_opts *o, const char *out, int merge, const argvec *mrg,
+                  const argvec *members, const char *tmp)
+{
+    char err[512];
+    if (!merge) {
+        if (dbset_write_setfile(out, members->v, members->n, err, sizeof err))
+            return cli_bad(CMD, "%s", err), CLI_FAIL;
+        if (!o->quiet)
+            printf("dse sweep: done: %s names the %d shard databases (read as one by dse "
+                   "pareto, show, merge and the plots)\n", out, members->n);
+        return CLI_OK;
+    }
+    if (!o->quiet)
+        printf("dse sweep: merging %d shards into %s\n", members->n, out);
+    int st = run_child(mrg, NULL);
+    if (st != 0) {
+        fprintf(stderr, "dse sweep: dse merge failed (status %d)\n", st);
+        return CLI_FAIL;
+    }
+    if (tmp && rename(tmp, out)) {
+        fprintf(stderr, "dse sweep: cannot rename %s to %s: %s\n", tmp, out, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (!o->quiet)
+        printf("dse sweep: done: %s\n", out);
+    return CLI_OK;
 }
 
 static int sweep_main(const sweep_opts *o)
@@ -342,7 +449,8 @@ static int sweep_main(const sweep_opts *o)
     spec_diag g;
     char dse[PATH_MAX], spec_abs[PATH_MAX], out_dir[PATH_MAX], shard_dir[PATH_MAX + 16];
     char shard_abs[PATH_MAX], shard_pat[2 * PATH_MAX + 128];
-    argvec par = {0}, mrg = {0};
+    char tmp[PATH_MAX + 32];
+    argvec par = {0}, mrg = {0}, members = {0};
     int rc = CLI_FAIL;
 
     spec_diag_init(&g);
@@ -358,6 +466,15 @@ static int sweep_main(const sweep_opts *o)
         return cli_bad(CMD, "the guided search is sequential; use dse run (one process)");
     }
     const char *out = o->out ? o->out : s->db_path ? s->db_path : DB_DEFAULT_PATH;
+    unsigned long long npoints = map_search_count(&s->space, &s->search);
+    int merge = merge_choice(o, out, npoints);
+    if (merge < 0) {
+        spec_free(s);
+        return CLI_BADINPUT;
+    }
+    /* a shard-set OUT becomes a database only once the merge is complete */
+    int to_tmp = merge && dbset_is_setfile(out);
+    snprintf(tmp, sizeof tmp, "%s.merging", out);
     int hosts = o->nlogin ? o->nlogin : 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int K = o->shards ? o->shards : (o->jobs ? o->jobs : (int)(ncpu > 0 ? ncpu : 1)) * hosts;
@@ -409,7 +526,8 @@ static int sweep_main(const sweep_opts *o)
         snprintf(shard_pat, sizeof shard_pat, "%s/%s.{}.db", shard_abs, s->name);
     }
     if (build_parallel(o, dse, spec_abs, shard_pat, K, &par) || push(&mrg, dse) ||
-        push(&mrg, "merge") || push(&mrg, out))
+        push(&mrg, "merge") || push(&mrg, to_tmp ? tmp : out) ||
+        set_members(o, s, shard_abs, K, &members))
         goto oom;
     for (int i = 0; i < K; i++) {
         char p[2 * PATH_MAX + 128];
@@ -418,15 +536,21 @@ static int sweep_main(const sweep_opts *o)
             goto oom;
     }
     if (o->dry_run) {
-        if (print_steps(o, s, shard_dir, out_dir, shard_abs, &par, &mrg))
+        if (print_steps(o, s, shard_dir, out_dir, shard_abs, &par, merge ? &mrg : NULL) ||
+            (!merge && print_setfile(out, &members)))
+            goto oom;
+        argvec mv = {0};
+        int bad = to_tmp && (push(&mv, "mv") || push(&mv, "-f") || push(&mv, "--") ||
+                             push(&mv, tmp) || push(&mv, out) || print_cmd(NULL, &mv));
+        argvec_free(&mv);
+        if (bad)
             goto oom;
         rc = CLI_OK;
         goto done;
     }
     if (!o->quiet)
-        printf("dse sweep: %s: %llu points in %d shards on %d host%s\n", s->name,
-               (unsigned long long)map_search_count(&s->space, &s->search), K, hosts,
-               hosts == 1 ? "" : "s");
+        printf("dse sweep: %s: %llu points in %d shards on %d host%s\n", s->name, npoints, K,
+               hosts, hosts == 1 ? "" : "s");
     int st = run_child(&par, o->transfer ? shard_abs : NULL);
     if (st != 0) {
         fprintf(stderr, "dse sweep: GNU parallel failed (status %d); the shard databases in %s "
@@ -434,23 +558,14 @@ static int sweep_main(const sweep_opts *o)
         rc = st == 2 ? CLI_BADINPUT : CLI_FAIL;
         goto done;
     }
-    if (!o->quiet)
-        printf("dse sweep: merging %d shards into %s\n", K, out);
-    st = run_child(&mrg, NULL);
-    if (st != 0) {
-        fprintf(stderr, "dse sweep: dse merge failed (status %d)\n", st);
-        rc = CLI_FAIL;
-        goto done;
-    }
-    if (!o->quiet)
-        printf("dse sweep: done: %s\n", out);
-    rc = CLI_OK;
+    rc = finish(o, out, merge, &mrg, &members, to_tmp ? tmp : NULL);
     goto done;
 oom:
     fprintf(stderr, "dse sweep: out of memory\n");
 done:
     argvec_free(&par);
     argvec_free(&mrg);
+    argvec_free(&members);
     spec_free(s);
     return rc;
 }

@@ -3,6 +3,11 @@
 # results database OUT/dse.db and of `dse reproduce`'s tables into OUT
 # (default results/) as PNG and SVG.
 #
+#   - DB=F selects another database: a file, or several read as one (a
+#     directory of shard databases, or the shard-set file `dse sweep
+#     --no-merge` leaves, docs/SPEC.md): each query then runs on every
+#     database and the rows are concatenated (the queries only filter
+#     rows), and the fronts come from dse pareto, which reads them as one;
 #   - OUT/dse.db missing: the default sweep of `make run` fills it first
 #     (the example specs lstm-ucf, lstm-youtube and hollywood2 of
 #     schemas/examples/);
@@ -18,7 +23,7 @@ set -eu
 
 dse=${1:-build/dse}
 out=${2:-results}
-db=$out/dse.db
+db=${DB:-$out/dse.db}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 # the workload the Pareto figures show: N_in 57,600, H 256 (LSTM-UCF / Youtube)
@@ -36,15 +41,34 @@ if [ ! -f "$db" ]; then
     "$dse" run "$root/schemas/examples/$s.yaml" --db "$db" --quiet >/dev/null
   done
 fi
+# the databases behind $db: itself, or the members of a set (directory or
+# shard-set file: its first line, then one path a line, relative to it)
+members() {
+  if [ -d "$db" ]; then
+    for f in "$db"/*.db; do [ -f "$f" ] && printf '%s\n' "$f"; done
+  elif [ "$(head -n 1 "$db")" = "FDHT-DSE shard set 1" ]; then
+    dir=$(dirname "$db")
+    tail -n +2 "$db" | grep -v '^#' | grep -v '^$' | while IFS= read -r m; do
+      case $m in /*) printf '%s\n' "$m" ;; *) printf '%s\n' "$dir/$m" ;; esac
+    done
+  else
+    printf '%s\n' "$db"
+  fi
+}
+single=1
+[ "$(members | wc -l)" = 1 ] && [ "$(members)" = "$db" ] || single=0
+
 if [ ! -f "$out/reproduce_designs.csv" ] || [ ! -f "$out/reproduce_crosscheck.csv" ]; then
   echo "plots: running dse reproduce (tables into $out)"
-  "$dse" reproduce --out "$out" --db "$db" --quiet >/dev/null
+  # its fronts are stored in a plain database only (a set is read-only)
+  if [ "$single" = 1 ]; then rdb="--db $db"; else rdb="--no-db"; fi
+  "$dse" reproduce --out "$out" $rdb --quiet >/dev/null
 fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-q() { sqlite3 -csv "$db" "$1"; }
+q() { members | while IFS= read -r m; do sqlite3 -csv "$m" "$1"; done; }
 
 # ---- the sweep's points and fronts (energy per frame with DRAM, in uJ) ----
 cols="params, energy_pj / 1e6, throughput_fps, area_mm2"
@@ -52,19 +76,18 @@ q "SELECT $cols FROM results WHERE valid AND $work AND point LIKE '%dec=partial%
 q "SELECT $cols FROM results WHERE valid AND $work AND point LIKE '%dec=concat%'" >"$tmp/concat.csv"
 q "SELECT $cols FROM results WHERE valid AND $work AND point LIKE '%dec=separate%'" >"$tmp/separate.csv"
 
-# front ids from dse pareto (first CSV column), then their values in order
-front() { # front FILE ORDER_BY OBJECTIVES...
-  file=$1; order=$2; shift 2
-  ids=$("$dse" pareto --db "$db" "$@" --where "valid AND $work" --format csv 2>/dev/null |
-        awk -F, 'NR > 1 { printf "%s%s", sep, $1; sep = "," }')
-  if [ -n "$ids" ]; then
-    q "SELECT $cols FROM results WHERE id IN ($ids) ORDER BY $order" >"$file"
-  else
-    : >"$file"
-  fi
+# the front from dse pareto (over every database at once), the columns of
+# $cols taken from its CSV (the point string, field 2, may hold commas:
+# counted from the end), sorted by the first objective then the second
+front() { # front FILE SORTKEYS OBJECTIVES...
+  file=$1; keys=$2; shift 2
+  "$dse" pareto --db "$db" "$@" --where "valid AND $work" --format csv \
+      --columns params,energy_pj,throughput_fps,area_mm2 2>/dev/null |
+    awk -F, 'NR > 1 { n = NF; printf "%s,%s,%s,%s\n", $(n-3), $(n-2) / 1e6, $(n-1), $n }' |
+    sort -t, -g $keys >"$file"
 }
-front "$tmp/front_ep.csv" "params, energy_pj" --objective params:min --objective energy_pj:min
-front "$tmp/front_ta.csv" "area_mm2, throughput_fps" --objective area_mm2:min --objective throughput_fps:max
+front "$tmp/front_ep.csv" "-k1,1 -k2,2" --objective params:min --objective energy_pj:min
+front "$tmp/front_ta.csv" "-k4,4 -k3,3" --objective area_mm2:min --objective throughput_fps:max
 
 # ---- dse reproduce's tables ----
 # markers: one row per design of the ratio table (params, energy uJ, fps, area, label)

@@ -38,6 +38,13 @@
 #                            bench-shards.yaml (BENCH_SHARD_SPEC), ~103 M points
 #                            (evaluation scaling; the db path is figure 2);
 #                            each side the fastest of BENCH_SHARD_REPS runs
+#   3s sweep with a database dse sweep bench.yaml --jobs 2 --db F (the default:
+#                            shards kept, F a shard-set file) against dse run
+#                            bench.yaml --db F, process start to exit; also
+#                            --merge, and the merge alone: rows/s of dse merge
+#                            over the sweep's shards (a new file), and the
+#                            front (dse pareto) over the shards vs the merged
+#                            file; BENCH_SWEEP_REPS (1) runs of each side
 #   4 dse pareto             1,000,000 stored points (synthetic, made by
 #                            tests/bench_pareto.c), 3 objectives, against
 #                            `sqlite3 DB 'select id,<the 3 columns> from results'`
@@ -301,6 +308,51 @@ if [ -x "$DSE" ]; then
     fi
 else
     row "3 two shards vs one process" "skipped" "" ">=" 1.8 "$DSE missing"
+fi
+
+# ---- 3s: sweep with a database: two shards against one process ----
+# Each side from scratch (a sweep resumes whatever its shard directory
+# holds), the fastest of BENCH_SWEEP_REPS runs.
+REPS3S=${BENCH_SWEEP_REPS:-1}
+fresh_sweep() { rm -rf "$TMP/sw"; mkdir -p "$TMP/sw"; "$DSE" sweep "$SPEC" --jobs 2 --quiet --db "$TMP/sw/F" "$@"; }
+fresh_run() { rm -f "$TMP/run.db"*; "$DSE" run "$SPEC" --quiet --db "$TMP/run.db"; }
+if [ -x "$DSE" ] && have parallel; then
+    echo "-- 3s. sweep with a database: $DSE sweep $SPEC --jobs 2 --db F vs $DSE run $SPEC --db F, best of $REPS3S (load $(cut -d' ' -f1 /proc/loadavg))"
+    t=$EPOCHREALTIME
+    best "$REPS3S" "$TMP/f3r" fresh_run; rw=$WALL; rrc=$RC
+    best "$REPS3S" "$TMP/f3s" fresh_sweep; sw=$WALL; src=$RC
+    best "$REPS3S" "$TMP/f3m" fresh_sweep --merge; mw=$WALL; mrc=$RC
+    show "$TMP/f3s"
+    if [ "$rrc" = 0 ] && [ "$src" = 0 ] && [ "$mrc" = 0 ]; then
+        sp=$(awk -v a="$rw" -v b="$sw" 'BEGIN { printf "%.3f", a / b }')
+        spm=$(awk -v a="$rw" -v b="$mw" 'BEGIN { printf "%.3f", a / b }')
+        row "3s sweep --jobs 2 vs run, with db" "$sp" "x (wall)" ">=" 1.5 \
+            "shards kept (default above 200,000 points): run ${rw} s vs sweep ${sw} s; with --merge ${mw} s (${spm}x); $(step_time "$t")"
+        # the merge alone, into a new file, from the shards the last sweep left
+        n=$(sqlite3 "$TMP/sw/F" 'select count(*) from point' 2>/dev/null)
+        timed "$TMP/f3mm" "$DSE" merge "$TMP/merged.db" "$TMP"/sw/shards/*.db
+        show "$TMP/f3mm"
+        if [ "$RC" = 0 ] && [ -n "$n" ]; then
+            rate=$(awk -v n="$n" -v w="$WALL" 'BEGIN { printf "%.0f", n / w }')
+            row "3m dse merge (2 shards, new file)" "$rate" "rows/s" ">=" 1000000 \
+                "$n rows in ${WALL} s wall, ${CPU} s CPU"
+            O="--objective params:min,energy_pj:min,throughput_fps:max --format csv"
+            timed "$TMP/f3p1" "$DSE" pareto --db "$TMP/sw/shards" $O; pw1=$WALL
+            timed "$TMP/f3p2" "$DSE" pareto --db "$TMP/merged.db" $O; pw2=$WALL
+            if cmp -s <(cut -d, -f2- "$TMP/f3p1" | grep -v '^dse' | sort) \
+                      <(cut -d, -f2- "$TMP/f3p2" | grep -v '^dse' | sort); then same="same front"
+            else same="FRONTS DIFFER"; fi
+            row "3p dse pareto: 2 shards / merged" "$(awk -v a="$pw1" -v b="$pw2" 'BEGIN { printf "%.3f", a / b }')" \
+                "x (wall)" "" "" "$pw1 s vs $pw2 s, $same (info)"
+        else
+            row "3m dse merge (2 shards, new file)" "failed" "" ">=" 1000000 "exit $RC"
+        fi
+    else
+        row "3s sweep --jobs 2 vs run, with db" "failed" "" ">=" 1.5 "run exit $rrc, sweep exit $src, --merge exit $mrc"
+    fi
+    rm -rf "$TMP/sw" "$TMP/run.db"* "$TMP/merged.db"*
+else
+    row "3s sweep --jobs 2 vs run, with db" "skipped" "" ">=" 1.5 "$DSE or GNU parallel missing"
 fi
 
 # ---- 4: dse pareto against a bare sqlite3 scan ----
