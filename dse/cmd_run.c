@@ -26,6 +26,7 @@
 #include "db.h"
 #include "npy.h"
 #include "spec.h"
+#include "spec_ref.h"
 #include "store.h"
 
 #include <errno.h>
@@ -215,6 +216,8 @@ static int load_ref(run_ctx *x)
             return cli_bad(CMD, "%s: reference: %s", s->path, err);
         return 0;
     }
+    if (spec_ref_check(s, err, sizeof err)) /* the shapes, from the headers */
+        return cli_bad(CMD, "%s", err);
     npy_array a;
     if (npy_read(s->ref_npy, &a, err, sizeof err))
         return cli_bad(CMD, "%s: reference %s: %s", s->path, s->ref_npy, err);

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "spec.h"
+#include "spec_ref.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,8 @@ static void validate_usage(FILE *f)
     fprintf(f,
         "usage: dse validate [--quiet] SPEC.yaml...\n\n"
         "Checks sweep specs against the spec schema (docs/SPEC.md) and expands\n"
-        "their spaces without evaluating anything.  Prints the space size of\n"
+        "their spaces without evaluating anything; reference .npy files are\n"
+        "checked by their headers (4H x N_in, 4H x H).  Prints the space size of\n"
         "each valid spec; every error is reported as FILE:LINE:COL.\n\n"
         "  --quiet   print nothing for a valid spec\n"
         "  --help    this text\n");
@@ -89,8 +91,13 @@ int cmd_validate(int argc, char **argv)
                 fprintf(stderr, "%s: %d errors in all (first 20 shown)\n", argv[i], g.nerr);
             bad = g.internal ? (bad ? bad : CLI_FAIL) : CLI_BADINPUT;
         } else {
-            if (!quiet)
+            char err[CM_ERRLEN];
+            if (spec_ref_check(s, err, sizeof err)) {
+                fprintf(stderr, "%s\n", err);
+                bad = CLI_BADINPUT;
+            } else if (!quiet) {
                 print_summary(s);
+            }
             spec_free(s);
         }
         spec_diag_free(&g);

@@ -3,6 +3,7 @@
  * (dse/cmd_*.c).  All I/O of the project lives in dse/.
  */
 #include "cli.h"
+#include "db.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@ static const dse_cmd cmds[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: dse <command> [options]   (dse <command> --help for details)\n\n"
+    fprintf(f, "usage: dse <command> [options]   (dse <command> --help for details)\n"
+               "       dse --version\n\n"
                "FDHT-DSE: design-space exploration of HT-decomposed LSTMs and their accelerators.\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
@@ -45,6 +47,10 @@ int main(int argc, char **argv)
     if (argc < 2) {
         usage(stderr);
         return CLI_BADINPUT;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("%s\n", db_tool_version());
+        return CLI_OK;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);

@@ -76,3 +76,5 @@ f4 "$T/clips_tmismatch/test_x.npy" '(4, 3, 16)' 192
 head -c 300 "$T/clips_good/train_x.npy" > "$T/clips_trunc/train_x.npy"
 : > "$T/clips_empty/train_x.npy"
 rm "$T/clips_nolabels/train_y.npy"
+# a valid spec whose reference .npy has the wrong shape (4x55, not 16x56)
+{ cat tests/specs/good/base.yaml; printf 'reference:\n  npy: shape.npy\n'; } > "$T/ref_shape.yaml"
