@@ -90,8 +90,9 @@ static void outer_net(const cm_net *net, const uint32_t *members, int ng, cm_net
     }
 }
 
-/* Group g's pre-contraction network: its members, output its outer indices. */
-static void merge_net(const cm_net *net, uint32_t members, cm_net *m, int *map)
+/* Group g's pre-contraction network (its members; output: its outer
+ * indices) and its best order; returns the order's MACs. */
+static int64_t merge_net(const cm_net *net, uint32_t members, cm_net *m, cm_order *o)
 {
     memset(m, 0, sizeof *m);
     m->kind = net->kind;
@@ -99,7 +100,6 @@ static void merge_net(const cm_net *net, uint32_t members, cm_net *m, int *map)
     memcpy(m->size, net->size, sizeof m->size);
     for (int f = 0; f < net->nf; f++)
         if (members & (1u << f)) {
-            map[m->nf] = f;
             m->fmask[m->nf] = net->fmask[f];
             m->nidx[m->nf] = net->nidx[f];
             memcpy(m->idx[m->nf], net->idx[f], sizeof m->idx[0]);
@@ -108,6 +108,9 @@ static void merge_net(const cm_net *net, uint32_t members, cm_net *m, int *map)
         }
     m->xmask = 0;
     m->ymask = group_mask(net, members);
+    cm_order_cost c;
+    cm_order_best(m, o, &c);
+    return c.macs;
 }
 
 /* Cost of a chain per row, with moves, of the best order by MACs. */
@@ -134,12 +137,8 @@ static double partition_cost(const cm_net *net, const uint32_t *members, int ng,
         if (__builtin_popcount(members[g]) < 2)
             continue;
         cm_net m;
-        int map[CM_NET_MAXF];
-        merge_net(net, members[g], &m, map);
         cm_order mo;
-        cm_order_cost mc;
-        cm_order_best(&m, &mo, &mc);
-        cost += TN_MERGE_FACTOR * (double)mc.macs;
+        cost += TN_MERGE_FACTOR * (double)merge_net(net, members[g], &m, &mo);
     }
     return cost;
 }
@@ -221,14 +220,10 @@ static int build_merges(tn_gplan *p, const cm_net *net, const uint32_t *members,
             continue;
         }
         cm_net m;
-        int map[CM_NET_MAXF];
-        merge_net(net, members[g], &m, map);
         cm_order mo;
-        cm_order_cost mc;
-        cm_order_best(&m, &mo, &mc);
+        p->merge_macs += merge_net(net, members[g], &m, &mo);
         if (tn_plan_new(&m, &mo, 1, 1, &p->merge[g], err, errlen))
             return -1;
-        p->merge_macs += mc.macs;
         p->msize[g] = cm_net_mask_size(net, m.ymask);
         p->mtape[g] = malloc((size_t)tn_tape_size(p->merge[g]) * sizeof(tn_real));
         p->mf[g] = malloc((size_t)p->msize[g] * sizeof(tn_real));
