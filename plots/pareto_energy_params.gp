@@ -1,10 +1,11 @@
-# pareto_energy_params.gp - energy per frame vs parameters of the stored
-# LSTM-UCF/Youtube-shaped points (N_in 57,600, H 256), their Pareto front,
-# and the TIE and FDHT points of `dse reproduce`.
+# pareto_energy_params.gp - energy per frame vs parameters of one workload's valid points in the
+# database, by decomposition, their Pareto front, and (for N_in 57,600,
+# H 256) the TIE and FDHT designs of `dse reproduce`.  Run by plots.sh with
+# dir, out, tag (the workload) and ttl (the title) set.
 load common
 @png_term
-set output out.'/pareto_energy_params.png'
-set title "Energy per frame vs model size: LSTM layer N_{in} = 57,600, H = 256 (LSTM-UCF / LSTM-Youtube)\n{/*0.8 dots: valid points of the database (make run's example specs: weight SRAM 64 K words, so a dense W_h streams from DRAM;}\n{/*0.8 plus the fronts of dse reproduce's sweeps); markers: dse reproduce's designs (every weight on chip, docs/REPRODUCE.md)}"
+set output out.'/pareto_energy_params_'.tag.'.png'
+set title ttl."\n{/*0.8 dots: valid points by decomposition; line: their Pareto front; markers (N_{in} 57,600, H 256 only): dse reproduce's designs}"
 set xlabel "weight parameters of the layer (log scale)"
 set ylabel "energy per frame incl. DRAM (µJ, log scale)"
 set logscale xy
@@ -17,15 +18,17 @@ plot dir.'/partial.csv' using 1:2 with points pt 7 ps 0.5 lc rgb "#b8b8b8" \
        title "partial (TT-LSTM style: W_x decomposed, W_h dense)", \
      dir.'/concat.csv' using 1:2 with points pt 7 ps 0.5 lc rgb "#9ecae1" \
        title "concat (FDHT style: [W_x W_h] decomposed)", \
+     dir.'/separate.csv' using 1:2 with points pt 7 ps 0.5 lc rgb "#fdae6b" \
+       title "separate (W_x and W_h each decomposed)", \
      dir.'/front_ep.csv' using 1:2 with linespoints pt 7 ps 0.8 lw 2 lc rgb "#08519c" \
        title "Pareto front (params, energy)", \
-     dir.'/markers.csv' using 1:(sel(tie_ucf, $2)) with points pt 5 ps 1.8 lc rgb "#d62728" \
+     dir.'/mk.csv' using 1:(sel(tie_ucf, $2)) with points pt 5 ps 1.8 lc rgb "#d62728" \
        title tie_ucf, \
-     dir.'/markers.csv' using 1:(sel(tie_yt, $2)) with points pt 13 ps 1.9 lc rgb "#ff7f0e" \
+     dir.'/mk.csv' using 1:(sel(tie_yt, $2)) with points pt 13 ps 1.9 lc rgb "#ff7f0e" \
        title tie_yt, \
-     dir.'/markers.csv' using 1:(sel(fdht_sel, $2)) with points pt 9 ps 2.0 lc rgb "#2ca02c" \
+     dir.'/mk.csv' using 1:(sel(fdht_sel, $2)) with points pt 9 ps 2.0 lc rgb "#2ca02c" \
        title "FDHT (dse reproduce's selection)"
 @svg_term
-set output out.'/pareto_energy_params.svg'
+set output out.'/pareto_energy_params_'.tag.'.svg'
 replot
 unset output

@@ -1,33 +1,52 @@
 #!/bin/sh
-# plots.sh [DSE [OUT]] - what `make plots` runs: draws the figures of the
-# results database OUT/dse.db and of `dse reproduce`'s tables into OUT
-# (default results/) as PNG and SVG.
+# plots.sh [DSE [OUT]] [--db F] [--run ID] [--no-reproduce] - what `make plots` runs: draws
+# the figures of a results database and of `dse reproduce`'s tables into OUT
+# (default results/) as PNG and SVG.  It never writes to the database.
 #
-#   - DB=F selects another database: a file, or several read as one (a
-#     directory of shard databases, or the shard-set file `dse sweep
-#     --no-merge` leaves, docs/SPEC.md): each query then runs on every
-#     database and the rows are concatenated (the queries only filter
+#   - the database: --db F (or DB=F; default OUT/dse.db): a file, or several
+#     read as one (a directory of shard databases, or the shard-set file
+#     `dse sweep --no-merge` leaves, docs/SPEC.md): each query then runs on
+#     every database and the rows are concatenated (the queries only filter
 #     rows), and the fronts come from dse pareto, which reads them as one;
-#   - OUT/dse.db missing: the default sweep of `make run` fills it first
-#     (the example specs lstm-ucf, lstm-youtube and hollywood2 of
-#     schemas/examples/);
-#   - OUT/reproduce_*.csv missing: `dse reproduce` writes them (and stores
-#     its sweeps' fronts in OUT/dse.db);
+#     --run ID keeps the points of one run;
+#   - one figure set per workload the database holds (the layer's N_in and H
+#     read from the point strings): pareto_energy_params_TAG,
+#     pareto_throughput_area_TAG, and accuracy_params_TAG when some point of
+#     the workload has a measured accuracy; TAG is e.g. lstm-57600x256, and
+#     each title says what was drawn (workload, points, run);
+#   - OUT/dse.db missing (only when no database was named): the default sweep
+#     of `make run` fills it first (the example specs lstm-ucf, lstm-youtube
+#     and hollywood2 of schemas/examples/);
+#   - the reproduction figures (pareto_error_params, rank_error,
+#     breakdown_area, breakdown_energy, ana_vs_func, and the TIE and FDHT
+#     markers on the N_in 57,600, H 256 figures) come from dse reproduce's
+#     own tables and database (OUT/reproduce_*.csv, OUT/reproduce.db), made
+#     when missing (--no-reproduce: the database's figures only);
 #   - the data each figure reads is exported to a temporary directory
-#     (sqlite3 -csv, dse pareto --format csv, awk) and plotted by the gnuplot
-#     script of the same name in plots/.
-#
-# Figures: pareto_energy_params, pareto_throughput_area, pareto_error_params,
-# rank_error, breakdown_area, breakdown_energy, ana_vs_func.
+#     (sqlite3 -readonly -csv, dse pareto --format csv, awk) and plotted by
+#     the gnuplot script of the same name in plots/.
 set -eu
 
-dse=${1:-build/dse}
-out=${2:-results}
-db=${DB:-$out/dse.db}
+usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; }
+dse=build/dse out=results db=${DB:-} run="" repro=1
+npos=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --help|-h) usage; exit 0 ;;
+    --db) [ $# -ge 2 ] || { echo "plots: --db needs a database" >&2; exit 2; }; db=$2; shift 2 ;;
+    --run) [ $# -ge 2 ] || { echo "plots: --run needs a run id" >&2; exit 2; }
+           case $2 in ''|*[!0-9]*) echo "plots: --run takes a run id (a number), got '$2'" >&2; exit 2 ;; esac
+           run=$2; shift 2 ;;
+    --no-reproduce) repro=0; shift ;;
+    -*) echo "plots: unknown option '$1' (try plots/plots.sh --help)" >&2; exit 2 ;;
+    *) npos=$((npos + 1)); [ $npos = 1 ] && dse=$1; [ $npos = 2 ] && out=$1
+       [ $npos -gt 2 ] && { echo "plots: unexpected argument '$1'" >&2; exit 2; }; shift ;;
+  esac
+done
+named=1
+[ -n "$db" ] || { db=$out/dse.db; named=0; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-# the workload the Pareto figures show: N_in 57,600, H 256 (LSTM-UCF / Youtube)
-work="point LIKE 'lstm;nin=57600;h=256;%'"
 
 for tool in gnuplot sqlite3 awk; do
   command -v $tool >/dev/null 2>&1 || { echo "plots: $tool not found (make deps)" >&2; exit 1; }
@@ -35,7 +54,8 @@ done
 [ -x "$dse" ] || { echo "plots: $dse not found (build it first)" >&2; exit 1; }
 mkdir -p "$out"
 
-if [ ! -f "$db" ]; then
+if [ ! -e "$db" ]; then
+  [ $named = 1 ] && { echo "plots: $db: no such database" >&2; exit 2; }
   echo "plots: $db missing: running the default sweep (schemas/examples lstm-ucf, lstm-youtube, hollywood2)"
   for s in lstm-ucf lstm-youtube hollywood2; do
     "$dse" run "$root/schemas/examples/$s.yaml" --db "$db" --quiet >/dev/null
@@ -55,41 +75,30 @@ members() {
     printf '%s\n' "$db"
   fi
 }
-single=1
-[ "$(members | wc -l)" = 1 ] && [ "$(members)" = "$db" ] || single=0
 
-if [ ! -f "$out/reproduce_designs.csv" ] || [ ! -f "$out/reproduce_crosscheck.csv" ]; then
-  echo "plots: running dse reproduce (tables into $out)"
-  # its fronts are stored in a plain database only (a set is read-only)
-  if [ "$single" = 1 ]; then rdb="--db $db"; else rdb="--no-db"; fi
-  "$dse" reproduce --out "$out" $rdb --quiet >/dev/null
+# dse reproduce's tables and fronts: its own database, never the user's
+if [ $repro = 1 ] && { [ ! -f "$out/reproduce_designs.csv" ] || [ ! -f "$out/reproduce_crosscheck.csv" ]; }; then
+  echo "plots: running dse reproduce (tables into $out, its fronts into $out/reproduce.db)"
+  "$dse" reproduce --out "$out" --db "$out/reproduce.db" --quiet >/dev/null
 fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-q() { members | while IFS= read -r m; do sqlite3 -csv "$m" "$1"; done; }
+# read-only queries (sqlite3 -readonly never writes the file)
+q() { members | while IFS= read -r m; do sqlite3 -readonly -csv "$m" "$1"; done; }
+runw=""
+[ -n "$run" ] && runw=" AND run_id = $run"
+runf=""
+[ -n "$run" ] && runf="--run $run"
 
-# ---- the sweep's points and fronts (energy per frame with DRAM, in uJ) ----
-cols="params, energy_pj / 1e6, throughput_fps, area_mm2"
-q "SELECT $cols FROM results WHERE valid AND $work AND point LIKE '%dec=partial%'" >"$tmp/partial.csv"
-q "SELECT $cols FROM results WHERE valid AND $work AND point LIKE '%dec=concat%'" >"$tmp/concat.csv"
-q "SELECT $cols FROM results WHERE valid AND $work AND point LIKE '%dec=separate%'" >"$tmp/separate.csv"
-
-# the front from dse pareto (over every database at once), the columns of
-# $cols taken from its CSV (the point string, field 2, may hold commas:
-# counted from the end), sorted by the first objective then the second
-front() { # front FILE SORTKEYS OBJECTIVES...
-  file=$1; keys=$2; shift 2
-  "$dse" pareto --db "$db" "$@" --where "valid AND $work" --format csv \
-      --columns params,energy_pj,throughput_fps,area_mm2 2>/dev/null |
-    awk -F, 'NR > 1 { n = NF; printf "%s,%s,%s,%s\n", $(n-3), $(n-2) / 1e6, $(n-1), $n }' |
-    sort -t, -g $keys >"$file"
-}
-front "$tmp/front_ep.csv" "-k1,1 -k2,2" --objective params:min --objective energy_pj:min
-front "$tmp/front_ta.csv" "-k4,4 -k3,3" --objective area_mm2:min --objective throughput_fps:max
-
+# the workloads: the point strings' prefix up to ';dec=' (lstm) or 'mv'
+q "SELECT DISTINCT CASE WHEN point LIKE 'lstm;%' THEN substr(point, 1, instr(point, ';dec=') - 1)
+   ELSE 'mv' END FROM results WHERE valid$runw" | sort -u >"$tmp/workloads"
+[ -s "$tmp/workloads" ] || { echo "plots: $db holds no valid point${run:+ of run $run}" >&2; }
 # ---- dse reproduce's tables ----
+: >"$tmp/markers.csv"
+if [ $repro = 1 ]; then
 # markers: one row per design of the ratio table (params, energy uJ, fps, area, label)
 awk -F, 'NR > 1 && ($2 == "TIE" || $2 == "FDHT (selected)") {
   name = ($2 == "TIE") ? "TIE (" $1 ")" : "FDHT (selected)";
@@ -134,10 +143,52 @@ wide energy_pj 1e6 "$tmp/energy.dat"
 awk -F, 'NR > 1 { print $5 "," $6 "," $7 "," $8 > (tmpdir "/xc_" ($2 == "FDHT" ? "fdht" : ($1 == "LSTM-UCF" ? "tie_ucf" : "tie_yt")) ".csv") }' \
   tmpdir="$tmp" "$out/reproduce_crosscheck.csv"
 
+fi
+
+# ---- the database's figures: one set per workload ----
+# workload_set WORKLOAD: exports its points and fronts, draws its figures.
+workload_set() {
+  w=$1
+  case $w in
+    mv) tag=mv; desc="one matrix-vector product"; like="mv/%" ;;
+    *) nin=$(printf '%s' "$w" | sed 's/.*nin=\([0-9]*\).*/\1/')
+       h=$(printf '%s' "$w" | sed 's/.*;h=\([0-9]*\).*/\1/')
+       tag="lstm-${nin}x$h"; desc="LSTM layer N_{in} = $nin, H = $h"; like="$w;dec=%" ;;
+  esac
+  where="valid AND point LIKE '$like'$runw"
+  cols="params, energy_pj / 1e6, throughput_fps, area_mm2, accuracy"
+  for dec in partial concat separate; do
+    q "SELECT $cols FROM results WHERE $where AND point LIKE '%dec=$dec%'" >"$tmp/$dec.csv"
+  done
+  [ "$tag" = mv ] && q "SELECT $cols FROM results WHERE $where" >"$tmp/partial.csv"
+  npts=$(cat "$tmp/partial.csv" "$tmp/concat.csv" "$tmp/separate.csv" | wc -l)
+  front() { # front FILE SORTKEYS OBJECTIVES...
+    file=$1; keys=$2; shift 2
+    "$dse" pareto --db "$db" $runf "$@" --where "$where" --format csv \
+        --columns params,energy_pj,throughput_fps,area_mm2,accuracy 2>/dev/null |
+      awk -F, 'NR > 1 { n = NF; printf "%s,%s,%s,%s,%s\n", $(n-4), $(n-3) / 1e6, $(n-2), $(n-1), $n }' |
+      sort -t, -g $keys >"$file"
+  }
+  front "$tmp/front_ep.csv" "-k1,1 -k2,2" --objective params:min --objective energy_pj:min
+  front "$tmp/front_ta.csv" "-k4,4 -k3,3" --objective area_mm2:min --objective throughput_fps:max
+  # the markers of dse reproduce's designs belong to the paper's workload
+  if [ "$tag" = lstm-57600x256 ]; then cp "$tmp/markers.csv" "$tmp/mk.csv"; else : >"$tmp/mk.csv"; fi
+  ttl="$desc: $npts valid points${run:+ of run $run} ($(basename "$db"))"
+  figs="pareto_energy_params pareto_throughput_area"
+  if awk -F, '$5 != "" { found = 1 } END { exit !found }' "$tmp/partial.csv" "$tmp/concat.csv" "$tmp/separate.csv"; then
+    front "$tmp/front_ap.csv" "-k1,1 -k5,5" --objective params:min --objective accuracy:max
+    figs="$figs accuracy_params"
+  fi
+  for fig in $figs; do
+    gnuplot -e "dir='$tmp'; out='$out'; tag='$tag'; ttl='$ttl'; common='$here/common.gp'" "$here/$fig.gp"
+    n=$((n + 1))
+  done
+}
+
 # ---- draw ----
 n=0
-for fig in pareto_energy_params pareto_throughput_area pareto_error_params rank_error \
-           breakdown_area breakdown_energy ana_vs_func; do
+while IFS= read -r w; do workload_set "$w"; done <"$tmp/workloads"
+[ $repro = 1 ] && for fig in pareto_error_params rank_error breakdown_area breakdown_energy ana_vs_func; do
   gnuplot -e "dir='$tmp'; out='$out'; common='$here/common.gp'" "$here/$fig.gp"
   n=$((n + 1))
 done
