@@ -36,7 +36,7 @@ fi
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # (FDHT_PREFIX keeps the default of dse/tech.c.)
 CFLAGS="-std=c11 -g -O1 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Icostmodel -Imapper -Idse $SAN"
-LDLIBS="-lyaml -lsqlite3 -llapack -lblas -lm"
+LDLIBS="-lyaml -lsqlite3 -llapack -lblas -lz -lm"
 
 CM_SRC=$(echo costmodel/*.c)
 ALL_SRC="$CM_SRC $(echo mapper/*.c)"
