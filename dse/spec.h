@@ -11,6 +11,7 @@
 #define SPEC_H
 
 #include "map_search.h"
+#include "ydoc.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,16 +19,10 @@
 #define SPEC_VERSION 1          /* the language version this build reads */
 #define SPEC_NAME_MAX 64
 
-typedef struct spec_arena spec_arena;
-typedef struct spec_node spec_node;
-
-/* Collected diagnostics: one line per error. */
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int nerr;       /* errors (lines beyond SPEC's cap are counted, not kept) */
-    int internal;   /* an error that is not the spec's fault (no memory) */
-} spec_diag;
+/* Collected diagnostics: one line per error (ydoc.h: nerr counts them all,
+ * the first YDIAG_MAX_LINES are kept; internal marks an error that is not
+ * the spec's fault, such as no memory). */
+typedef ydiag spec_diag;
 
 void spec_diag_init(spec_diag *g);
 void spec_diag_free(spec_diag *g);
@@ -68,7 +63,7 @@ typedef struct {
 
     char *db_path;              /* output.db or NULL */
 
-    spec_arena *arena;          /* every array the def points into */
+    yarena *arena;              /* every array the def points into */
 } spec;
 
 /*

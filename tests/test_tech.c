@@ -2,8 +2,9 @@
  * test_tech.c - technology tables: the 28 nm numbers are the 45 nm ones
  * times the Stillmaker-Baas factors, width scaling, the SRAM interpolation
  * (exact at the anchors, monotone, finite), the YAML loader (built-in table
- * == tech/28nm.yaml, hash, lookup, overrides) and a table of bad files that
- * must each fail with FILE:LINE:COL.  Run from the repository root.
+ * == tech/28nm.yaml, hash, lookup, overrides), a table of bad files that
+ * must each fail with FILE:LINE:COL: error: ..., and every error of a file
+ * reported.  Run from the repository root.
  * Expected values are worked out by hand in the comments.
  */
 #include "test_util.h"
@@ -505,64 +506,69 @@ typedef struct {
 
 static const bad_case bad[] = {
     {"unknown.yaml", H "mult9_pj: 1\n", 3, "mult9_pj", "unknown key 'mult9_pj'"},
-    {"word.yaml", H "mult8_pj: abc\n", 3, "abc", "expected a number, got 'abc'"},
-    {"quoted.yaml", H "mult8_pj: \"0.2\"\n", 3, "\"0.2\"", "quoted"},
-    {"neg.yaml", H "mult8_pj: {value: -0.2, source: x}\n", 3, "-0.2", "expected a number >= 0"},
-    {"inf.yaml", H "dram_pj_per_bit: .inf\n", 3, ".inf", "finite"},
-    {"nan.yaml", H "dram_pj_per_bit: .nan\n", 3, ".nan", "finite"},
-    {"huge.yaml", H "dram_pj_per_bit: 1e999\n", 3, "1e999", "finite"},
+    {"word.yaml", H "mult8_pj: abc\n", 3, "abc", "mult8_pj: expected a number or a mapping"},
+    {"quoted.yaml", H "mult8_pj: \"0.2\"\n", 3, "\"0.2\"", "got the string \"0.2\""},
+    {"neg.yaml", H "mult8_pj: {value: -0.2, source: x}\n", 3, "-0.2", "mult8_pj.value: expected a number >= 0, got -0.2"},
+    {"inf.yaml", H "dram_pj_per_bit: .inf\n", 3, ".inf", "got .inf"},
+    {"nan.yaml", H "dram_pj_per_bit: .nan\n", 3, ".nan", "got .nan"},
+    {"huge.yaml", H "dram_pj_per_bit: 1e999\n", 3, "1e999", "got 1e999 (out of range)"},
     {"hex.yaml", H "dram_pj_per_bit: 0x10\n", 3, "0x10", "expected a number"},
     {"empty_val.yaml", H "dram_pj_per_bit:\n", 3, "\n", "got nothing"},
     {"list.yaml", H "mult8_pj: [1, 2]\n", 3, "[", "got a list"},
-    {"novalue.yaml", H "mult8_pj: {source: x}\n", 3, "{", "missing 'value'"},
-    {"nosource.yaml", H "mult8_pj: {value: 1}\n", 3, "{", "missing 'source'"},
+    {"novalue.yaml", H "mult8_pj: {source: x}\n", 3, "{", "missing required key 'value'"},
+    {"nosource.yaml", H "mult8_pj: {value: 1}\n", 3, "{", "missing required key 'source'"},
     {"emptysource.yaml", H "mult8_pj: {value: 1, source: ''}\n", 3, "''", "non-empty"},
     {"unit.yaml", H "mult8_pj: {value: 1, source: x, unit: pJ}\n", 3, "unit",
      "unknown key 'unit'"},
     {"dup.yaml", H "mult8_pj: 1\nmult8_pj: 2\n", 4, NULL, "duplicate key 'mult8_pj'"},
-    {"range.yaml", H "sram_bank_exp: 1.5\n", 3, "1.5", "in [0, 1]"},
+    {"range.yaml", H "sram_bank_exp: 1.5\n", 3, "1.5", "expected a number in 0..1, got 1.5"},
     {"tag.yaml", H "mult8_pj: !!float 1\n", 3, "!!float", "tags"},
     {"alias.yaml", H "sram_anchors:\n  - &a {bytes: 1024, word_bits: 16, banks: 1, read_pj: 1,"
                      " write_pj: 1, area_mm2: 0.01, source: s}\n  - *a\n",
-     5, "*a", "aliases"},
-    {"alias2.yaml", "schema: &s 1\nbase: 28nm\nmult8_pj: *s\n", 3, "*s", "aliases"},
+     4, "&a", "anchors (&a) and aliases are not allowed"},
+    {"alias2.yaml", "schema: &s 1\nbase: 28nm\nmult8_pj: *s\n", 1, "&s", "aliases"},
     {"dupanch.yaml", H "sram_anchors:\n" ANCH("1", "area_mm2: 0.01, source: s, word_bits: 1"), 4,
      "word_bits: 1}", "duplicate key 'word_bits'"},
     {"frac.yaml", H "sram_anchors:\n  - {bytes: 1024, word_bits: 16.5}\n", 4, "16.5",
-     "integer"},
-    {"anchmiss.yaml", H "sram_anchors:\n" ANCH("1", "source: s"), 4, "{", "missing 'area_mm2'"},
+     "sram_anchors[0].word_bits: expected an integer in 1..65536"},
+    {"anchmiss.yaml", H "sram_anchors:\n" ANCH("1", "source: s"), 4, "{",
+     "sram_anchors[0]: missing required key 'area_mm2'"},
     {"anchzero.yaml", H "sram_anchors:\n" ANCH("0", "area_mm2: 0.01, source: s"), 4,
-     "0, write", "sram_anchors[1].read_pj: expected a number in (0"},
+     "0, write", "sram_anchors[0].read_pj: expected a number > 0, got 0"},
     {"anchkey.yaml", H "sram_anchors:\n" ANCH("1", "area_mm2: 0.01, source: s, ports: 2"), 4,
      "ports", "unknown key 'ports'"},
-    {"anchnone.yaml", H "sram_anchors: []\n", 3, "[", "empty"},
+    {"anchnone.yaml", H "sram_anchors: []\n", 3, "[", "expected at least 1 item, got 0"},
     {"anchmap.yaml", H "sram_anchors: {bytes: 1}\n", 3, "{", "expected a list"},
     {"toomany.yaml", H "sram_anchors:\n" GOOD_ANCH GOOD_ANCH GOOD_ANCH GOOD_ANCH GOOD_ANCH
                          GOOD_ANCH GOOD_ANCH GOOD_ANCH GOOD_ANCH,
-     12, "{", "at most 8"},
+     4, "-", "expected at most 8 items, got 9"},
     {"decrease.yaml", H "sram_anchors:\n" ANCH("5", "area_mm2: 0.01, source: s")
                         "  - {bytes: 4096, word_bits: 16, banks: 1, read_pj: 1, write_pj: 1, "
                         "area_mm2: 0.04, source: s}\n",
-     3, NULL, "decreases"},
-    {"schema2.yaml", "schema: 2\nbase: 28nm\n", 1, "2", "reads schema 1"},
-    {"noschema.yaml", "base: 28nm\nmult8_pj: 1\n", 1, NULL, "missing key 'schema'"},
+     3, NULL, "sram_anchors: SRAM anchors 1 and 2: read energy"},
+    {"schema2.yaml", "schema: 2\nbase: 28nm\n", 1, "2",
+     "unsupported table schema 2; this dse reads schema 1"},
+    {"noschema.yaml", "base: 28nm\nmult8_pj: 1\n", 1, NULL, "missing required key 'schema'"},
     {"bare.yaml", "schema: 1\nname: x\nmult8_pj: 0.2\n", 3, "0.2", "bare numbers"},
     {"incomplete.yaml", "schema: 1\nname: x\nnode_nm: 7\nsram_anchors:\n" GOOD_ANCH, 1, NULL,
-     "missing key 'freq_mhz_max'"},
-    {"badname.yaml", H "name: my node\n", 3, "my node", "name: use letters"},
+     "missing required key 'freq_mhz_max'"},
+    {"badname.yaml", H "name: my node\n", 3, "my node", "name: expected a name of 1 to 31 characters"},
     {"nametype.yaml", H "name: [a]\n", 3, "[", "expected a string"},
-    {"syntax.yaml", H "mult8_pj: 'abc\n", 4, NULL, "YAML syntax error: found unexpected end"},
-    {"syntax2.yaml", H "]\n", 3, NULL, "YAML syntax error: did not find expected key"},
+    {"syntax.yaml", H "mult8_pj: 'abc\n", 4, NULL, "while scanning a quoted scalar: found unexpected end"},
+    {"syntax2.yaml", H "]\n", 3, NULL, "did not find expected key"},
     {"syntax3.yaml", H "mult8_pj: {value: 1, source: x\n", 4, NULL, "expected ',' or '}'"},
-    {"tab.yaml", "schema: 1\n\tbase: 28nm\n", 2, NULL, "tab character"},
+    {"tab.yaml", "schema: 1\n\tbase: 28nm\n", 2, NULL, "a tab: YAML indents with spaces only"},
     {"utf8.yaml", H "mult8_pj: 1\xff\n", 3, "\xff", "invalid leading UTF-8 octet"},
-    {"twodocs.yaml", H "---\nschema: 1\n", 3, NULL, "only one YAML document"},
-    {"empty.yaml", "", 1, NULL, "empty file"},
-    {"comments.yaml", "# nothing\n", 2, NULL, "empty file"},
-    {"toplist.yaml", "- 1\n", 1, NULL, "expected a mapping"},
-    {"nobase.yaml", "schema: 1\nbase: nosuchnode\n", 2, NULL, "not found"},
-    {"cyc_a.yaml", "schema: 1\nbase: cyc_b.yaml\n", 2, NULL, "more than 8 tables chained"},
-    {"badbase.yaml", "schema: 1\nbase: word.yaml\n", 2, NULL, "word.yaml:3:11: key"},
+    {"twodocs.yaml", H "---\nschema: 1\n", 3, NULL, "more than one YAML document"},
+    {"empty.yaml", "", 1, NULL, "empty technology table"},
+    {"comments.yaml", "# nothing\n", 1, NULL, "empty technology table"},
+    {"toplist.yaml", "- 1\n", 1, NULL, "is a mapping (key: value lines), not a list"},
+    {"nobase.yaml", "schema: 1\nbase: nosuchnode\n", 2, "nosuchnode", "base: 'nosuchnode' not found"},
+    {"cyc_a.yaml", "schema: 1\nbase: cyc_b.yaml\n", 2, "cyc_b", "more than 8 tables chained"},
+    {"badbase.yaml", "schema: 1\nbase: word.yaml\n", 2, "word",
+     "base: in base 'word.yaml': "},
+    /* ... and the base's own error, with its position in the base. */
+    {"badbase2.yaml", "schema: 1\nbase: word.yaml\n", 2, "word", "word.yaml:3:11: error: mult8_pj: "},
 };
 
 static void test_bad_files(void **state)
@@ -603,6 +609,45 @@ static void test_bad_files(void **state)
     }
 }
 
+/* Every error of a file is reported, one line each, in document order. */
+static void test_every_error(void **state)
+{
+    (void)state;
+    char path[256], err[2048];
+    cm_tech t;
+    ydiag g;
+    write_text("multi.yaml", H "mult8_pj: -1\nadd_pj_per_bit: x\nfoo: 1\n"
+                             "sram_anchors:\n  - {bytes: 0, word_bits: 16}\n");
+    tmp_path(path, sizeof path, "multi.yaml");
+    ydiag_init(&g);
+    assert_int_equal(tech_load(path, &t, &g), -1);
+    const char *want[] = {
+        ":3:11: error: mult8_pj: expected a number >= 0, got -1\n",
+        ":4:17: error: add_pj_per_bit: expected a number or a mapping",
+        ":5:1: error: foo: unknown key 'foo'; expected one of: schema, name,",
+        ":7:13: error: sram_anchors[0].bytes: expected a number in 1..1e30, got 0\n",
+        ":7:5: error: sram_anchors[0]: missing required key 'banks'",
+        ":7:5: error: sram_anchors[0]: missing required key 'source'",
+    };
+    const char *p = ydiag_text(&g);
+    for (const char *l = p; *l; l = strchr(l, '\n') + 1) /* each line names the file */
+        assert_memory_equal(l, path, strlen(path));
+    for (size_t i = 0; i < N(want); i++) {
+        const char *q = strstr(p, want[i]);
+        if (!q)
+            print_error("missing '%s' in\n%s", want[i], p);
+        assert_non_null(q);
+        p = q + 1;
+    }
+    assert_int_equal(g.nerr, 9); /* 4 + the anchor's 5 missing keys */
+    ydiag_free(&g);
+    /* tech_load_file: the same, joined into one line. */
+    assert_int_equal(tech_load_file(path, &t, err, sizeof err), -1);
+    assert_null(strchr(err, '\n'));
+    assert_non_null(strstr(err, "got -1; "));
+    assert_non_null(strstr(err, "multi.yaml:5:1: error: foo: unknown key 'foo'"));
+}
+
 static void test_hostile_files(void **state)
 {
     (void)state;
@@ -619,7 +664,8 @@ static void test_hostile_files(void **state)
     free(big);
     tmp_path(path, sizeof path, "big.yaml");
     assert_int_equal(tech_load_file(path, &t, err, sizeof err), -1);
-    assert_non_null(strstr(err, ":1:1: file is larger than"));
+    assert_non_null(strstr(err, "big.yaml: error: 1048676 bytes; a technology table is at most "
+                                "1048576 bytes"));
 
     /* A billion-laughs bomb stops at its first alias. */
     const char *bomb = "schema: 1\nbase: 28nm\nx: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
@@ -627,7 +673,7 @@ static void test_hostile_files(void **state)
     write_text("bomb.yaml", bomb);
     tmp_path(path, sizeof path, "bomb.yaml");
     assert_int_equal(tech_load_file(path, &t, err, sizeof err), -1);
-    assert_non_null(strstr(err, ":3:1: top level: unknown key 'x'"));
+    assert_non_null(strstr(err, "bomb.yaml:3:4: error: anchors (&a) and aliases are not allowed"));
     bomb = "schema: 1\nbase: 28nm\nsram_anchors: &a [*a]\n";
     write_text("bomb2.yaml", bomb);
     tmp_path(path, sizeof path, "bomb2.yaml");
@@ -654,6 +700,7 @@ static void test_hostile_files(void **state)
     tmp_path(path, sizeof path, "deep.yaml");
     assert_int_equal(tech_load_file(path, &t, err, sizeof err), -1);
     assert_non_null(strstr(err, "deep.yaml:2:"));
+    assert_non_null(strstr(err, "nesting deeper than"));
     /* A directory is not a table. */
     assert_int_equal(tech_load_file(tmpdir, &t, err, sizeof err), -1);
 }
@@ -673,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_override),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_every_error),
         cmocka_unit_test(test_hostile_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -36,7 +36,7 @@ fi
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # (FDHT_PREFIX keeps the default of dse/tech.c.)
 CFLAGS="-std=c11 -g -O1 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Icostmodel -Imapper -Idse $SAN"
-LDLIBS="-lyaml -lsqlite3 -llapack -lblas -lm"
+LDLIBS="-lyaml -lsqlite3 -llapack -lblas -lz -lm"
 
 CM_SRC=$(echo costmodel/*.c)
 ALL_SRC="$CM_SRC $(echo mapper/*.c)"
@@ -50,8 +50,9 @@ sources() {
     tree) echo costmodel/ht_tree.c costmodel/cm_common.c ;;
     point|order) echo "$CM_SRC" ;;
     npy) echo dse/npy.c ;;
-    tech) echo dse/tech.c "$CM_SRC" ;;
-    spec) echo "$ALL_SRC" "$B/gen/embed_spec_schema_yaml.c" "$B/gen/embed_results_sql.c" ;;
+    tech) echo dse/tech.c dse/ydoc.c dse/yschema.c "$B/gen/embed_tech_schema_yaml.c" "$CM_SRC" ;;
+    spec) echo "$ALL_SRC" "$B/gen/embed_spec_schema_yaml.c" "$B/gen/embed_tech_schema_yaml.c" \
+            "$B/gen/embed_results_sql.c" ;;
     *) return 1 ;;
   esac
 }
@@ -60,7 +61,7 @@ mkdir -p "$B/obj" "$B/gen" "$B/bin" || exit 2
 NEWEST_H=$(ls -t costmodel/*.h mapper/*.h dse/*.h | head -n 1)
 
 # Generated sources of schemas/ (as the Makefile makes them).
-for f in schemas/spec.schema.yaml schemas/results.sql; do
+for f in schemas/spec.schema.yaml schemas/tech.schema.yaml schemas/results.sql; do
   sym=embed_$(basename "$f" | tr '.-' '__')
   out=$B/gen/$sym.c
   if [ ! -f "$out" ] || [ "$f" -nt "$out" ]; then

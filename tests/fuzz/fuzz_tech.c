@@ -1,11 +1,13 @@
 /*
  * fuzz_tech.c - libFuzzer harness for the technology-table loader
- * (dse/tech.h, libyaml).  tech_load_file only takes a path, so the input
- * bytes are written to DIR/fuzz.yaml in a per-process temporary directory
- * (a `base:` given as a relative path resolves there; a name such as 28nm
- * resolves in ./tech, so run from the repository root).  A refusal must
- * give a one-line message; an accepted table must pass cm_tech_check and
- * carry a 16-hex-digit hash.
+ * (dse/tech.h: the document layer, the embedded schema, conversion).
+ * tech_load only takes a path, so the input bytes are written to
+ * DIR/fuzz.yaml in a per-process temporary directory (a `base:` given as a
+ * relative path resolves there; a name such as 28nm resolves in ./tech, so
+ * run from the repository root).  A refusal must give at least one
+ * diagnostic, each one line that starts with the file's path and has no
+ * control characters, and tech_load_file the same errors as one line; an
+ * accepted table must pass cm_tech_check and carry a 16-hex-digit hash.
  *
  * Built by tools/fuzz.sh with clang -fsanitize=fuzzer; tests/test_fuzz_regress.c
  * includes this file with FUZZ_ENTRY / FUZZ_FAIL defined to replay the corpus.
@@ -53,21 +55,49 @@ static int tech_fuzz_write(const uint8_t *data, size_t size)
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
+/* Diagnostics: '\n'-terminated lines, each "PATH:..." with no other
+ * control characters than tabs. */
+static int tech_fuzz_diag_ok(const char *m)
+{
+    size_t n = strlen(tech_fuzz_file);
+    if (!m[0])
+        return 0;
+    while (*m) {
+        if (strncmp(m, tech_fuzz_file, n) || m[n] != ':')
+            return 0;
+        for (; *m != '\n'; m++)
+            if (!*m || ((unsigned char)*m < 0x20 && *m != '\t') || (unsigned char)*m == 0x7f)
+                return 0;
+        m++;
+    }
+    return 1;
+}
+
 int FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
     static cm_tech t;
     char err[CM_ERRLEN];
+    ydiag g;
     if (tech_fuzz_write(data, size))
         return 0;
-    err[0] = '\0';
-    int rc = tech_load_file(tech_fuzz_file, &t, err, sizeof err);
+    ydiag_init(&g);
+    int rc = tech_load(tech_fuzz_file, &t, &g);
     if (rc != 0) {
         if (rc != -1)
-            FUZZ_FAIL("tech: tech_load_file returned neither 0 nor -1");
+            FUZZ_FAIL("tech: tech_load returned neither 0 nor -1");
+        if (g.nerr < 1 || !tech_fuzz_diag_ok(ydiag_text(&g)))
+            FUZZ_FAIL("tech: diagnostics are not clean lines naming the file");
+        ydiag_free(&g);
+        err[0] = '\0';
+        if (tech_load_file(tech_fuzz_file, &t, err, sizeof err) != -1)
+            FUZZ_FAIL("tech: tech_load_file disagrees with tech_load");
         if (!fuzz_msg_ok(err))
             FUZZ_FAIL("tech: refusal without a one-line message");
         return 0;
     }
+    if (g.nerr != 0)
+        FUZZ_FAIL("tech: accepted table with errors");
+    ydiag_free(&g);
     if (cm_tech_check(&t, err, sizeof err))
         FUZZ_FAIL("tech: accepted table fails cm_tech_check");
     if (strlen(t.hash) != 16 || strspn(t.hash, "0123456789abcdef") != 16)
