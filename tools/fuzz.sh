@@ -49,7 +49,7 @@ sources() {
   case $1 in
     tree) echo costmodel/ht_tree.c costmodel/cm_common.c ;;
     point|order) echo "$CM_SRC" ;;
-    npy) echo dse/npy.c ;;
+    npy) echo dse/npy.c costmodel/cm_common.c ;;
     tech) echo dse/tech.c dse/ydoc.c dse/yschema.c "$B/gen/embed_tech_schema_yaml.c" "$CM_SRC" ;;
     spec) echo "$ALL_SRC" "$B/gen/embed_spec_schema_yaml.c" "$B/gen/embed_tech_schema_yaml.c" \
             "$B/gen/embed_results_sql.c" ;;
