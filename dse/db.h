@@ -3,9 +3,11 @@
  * by their canonical point string, metrics, per-component breakdowns,
  * imported measured accuracies and trained accuracies.  The schema is
  * schemas/results.sql (compiled in); plain `sqlite3` users query the
- * `results`, `breakdowns` and `runs` views.  Every SQL statement of dse
- * lives behind this header (the files dse/db_*.c, which share db_int.h);
- * the commands read through the query functions and db_rows below.
+ * `results`, `breakdowns` and `runs` views.  The SQL of dse lives behind
+ * this header, in the files dse/db_*.c (which share db_int.h); the
+ * commands read through the query functions and db_rows below.  (Only
+ * dse/repro.c still runs statements of its own, through db_raw.h, until
+ * the sweep driver replaces it.)
  *
  * Conventions: functions return 0 on success and -1 on failure with a
  * one-line reason in err (errlen bytes); predicates return 1 / 0, -1 on error.
