@@ -24,7 +24,6 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,24 +216,15 @@ static int check_columns(db_conn *d, const pareto_opts *o)
 /* --run ID (of the set's id space): *member and *local its database and id. */
 static int check_run(const dbset *set, long run, int *member, int64_t *local)
 {
-    sqlite3_stmt *st;
+    char err[512];
     *member = dbset_member_of_run(set, run, local);
     db_conn *d = set->m[*member < 0 ? 0 : *member].d;
     if (*member < 0)
         return cli_bad(CMD, "%s: no run %ld", db_path(d), run);
-    if (sqlite3_prepare_v2(db_sqlite(d), "SELECT 1 FROM run WHERE id = ?1", -1, &st, NULL))
-        return cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-    sqlite3_bind_int64(st, 1, *local);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    int found = db_run_exists(d, *local, err, sizeof err);
+    if (found < 0)
+        return cli_bad(CMD, "%s", err);
     return found ? 0 : cli_bad(CMD, "%s: no run %ld", db_path(d), run);
-}
-
-/* Appends `"name"` to buf (names were validated; quoted anyway). */
-static void add_ident(char *buf, size_t len, const char *name)
-{
-    size_t u = strlen(buf);
-    snprintf(buf + u, len - u, ", \"%s\"", name);
 }
 
 /* The user's --where text for a one-line message: control characters as
@@ -251,76 +241,40 @@ static const char *where_shown(const char *w, char *buf, size_t len)
 }
 
 /*
- * The --where text alone, "SELECT 1 FROM results WHERE <where>": its errors
- * are then about the user's text, not about the SQL we wrap it in (a
- * dangling '(' would otherwise be reported near our closing ')').
+ * The --where text alone (db_where_check): its errors are then about the
+ * user's text, not about the SQL we wrap it in (a dangling '(' would
+ * otherwise be reported near our closing ')').
  */
 static int check_where(db_conn *d, const char *where)
 {
-    static const char pre[] = "SELECT 1 FROM results WHERE ";
-    size_t wl = strlen(where), len = sizeof pre + wl;
-    char *sql = malloc(len);
-    if (!sql)
-        return cli_bad(CMD, "out of memory");
-    snprintf(sql, len, "%s%s", pre, where);
-    sqlite3_stmt *st = NULL;
-    const char *tail = NULL;
-    int rc = 0;
-    char ws[240];
+    char ws[240], err[512];
+    int at = 0;
     where_shown(where, ws, sizeof ws);
-    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, &tail) != SQLITE_OK) {
-        int off = sqlite3_error_offset(db_sqlite(d)) - (int)(sizeof pre - 1);
-        if (off >= 0 && (size_t)off < wl)
-            rc = cli_bad(CMD, "bad --where '%s': not a valid SQL expression: %s "
-                              "(at character %d)", ws,
-                         sqlite3_errmsg(db_sqlite(d)), off + 1);
-        else
-            rc = cli_bad(CMD, "bad --where '%s': not a valid SQL expression: %s",
-                         ws, sqlite3_errmsg(db_sqlite(d)));
-    } else if (tail && tail[strspn(tail, " \t\r\n;")]) {
-        rc = cli_bad(CMD, "bad --where '%s': one expression expected", ws);
-    }
-    sqlite3_finalize(st);
-    free(sql);
-    return rc;
+    int rc = db_where_check(d, where, &at, err, sizeof err);
+    if (rc < 0 && at > 0)
+        return cli_bad(CMD, "bad --where '%s': not a valid SQL expression: %s "
+                            "(at character %d)", ws, err, at);
+    if (rc < 0)
+        return cli_bad(CMD, "bad --where '%s': not a valid SQL expression: %s", ws, err);
+    if (rc > 0)
+        return cli_bad(CMD, "bad --where '%s': one expression expected", ws);
+    return 0;
 }
 
-/* The scan: SELECT id, objectives FROM results [WHERE (where) [AND run_id = ?]],
- * with run the database's own id of --run (0: none). */
-static int prepare_scan(db_conn *d, const pareto_opts *o, int64_t run, sqlite3_stmt **st)
+/* The scan: id and the objectives of the rows where --where holds, of
+ * --run only (run: the database's own id of it, 0: none). */
+static int prepare_scan(db_conn *d, const pareto_opts *o, int64_t run, db_rows **st)
 {
-    size_t len = 4096 + (o->where ? strlen(o->where) : 0);
-    char *sql = malloc(len);
-    if (!sql)
-        return cli_bad(CMD, "out of memory");
-    snprintf(sql, len, "SELECT id");
-    for (int i = 0; i < o->nobj; i++)
-        add_ident(sql, len, o->obj[i]);
-    size_t u = strlen(sql);
-    snprintf(sql + u, len - u, " FROM results WHERE %s%s%s%s", o->where ? "(" : "",
-             o->where ? o->where : "1", o->where ? "\n)" : "",
-             run ? " AND run_id = ?1" : "");
-    const char *tail = NULL;
-    int rc = sqlite3_prepare_v2(db_sqlite(d), sql, -1, st, &tail);
-    if (rc != SQLITE_OK) {
-        /* it passed alone: it is more than one expression ("1 UNION SELECT 2") */
-        char ws[240];
-        rc = o->where ? cli_bad(CMD, "bad --where '%s': one expression expected",
-                                where_shown(o->where, ws, sizeof ws))
-                      : cli_bad(CMD, "cannot read the results: %s", sqlite3_errmsg(db_sqlite(d)));
-    } else if (tail && tail[strspn(tail, " \t\r\n;")]) {
-        sqlite3_finalize(*st);
-        *st = NULL;
-        char ws[240];
-        rc = cli_bad(CMD, "bad --where '%s': one expression expected",
-                     where_shown(o->where ? o->where : "", ws, sizeof ws));
-    } else {
-        if (run)
-            sqlite3_bind_int64(*st, 1, run);
-        rc = 0;
-    }
-    free(sql);
-    return rc;
+    char err[512], ws[240];
+    int rc = db_front_scan(d, (const char *const *)o->obj, o->nobj, o->where, run, st, err,
+                           sizeof err);
+    if (rc == 0)
+        return 0;
+    /* it passed alone: it is more than one expression ("1 UNION SELECT 2") */
+    if (rc > 0 || o->where)
+        return cli_bad(CMD, "bad --where '%s': one expression expected",
+                       where_shown(o->where ? o->where : "", ws, sizeof ws));
+    return cli_bad(CMD, "cannot read the results: %s", err);
 }
 
 static int rows_grow(pareto_rows *r, int k)
@@ -338,15 +292,14 @@ static int rows_grow(pareto_rows *r, int k)
     return 0;
 }
 
-static int rows_push(pareto_rows *r, int k, sqlite3_stmt *st)
+static int rows_push(pareto_rows *r, int k, db_rows *st)
 {
     if (r->n == r->cap && rows_grow(r, k))
         return -1;
-    r->id[r->n] = sqlite3_column_int64(st, 0);
+    r->id[r->n] = db_rows_int(st, 0);
     double *v = r->v + r->n * (size_t)k;
     for (int j = 0; j < k; j++)
-        v[j] = sqlite3_column_type(st, j + 1) == SQLITE_NULL ? NAN
-                                                             : sqlite3_column_double(st, j + 1);
+        v[j] = db_rows_is_null(st, j + 1) ? NAN : db_rows_real(st, j + 1);
     r->n++;
     return 0;
 }
@@ -364,7 +317,7 @@ static void rows_free(pareto_rows *r)
 typedef struct {
     db_conn *d;
     int64_t id_off;
-    sqlite3_stmt *st;  /* NULL: nothing to scan here (--run of another one) */
+    db_rows *st;       /* NULL: nothing to scan here (--run of another one) */
     int k;
     const map_dir *dir;
     pareto_rows front;
@@ -379,15 +332,13 @@ static void scan_member(member_scan *ms)
     pareto_rows r = {0};
     size_t *front = NULL, nfront = 0;
     int rc;
-    while ((rc = sqlite3_step(ms->st)) == SQLITE_ROW)
+    while ((rc = db_rows_next(ms->st, ms->err, sizeof ms->err)) == 1)
         if (rows_push(&r, ms->k, ms->st)) {
             ms->failed = 2;
             goto out;
         }
-    if (rc != SQLITE_DONE) {
-        ms->failed = 1;
-        snprintf(ms->err, sizeof ms->err, "%s: %s", db_path(ms->d),
-                 sqlite3_errmsg(db_sqlite(ms->d)));
+    if (rc != 0) {
+        ms->failed = 1; /* ms->err: "PATH: message" */
         goto out;
     }
     ms->nrows = r.n;
@@ -480,7 +431,7 @@ static int scan(const dbset *set, const pareto_opts *o, int run_member, int64_t 
         }
     }
     for (int i = 0; ms && i < set->n; i++) {
-        sqlite3_finalize(ms[i].st);
+        db_rows_free(ms[i].st);
         rows_free(&ms[i].front);
     }
     free(ms);
@@ -559,12 +510,6 @@ static int drop_repeats(const dbset *set, const pareto_rows *r, size_t *front, s
 static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows *r,
                        const size_t *front, size_t nshow, table *t)
 {
-    char sql[4096] = "SELECT id + ?2, point";
-    for (int i = 0; i < o->nobj; i++)
-        add_ident(sql, sizeof sql, o->obj[i]);
-    for (int i = 0; i < o->nextra; i++)
-        add_ident(sql, sizeof sql, o->extra[i]);
-    strncat(sql, " FROM results WHERE id = ?1", sizeof sql - strlen(sql) - 1);
     t->ncol = 2 + o->nobj + o->nextra;
     t->name = malloc((size_t)t->ncol * sizeof *t->name);
     t->cell = calloc(nshow * (size_t)t->ncol + 1, sizeof *t->cell);
@@ -576,23 +521,20 @@ static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows
         t->name[2 + i] = o->obj[i];
     for (int i = 0; i < o->nextra; i++)
         t->name[2 + o->nobj + i] = o->extra[i];
-    dbset_stmts ms = {set, NULL};
+    /* the id (of the set's id space) and the columns after it */
+    dbset_reader *rd;
     char err[512];
+    if (dbset_reader_open(set, t->name + 1, t->ncol - 1, &rd, err, sizeof err))
+        return cli_bad(CMD, "%s", err);
     int rc = 0;
     for (size_t i = 0; i < nshow && !rc; i++) {
-        sqlite3_stmt *st = dbset_stmt(&ms, sql, r->id[front[i]], err, sizeof err);
+        db_rows *st = dbset_read(rd, r->id[front[i]], err, sizeof err);
         if (!st) {
-            dbset_stmts_free(&ms);
-            return cli_bad(CMD, "%s", err);
-        }
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            rc = cli_bad(CMD, "%s: point %lld vanished while reading",
-                         db_path(set->m[dbset_member_of_id(set, r->id[front[i]], &(int64_t){0})].d),
-                         (long long)r->id[front[i]]);
+            rc = cli_bad(CMD, "%s", err);
             break;
         }
         for (int c = 0; c < t->ncol; c++) {
-            char *s = db_value_text(st, c, o->fmt);
+            char *s = db_rows_value(st, c, o->fmt);
             if (!s) {
                 rc = internal("out of memory");
                 break;
@@ -601,7 +543,7 @@ static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows
         }
         t->nrow++;
     }
-    dbset_stmts_free(&ms);
+    dbset_reader_free(rd);
     return rc;
 }
 

@@ -25,7 +25,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,17 +78,6 @@ static int parse_args(int argc, char **argv, show_opts *o)
     return 0;
 }
 
-/* Prepared statement or a message; NULL on failure (already reported). */
-static sqlite3_stmt *prep(db_conn *d, const char *sql)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK) {
-        cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-        return NULL;
-    }
-    return st;
-}
-
 /* The point's database and its own id: by string first (hash lookup, each
  * database in order), then by id (of the set's id space) when the argument
  * is a number.  *m -1 when none holds it. */
@@ -110,73 +98,35 @@ static int locate(const dbset *set, const char *key, int *m, int64_t *id)
     return 0;
 }
 
-/* "SELECT <results columns> FROM results WHERE id = ?1" with id and run_id
- * shifted into the set's id space (whole numbers: nothing of the user's). */
-static sqlite3_stmt *row_query(const dbset_member *mb)
+/* The results row of the point (ids of the set's id space), current in *row. */
+static int find_point(const dbset *set, const char *key, db_rows **row, int *m)
 {
     char err[512];
-    db_column *cols;
-    int n;
-    if (db_columns(mb->d, "results", &cols, &n, err, sizeof err)) {
-        cli_bad(CMD, "%s", err);
-        return NULL;
-    }
-    size_t len = 128 + 64 * (size_t)n;
-    char *sql = malloc(len);
-    sqlite3_stmt *st = NULL;
-    if (sql) {
-        size_t u = (size_t)snprintf(sql, len, "SELECT ");
-        for (int i = 0; i < n; i++) {
-            const char *c = cols[i].name, *sep = i ? ", " : "";
-            if (!strcmp(c, "id") || !strcmp(c, "run_id"))
-                u += (size_t)snprintf(sql + u, len - u, "%s%s + %lld AS %s", sep, c,
-                                      (long long)(c[0] == 'i' ? mb->id_off : mb->run_off), c);
-            else
-                u += (size_t)snprintf(sql + u, len - u, "%s\"%s\"", sep, c);
-        }
-        snprintf(sql + u, len - u, " FROM results WHERE id = ?1");
-        st = prep(mb->d, sql);
-        free(sql);
-    } else {
-        cli_bad(CMD, "out of memory");
-    }
-    db_columns_free(cols, n);
-    return st;
-}
-
-/* The results row of the point (ids of the set's id space). */
-static int find_point(const dbset *set, const char *key, sqlite3_stmt **row, int *m)
-{
     int64_t id = 0;
     int rc = locate(set, key, m, &id);
     if (rc)
         return rc;
     if (*m < 0)
         return cli_bad(CMD, "%s: no point '%s' stored", db_path(set->m[0].d), key);
-    if (!(*row = row_query(&set->m[*m])))
+    const dbset_member *mb = &set->m[*m];
+    if (db_results_rows(mb->d, NULL, 0, mb->id_off, mb->run_off, row, err, sizeof err)) {
+        cli_bad(CMD, "%s", err);
         return CLI_FAIL;
-    sqlite3_bind_int64(*row, 1, id);
-    if (sqlite3_step(*row) == SQLITE_ROW)
+    }
+    db_rows_bind_id(*row, id);
+    if (db_rows_next(*row, NULL, 0) == 1)
         return 0;
-    sqlite3_finalize(*row);
+    db_rows_free(*row);
     *row = NULL;
-    return cli_bad(CMD, "%s: no point '%s' stored", db_path(set->m[*m].d), key);
-}
-
-static int col_index(sqlite3_stmt *st, const char *name)
-{
-    for (int c = 0; c < sqlite3_column_count(st); c++)
-        if (!strcmp(sqlite3_column_name(st, c), name))
-            return c;
-    return -1;
+    return cli_bad(CMD, "%s: no point '%s' stored", db_path(mb->d), key);
 }
 
 /* Prints "sep"name": value" pairs of all columns of st's current row. */
-static int json_fields(sqlite3_stmt *st, const char *indent)
+static int json_fields(db_rows *st, const char *indent)
 {
-    for (int c = 0; c < sqlite3_column_count(st); c++) {
-        char *k = db_quote(sqlite3_column_name(st, c), DB_OUT_JSON);
-        char *v = db_value_text(st, c, DB_OUT_JSON);
+    for (int c = 0; c < db_rows_ncol(st); c++) {
+        char *k = db_quote(db_rows_name(st, c), DB_OUT_JSON);
+        char *v = db_rows_value(st, c, DB_OUT_JSON);
         if (!k || !v) {
             free(k);
             free(v);
@@ -190,50 +140,50 @@ static int json_fields(sqlite3_stmt *st, const char *indent)
 }
 
 /* One related table as a JSON array of objects (rows of a prepared query). */
-static int json_rows(sqlite3_stmt *st, const char *name)
+static int json_rows(db_rows *st, const char *name)
 {
     int rc, n = 0;
     printf(",\n  \"%s\": [", name);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_rows_next(st, NULL, 0)) == 1) {
         printf("%s\n    {", n++ ? "," : "");
         if (json_fields(st, " "))
             return -1;
         printf(" }");
     }
     printf("%s]", n ? "\n  " : "");
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == 0 ? 0 : -1;
 }
 
-static void text_value(sqlite3_stmt *st, int c, const char *label)
+static void text_value(db_rows *st, int c, const char *label)
 {
-    char *v = db_value_text(st, c, DB_OUT_TABLE);
+    char *v = db_rows_value(st, c, DB_OUT_TABLE);
     printf("  %-16s %s\n", label, v ? v : "?");
     free(v);
 }
 
-static void text_metrics(sqlite3_stmt *row)
+static void text_metrics(db_rows *row)
 {
     printf("metrics\n");
-    for (int c = 0; c < sqlite3_column_count(row); c++) {
-        const char *n = sqlite3_column_name(row, c);
+    for (int c = 0; c < db_rows_ncol(row); c++) {
+        const char *n = db_rows_name(row, c);
         if (strcmp(n, "id") && strcmp(n, "point") && strcmp(n, "run_id"))
             text_value(row, c, n);
     }
 }
 
-static void text_run(sqlite3_stmt *run)
+static void text_run(db_rows *run)
 {
-    if (sqlite3_step(run) != SQLITE_ROW) {
+    if (db_rows_next(run, NULL, 0) != 1) {
         printf("run\n  (not stored)\n");
         return;
     }
     printf("run\n");
-    for (int c = 0; c < sqlite3_column_count(run); c++)
-        if (strcmp(sqlite3_column_name(run, c), "spec_text"))
-            text_value(run, c, sqlite3_column_name(run, c));
+    for (int c = 0; c < db_rows_ncol(run); c++)
+        if (strcmp(db_rows_name(run, c), "spec_text"))
+            text_value(run, c, db_rows_name(run, c));
 }
 
-/* A total like db_value_text prints reals in tables. */
+/* A total like db_rows_value prints reals in tables. */
 static const char *num(char *buf, size_t len, double v)
 {
     snprintf(buf, len, fabs(v) >= 1e5 && fabs(v) < 1e15 ? "%.0f" : "%.6g", v);
@@ -241,26 +191,26 @@ static const char *num(char *buf, size_t len, double v)
 }
 
 /* "12.5%" of a total, "-" for a NULL value. */
-static void share(char *buf, size_t len, sqlite3_stmt *st, int col, double total)
+static void share(char *buf, size_t len, db_rows *st, int col, double total)
 {
-    if (sqlite3_column_type(st, col) == SQLITE_NULL || !(total > 0))
+    if (db_rows_is_null(st, col) || !(total > 0))
         snprintf(buf, len, "-");
     else
-        snprintf(buf, len, "%.1f%%", 100 * sqlite3_column_double(st, col) / total);
+        snprintf(buf, len, "%.1f%%", 100 * db_rows_real(st, col) / total);
 }
 
 /* "  name  value  share%" rows of the breakdown, with a total line. */
-static int text_breakdown(sqlite3_stmt *bd, const char *note)
+static int text_breakdown(db_rows *bd, const char *note)
 {
     double ta = 0, te = 0;
     char na[32], ne[32];
     int rc, n = 0;
-    while ((rc = sqlite3_step(bd)) == SQLITE_ROW) {
-        ta += sqlite3_column_double(bd, 1);
-        te += sqlite3_column_double(bd, 2);
+    while ((rc = db_rows_next(bd, NULL, 0)) == 1) {
+        ta += db_rows_real(bd, 1);
+        te += db_rows_real(bd, 2);
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != 0)
         return -1;
     printf("breakdown (area; energy per frame)\n");
     if (n == 0) {
@@ -271,14 +221,14 @@ static int text_breakdown(sqlite3_stmt *bd, const char *note)
         printf("  (%s)\n", note);
     printf("  %-16s %14s %7s %14s %7s %14s\n", "component", "area_um2", "area%", "energy_pj",
            "energy%", "accesses");
-    sqlite3_reset(bd);
-    while (sqlite3_step(bd) == SQLITE_ROW) {
-        char *sa = db_value_text(bd, 1, DB_OUT_TABLE), *se = db_value_text(bd, 2, DB_OUT_TABLE);
-        char *sx = db_value_text(bd, 3, DB_OUT_TABLE);
+    db_rows_reset(bd);
+    while (db_rows_next(bd, NULL, 0) == 1) {
+        char *sa = db_rows_value(bd, 1, DB_OUT_TABLE), *se = db_rows_value(bd, 2, DB_OUT_TABLE);
+        char *sx = db_rows_value(bd, 3, DB_OUT_TABLE);
         char pa[16], pe[16];
         share(pa, sizeof pa, bd, 1, ta);
         share(pe, sizeof pe, bd, 2, te);
-        printf("  %-16s %14s %7s %14s %7s %14s\n", (const char *)sqlite3_column_text(bd, 0),
+        printf("  %-16s %14s %7s %14s %7s %14s\n", db_rows_text(bd, 0),
                sa ? sa : "?", pa, se ? se : "?", pe, sx ? sx : "?");
         free(sa);
         free(se);
@@ -289,36 +239,35 @@ static int text_breakdown(sqlite3_stmt *bd, const char *note)
     return 0;
 }
 
-static int text_accuracy(sqlite3_stmt *acc)
+static int text_accuracy(db_rows *acc)
 {
     int rc, n = 0;
     printf("measured accuracy\n");
-    while ((rc = sqlite3_step(acc)) == SQLITE_ROW) {
-        char *v = db_value_text(acc, 1, DB_OUT_TABLE);
-        printf("  %-16s %-12s source %s, imported %s\n", (const char *)sqlite3_column_text(acc, 0),
-               v ? v : "?", sqlite3_column_text(acc, 2) ? (const char *)sqlite3_column_text(acc, 2)
-                                                        : "-",
-               (const char *)sqlite3_column_text(acc, 3));
+    while ((rc = db_rows_next(acc, NULL, 0)) == 1) {
+        char *v = db_rows_value(acc, 1, DB_OUT_TABLE);
+        const char *src = db_rows_text(acc, 2);
+        printf("  %-16s %-12s source %s, imported %s\n", db_rows_text(acc, 0), v ? v : "?",
+               src ? src : "-", db_rows_text(acc, 3));
         free(v);
         n++;
     }
     if (n == 0)
         printf("  (none imported)\n");
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == 0 ? 0 : -1;
 }
 
 typedef struct {
-    sqlite3_stmt *row, *run, *bd, *acc;
+    db_rows *row, *run, *bd, *acc;
     int64_t id, run_id;    /* the database's own ids of the point and its run */
     const char *bd_source; /* "stored", "recomputed" or "none" */
     char bd_note[600];     /* why none, or how it was recomputed */
 } show_stmts;
 
 /* A text column of the current row of st by name (NULL: NULL or missing). */
-static const char *col_text(sqlite3_stmt *st, const char *name)
+static const char *col_text(db_rows *st, const char *name)
 {
-    int c = col_index(st, name);
-    return c < 0 ? NULL : (const char *)sqlite3_column_text(st, c);
+    int c = db_rows_col(st, name);
+    return c < 0 ? NULL : db_rows_text(st, c);
 }
 
 static int cmp_comp(const void *a, const void *b)
@@ -332,23 +281,15 @@ static int cmp_comp(const void *a, const void *b)
 static int run_tech(db_conn *d, int64_t run_id, const char *name, cm_tech *t, char *why,
                     size_t len)
 {
-    sqlite3_stmt *st = NULL;
     char err[CM_ERRLEN] = "", hash[17] = "";
-    char *text = NULL;
+    char *text = NULL, *h = NULL;
     int rc = -1;
-    if (sqlite3_prepare_v2(db_sqlite(d), "SELECT tech_hash, spec_text FROM run WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK) {
-        snprintf(why, len, "cannot read the run: %s", sqlite3_errmsg(db_sqlite(d)));
+    if (db_run_tech(d, run_id, &h, &text, err, sizeof err)) {
+        snprintf(why, len, "cannot read the run: %s", err);
         return -1;
     }
-    sqlite3_bind_int64(st, 1, run_id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *h = (const char *)sqlite3_column_text(st, 0);
-        const char *x = (const char *)sqlite3_column_text(st, 1);
-        snprintf(hash, sizeof hash, "%s", h ? h : "");
-        text = x ? strdup(x) : NULL;
-    }
-    sqlite3_finalize(st);
+    snprintf(hash, sizeof hash, "%s", h ? h : "");
+    free(h);
     if (!hash[0]) {
         snprintf(why, len, "the run that stored it does not record its technology table");
         goto out;
@@ -381,31 +322,22 @@ out:
     return rc;
 }
 
-/* Binds a double, NULL for NaN (as db_insert_batch stores it). */
-static void bind_real(sqlite3_stmt *st, int i, double v)
-{
-    if (isnan(v))
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_double(st, i, v);
-}
-
 /*
  * The breakdown of the current point recomputed by the model, as a query
  * with the columns of the stored one (component, area_um2, energy_pj,
  * accesses) over bound values, so that it prints the same way.  NULL with
  * the reason in s->bd_note when it cannot be recomputed.
  */
-static sqlite3_stmt *recompute(db_conn *d, show_stmts *s)
+static db_rows *recompute(db_conn *d, show_stmts *s)
 {
     const char *point = col_text(s->row, "point");
-    int vc = col_index(s->row, "valid");
+    int vc = db_rows_col(s->row, "valid");
     char err[CM_ERRLEN];
     cm_point pt;
     cm_tech tech;
     cm_result res;
     db_comp c[DB_MAX_COMPS];
-    if (vc >= 0 && sqlite3_column_int(s->row, vc) == 0) {
+    if (vc >= 0 && db_rows_int(s->row, vc) == 0) {
         snprintf(s->bd_note, sizeof s->bd_note, "none: an infeasible point");
         return NULL;
     }
@@ -431,9 +363,8 @@ static sqlite3_stmt *recompute(db_conn *d, show_stmts *s)
     double mine[] = {res.area_mm2, res.energy_pj};
     int same = 1;
     for (int i = 0; i < 2; i++) {
-        int k = col_index(s->row, tot[i]);
-        if (k >= 0 && (sqlite3_column_type(s->row, k) == SQLITE_NULL ||
-                       sqlite3_column_double(s->row, k) != mine[i]))
+        int k = db_rows_col(s->row, tot[i]);
+        if (k >= 0 && (db_rows_is_null(s->row, k) || db_rows_real(s->row, k) != mine[i]))
             same = 0;
     }
     snprintf(s->bd_note, sizeof s->bd_note,
@@ -443,20 +374,10 @@ static sqlite3_stmt *recompute(db_conn *d, show_stmts *s)
                     "hash %s), but its totals differ from the stored ones: the model has "
                     "changed since the run",
              tech.name, tech.hash);
-    char sql[128 + 20 * DB_MAX_COMPS];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT column1 AS component, column2 AS "
-                                  "area_um2, column3 AS energy_pj, column4 AS accesses FROM "
-                                  "(VALUES ");
-    for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?, ?, ?, NULL)", i ? ", " : "");
-    snprintf(sql + len, sizeof sql - len, ")");
-    sqlite3_stmt *st = prep(d, sql);
-    if (!st)
+    db_rows *st;
+    if (db_comp_rows(d, c, n, &st, err, sizeof err)) {
+        cli_bad(CMD, "%s", err);
         return NULL;
-    for (int i = 0; i < n; i++) {
-        sqlite3_bind_text(st, 3 * i + 1, c[i].name, -1, SQLITE_TRANSIENT);
-        bind_real(st, 3 * i + 2, c[i].area_um2);
-        bind_real(st, 3 * i + 3, c[i].energy_pj);
     }
     s->bd_source = "recomputed";
     return st;
@@ -465,43 +386,37 @@ static sqlite3_stmt *recompute(db_conn *d, show_stmts *s)
 static int prepare_related(const dbset_member *mb, show_stmts *s)
 {
     db_conn *d = mb->d;
-    int64_t id = s->id = sqlite3_column_int64(s->row, col_index(s->row, "id")) - mb->id_off;
-    int64_t run = s->run_id =
-        sqlite3_column_int64(s->row, col_index(s->row, "run_id")) - mb->run_off;
-    s->run = prep(d, "SELECT id + ?2 AS id, uuid, status, started, ended, seed, spec_hash,"
-                     " tool_version, tech_name, tech_hash, shard_i, shard_n, command, spec_text"
-                     " FROM run WHERE id = ?1");
-    s->bd = prep(d, "SELECT component, area_um2, energy_pj, accesses FROM breakdowns"
-                    " WHERE id = ?1 ORDER BY component");
-    s->acc = prep(d, "SELECT dataset, accuracy, source, imported FROM accuracy"
-                     " WHERE point = ?1 ORDER BY dataset");
-    if (!s->run || !s->bd || !s->acc)
-        return -1;
-    sqlite3_bind_int64(s->run, 1, run);
-    sqlite3_bind_int64(s->run, 2, mb->run_off);
-    sqlite3_bind_int64(s->bd, 1, id);
-    s->bd_source = "stored";
-    int rc = sqlite3_step(s->bd);
-    sqlite3_reset(s->bd);
-    if (rc == SQLITE_DONE) { /* none stored: recompute */
-        sqlite3_stmt *r = recompute(d, s);
-        s->bd_source = r ? "recomputed" : "none";
-        if (r) {
-            sqlite3_finalize(s->bd);
-            s->bd = r;
-        }
-    } else if (rc != SQLITE_ROW) {
+    char err[512];
+    int64_t id = s->id = db_rows_int(s->row, db_rows_col(s->row, "id")) - mb->id_off;
+    int64_t run = s->run_id = db_rows_int(s->row, db_rows_col(s->row, "run_id")) - mb->run_off;
+    if (db_run_rows(d, mb->run_off, &s->run, err, sizeof err) ||
+        db_breakdown_rows(d, &s->bd, err, sizeof err) ||
+        db_accuracy_rows(d, col_text(s->row, "point"), &s->acc, err, sizeof err)) {
+        cli_bad(CMD, "%s", err);
         return -1;
     }
-    sqlite3_bind_text(s->acc, 1, (const char *)sqlite3_column_text(s->row, col_index(s->row, "point")), -1,
-                      SQLITE_TRANSIENT);
+    db_rows_bind_id(s->run, run);
+    db_rows_bind_id(s->bd, id);
+    s->bd_source = "stored";
+    int rc = db_rows_next(s->bd, NULL, 0);
+    db_rows_reset(s->bd);
+    if (rc == 0) { /* none stored: recompute */
+        db_rows *r = recompute(d, s);
+        s->bd_source = r ? "recomputed" : "none";
+        if (r) {
+            db_rows_free(s->bd);
+            s->bd = r;
+        }
+    } else if (rc != 1) {
+        return -1;
+    }
     return 0;
 }
 
 static int report_text(show_stmts *s)
 {
-    printf("point  %s\n", (const char *)sqlite3_column_text(s->row, col_index(s->row, "point")));
-    printf("id     %lld\n\n", (long long)sqlite3_column_int64(s->row, col_index(s->row, "id")));
+    printf("point  %s\n", col_text(s->row, "point"));
+    printf("id     %lld\n\n", (long long)db_rows_int(s->row, db_rows_col(s->row, "id")));
     text_metrics(s->row);
     putchar('\n');
     if (text_breakdown(s->bd, strcmp(s->bd_source, "stored") ? s->bd_note : NULL))
@@ -521,7 +436,7 @@ static int report_json(show_stmts *s)
         return -1;
     printf("\n  }");
     printf(",\n  \"run\": ");
-    if (sqlite3_step(s->run) == SQLITE_ROW) {
+    if (db_rows_next(s->run, NULL, 0) == 1) {
         printf("{");
         if (json_fields(s->run, "\n    "))
             return -1;
@@ -574,17 +489,17 @@ int cmd_show(int argc, char **argv)
     if (!rc && prepare_related(&set->m[m], &s))
         rc = CLI_FAIL;
     if (!rc && (o.json ? report_json(&s) : report_text(&s))) {
-        cli_bad(CMD, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
+        cli_bad(CMD, "%s: %s", db_path(d), db_last_error(d));
         rc = CLI_FAIL;
     }
     if (!rc && (fflush(stdout) || ferror(stdout))) {
         cli_bad(CMD, "cannot write the output");
         rc = CLI_FAIL;
     }
-    sqlite3_finalize(s.row);
-    sqlite3_finalize(s.run);
-    sqlite3_finalize(s.bd);
-    sqlite3_finalize(s.acc);
+    db_rows_free(s.row);
+    db_rows_free(s.run);
+    db_rows_free(s.bd);
+    db_rows_free(s.acc);
     dbset_close(set);
     free(dbs);
     return rc;

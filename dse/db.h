@@ -1,8 +1,13 @@
 /*
  * db.h - the results database (SQLite, embedded): runs, design points keyed
- * by their canonical point string, metrics, per-component breakdowns and
- * imported measured accuracies.  The schema is schemas/results.sql (compiled
- * in); plain `sqlite3` users query the `results` and `breakdowns` views.
+ * by their canonical point string, metrics, per-component breakdowns,
+ * imported measured accuracies and trained accuracies.  The schema is
+ * schemas/results.sql (compiled in); plain `sqlite3` users query the
+ * `results`, `breakdowns` and `runs` views.  The SQL of dse lives behind
+ * this header, in the files dse/db_*.c (which share db_int.h); the
+ * commands read through the query functions and db_rows below.  (Only
+ * dse/repro.c still runs statements of its own, through db_raw.h, until
+ * the sweep driver replaces it.)
  *
  * Conventions: functions return 0 on success and -1 on failure with a
  * one-line reason in err (errlen bytes); predicates return 1 / 0, -1 on error.
@@ -41,7 +46,6 @@
 #define DB_COMMIT_SECONDS 2.0
 
 typedef struct db_conn db_conn;
-struct sqlite3;
 
 typedef enum {
     DB_READONLY = 0, /* must exist; never written (queries: pareto, show) */
@@ -64,9 +68,10 @@ typedef enum {
  */
 int db_open(const char *path, db_mode mode, db_conn **out, char *err, size_t errlen);
 void db_close(db_conn *d); /* NULL is fine */
-/* The underlying handle, for read queries of dse/ commands. */
-struct sqlite3 *db_sqlite(db_conn *d);
 const char *db_path(const db_conn *d);
+/* SQLite's message about the last failure on d (for a report that gives
+ * its own context). */
+const char *db_last_error(db_conn *d);
 
 /* ---- runs ---- */
 
@@ -96,7 +101,7 @@ int db_run_find(db_conn *d, const char *spec_hash, int shard_i, int shard_n,
 
 /* One component of the area and energy breakdown. */
 typedef struct {
-    const char *name;  /* "mac", "wmem", "workmem", "dram", "leakage", ... */
+    const char *name;  /* "mult", "wsram", "work_rd", "dram", "leak", ... */
     double area_um2;   /* NaN: not applicable (stored as NULL) */
     double energy_pj;  /* per frame; NaN: not applicable */
     int64_t accesses;  /* per frame; < 0: not applicable */
@@ -130,7 +135,9 @@ typedef struct {
 } db_row;
 
 /* Components of a result's area and energy breakdowns, merged by name into
- * c (room for DB_MAX_COMPS); returns how many.  Names are borrowed. */
+ * c (room for DB_MAX_COMPS); returns how many (15 with today's model: the
+ * 9 area and 12 energy components of cm_accel.h share 6 names).  Names are
+ * borrowed. */
 #define DB_MAX_COMPS (CM_A_COUNT + CM_E_COUNT)
 int db_comps_from_result(const cm_result *res, db_comp *c);
 
@@ -175,15 +182,6 @@ int db_point_id(db_conn *d, const char *point, int64_t *id, char *err, size_t er
  * one.  Also handy for in-memory sets of points.
  */
 int64_t db_point_key(const char *point);
-struct sqlite3_stmt;
-/*
- * For commands that copy whole point rows (dse merge): ins is an INSERT OR
- * IGNORE INTO point(key, ...) VALUES (?1, ...) prepared on db_sqlite(d), all
- * parameters but ?1 bound; ?1 is bound here by probing from the point's hash.
- * 1 inserted (*id its row id), 0 already stored, -1 error.  ins is reset.
- */
-int db_insert_point_stmt(db_conn *d, struct sqlite3_stmt *ins, const char *point, int64_t *id,
-                         char *err, size_t errlen);
 /* Number of points stored by run_id (0: all runs). */
 int db_point_count(db_conn *d, int64_t run_id, int64_t *n, char *err, size_t errlen);
 /*
@@ -271,29 +269,154 @@ void db_rollback(db_conn *d);                           /* no-op outside one */
 /* This build's tool version string (stored in runs). */
 const char *db_tool_version(void);
 
-/* ---- helpers of the query commands (pareto, show, merge) ---- */
+/* ---- reading: the queries of the commands (pareto, show, merge, sets) ---- */
 
 typedef struct {
     char *name;
     char *type; /* declared type ("INTEGER", "REAL", "TEXT", "" for expressions) */
 } db_column;
 
-/* Columns of a table or view, in order (db_columns_free). */
+/* Columns of a table or view, in order (db_columns_free); -1 with err when
+ * there is no such relation. */
 int db_columns(db_conn *d, const char *relation, db_column **cols, int *n, char *err,
                size_t errlen);
 void db_columns_free(db_column *cols, int n);
 
 typedef enum { DB_OUT_TABLE = 0, DB_OUT_CSV = 1, DB_OUT_JSON = 2 } db_outfmt;
+/* s as a CSV field (quoted when needed) or a JSON string literal; malloc'd. */
+char *db_quote(const char *s, db_outfmt fmt);
+
 /*
- * Column col of the current row of st as text (malloc'd, NULL: no memory):
+ * db_rows: the rows of one read query, one at a time (a cursor), made by
+ * the functions below.  Queries "by id" take their id with db_rows_bind_id
+ * and may be run again for another.  Column accessors read the current row
+ * (after db_rows_next returned 1); text stays valid until the next step.
+ */
+typedef struct db_rows db_rows;
+
+/* Steps to the next row: 1 a row, 0 no more, -1 with err ("PATH: message"). */
+int db_rows_next(db_rows *r, char *err, size_t errlen);
+/* Back before the first row (the id kept). */
+void db_rows_reset(db_rows *r);
+/* Resets and sets the id of a query by id. */
+void db_rows_bind_id(db_rows *r, int64_t id);
+int db_rows_ncol(const db_rows *r);
+const char *db_rows_name(const db_rows *r, int col);
+/* The index of the column called name; -1 when none. */
+int db_rows_col(const db_rows *r, const char *name);
+int db_rows_is_null(db_rows *r, int col);
+int64_t db_rows_int(db_rows *r, int col);   /* NULL: 0 */
+double db_rows_real(db_rows *r, int col);   /* NULL: 0 */
+const char *db_rows_text(db_rows *r, int col); /* NULL: NULL */
+/*
+ * Column col as text (malloc'd, NULL: no memory):
  * table - integers, reals to 6 digits (whole numbers from 1e5), text as is,
  *         NULL "-";
  * csv   - reals in the shortest form that reads back exactly, text quoted
  *         when needed, NULL empty;
  * json  - reals as csv, non-finite and NULL null, text a JSON string.
  */
-char *db_value_text(struct sqlite3_stmt *st, int col, db_outfmt fmt);
-/* s as a CSV field (quoted when needed) or a JSON string literal; malloc'd. */
-char *db_quote(const char *s, db_outfmt fmt);
+char *db_rows_value(db_rows *r, int col, db_outfmt fmt);
+void db_rows_free(db_rows *r); /* NULL is fine */
+
+/*
+ * The `results` row of a point, by its id (db_rows_bind_id).  cols NULL:
+ * every column of the view, with id and run_id shifted by id_off and
+ * run_off (the id space of a set of databases, dbset.h); else the id
+ * (shifted) followed by the named columns (checked by the caller against
+ * db_columns: they are spliced into the SQL, quoted).  Errors of the
+ * statement: "PATH: message".
+ */
+int db_results_rows(db_conn *d, const char *const *cols, int ncol, int64_t id_off,
+                    int64_t run_off, db_rows **out, char *err, size_t errlen);
+/* The run, by its id: id (shifted by run_off), uuid, status, started, ended,
+ * seed, spec_hash, tool_version, tech_name, tech_hash, shard_i, shard_n,
+ * command, spec_text. */
+int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen);
+/* The stored breakdown of a point, by its id: component, area_um2,
+ * energy_pj, accesses, by component name. */
+int db_breakdown_rows(db_conn *d, db_rows **out, char *err, size_t errlen);
+/* c[0..n) as rows with the columns of db_breakdown_rows (accesses NULL),
+ * in the order given: a breakdown recomputed by the model prints the same
+ * way as a stored one. */
+int db_comp_rows(db_conn *d, const db_comp *c, int n, db_rows **out, char *err,
+                 size_t errlen);
+/* The measured accuracies of a point: dataset, accuracy, source, imported,
+ * by data set. */
+int db_accuracy_rows(db_conn *d, const char *point, db_rows **out, char *err, size_t errlen);
+
+/*
+ * The scan of dse pareto: id and the columns obj[0..nobj) of every
+ * `results` row where the SQL expression `where` (NULL: all) holds, and of
+ * run `run` only when run > 0.  0; 1 when where is more than one
+ * expression; -1 with SQLite's message in err.
+ */
+int db_front_scan(db_conn *d, const char *const *obj, int nobj, const char *where,
+                  int64_t run, db_rows **out, char *err, size_t errlen);
+/*
+ * Checks an SQL expression over the columns of `results` on its own: 0
+ * valid; 1 followed by more text (not one expression); -1 not valid, with
+ * SQLite's message in err and *at the 1-based character of where it points
+ * at (0: none within where).
+ */
+int db_where_check(db_conn *d, const char *where, int *at, char *err, size_t errlen);
+
+/* 1 when run id is stored, 0 when not; -1 with err ("PATH: message"). */
+int db_run_exists(db_conn *d, int64_t id, char *err, size_t errlen);
+/* The technology table hash and spec text stored with run id (malloc'd,
+ * NULL when not stored); -1 with SQLite's message in err. */
+int db_run_tech(db_conn *d, int64_t id, char **tech_hash, char **spec_text, char *err,
+                size_t errlen);
+/* The point string of point id (*point malloc'd): 1, 0 when none, -1 with err. */
+int db_point_string(db_conn *d, int64_t id, char **point, char *err, size_t errlen);
+/* The largest point and run ids (0: none); -1 with err ("PATH: message"). */
+int db_max_ids(db_conn *d, int64_t *max_point, int64_t *max_run, char *err, size_t errlen);
+/*
+ * Calls fn(hash, ctx) for each distinct spec hash of the runs that are
+ * shards (shard_n > 1; "" for none); a non-zero return of fn stops the
+ * walk (returned as is).  -1 with err ("PATH: message").
+ */
+int db_each_shard_spec(db_conn *d, int (*fn)(const char *hash, void *ctx), void *ctx,
+                       char *err, size_t errlen);
+
+/* ---- merging (dse merge) ---- */
+
+/* What a merge added to OUT. */
+typedef struct {
+    int64_t runs, points, dup_points, breakdowns, accuracies, trained;
+} db_merge_stats;
+
+/* The schema version of the file (PRAGMA user_version); -1 on error. */
+int db_schema_version(db_conn *d);
+/*
+ * A new, empty file at out_path, created here (O_EXCL: never one that
+ * exists), holding a page copy of in (its WAL included): its runs, points
+ * with their ids and keys, breakdowns, accuracies.  The caller opens it
+ * with db_open afterwards.  0, -1 with err (out_path may then exist: the
+ * caller removes it).
+ */
+int db_copy_whole(const char *out_path, db_conn *in, char *err, size_t errlen);
+/* Adds what db_copy_whole of in brings (points, runs, breakdown rows,
+ * accuracies) to st; counts it cannot read are left out. */
+void db_merge_count(db_conn *in, db_merge_stats *st);
+/* How many databases SQLite attaches to d at most. */
+int db_attach_max(db_conn *d);
+/* Attaches path read-only to out as alias (outside transactions). */
+int db_attach(db_conn *out, const char *path, const char *alias, char *err, size_t errlen);
+void db_detach(db_conn *out, const char *alias);
+/*
+ * Copies every table of in into out, inside out's transaction (db_begin)
+ * and one read snapshot of in: runs (once per uuid), component names,
+ * points (a point out has already is left as it is, with its breakdown),
+ * breakdowns, accuracies, trained accuracies.  alias: where in is attached
+ * to out (db_attach): the points go in set-based, their stored keys reused
+ * (db_int.h); NULL: row by row.  Counts are added to st.  0, or -1 with err
+ * (the caller rolls back).
+ */
+int db_merge_input(db_conn *out, db_conn *in, const char *alias, db_merge_stats *st,
+                   char *err, size_t errlen);
+/* on: no journal and no syncing, for a new file that is removed on any
+ * failure; off: back to WAL (the journal of every database of dse). */
+int db_bulk_mode(db_conn *d, int on, char *err, size_t errlen);
 
 #endif

@@ -1,14 +1,15 @@
 /*
  * dbset.c - several results databases read as one (see dbset.h): expanding
  * the arguments (directories, shard-set files), opening and checking the
- * members, the shared id space, and writing shard-set files for dse sweep.
+ * members, the shared id space, reading rows by global id, and writing
+ * shard-set files for dse sweep.  Its queries are the database module's
+ * (db.h): no SQL here.
  */
 #define _GNU_SOURCE /* strverscmp: bench.2.db before bench.10.db */
 #include "dbset.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,52 +174,37 @@ int dbset_expand(const char *const *args, int nargs, char ***paths, int *n, char
     return 0;
 }
 
-/* One integer from a one-row query of d (0 for NULL). */
-static int query_i64(db_conn *d, const char *sql, int64_t *v, char *err, size_t errlen)
+/* dbset_check_specs' walk: the first shard spec seen, and where. */
+typedef struct {
+    db_conn *const *dbs;
+    int i, refdb;
+    char ref[128];
+    char *err;
+    size_t errlen;
+} spec_walk;
+
+static int check_spec(const char *hash, void *ctx)
 {
-    sqlite3_stmt *st;
-    *v = 0;
-    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK)
-        return cm_fail(err, errlen, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return cm_fail(err, errlen, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-    return 0;
+    spec_walk *w = ctx;
+    if (w->refdb < 0) {
+        snprintf(w->ref, sizeof w->ref, "%s", hash);
+        w->refdb = w->i;
+        return 0;
+    }
+    if (!strcmp(w->ref, hash))
+        return 0;
+    return cm_fail(w->err, w->errlen, "%s: a shard of another spec (spec hash %.16s; %s holds "
+                   "shards of %.16s): these are not the shards of one sweep",
+                   db_path(w->dbs[w->i]), *hash ? hash : "none", db_path(w->dbs[w->refdb]),
+                   *w->ref ? w->ref : "none");
 }
 
 int dbset_check_specs(db_conn *const *dbs, int n, char *err, size_t errlen)
 {
-    char ref[128] = "";
-    int refdb = -1;
-    for (int i = 0; i < n; i++) {
-        sqlite3_stmt *st;
-        sqlite3 *h = db_sqlite(dbs[i]);
-        if (sqlite3_prepare_v2(h, "SELECT DISTINCT coalesce(spec_hash, '') FROM run"
-                                  " WHERE shard_n > 1", -1, &st, NULL) != SQLITE_OK)
-            return cm_fail(err, errlen, "%s: %s", db_path(dbs[i]), sqlite3_errmsg(h));
-        int rc, bad = 0;
-        while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *hash = (const char *)sqlite3_column_text(st, 0);
-            if (refdb < 0) {
-                snprintf(ref, sizeof ref, "%s", hash);
-                refdb = i;
-            } else if (strcmp(ref, hash)) {
-                cm_fail(err, errlen, "%s: a shard of another spec (spec hash %.16s; %s holds "
-                        "shards of %.16s): these are not the shards of one sweep",
-                        db_path(dbs[i]), *hash ? hash : "none", db_path(dbs[refdb]),
-                        *ref ? ref : "none");
-                bad = 1;
-            }
-        }
-        sqlite3_finalize(st);
-        if (bad)
+    spec_walk w = {dbs, 0, -1, "", err, errlen};
+    for (w.i = 0; w.i < n; w.i++)
+        if (db_each_shard_spec(dbs[w.i], check_spec, &w, err, errlen))
             return -1;
-        if (rc != SQLITE_DONE)
-            return cm_fail(err, errlen, "%s: %s", db_path(dbs[i]), sqlite3_errmsg(h));
-    }
     return 0;
 }
 
@@ -244,8 +230,7 @@ static int open_members(dbset *s, char **paths, int n, char *err, size_t errlen)
         if (db_open(paths[i], DB_READONLY, &m->d, err, errlen))
             return -1;
         s->n++;
-        if (query_i64(m->d, "SELECT max(id) FROM point", &m->max_id, err, errlen) ||
-            query_i64(m->d, "SELECT max(id) FROM run", &m->max_run, err, errlen))
+        if (db_max_ids(m->d, &m->max_id, &m->max_run, err, errlen))
             return -1;
     }
     return 0;
@@ -345,39 +330,60 @@ int dbset_write_setfile(const char *path, char *const *members, int n, char *err
     return -1;
 }
 
-/* ---- statements per member, by global id ---- */
+/* ---- rows by global id ---- */
 
-void dbset_stmts_free(dbset_stmts *ms)
+struct dbset_reader {
+    const dbset *set;
+    const char *const *cols;
+    int ncol;
+    db_rows **q; /* per member, made when first needed */
+};
+
+int dbset_reader_open(const dbset *s, const char *const *cols, int ncol, dbset_reader **out,
+                      char *err, size_t errlen)
 {
-    for (int i = 0; ms->st && i < ms->set->n; i++)
-        sqlite3_finalize(ms->st[i]);
-    free(ms->st);
-    ms->st = NULL;
+    dbset_reader *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r || !(r->q = calloc((size_t)(s->n ? s->n : 1), sizeof *r->q))) {
+        free(r);
+        return cm_fail(err, errlen, "out of memory");
+    }
+    r->set = s;
+    r->cols = cols;
+    r->ncol = ncol;
+    *out = r;
+    return 0;
 }
 
-sqlite3_stmt *dbset_stmt(dbset_stmts *ms, const char *sql, int64_t gid, char *err,
-                         size_t errlen)
+db_rows *dbset_read(dbset_reader *r, int64_t gid, char *err, size_t errlen)
 {
     int64_t local;
-    int m = dbset_member_of_id(ms->set, gid, &local);
+    int m = dbset_member_of_id(r->set, gid, &local);
     if (m < 0) {
         cm_fail(err, errlen, "point %lld vanished while reading", (long long)gid);
         return NULL;
     }
-    if (!ms->st && !(ms->st = calloc((size_t)ms->set->n, sizeof *ms->st))) {
-        cm_fail(err, errlen, "out of memory");
+    const dbset_member *mb = &r->set->m[m];
+    if (!r->q[m] && db_results_rows(mb->d, r->cols, r->ncol, mb->id_off, mb->run_off, &r->q[m],
+                                    err, errlen))
+        return NULL;
+    db_rows_bind_id(r->q[m], local);
+    if (db_rows_next(r->q[m], NULL, 0) != 1) {
+        cm_fail(err, errlen, "%s: point %lld vanished while reading", db_path(mb->d),
+                (long long)gid);
         return NULL;
     }
-    db_conn *d = ms->set->m[m].d;
-    if (!ms->st[m] && sqlite3_prepare_v2(db_sqlite(d), sql, -1, &ms->st[m], NULL) != SQLITE_OK) {
-        cm_fail(err, errlen, "%s: %s", db_path(d), sqlite3_errmsg(db_sqlite(d)));
-        return NULL;
-    }
-    sqlite3_reset(ms->st[m]);
-    sqlite3_bind_int64(ms->st[m], 1, local);
-    if (sqlite3_bind_parameter_count(ms->st[m]) >= 2)
-        sqlite3_bind_int64(ms->st[m], 2, ms->set->m[m].id_off);
-    return ms->st[m];
+    return r->q[m];
+}
+
+void dbset_reader_free(dbset_reader *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->set->n; i++)
+        db_rows_free(r->q[i]);
+    free(r->q);
+    free(r);
 }
 
 /* A row's point string with its id, to find points stored twice. */
@@ -403,19 +409,17 @@ static int row_cmp(const void *pa, const void *pb)
 int dbset_drop_repeats(const dbset *set, const int64_t *gid, size_t *rows, size_t *n,
                        char *err, size_t errlen)
 {
-    dbset_stmts ms = {set, NULL};
     named_row *nr = calloc(*n ? *n : 1, sizeof *nr);
     int rc = nr ? 0 : cm_fail(err, errlen, "out of memory");
     for (size_t i = 0; i < *n && !rc; i++) {
-        sqlite3_stmt *st = dbset_stmt(&ms, "SELECT point FROM point WHERE id = ?1",
-                                      gid[rows[i]], err, errlen);
-        if (!st)
+        int64_t local;
+        int m = dbset_member_of_id(set, gid[rows[i]], &local);
+        int found = m < 0 ? 0 : db_point_string(set->m[m].d, local, &nr[i].point, err, errlen);
+        if (found < 0)
             rc = -1;
-        else if (sqlite3_step(st) != SQLITE_ROW)
+        else if (!found)
             rc = cm_fail(err, errlen, "point %lld vanished while reading",
                          (long long)gid[rows[i]]);
-        else if (!(nr[i].point = strdup((const char *)sqlite3_column_text(st, 0))))
-            rc = cm_fail(err, errlen, "out of memory");
         nr[i].id = gid[rows[i]];
         nr[i].row = rows[i];
     }
@@ -432,6 +436,5 @@ int dbset_drop_repeats(const dbset *set, const int64_t *gid, size_t *rows, size_
     for (size_t i = 0; nr && i < total; i++)
         free(nr[i].point);
     free(nr);
-    dbset_stmts_free(&ms);
     return rc;
 }

@@ -83,19 +83,20 @@ int dbset_member_of_run(const dbset *s, int64_t grun, int64_t *local);
 int dbset_write_setfile(const char *path, char *const *members, int n, char *err,
                         size_t errlen);
 
-/* Statements of each member, prepared when first needed (the same SQL for
- * all), for reading rows by global id. */
-typedef struct {
-    const dbset *set;
-    struct sqlite3_stmt **st;
-} dbset_stmts;
-
-/* The member statement of global point id gid, reset and bound: ?1 its own
- * id, ?2 (when the SQL has it) its id offset.  NULL with err when no
- * member holds gid or the SQL fails. */
-struct sqlite3_stmt *dbset_stmt(dbset_stmts *ms, const char *sql, int64_t gid, char *err,
-                                size_t errlen);
-void dbset_stmts_free(dbset_stmts *ms);
+/*
+ * Rows of the `results` view by global point id, from whichever member
+ * holds it: the id (global) and the columns cols[0..ncol) (borrowed, as
+ * db_results_rows takes them).  Each member's query is made when first
+ * needed.
+ */
+typedef struct dbset_reader dbset_reader;
+int dbset_reader_open(const dbset *s, const char *const *cols, int ncol, dbset_reader **out,
+                      char *err, size_t errlen);
+/* The row of global point id gid, current in the returned cursor (valid
+ * until the next call); NULL with err when no member holds gid, or the
+ * member has no such row, or its query fails. */
+db_rows *dbset_read(dbset_reader *r, int64_t gid, char *err, size_t errlen);
+void dbset_reader_free(dbset_reader *r); /* NULL is fine */
 
 /*
  * rows[0..*n) index gid[] (global point ids); a point stored in several

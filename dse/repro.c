@@ -26,6 +26,7 @@
 #include "repro.h"
 #include "cm_hsvd.h"
 #include "db.h"
+#include "db_raw.h" /* db_sqlite: its own SQL, until the sweep driver rewrites it */
 #include "funcdata.h"
 #include "spec.h"
 #include "store.h"

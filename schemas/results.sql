@@ -35,7 +35,7 @@ CREATE INDEX IF NOT EXISTS run_spec ON run(spec_hash, shard_i, shard_n);
 -- (fast scans).  NULL: unknown or not applicable.
 --
 -- Uniqueness of `point` is enforced through `key`, a 63-bit hash of the
--- string (db.c: db_point_key): a small integer index inserts far faster than
+-- string (dse/db_key.c: db_point_key): a small integer index inserts far faster than
 -- an index of long strings.  Its high 31 bits hash the string up to its last
 -- '/' (workload and matrices), its low 32 bits the rest (the hardware), so
 -- that the points of one algorithm, which a sweep visits together, land in
@@ -78,18 +78,20 @@ CREATE TABLE IF NOT EXISTS point (
 -- No index on run_id: it would cost ~15% of the insert rate, and queries by
 -- run scan the table (a million rows in a fraction of a second) anyway.
 
--- Names of the breakdown components (mac, wmem, workmem, dram, leakage ...).
+-- Names of the breakdown components (mult, add, reg, wsram, work, work_rd,
+-- work_wr, inbuf ..., dram, leak: cm_area_name and cm_energy_name).
 CREATE TABLE IF NOT EXISTS component (
     id   INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
 );
 
 -- Area and per-frame energy (and accesses) of each component of a point.
--- `dse run` stores them only with --breakdowns (21 rows per point would
--- cost more than the point itself); `dse show` recomputes the breakdown of
--- a point without rows from its point string with the model and the run's
--- technology table (it checks the table's hash and the stored totals).
--- `dse reproduce` stores them for its front.
+-- `dse run` stores them only with --breakdowns (15 rows per point, the 9
+-- area and 12 energy components merged by name, would cost more than the
+-- point itself); `dse show` recomputes the breakdown of a point without
+-- rows from its point string with the model and the run's technology table
+-- (it checks the table's hash and the stored totals).  `dse reproduce`
+-- stores them for its front.
 CREATE TABLE IF NOT EXISTS breakdown (
     point_id  INTEGER NOT NULL REFERENCES point(id),
     comp_id   INTEGER NOT NULL REFERENCES component(id),

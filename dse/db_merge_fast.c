@@ -1,9 +1,10 @@
 /*
- * merge_fast.c - the set-based parts of `dse merge` (see merge_fast.h): the
- * page copy of the largest input into a new OUT, and the INSERT ... SELECT
- * of an attached input's points that reuses their stored keys.
+ * db_merge_fast.c - the set-based parts of `dse merge` (db_int.h says why
+ * they are right): the page copy of the largest input into a new OUT
+ * (db_copy_whole), attaching inputs, and the INSERT ... SELECT of an
+ * attached input's points that reuses their stored keys (dbi_copy_points).
  */
-#include "merge_fast.h"
+#include "db_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,7 @@ static int fail_sql(sqlite3 *h, const char *path, char *err, size_t errlen)
     return cm_fail(err, errlen, "%s: %s", path, sqlite3_errmsg(h));
 }
 
-int mf_copy_whole(const char *out_path, db_conn *in, char *err, size_t errlen)
+int db_copy_whole(const char *out_path, db_conn *in, char *err, size_t errlen)
 {
     int fd = open(out_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -30,7 +31,7 @@ int mf_copy_whole(const char *out_path, db_conn *in, char *err, size_t errlen)
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(h, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL,
                           NULL);
-    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(h, "main", db_sqlite(in), "main")
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(h, "main", in->h, "main")
                                         : NULL;
     if (b) {
         rc = sqlite3_backup_step(b, -1);
@@ -67,9 +68,9 @@ static char *ro_uri(const char *path)
     return u;
 }
 
-int mf_attach(db_conn *out, const char *path, const char *alias, char *err, size_t errlen)
+int db_attach(db_conn *out, const char *path, const char *alias, char *err, size_t errlen)
 {
-    sqlite3 *h = db_sqlite(out);
+    sqlite3 *h = out->h;
     char sql[64];
     char *uri = ro_uri(path);
     if (!uri)
@@ -90,18 +91,18 @@ int mf_attach(db_conn *out, const char *path, const char *alias, char *err, size
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-void mf_detach(db_conn *out, const char *alias)
+void db_detach(db_conn *out, const char *alias)
 {
     char sql[64];
     snprintf(sql, sizeof sql, "DETACH \"%s\"", alias);
-    sqlite3_exec(db_sqlite(out), sql, NULL, NULL, NULL);
+    sqlite3_exec(out->h, sql, NULL, NULL, NULL);
 }
 
-int mf_version(db_conn *d)
+int db_schema_version(db_conn *d)
 {
     sqlite3_stmt *st;
     int v = -1;
-    if (sqlite3_prepare_v2(db_sqlite(d), "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(d->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
         return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
@@ -120,7 +121,7 @@ static void fn_key(sqlite3_context *cx, int argc, sqlite3_value **argv)
 
 /* dse_run_id(x) / dse_comp_id(x): OUT's id of the input's id x. */
 typedef struct {
-    mf_map_fn map;
+    dbi_map_fn map;
     const void *m;
     const char *what;
 } fn_map_ctx;
@@ -183,7 +184,7 @@ static char *point_cols(db_conn *out, const char *pre, char *err, size_t errlen)
 static int run_sql(db_conn *out, const char *sql, int64_t off, int64_t *changes, char *err,
                    size_t errlen)
 {
-    sqlite3 *h = db_sqlite(out);
+    sqlite3 *h = out->h;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
         return fail_sql(h, db_path(out), err, errlen);
@@ -202,7 +203,7 @@ static int run_sql(db_conn *out, const char *sql, int64_t off, int64_t *changes,
 
 /* The input ids that neither went in by the fast copy (OUT's id = id + off)
  * nor are stored in OUT at the same key: the probing path's. */
-static int slow_rows(db_conn *out, const char *alias, int64_t off, mf_result *r, char *err,
+static int slow_rows(db_conn *out, const char *alias, int64_t off, dbi_copy_result *r, char *err,
                      size_t errlen)
 {
     char sql[512];
@@ -210,7 +211,7 @@ static int slow_rows(db_conn *out, const char *alias, int64_t off, mf_result *r,
              " WHERE NOT EXISTS (SELECT 1 FROM main.point m WHERE m.id = s.id + ?1)"
              " AND NOT EXISTS (SELECT 1 FROM main.point m WHERE m.key = s.key"
              " AND m.point = s.point) ORDER BY s.id", alias);
-    sqlite3 *h = db_sqlite(out);
+    sqlite3 *h = out->h;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
         return fail_sql(h, db_path(out), err, errlen);
@@ -234,7 +235,7 @@ static int slow_rows(db_conn *out, const char *alias, int64_t off, mf_result *r,
 }
 
 /* The three statements of one input: count, points, breakdowns. */
-static int copy_sql(db_conn *out, const char *alias, int64_t off, mf_result *r, char *err,
+static int copy_sql(db_conn *out, const char *alias, int64_t off, dbi_copy_result *r, char *err,
                     size_t errlen)
 {
     char *cols = point_cols(out, "", err, errlen), *scols = point_cols(out, "s.", err, errlen);
@@ -276,10 +277,10 @@ out:
     return rc;
 }
 
-int mf_copy_points(db_conn *out, const char *alias, mf_map_fn map, const void *runs,
-                   const void *comps, mf_result *r, char *err, size_t errlen)
+int dbi_copy_points(db_conn *out, const char *alias, dbi_map_fn map, const void *runs,
+                    const void *comps, dbi_copy_result *r, char *err, size_t errlen)
 {
-    sqlite3 *h = db_sqlite(out);
+    sqlite3 *h = out->h;
     fn_map_ctx rc_run = {map, runs, "a row refers to a missing run_id"};
     fn_map_ctx rc_comp = {map, comps, "breakdown with an unknown component id"};
     int64_t off = 0;

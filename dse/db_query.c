@@ -1,0 +1,386 @@
+/*
+ * db_query.c - the read queries of the commands (db.h): the columns of a
+ * relation, the db_rows cursor, and the queries of dse show (a point's
+ * results row, its run, breakdown and accuracies), dse pareto (the scan of
+ * the objectives, the check of --where), and of several databases read as
+ * one (dbset.c: largest ids, point strings by id, the specs of shards).
+ */
+#include "db_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct db_rows {
+    db_conn *d;
+    sqlite3_stmt *st;
+};
+
+void db_columns_free(db_column *cols, int n)
+{
+    if (!cols)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(cols[i].name);
+        free(cols[i].type);
+    }
+    free(cols);
+}
+
+int db_columns(db_conn *d, const char *relation, db_column **cols, int *n, char *err,
+               size_t errlen)
+{
+    sqlite3_stmt *st;
+    db_column *c = NULL;
+    int cnt = 0, cap = 0, rc;
+    *cols = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(d->h, "SELECT name, coalesce(type, '') FROM pragma_table_info(?1)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return dbi_sqlfail(d, err, errlen, "cannot read the schema");
+    sqlite3_bind_text(st, 1, relation, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? 2 * cap : 32;
+            db_column *g = realloc(c, (size_t)cap * sizeof *c);
+            if (!g)
+                goto oom;
+            c = g;
+        }
+        c[cnt].name = strdup((const char *)sqlite3_column_text(st, 0));
+        c[cnt].type = strdup((const char *)sqlite3_column_text(st, 1));
+        cnt++;
+        if (!c[cnt - 1].name || !c[cnt - 1].type)
+            goto oom;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_columns_free(c, cnt);
+        return dbi_sqlfail(d, err, errlen, "cannot read the schema");
+    }
+    if (cnt == 0)
+        return cm_fail(err, errlen, "%s: no table or view '%s'", d->path, relation);
+    *cols = c;
+    *n = cnt;
+    return 0;
+oom:
+    sqlite3_finalize(st);
+    db_columns_free(c, cnt);
+    return cm_fail(err, errlen, "out of memory");
+}
+
+
+/* ---- db_rows ---- */
+
+/* A cursor over sql prepared on d (not persistent: most are run once). */
+static int rows_new(db_conn *d, const char *sql, db_rows **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    db_rows *r = calloc(1, sizeof *r);
+    if (!r)
+        return cm_fail(err, errlen, "out of memory");
+    r->d = d;
+    if (sqlite3_prepare_v2(d->h, sql, -1, &r->st, NULL) != SQLITE_OK) {
+        free(r);
+        return dbi_readfail(d, err, errlen);
+    }
+    *out = r;
+    return 0;
+}
+
+int db_rows_next(db_rows *r, char *err, size_t errlen)
+{
+    int rc = sqlite3_step(r->st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return dbi_readfail(r->d, err, errlen);
+}
+
+void db_rows_reset(db_rows *r) { sqlite3_reset(r->st); }
+
+void db_rows_bind_id(db_rows *r, int64_t id)
+{
+    sqlite3_reset(r->st);
+    sqlite3_bind_int64(r->st, 1, id);
+}
+
+int db_rows_ncol(const db_rows *r) { return sqlite3_column_count(r->st); }
+const char *db_rows_name(const db_rows *r, int col) { return sqlite3_column_name(r->st, col); }
+
+int db_rows_col(const db_rows *r, const char *name)
+{
+    for (int c = 0; c < sqlite3_column_count(r->st); c++)
+        if (!strcmp(sqlite3_column_name(r->st, c), name))
+            return c;
+    return -1;
+}
+
+int db_rows_is_null(db_rows *r, int col) { return sqlite3_column_type(r->st, col) == SQLITE_NULL; }
+int64_t db_rows_int(db_rows *r, int col) { return sqlite3_column_int64(r->st, col); }
+double db_rows_real(db_rows *r, int col) { return sqlite3_column_double(r->st, col); }
+
+const char *db_rows_text(db_rows *r, int col)
+{
+    return (const char *)sqlite3_column_text(r->st, col);
+}
+
+char *db_rows_value(db_rows *r, int col, db_outfmt fmt) { return dbi_value_text(r->st, col, fmt); }
+
+void db_rows_free(db_rows *r)
+{
+    if (!r)
+        return;
+    sqlite3_finalize(r->st);
+    free(r);
+}
+
+/* ---- dse show ---- */
+
+/* `"name"` appended to sql (at *u, len bytes in all). */
+static void add_ident(char *sql, size_t len, size_t *u, const char *name)
+{
+    *u += (size_t)snprintf(sql + *u, len - *u, ", \"%s\"", name);
+}
+
+int db_results_rows(db_conn *d, const char *const *cols, int ncol, int64_t id_off,
+                    int64_t run_off, db_rows **out, char *err, size_t errlen)
+{
+    db_column *all = NULL;
+    int n = ncol;
+    *out = NULL;
+    if (!cols && db_columns(d, "results", &all, &n, err, errlen))
+        return -1;
+    size_t len = 128 + 64 * (size_t)n;
+    for (int i = 0; cols && i < n; i++)
+        len += strlen(cols[i]);
+    char *sql = malloc(len);
+    int rc = -1;
+    if (!sql) {
+        cm_fail(err, errlen, "out of memory");
+    } else if (cols) {
+        /* the id in the set's id space, then the columns as they are */
+        size_t u = (size_t)snprintf(sql, len, "SELECT id + %lld", (long long)id_off);
+        for (int i = 0; i < n; i++)
+            add_ident(sql, len, &u, cols[i]);
+        snprintf(sql + u, len - u, " FROM results WHERE id = ?1");
+        rc = rows_new(d, sql, out, err, errlen);
+    } else {
+        /* whole numbers spliced in: nothing of the user's */
+        size_t u = (size_t)snprintf(sql, len, "SELECT ");
+        for (int i = 0; i < n; i++) {
+            const char *c = all[i].name, *sep = i ? ", " : "";
+            if (!strcmp(c, "id") || !strcmp(c, "run_id"))
+                u += (size_t)snprintf(sql + u, len - u, "%s%s + %lld AS %s", sep, c,
+                                      (long long)(c[0] == 'i' ? id_off : run_off), c);
+            else
+                u += (size_t)snprintf(sql + u, len - u, "%s\"%s\"", sep, c);
+        }
+        snprintf(sql + u, len - u, " FROM results WHERE id = ?1");
+        rc = rows_new(d, sql, out, err, errlen);
+    }
+    free(sql);
+    db_columns_free(all, cols ? 0 : n);
+    return rc;
+}
+
+int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT id + %lld AS id, uuid, status, started, ended, seed,"
+             " spec_hash, tool_version, tech_name, tech_hash, shard_i, shard_n, command,"
+             " spec_text FROM run WHERE id = ?1", (long long)run_off);
+    return rows_new(d, sql, out, err, errlen);
+}
+
+int db_breakdown_rows(db_conn *d, db_rows **out, char *err, size_t errlen)
+{
+    return rows_new(d, "SELECT component, area_um2, energy_pj, accesses FROM breakdowns"
+                       " WHERE id = ?1 ORDER BY component", out, err, errlen);
+}
+
+int db_comp_rows(db_conn *d, const db_comp *c, int n, db_rows **out, char *err,
+                 size_t errlen)
+{
+    char sql[128 + 20 * DB_MAX_COMPS];
+    *out = NULL;
+    if (n < 1 || n > DB_MAX_COMPS)
+        return cm_fail(err, errlen, "%s: %d components", d->path, n);
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT column1 AS component, column2 AS "
+                                  "area_um2, column3 AS energy_pj, column4 AS accesses FROM "
+                                  "(VALUES ");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s(?, ?, ?, NULL)", i ? ", " : "");
+    snprintf(sql + len, sizeof sql - len, ")");
+    if (rows_new(d, sql, out, err, errlen))
+        return -1;
+    sqlite3_stmt *st = (*out)->st;
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_text(st, 3 * i + 1, c[i].name, -1, SQLITE_TRANSIENT);
+        dbi_bind_real(st, 3 * i + 2, c[i].area_um2);
+        dbi_bind_real(st, 3 * i + 3, c[i].energy_pj);
+    }
+    return 0;
+}
+
+int db_accuracy_rows(db_conn *d, const char *point, db_rows **out, char *err, size_t errlen)
+{
+    if (rows_new(d, "SELECT dataset, accuracy, source, imported FROM accuracy"
+                    " WHERE point = ?1 ORDER BY dataset", out, err, errlen))
+        return -1;
+    sqlite3_bind_text((*out)->st, 1, point, -1, SQLITE_TRANSIENT);
+    return 0;
+}
+
+int db_run_tech(db_conn *d, int64_t id, char **tech_hash, char **spec_text, char *err,
+                size_t errlen)
+{
+    sqlite3_stmt *st;
+    *tech_hash = *spec_text = NULL;
+    if (sqlite3_prepare_v2(d->h, "SELECT tech_hash, spec_text FROM run WHERE id = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return cm_fail(err, errlen, "%s", sqlite3_errmsg(d->h));
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 0);
+        const char *x = (const char *)sqlite3_column_text(st, 1);
+        *tech_hash = h ? strdup(h) : NULL;
+        *spec_text = x ? strdup(x) : NULL;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* ---- dse pareto ---- */
+
+int db_where_check(db_conn *d, const char *where, int *at, char *err, size_t errlen)
+{
+    static const char pre[] = "SELECT 1 FROM results WHERE ";
+    size_t wl = strlen(where), len = sizeof pre + wl;
+    char *sql = malloc(len);
+    *at = 0;
+    if (!sql)
+        return cm_fail(err, errlen, "out of memory");
+    snprintf(sql, len, "%s%s", pre, where);
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(d->h, sql, -1, &st, &tail) != SQLITE_OK) {
+        int off = sqlite3_error_offset(d->h) - (int)(sizeof pre - 1);
+        if (off >= 0 && (size_t)off < wl)
+            *at = off + 1;
+        rc = cm_fail(err, errlen, "%s", sqlite3_errmsg(d->h));
+    } else if (tail && tail[strspn(tail, " \t\r\n;")]) {
+        rc = 1;
+    }
+    sqlite3_finalize(st);
+    free(sql);
+    return rc;
+}
+
+int db_front_scan(db_conn *d, const char *const *obj, int nobj, const char *where,
+                  int64_t run, db_rows **out, char *err, size_t errlen)
+{
+    size_t len = 4096 + (where ? strlen(where) : 0);
+    char *sql = malloc(len);
+    *out = NULL;
+    if (!sql)
+        return cm_fail(err, errlen, "out of memory");
+    size_t u = (size_t)snprintf(sql, len, "SELECT id");
+    for (int i = 0; i < nobj; i++)
+        add_ident(sql, len, &u, obj[i]);
+    snprintf(sql + u, len - u, " FROM results WHERE %s%s%s%s", where ? "(" : "",
+             where ? where : "1", where ? "\n)" : "", run ? " AND run_id = ?1" : "");
+    db_rows *r = calloc(1, sizeof *r);
+    const char *tail = NULL;
+    int rc = 0;
+    if (!r) {
+        rc = cm_fail(err, errlen, "out of memory");
+    } else if (sqlite3_prepare_v2(d->h, sql, -1, &r->st, &tail) != SQLITE_OK) {
+        rc = cm_fail(err, errlen, "%s", sqlite3_errmsg(d->h));
+    } else if (tail && tail[strspn(tail, " \t\r\n;")]) {
+        rc = 1;
+    } else {
+        r->d = d;
+        if (run)
+            sqlite3_bind_int64(r->st, 1, run);
+        *out = r;
+        r = NULL;
+    }
+    db_rows_free(r);
+    free(sql);
+    return rc;
+}
+
+int db_run_exists(db_conn *d, int64_t id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(d->h, "SELECT 1 FROM run WHERE id = ?1", -1, &st, NULL))
+        return dbi_readfail(d, err, errlen);
+    sqlite3_bind_int64(st, 1, id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* ---- several databases read as one (dbset.c) ---- */
+
+int db_point_string(db_conn *d, int64_t id, char **point, char *err, size_t errlen)
+{
+    *point = NULL;
+    if (!d->point_by_id && sqlite3_prepare_v3(d->h, "SELECT point FROM point WHERE id = ?1", -1,
+                                              SQLITE_PREPARE_PERSISTENT, &d->point_by_id,
+                                              NULL) != SQLITE_OK)
+        return dbi_readfail(d, err, errlen);
+    sqlite3_stmt *st = d->point_by_id;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && !(*point = strdup((const char *)sqlite3_column_text(st, 0))))
+        rc = -1;
+    sqlite3_reset(st);
+    if (rc == -1)
+        return cm_fail(err, errlen, "out of memory");
+    return rc == SQLITE_ROW;
+}
+
+/* One integer from a one-row query of d (0 for NULL); "PATH: message". */
+static int read_i64(db_conn *d, const char *sql, int64_t *v, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    *v = 0;
+    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK)
+        return dbi_readfail(d, err, errlen);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return dbi_readfail(d, err, errlen);
+    return 0;
+}
+
+int db_max_ids(db_conn *d, int64_t *max_point, int64_t *max_run, char *err, size_t errlen)
+{
+    return read_i64(d, "SELECT max(id) FROM point", max_point, err, errlen) ||
+                   read_i64(d, "SELECT max(id) FROM run", max_run, err, errlen)
+               ? -1
+               : 0;
+}
+
+int db_each_shard_spec(db_conn *d, int (*fn)(const char *hash, void *ctx), void *ctx,
+                       char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(d->h, "SELECT DISTINCT coalesce(spec_hash, '') FROM run"
+                                 " WHERE shard_n > 1", -1, &st, NULL) != SQLITE_OK)
+        return dbi_readfail(d, err, errlen);
+    int rc, ret = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((ret = fn((const char *)sqlite3_column_text(st, 0), ctx)) != 0)
+            break;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return dbi_readfail(d, err, errlen);
+    return ret;
+}

@@ -1,0 +1,97 @@
+/*
+ * db_train.c - accuracies (db.h): measured accuracies imported from CSV
+ * (dse import-accuracy, table accuracy) and the accuracies of networks
+ * trained by dse train --db (table train), which the `results` view shows
+ * for every point of the network.
+ */
+#include "db_int.h"
+
+#include <stdio.h>
+
+/* ---- measured accuracy ---- */
+
+int db_put_accuracy(db_conn *d, const char *point, const char *dataset, double accuracy,
+                    const char *source, char *err, size_t errlen)
+{
+    if (!point || !*point || !dataset || !*dataset || !isfinite(accuracy))
+        return cm_fail(err, errlen, "accuracy needs a point, a dataset and a finite value");
+    if (dbi_prepare(d, &d->ins_acc, "INSERT OR REPLACE INTO accuracy(point, dataset, accuracy,"
+                                    " source, imported) VALUES (?1, ?2, ?3, ?4,"
+                                    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", err, errlen))
+        return -1;
+    sqlite3_stmt *st = d->ins_acc;
+    sqlite3_bind_text(st, 1, point, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, dataset, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, accuracy);
+    dbi_bind_text(st, 4, source);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return dbi_sqlfail(d, err, errlen, "cannot store an accuracy");
+    return 0;
+}
+
+/* ---- trained accuracy ---- */
+
+static void bind_train_key(sqlite3_stmt *st, const db_train_row *r)
+{
+    sqlite3_bind_text(st, 1, r->net, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->data_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, r->epochs);
+    sqlite3_bind_int(st, 4, r->batch);
+    sqlite3_bind_double(st, 5, r->lr);
+    sqlite3_bind_int64(st, 6, (int64_t)r->seed);
+}
+
+int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO train(net, data_hash, epochs, batch, lr, seed, dataset, clips,"
+        " params, test_accuracy, test_loss, train_accuracy, val_accuracy, seconds,"
+        " tool_version, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " ?13, ?14, ?15, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+    if (!r->net || !*r->net || !r->dataset || !r->data_hash || !isfinite(r->test_accuracy))
+        return cm_fail(err, errlen, "a trained accuracy needs a network, a data set and a value");
+    sqlite3_stmt *st = NULL;
+    if (db_begin(d, err, errlen))
+        return -1;
+    if (dbi_prepare(d, &st, sql, err, errlen))
+        goto bad;
+    bind_train_key(st, r);
+    sqlite3_bind_text(st, 7, r->dataset, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, r->clips);
+    sqlite3_bind_int64(st, 9, r->params);
+    sqlite3_bind_double(st, 10, r->test_accuracy);
+    dbi_bind_real(st, 11, r->test_loss);
+    dbi_bind_real(st, 12, r->train_accuracy);
+    dbi_bind_real(st, 13, r->val_accuracy);
+    dbi_bind_real(st, 14, r->seconds);
+    sqlite3_bind_text(st, 15, db_tool_version(), -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        dbi_sqlfail(d, err, errlen, "cannot store a trained accuracy");
+        goto bad;
+    }
+    sqlite3_finalize(st);
+    return db_commit(d, err, errlen);
+bad:
+    sqlite3_finalize(st);
+    db_rollback(d);
+    return -1;
+}
+
+int db_get_train(db_conn *d, const db_train_row *key, double *acc, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (dbi_prepare(d, &st, "SELECT test_accuracy FROM train WHERE net = ?1 AND data_hash = ?2"
+                            " AND epochs = ?3 AND batch = ?4 AND lr = ?5 AND seed = ?6",
+                    err, errlen))
+        return -1;
+    bind_train_key(st, key);
+    int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+    if (found)
+        *acc = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return dbi_sqlfail(d, err, errlen, "cannot read trained accuracies");
+    return found;
+}
