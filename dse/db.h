@@ -276,6 +276,10 @@ typedef struct {
     char *type; /* declared type ("INTEGER", "REAL", "TEXT", "" for expressions) */
 } db_column;
 
+/* 1 when the database has the table, 0 when not (files made before it was
+ * added to the schema), -1 on error. */
+int db_has_table(db_conn *d, const char *name, char *err, size_t errlen);
+
 /* Columns of a table or view, in order (db_columns_free); -1 with err when
  * there is no such relation. */
 int db_columns(db_conn *d, const char *relation, db_column **cols, int *n, char *err,

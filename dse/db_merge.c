@@ -306,13 +306,9 @@ static int copy_rows(merge_ctx *m, size_t t, const char *where, int64_t id)
     copier c = {0};
     int r, rc = -1;
     if (tables[t].optional) {
-        db_column *cols;
-        int ncol;
-        if (db_columns(m->in, tables[t].table, &cols, &ncol, m->err, m->errlen))
-            return -1;
-        db_columns_free(cols, ncol);
-        if (ncol == 0)
-            return 0;
+        int has = db_has_table(m->in, tables[t].table, m->err, m->errlen);
+        if (has <= 0)
+            return has;
     }
     if (copier_init(m, &c, tables[t].table, tables[t].keyed, tables[t].ident, where))
         goto out;

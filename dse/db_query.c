@@ -70,6 +70,20 @@ oom:
 }
 
 
+int db_has_table(db_conn *d, const char *name, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(d->h, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                 " AND name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return dbi_sqlfail(d, err, errlen, "cannot read the schema");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return dbi_sqlfail(d, err, errlen, "cannot read the schema");
+    return n > 0;
+}
+
 /* ---- db_rows ---- */
 
 /* A cursor over sql prepared on d (not persistent: most are run once). */

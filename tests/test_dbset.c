@@ -467,6 +467,49 @@ static void test_bad_inputs(void **state)
                "pareto", "holds no *.db databases");
 }
 
+/* Version-2 files made before the train table (dropped here) are merged
+ * (the train rows of the others kept), and opening one for writing adds
+ * the table and renews the results view, its points untouched. */
+static void test_files_without_train(void **state)
+{
+    (void)state;
+    make_points();
+    const char *a = path_of("ta.db", 0), *b = path_of("tb.db", 0), *out = path_of("tout.db", 0);
+    make_db(a, take_mod, 0 << 8 | 2, "spec-t", 0, 2);
+    make_db(b, take_mod, 1 << 8 | 2, "spec-t", 1, 2);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(a, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "DROP VIEW results; DROP TABLE train", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(sqlite3_open(b, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO train(net, dataset, data_hash, epochs, batch,"
+                                     " lr, seed, test_accuracy, created) VALUES ('n', 'd', 'h',"
+                                     " 1, 1, 0.1, 1, 0.5, 'now')", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    int64_t na = count_of(a, "SELECT count(*) FROM point"), nb = count_of(b, "SELECT count(*) FROM point");
+    assert_int_equal(dse("merge '%s' '%s' '%s'", out, a, b), 0);
+    assert_int_equal(count_of(out, "SELECT count(*) FROM point"), na + nb);
+    assert_int_equal(count_of(out, "SELECT count(*) FROM train"), 1);
+    /* written to (an accuracy imported): the table comes back, the points stay */
+    char csv[400];
+    snprintf(csv, sizeof csv, "%s/acc.csv", tmpdir);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("point,dataset,accuracy\n\"", f);
+    for (const char *c = pt[0].name; *c; c++) /* CSV: a quote inside is doubled */
+        fprintf(f, *c == '"' ? "\"\"" : "%c", *c);
+    fputs("\",d,0.75\n", f);
+    fclose(f);
+    if (dse("import-accuracy --db '%s' --allow-unknown '%s'", a, csv))
+        fail_msg("import-accuracy: %s", err_buf);
+    assert_int_equal(count_of(a, "SELECT count(*) FROM train"), 0);
+    assert_int_equal(count_of(a, "SELECT count(*) FROM point"), na);
+    assert_int_equal(count_of(a, "SELECT count(*) FROM results WHERE accuracy = 0.75"),
+                     count_of(a, "SELECT count(*) FROM point WHERE point IN (SELECT point FROM accuracy)"));
+}
+
 /* dse sweep --no-merge: a shard-set file that pareto and show read like
  * the --merge file of the same sweep and like one dse run; merging it
  * later gives the same database. */
@@ -527,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_front_of_shards),
         cmocka_unit_test(test_merge_equals_single),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_files_without_train),
         cmocka_unit_test(test_sweep_no_merge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
