@@ -7,6 +7,7 @@
 #include "drive.h"
 #include "store.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,24 @@ static int pool_compact(drive *d)
     return 0;
 }
 
+/* A copy of a result without the unused step entries of the model's
+ * per-matrix stats (most of its 8 KB): points join a running front often. */
+static void result_copy(map_result *dst, const map_result *src)
+{
+    const size_t res = offsetof(map_result, res);
+    memcpy(dst, src, res + offsetof(cm_result, mat));
+    for (int i = 0; i < 2; i++) {
+        const cm_mat_stats *a = &src->res.mat[i];
+        cm_mat_stats *b = &dst->res.mat[i];
+        int n = a->nsteps < 0 ? 0 : a->nsteps > CM_NET_MAXF ? CM_NET_MAXF : a->nsteps;
+        b->nsteps = a->nsteps;
+        memcpy(b->st, a->st, (size_t)n * sizeof a->st[0]);
+        memcpy(&b->slots, &a->slots, sizeof *a - offsetof(cm_mat_stats, slots));
+    }
+    memcpy(&dst->res.dma_words, &src->res.dma_words,
+           sizeof *dst - res - offsetof(cm_result, dma_words));
+}
+
 static int pool_keep(drive *d, const map_result *r)
 {
     if (d->npool == d->cappool) {
@@ -213,7 +232,7 @@ static int pool_keep(drive *d, const map_result *r)
     }
     kept *k = &d->pool[d->npool++];
     k->index = r->index;
-    memcpy(&k->r, r, sizeof k->r);
+    result_copy(&k->r, r);
     if (r->why == r->res.why) /* the text lives in the result itself */
         k->r.why = k->r.res.why;
     return 0;
