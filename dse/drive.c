@@ -252,7 +252,8 @@ static int front_collect(drive *d)
     d->members = malloc((n ? n : 1) * sizeof *d->members);
     if (!d->members)
         return -1;
-    qsort(d->pool, d->npool, sizeof *d->pool, cmp_kept);
+    if (d->npool) /* none after a resume that skipped every point */
+        qsort(d->pool, d->npool, sizeof *d->pool, cmp_kept);
     for (size_t i = 0; i < n; i++) {
         member *m = &d->members[i];
         kept key;
@@ -269,7 +270,8 @@ static int front_collect(drive *d)
         m->m.point = cm_point_format(&k->r.pt, m->point, sizeof m->point) >= 0 ? m->point : NULL;
     }
     d->nmembers = n;
-    qsort(d->members, n, sizeof *d->members, cmp_member);
+    if (n)
+        qsort(d->members, n, sizeof *d->members, cmp_member);
     for (size_t i = 0; i < n; i++) /* qsort moved the strings */
         if (d->members[i].m.point)
             d->members[i].m.point = d->members[i].point;
