@@ -17,6 +17,8 @@ LIB_SRC  := $(wildcard costmodel/*.c) $(wildcard mapper/*.c) \
 # Files of schemas/ compiled in as C strings: schemas/results.sql becomes
 # `const char embed_results_sql[]` (see tools/embed.sh).
 EMBED_SRC := $(wildcard schemas/*.sql schemas/*.yaml)
+# dse reproduce's calibration sweeps (dse/repro.c loads them by name).
+EMBED_SRC += $(wildcard schemas/reproduce/*.yaml)
 EMBED_OBJ := $(foreach f,$(EMBED_SRC),$(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(f)))).o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(EMBED_OBJ)
 HDRS     := $(wildcard costmodel/*.h mapper/*.h dse/*.h)

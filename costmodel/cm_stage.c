@@ -76,8 +76,7 @@ int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *
     mg->max_c = 1;
     if (cm_net_build(&mm->fmt, &mg->net, err, errlen) < 0)
         return -1;
-    if (cm_order_check(&mg->net, &mm->order, err, errlen) < 0)
-        return -1;
+    /* the order was checked on this network by cm_matmap_check (cm_stage.h) */
     const cm_net *net = &mg->net;
     cm_order_cost_of(net, &mm->order, &oc);
     mg->n = oc.n;

@@ -51,7 +51,9 @@ typedef struct {
     int64_t max_c;              /* largest consumed size over the steps */
 } cm_mgeom;
 
-/* Geometry of a checked matrix mapping on P PEs x L lanes. */
+/* Geometry of a matrix mapping on P PEs x L lanes that cm_matmap_check
+ * accepted (its order is not checked again here: both callers, the model's
+ * set-up and its geometry cache, check first). */
 int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *err,
                    size_t errlen);
 

@@ -15,19 +15,21 @@
  * pending batch is committed, the run is marked "interrupted" and the way
  * to resume is printed, quoted for the shell (exit status 130).
  *
- * Storing (store.h, db.h): each visited point becomes a row (its canonical
- * string from a cache of the algorithm part) that a db_writer copies into
- * a batch; full batches go to the writer thread, which inserts and commits
- * them while the search goes on (--writer inline: in this thread; the
- * database ends up the same, ids included).  Per-component breakdowns are
- * stored only with --breakdowns; `dse show` recomputes them otherwise.
+ * The pipeline is the sweep driver's (drive.h: search -> evaluate -> store
+ * -> front); this file owns the command line, the run row, the writer and
+ * the printing.  Storing (store.h, db.h): each visited point becomes a row
+ * that a db_writer copies into a batch; full batches go to the writer
+ * thread, which inserts and commits them while the search goes on
+ * (--writer inline: in this thread; the database ends up the same, ids
+ * included).  Per-component breakdowns are stored only with --breakdowns;
+ * `dse show` recomputes them otherwise.
  */
 #include "cli.h"
 #include "db.h"
+#include "drive.h"
 #include "npy.h"
 #include "spec.h"
 #include "spec_ref.h"
-#include "store.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -62,25 +64,16 @@ typedef struct {
     run_opts o;
     spec *s;
     map_search_opts so;
-    map_eval *ev;
+    drive *dr;
     double *wx, *wh;
     /* database */
     db_conn *db;
-    db_conn *rdb;             /* resume: a read connection for db_has_point */
     db_writer *w;
     int64_t run_id;
     char *cmdline;            /* the command as typed, shell-quoted (record, resume hint) */
-    store_fmt fmt;            /* canonical point strings */
-    int key_ready;            /* fmt.buf holds the point of key_index (skip check) */
-    uint64_t key_index;
-    db_comp comps[DB_MAX_COMPS];
-    uint64_t *done;           /* resume: keys + 1 of stored points (0 = empty) */
-    size_t done_cap, done_n;
-    /* counters */
-    uint64_t evaluated, skipped, stored, total; /* evaluated: visited (not skipped) */
-    map_front *front;
-    double t0, t_progress, cpu0;
-    int tty, time_up, failed;
+    uint64_t stored;
+    double t_progress, cpu0;
+    int tty, failed;
     char err[512];
 } run_ctx;
 
@@ -88,13 +81,6 @@ static double cpu_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -251,154 +237,39 @@ static int load_ref(run_ctx *x)
     return 0;
 }
 
-/* ---- resume set: the keys (db_point_key + 1) of the stored point strings ---- */
-
-static uint64_t str_hash(const char *s) { return (uint64_t)db_point_key(s) + 1; }
-
-static int done_add(run_ctx *x, uint64_t h)
-{
-    if ((x->done_n + 1) * 2 > x->done_cap) {
-        size_t cap = x->done_cap ? x->done_cap * 2 : 1024;
-        uint64_t *t = calloc(cap, sizeof *t);
-        if (!t)
-            return -1;
-        for (size_t i = 0; i < x->done_cap; i++)
-            if (x->done[i]) {
-                size_t j = x->done[i] & (cap - 1);
-                while (t[j])
-                    j = (j + 1) & (cap - 1);
-                t[j] = x->done[i];
-            }
-        free(x->done);
-        x->done = t;
-        x->done_cap = cap;
-    }
-    size_t j = h & (x->done_cap - 1);
-    while (x->done[j]) {
-        if (x->done[j] == h)
-            return 0;
-        j = (j + 1) & (x->done_cap - 1);
-    }
-    x->done[j] = h;
-    x->done_n++;
-    return 0;
-}
-
-static int done_has(const run_ctx *x, uint64_t h)
-{
-    if (!x->done_n)
-        return 0;
-    size_t j = h & (x->done_cap - 1);
-    while (x->done[j]) {
-        if (x->done[j] == h)
-            return 1;
-        j = (j + 1) & (x->done_cap - 1);
-    }
-    return 0;
-}
-
-static int load_done(const char *point, void *ud)
-{
-    return done_add(ud, str_hash(point)) ? 1 : 0;
-}
-
-/* ---- storing ---- */
-
-static int store(run_ctx *x, const map_result *r)
-{
-    const char *key = x->fmt.buf;
-    if (!x->key_ready || x->key_index != r->index)
-        key = store_fmt_point(&x->fmt, &r->pt, NULL);
-    x->key_ready = 0;
-    if (!key) {
-        snprintf(x->err, sizeof x->err, "cannot format point %llu", (unsigned long long)r->index);
-        return -1;
-    }
-    db_row row;
-    store_row(&row, r, key, x->o.breakdowns ? x->comps : NULL);
-    return db_writer_add(x->w, &row, x->err, sizeof x->err);
-}
-
 /* ---- progress ---- */
 
 static void progress(run_ctx *x, int final)
 {
-    double t = now_s(), el = t - x->t0;
+    const drive_stats *st = drive_get_stats(x->dr);
+    double t = drive_now(), el = t - st->t0;
     if (!final && t - x->t_progress < 0.2)
         return;
     x->t_progress = t;
-    uint64_t done = x->evaluated + x->skipped;
-    double frac = x->total ? (double)done / (double)x->total : 1.0;
+    uint64_t done = st->visited + st->skipped, total = st->total;
+    double frac = total ? (double)done / (double)total : 1.0;
     if (frac > 1)
         frac = 1;
-    double rate = el > 0 ? (double)x->evaluated / el : 0;
+    double rate = el > 0 ? (double)st->visited / el : 0;
     char bar[31];
     int fill = (int)(frac * 30);
     for (int i = 0; i < 30; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    double eta = rate > 0 ? (double)(x->total - (done < x->total ? done : x->total)) / rate : 0;
+    double eta = rate > 0 ? (double)(total - (done < total ? done : total)) / rate : 0;
     fprintf(stderr, "\r%5.1f%% [%s] %llu/%llu  %.0f pts/s  ETA %d:%02d:%02d ", 100 * frac, bar,
-            (unsigned long long)done, (unsigned long long)x->total, rate, (int)(eta / 3600),
+            (unsigned long long)done, (unsigned long long)total, rate, (int)(eta / 3600),
             (int)fmod(eta / 60, 60), (int)fmod(eta, 60));
     if (final)
         fputc('\n', stderr);
 }
 
-/* ---- search callbacks ---- */
-
-static int on_skip(const map_result *r, uint64_t pos, void *ud)
+static void on_tick(const drive *d, void *ud)
 {
     run_ctx *x = ud;
-    (void)pos;
-    if (!x->done_n)
-        return 0;
-    const char *key = store_fmt_point(&x->fmt, &r->pt, NULL);
-    if (!key)
-        return 0;
-    x->key_ready = 1;
-    x->key_index = r->index;
-    if (!done_has(x, str_hash(key)))
-        return 0;
-    /* a hash hit: confirm, so that a collision can never drop a point
-     * (through a connection of its own: the writer thread owns x->db) */
-    if (db_has_point(x->rdb, key, x->err, sizeof x->err) != 1)
-        return 0;
-    x->key_ready = 0;
-    x->skipped++;
-    if ((x->skipped & 1023) == 0 && x->tty)
+    (void)d;
+    if (x->tty)
         progress(x, 0);
-    return 1;
-}
-
-static int on_visit(const map_result *r, uint64_t pos, void *ud)
-{
-    run_ctx *x = ud;
-    (void)pos;
-    x->evaluated++;
-    if (!r->reject) {
-        double v[MAP_MAX_OBJ];
-        for (int i = 0; i < x->so.nobj; i++)
-            v[i] = r->m[x->so.obj[i]];
-        if (map_front_add(x->front, v, (int64_t)r->index) < 0) {
-            snprintf(x->err, sizeof x->err, "out of memory (front)");
-            x->failed = 1;
-            return 1;
-        }
-    }
-    if (x->db && store(x, r)) {
-        x->failed = 1;
-        return 1;
-    }
-    if ((x->evaluated & 1023) == 0) {
-        if (x->tty)
-            progress(x, 0);
-        if (x->s->time_limit > 0 && now_s() - x->t0 > x->s->time_limit) {
-            x->time_up = 1;
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* ---- summary ---- */
@@ -406,6 +277,7 @@ static int on_visit(const map_result *r, uint64_t pos, void *ud)
 typedef struct {
     uint64_t index;
     double v[MAP_MAX_OBJ];
+    const char *point;
 } front_row;
 
 static int cmp_front(const void *a, const void *b)
@@ -417,9 +289,11 @@ static int cmp_front(const void *a, const void *b)
     return p->index < q->index ? -1 : p->index > q->index;
 }
 
+/* The front's members with the results kept during the search (drive.h):
+ * nothing is evaluated again. */
 static void print_front(run_ctx *x)
 {
-    size_t n = map_front_size(x->front);
+    size_t n = drive_front_size(x->dr);
     printf("Pareto front (");
     for (int i = 0; i < x->so.nobj; i++)
         printf("%s%s:%s", i ? ", " : "", map_metric_name(x->so.obj[i]),
@@ -428,16 +302,14 @@ static void print_front(run_ctx *x)
     if (!n || x->o.quiet)
         return;
     front_row *fr = malloc(sizeof *fr * n);
-    map_result *r = calloc(1, sizeof *r);
-    if (!fr || !r) {
-        free(fr);
-        free(r);
+    if (!fr)
         return;
-    }
     for (size_t i = 0; i < n; i++) {
-        fr[i].index = (uint64_t)map_front_id(x->front, i);
+        const drive_member *m = drive_front_member(x->dr, i);
+        fr[i].index = m->index;
+        fr[i].point = m->point;
         memset(fr[i].v, 0, sizeof fr[i].v);
-        memcpy(fr[i].v, map_front_values(x->front, i), sizeof(double) * (size_t)x->so.nobj);
+        memcpy(fr[i].v, m->v, sizeof(double) * (size_t)x->so.nobj);
     }
     qsort(fr, n, sizeof *fr, cmp_front);
     size_t show = x->o.front_all || n <= RUN_FRONT_SHOW ? n : RUN_FRONT_SHOW;
@@ -446,13 +318,11 @@ static void print_front(run_ctx *x)
         printf(" %14s", map_metric_name(x->so.obj[i]));
     printf("  point\n");
     for (size_t i = 0; i < show; i++) {
-        char key[CM_POINT_MAXLEN];
         printf(" ");
         for (int j = 0; j < x->so.nobj; j++)
             printf(" %14.6g", fr[i].v[j]);
-        if (map_eval_index(x->ev, fr[i].index, r) == 0 &&
-            cm_point_format(&r->pt, key, sizeof key) >= 0)
-            printf("  %s\n", key);
+        if (fr[i].point)
+            printf("  %s\n", fr[i].point);
         else
             printf("  (index %llu)\n", (unsigned long long)fr[i].index);
     }
@@ -460,13 +330,13 @@ static void print_front(run_ctx *x)
         printf("  ... %zu more (--front-all lists them; dse pareto queries the database)\n",
                n - show);
     free(fr);
-    free(r);
 }
 
 static void print_summary(run_ctx *x, double el)
 {
     uint64_t counts[MAP_REJ_COUNT], total = 0;
-    memcpy(counts, map_eval_counts(x->ev), sizeof counts); /* before print_front evaluates */
+    const drive_stats *st = drive_get_stats(x->dr);
+    memcpy(counts, drive_counts(x->dr), sizeof counts);
     for (int i = 0; i < MAP_REJ_COUNT; i++)
         total += counts[i];
     printf("dse run: spec '%s': %llu points in the space, %s search", x->s->name,
@@ -478,10 +348,10 @@ static void print_summary(run_ctx *x, double el)
     printf("\nevaluated %llu points in %.3f s (%.0f points/s; %.3f s of CPU, %.0f points/CPU-s)",
            (unsigned long long)total, el, el > 0 ? (double)total / el : 0.0, cpu,
            cpu > 0 ? (double)total / cpu : 0.0);
-    if (x->skipped)
+    if (st->skipped)
         printf(x->so.strategy == MAP_GUIDED
                    ? "; %llu of them already stored (re-evaluated to steer, not stored again)"
-                   : "; %llu already stored, skipped", (unsigned long long)x->skipped);
+                   : "; %llu already stored, skipped", (unsigned long long)st->skipped);
     printf("\nvalid %llu, rejected %llu", (unsigned long long)counts[0],
            (unsigned long long)(total - counts[0]));
     int first = 1;
@@ -529,13 +399,12 @@ static int open_db(run_ctx *x, int argc, char **argv)
     if (f < 0)
         return cli_bad(CMD, "%s", x->err);
     if (f == 1) {
-        if (db_each_point(x->db, x->run_id, load_done, x, x->err, sizeof x->err))
-            return cli_bad(CMD, "%s", x->err);
-        if (x->done_n && db_open(path, DB_READONLY, &x->rdb, x->err, sizeof x->err))
+        long n = drive_resume(x->dr, x->db, x->run_id, path, x->err, sizeof x->err);
+        if (n < 0)
             return cli_bad(CMD, "%s", x->err);
         if (!x->o.quiet)
-            fprintf(stderr, "dse run: resuming run %lld: %zu points already stored\n",
-                    (long long)x->run_id, x->done_n);
+            fprintf(stderr, "dse run: resuming run %lld: %ld points already stored\n",
+                    (long long)x->run_id, n);
         return 0;
     }
     db_run_info ri = {x->s->text, hash, x->so.seed, NULL, x->s->tech_table.name,
@@ -572,14 +441,23 @@ static int setup(run_ctx *x, int argc, char **argv)
         return rc;
     map_ref ref = {x->wx, x->wh};
     char err[CM_ERRLEN];
-    x->ev = map_eval_new(&x->s->space, &x->s->tech_table, &x->s->limits, &ref, err, sizeof err);
-    x->front = map_front_new(x->so.nobj, x->so.dir);
-    if (!x->ev || !x->front) {
-        fprintf(stderr, "dse run: %s\n", x->ev ? "out of memory" : err);
+    drive_opts dopt;
+    memset(&dopt, 0, sizeof dopt);
+    dopt.search = x->so;
+    dopt.nobj = x->so.nobj;
+    memcpy(dopt.dir, x->so.dir, sizeof dopt.dir);
+    dopt.store = x->o.no_db ? DRIVE_STORE_NONE : DRIVE_STORE_ALL;
+    dopt.breakdowns = x->o.breakdowns;
+    dopt.stop = &run_stop;
+    dopt.time_limit = x->s->time_limit;
+    dopt.tick = on_tick;
+    dopt.ud = x;
+    x->dr = drive_new(&x->s->space, &x->s->tech_table, &x->s->limits, &ref, &dopt, err,
+                      sizeof err);
+    if (!x->dr) {
+        fprintf(stderr, "dse run: %s\n", err);
         return CLI_FAIL;
     }
-    x->total = map_search_count(&x->s->space, &x->so);
-    store_fmt_init(&x->fmt);
     if (x->o.no_db)
         return 0;
     if ((rc = open_db(x, argc, argv)))
@@ -589,21 +467,18 @@ static int setup(run_ctx *x, int argc, char **argv)
         fprintf(stderr, "dse run: %s\n", x->err);
         return CLI_FAIL;
     }
+    drive_set_writer(x->dr, x->w);
     return 0;
 }
 
 static void teardown(run_ctx *x)
 {
     db_writer_close(x->w, NULL, 0);
-    store_fmt_free(&x->fmt);
-    db_close(x->rdb);
+    drive_free(x->dr); /* before the database: it may hold a read connection */
     db_close(x->db);
-    map_eval_free(x->ev);
-    map_front_free(x->front);
     spec_free(x->s);
     free(x->wx);
     free(x->wh);
-    free(x->done);
     free(x->cmdline);
 }
 
@@ -614,7 +489,7 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig);
 static void print_resume(run_ctx *x)
 {
     fprintf(stderr, "dse run: interrupted after %llu points (all stored); resume with:\n  %s\n",
-            (unsigned long long)x->evaluated, x->cmdline);
+            (unsigned long long)drive_get_stats(x->dr)->visited, x->cmdline);
 }
 
 int cmd_run(int argc, char **argv)
@@ -650,25 +525,26 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     run_stop = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    x.t0 = now_s();
     x.cpu0 = cpu_s();
-    int src = map_search_run(x.ev, &x.s->space, &x.so, on_visit, x.db ? on_skip : NULL, &x,
-                             &run_stop);
+    int src = drive_run(x.dr);
+    const drive_stats *st = drive_get_stats(x.dr);
+    if (src < 0)
+        snprintf(x.err, sizeof x.err, "%s", drive_error(x.dr));
     if (x.w) {
         /* everything stored and committed; the writer thread ends here */
-        if (db_writer_flush(x.w, x.failed ? NULL : x.err, sizeof x.err))
+        if (db_writer_flush(x.w, src < 0 ? NULL : x.err, sizeof x.err))
             x.failed = 1;
         x.stored = db_writer_stored(x.w);
         db_writer_close(x.w, NULL, 0);
         x.w = NULL;
     }
-    double el = now_s() - x.t0;
+    double el = drive_now() - st->t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (x.tty)
         progress(&x, 1);
     const char *status = x.failed || (src < 0) ? "failed" : run_stop ? "interrupted"
-                         : x.time_up ? "time_limit" : "done";
+                         : st->time_up ? "time_limit" : "done";
     if (x.db) {
         /* after a failure, marking the run may fail the same way (a full
          * disk): one line on stderr, the first cause */
@@ -684,7 +560,7 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
         return CLI_FAIL;
     }
     print_summary(&x, el);
-    if (x.time_up)
+    if (st->time_up)
         printf("stopped by the spec's time limit (%g s); the same command continues\n",
                x.s->time_limit);
     fflush(stdout);

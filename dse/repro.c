@@ -23,13 +23,12 @@
  * Energy efficiency is on chip (DRAM energy excluded, it is the same frame
  * for both designs); the per-frame energy with DRAM is reported beside it.
  */
-#include "repro.h"
-#include "cm_hsvd.h"
+#include "repro_impl.h"
 #include "db.h"
-#include "db_raw.h" /* db_sqlite: its own SQL, until the sweep driver rewrites it */
+#include "db_raw.h" /* db_sqlite: reproduce's reuse queries, not yet behind db.h */
+#include "drive.h"
 #include "funcdata.h"
 #include "spec.h"
-#include "store.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -38,28 +37,9 @@
 #include <string.h>
 #include <time.h>
 
-#define HIDDEN 256
-#define PROXY_DIV 3           /* error proxy: input modes scaled by 1/3 */
-#define PROXY_SEED 1
-#define CURVE_MAX_RANK 12
 #define NOBJ 4                /* params, fps, fps/mm^2, frames/J on chip */
 
-typedef struct {
-    const char *name;         /* table label */
-    const char *key;          /* spec names */
-    int n_in;
-    const char *tt_in;        /* TT-LSTM input modes (facts.md section 3) */
-    int work;                 /* hardware workload, -1: none published */
-} dataset;
-
-static const dataset datasets[REPRO_NDATASET] = {
-    {"UCF11", "ucf", 57600, "8x20x20x18", 0},
-    {"YouTube Celebrities", "youtube", 57600, "4x20x20x36", 1},
-    {"Hollywood2", "hollywood2", 70200, "10x18x13x30", -1},
-};
-
 static const char *const work_names[REPRO_NWORK] = {"LSTM-UCF", "LSTM-Youtube"};
-static const int work_dataset[REPRO_NWORK] = {0, 1};
 static const char *const metric_names[REPRO_NMETRIC] = {"throughput", "area_efficiency",
                                                         "energy_efficiency"};
 /* FDHT/TIE, IEEE abstract of the seed; UCF area efficiency is "comparable". */
@@ -70,70 +50,39 @@ double repro_published_ratio(int w, int m) { return published[w][m]; }
 const char *repro_metric_name(int m) { return metric_names[m]; }
 const char *repro_workload_name(int w) { return work_names[w]; }
 
-/* ---- the sweep specs (the whole calibration is in these texts) ---- */
+/* ---- the sweep specs (the whole calibration is in these files) ---- */
 
-#define HW_YAML                                                                          \
-    "hardware:\n"                                                                        \
-    "  tech: 28nm\n"                                                                     \
-    "  pes: 16\n"                                                                        \
-    "  lanes: 16\n"                                                                      \
-    "  banks: 16\n"                                                                      \
-    "  work_words: [131072, 262144, 524288]\n"                                           \
-    "  wgt_words: 327680\n"
+/*
+ * The files of schemas/reproduce/, compiled in (tools/embed.sh) and loaded by the
+ * spec loader like any spec.  Their bytes are the identity of a stored
+ * sweep (spec_hash): a database written by an earlier build is reused as
+ * long as they do not change.
+ */
+#define EMBEDDED(sym) extern const char sym[]; extern const unsigned long sym##_len;
+EMBEDDED(embed_repro_tie_ucf_yaml)
+EMBEDDED(embed_repro_tie_youtube_yaml)
+EMBEDDED(embed_repro_fdht_n57600_yaml)
+EMBEDDED(embed_repro_fdht_n70200_yaml)
 
-static const char tie_fmt[] =
-    "version: 1\n"
-    "name: repro-tie-%s\n"
-    "description: \"dse reproduce: TIE as a design point (TT-LSTM %s layer, W_h dense)\"\n"
-    "workload:\n"
-    "  name: tie-%s\n"
-    "  n_in: %d\n"
-    "  hidden: 256\n"
-    "  decomposition: partial\n"
-    "space:\n"
-    "  formats: tt\n"
-    "  modes:\n"
-    "    wx:\n"
-    "      out: [16x4x4x4]\n"
-    "      in: [%s]\n"
-    "  ranks:\n"
-    "    values: 4\n"
-    "  orders: best\n"
-    "  dataflows: [wp, op]\n"
-    "  bank_maps: [linear, skew, xor]\n" HW_YAML
-    "search:\n"
-    "  strategy: exhaustive\n"
-    "  objectives: [params, throughput_fps, area_eff, energy_eff]\n";
+typedef struct {
+    const char *path;         /* in the source tree (messages) */
+    const char *text;
+    const unsigned long *len;
+} spec_file;
 
-static const char fdht_fmt[] =
-    "version: 1\n"
-    "name: repro-fdht-n%d\n"
-    "description: \"dse reproduce: FDHT-LSTM layers ([W_x|W_h] in HT) for N_in %d\"\n"
-    "workload:\n"
-    "  name: fdht-n%d\n"
-    "  n_in: %d\n"
-    "  hidden: 256\n"
-    "  decomposition: concat\n"
-    "space:\n"
-    "  formats: ht\n"
-    "  modes:\n"
-    "    wx:\n"
-    "      d: [4, 5]\n"
-    "      pad: 0.01\n"
-    "      limit: 6\n"
-    "  trees: all\n"
-    "  ranks:\n"
-    "    mode: leaf_internal\n"
-    "    leaf: [2, 3, 4, 5, 6, 8, 10]\n"
-    "    internal: [2, 3, 4, 5, 6, 8, 10, 12]\n"
-    "  orders: best\n"
-    "  dataflows: [wp, op]\n"
-    "  bank_maps: [transform]\n" HW_YAML
-    "constraints:\n"
-    "  max_params: %d\n"
-    "search:\n"
-    "  strategy: exhaustive\n"
-    "  objectives: [params, throughput_fps, area_eff, energy_eff]\n";
+/* TIE per workload (LSTM-UCF, LSTM-Youtube); FDHT per N_in (57,600, 70,200). */
+static const spec_file tie_specs[REPRO_NWORK] = {
+    {"schemas/reproduce/repro-tie-ucf.yaml", embed_repro_tie_ucf_yaml,
+     &embed_repro_tie_ucf_yaml_len},
+    {"schemas/reproduce/repro-tie-youtube.yaml", embed_repro_tie_youtube_yaml,
+     &embed_repro_tie_youtube_yaml_len},
+};
+static const spec_file fdht_specs[2] = {
+    {"schemas/reproduce/repro-fdht-n57600.yaml", embed_repro_fdht_n57600_yaml,
+     &embed_repro_fdht_n57600_yaml_len},
+    {"schemas/reproduce/repro-fdht-n70200.yaml", embed_repro_fdht_n70200_yaml,
+     &embed_repro_fdht_n70200_yaml_len},
+};
 
 /* ---- selection ---- */
 
@@ -194,102 +143,31 @@ static void offer_all(pick *picks, const prim *p, const char *point)
 
 typedef struct {
     spec *s;
-    map_eval *ev;
-    map_front *front;
     int64_t pmin;             /* params window lower end (0: none) */
     repro_sweep *sw;
     pick picks[1 + REPRO_NMETRIC];
     db_conn *db;
     int64_t run_id;
     char err[CM_ERRLEN];
-    int failed;
 } sweep;
 
 /* Points below the reproduction's parameter window are not evaluated. */
-static int on_skip(const map_result *r, uint64_t pos, void *ud)
+static int below_window(const map_result *r, uint64_t pos, void *ud)
 {
     const sweep *x = ud;
     (void)pos;
     return x->pmin > 0 && r->params < x->pmin;
 }
 
-static int on_visit(const map_result *r, uint64_t pos, void *ud)
+/* The front's objectives: valid points with positive, finite figures. */
+static int window_vec(const map_result *r, double *v, void *ud)
 {
-    sweep *x = ud;
-    (void)pos;
-    x->sw->evaluated++;
+    (void)ud;
     if (r->reject)
-        return 0;
-    x->sw->valid++;
+        return -1;
     prim p = {r->params, r->res.throughput_fps, r->res.area_mm2, r->res.energy_pj,
               r->res.energy_c[CM_E_DRAM]};
-    double v[NOBJ];
-    if (prim_vec(&p, v))
-        return 0;
-    x->sw->in_window++;
-    if (map_front_add(x->front, v, (int64_t)r->index) < 0) {
-        snprintf(x->err, sizeof x->err, "out of memory (Pareto front)");
-        x->failed = 1;
-        return 1;
-    }
-    return 0;
-}
-
-/* A front point's row, the same as dse run stores (store_row). */
-static int store_point(sweep *x, const map_result *r, const char *point)
-{
-    db_row row;
-    db_comp comps[DB_MAX_COMPS];
-    store_row(&row, r, point, comps);
-    return db_insert_batch(x->db, x->run_id, &row, 1, NULL, x->err, sizeof x->err);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t p = *(const int64_t *)a, q = *(const int64_t *)b;
-    return (p > q) - (p < q);
-}
-
-/*
- * The front members, re-evaluated in index order: offered to the picks and
- * stored.  Selecting among the front is selecting among all in-window
- * points: a point of maximal score (a product of the maximized objectives)
- * cannot be dominated.
- */
-static int harvest_front(sweep *x)
-{
-    size_t n = map_front_size(x->front);
-    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    map_result *r = calloc(1, sizeof *r);
-    char point[CM_POINT_MAXLEN];
-    int rc = -1;
-    if (!ids || !r) {
-        snprintf(x->err, sizeof x->err, "out of memory (front)");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        ids[i] = map_front_id(x->front, i);
-    qsort(ids, n, sizeof *ids, cmp_i64);
-    for (size_t i = 0; i < n; i++) {
-        if (map_eval_index(x->ev, (uint64_t)ids[i], r) || r->reject ||
-            cm_point_format(&r->pt, point, sizeof point) < 0) {
-            snprintf(x->err, sizeof x->err, "re-evaluating front point %lld failed",
-                     (long long)ids[i]);
-            goto out;
-        }
-        prim p = {r->params, r->res.throughput_fps, r->res.area_mm2, r->res.energy_pj,
-                  r->res.energy_c[CM_E_DRAM]};
-        offer_all(x->picks, &p, point);
-        if (x->db && store_point(x, r, point))
-            goto out;
-        x->sw->stored += x->db != NULL;
-    }
-    x->sw->front = (int)n;
-    rc = 0;
-out:
-    free(ids);
-    free(r);
-    return rc;
+    return prim_vec(&p, v);
 }
 
 /* ---- reuse from the database ---- */
@@ -363,53 +241,81 @@ static int read_back(sweep *x, int64_t run_id)
 
 /* ---- running a sweep ---- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Evaluates the spec's space through the mapper and harvests its front. */
+/*
+ * Runs the spec through the sweep driver: the front of the in-window points
+ * (with their results) is offered to the picks and, with a database,
+ * stored as the run's rows.  Selecting among the front is selecting among
+ * all in-window points: a point of maximal score (a product of the
+ * maximized objectives) cannot be dominated.
+ */
 static int sweep_live(sweep *x, const char *hash)
 {
-    static const map_dir dir[NOBJ] = {MAP_MIN, MAP_MAX, MAP_MAX, MAP_MAX};
-    char err[CM_ERRLEN];
-    map_search_opts so = x->s->search;
-    so.shard_i = 0;
-    so.shard_n = 1;
-    x->ev = map_eval_new(&x->s->space, &x->s->tech_table, &x->s->limits, NULL, err, sizeof err);
-    x->front = map_front_new(NOBJ, dir);
-    if (!x->ev || !x->front) {
-        snprintf(x->err, sizeof x->err, "%s", x->ev ? "out of memory" : err);
+    drive_opts o;
+    db_writer *w = NULL;
+    int rc = -1;
+    memset(&o, 0, sizeof o);
+    o.search = x->s->search;
+    o.search.shard_i = 0;
+    o.search.shard_n = 1;
+    o.nobj = NOBJ;
+    o.dir[0] = MAP_MIN;
+    for (int i = 1; i < NOBJ; i++)
+        o.dir[i] = MAP_MAX;
+    o.vec = window_vec;
+    o.filter = below_window;
+    o.store = x->db ? DRIVE_STORE_FRONT : DRIVE_STORE_NONE;
+    o.breakdowns = 1;
+    o.ud = x;
+    drive *d = drive_new(&x->s->space, &x->s->tech_table, &x->s->limits, NULL, &o, x->err,
+                         sizeof x->err);
+    if (!d)
         return -1;
-    }
     if (x->db) {
         db_run_info ri = {x->s->text, hash, 0, NULL, x->s->tech_table.name,
                           x->s->tech_table.hash, 0, 1, "dse reproduce (running)"};
-        if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err))
-            return -1;
+        db_writer_opts wo = {1, 0, 0}; /* one row per insert, in this thread */
+        if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err) ||
+            db_writer_open(x->db, x->run_id, &wo, &w, x->err, sizeof x->err))
+            goto out;
+        drive_set_writer(d, w);
     }
-    int src = map_search_run(x->ev, &x->s->space, &so, on_visit, on_skip, x, NULL);
-    if (src < 0 || x->failed) {
-        if (!x->err[0])
-            snprintf(x->err, sizeof x->err, "the search failed");
-        return -1;
+    if (drive_run(d)) {
+        snprintf(x->err, sizeof x->err, "%s",
+                 drive_error(d)[0] ? drive_error(d) : "the search failed");
+        goto out;
     }
-    if (harvest_front(x))
-        return -1;
+    const drive_stats *st = drive_get_stats(d);
+    size_t n = drive_front_size(d);
+    x->sw->evaluated = st->visited;
+    x->sw->valid = st->valid;
+    x->sw->in_window = st->offered;
+    for (size_t i = 0; i < n; i++) {
+        const drive_member *m = drive_front_member(d, i);
+        const map_result *r = m->r;
+        if (!m->point) {
+            snprintf(x->err, sizeof x->err, "cannot format front point %llu",
+                     (unsigned long long)m->index);
+            goto out;
+        }
+        prim p = {r->params, r->res.throughput_fps, r->res.area_mm2, r->res.energy_pj,
+                  r->res.energy_c[CM_E_DRAM]};
+        offer_all(x->picks, &p, m->point);
+    }
+    x->sw->front = (int)n;
+    x->sw->stored = x->db ? (int)n : 0;
     if (x->db) {
         /* the command line records the front size: the reuse check */
         char cmd[96];
         sqlite3_stmt *st = NULL;
         snprintf(cmd, sizeof cmd, "dse reproduce: %llu front points",
                  (unsigned long long)x->sw->stored);
-        if (db_flush(x->db, x->err, sizeof x->err) ||
-            sqlite3_prepare_v2(db_sqlite(x->db), "UPDATE run SET command = ?1 WHERE id = ?2",
-                               -1, &st, NULL) != SQLITE_OK) {
+        int wrc = db_writer_close(w, x->err, sizeof x->err);
+        w = NULL;
+        if (wrc || sqlite3_prepare_v2(db_sqlite(x->db), "UPDATE run SET command = ?1 WHERE id = ?2",
+                                      -1, &st, NULL) != SQLITE_OK) {
             if (!x->err[0])
                 snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(db_sqlite(x->db)));
-            return -1;
+            goto out;
         }
         sqlite3_bind_text(st, 1, cmd, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, x->run_id);
@@ -418,24 +324,27 @@ static int sweep_live(sweep *x, const char *hash)
         if (!ok || db_run_end(x->db, x->run_id, "done", x->err, sizeof x->err)) {
             if (!x->err[0])
                 snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(db_sqlite(x->db)));
-            return -1;
+            goto out;
         }
     }
-    return 0;
+    rc = 0;
+out:
+    db_writer_close(w, NULL, 0);
+    drive_free(d);
+    return rc;
 }
 
 /*
  * Loads the spec text, then reuses a stored front or sweeps.  picks (1 +
  * REPRO_NMETRIC) receive the selected point strings; *tech the table.
  */
-static int run_sweep(db_conn *db, const char *name, const char *text,
-                     int64_t pmin, repro_sweep *sw, pick *picks, cm_tech *tech, char *err,
-                     size_t errlen)
+static int run_sweep(db_conn *db, const spec_file *sf, int64_t pmin, repro_sweep *sw,
+                     pick *picks, cm_tech *tech, char *err, size_t errlen)
 {
     sweep x;
     spec_diag g;
     char hash[17];
-    double t0 = now_s();
+    double t0 = drive_now();
     int rc = -1;
     memset(&x, 0, sizeof x);
     memset(sw, 0, sizeof *sw);
@@ -443,7 +352,7 @@ static int run_sweep(db_conn *db, const char *name, const char *text,
     x.db = db;
     x.pmin = pmin;
     spec_diag_init(&g);
-    if (spec_load_text(name, text, strlen(text), &x.s, &g)) {
+    if (spec_load_text(sf->path, sf->text, (size_t)*sf->len, &x.s, &g)) {
         snprintf(err, errlen, "%s", spec_diag_text(&g));
         spec_diag_free(&g);
         return -1;
@@ -474,10 +383,8 @@ static int run_sweep(db_conn *db, const char *name, const char *text,
     rc = 0;
 out:
     if (rc)
-        snprintf(err, errlen, "sweep %s: %s", sw->name[0] ? sw->name : name, x.err);
-    sw->seconds = now_s() - t0;
-    map_eval_free(x.ev);
-    map_front_free(x.front);
+        snprintf(err, errlen, "sweep %s: %s", sw->name[0] ? sw->name : sf->path, x.err);
+    sw->seconds = drive_now() - t0;
     spec_free(x.s);
     return rc;
 }
@@ -518,203 +425,6 @@ static int design_remap(const repro_design *src, cm_bankmap map, const cm_tech *
     if (cm_point_format(&pt, s, sizeof s) < 0)
         return cm_fail(err, errlen, "cannot format a remapped point");
     return design_eval(s, tech, d, err, errlen);
-}
-
-/* ---- error proxy ---- */
-
-/* The proxy of one decomposed matrix: a seeded "decay" matrix of its shape
- * with every input mode scaled by 1/PROXY_DIV, and the node spectra. */
-typedef struct {
-    cm_kind kind;
-    cm_modes pm;
-    double norm;
-    int have[CM_MAX_NODES];
-    cm_spectrum sp[CM_MAX_NODES];
-} proxy;
-
-static void proxy_free(proxy *p)
-{
-    for (int i = 0; i < CM_MAX_NODES; i++)
-        if (p->have[i])
-            cm_spectrum_free(&p->sp[i]);
-    memset(p, 0, sizeof *p);
-}
-
-static int proxy_build(const cm_format *f, proxy *p, char *err, size_t errlen)
-{
-    memset(p, 0, sizeof *p);
-    p->kind = f->kind;
-    p->pm = f->modes;
-    for (int k = 0; k < p->pm.d; k++)
-        p->pm.n[k] = (f->modes.n[k] + PROXY_DIV - 1) / PROXY_DIV;
-    int64_t rows = cm_modes_rows(&p->pm), cols = cm_modes_cols(&p->pm);
-    double *W = malloc(sizeof(double) * (size_t)(rows * cols));
-    if (!W)
-        return cm_fail(err, errlen, "out of memory (proxy reference)");
-    int rc = cm_synth_matrix("decay", PROXY_SEED, rows, cols, W, err, errlen);
-    double s2 = 0;
-    for (int64_t i = 0; !rc && i < rows * cols; i++)
-        s2 += W[i] * W[i];
-    p->norm = sqrt(s2);
-    const ht_tree *t = &f->tree;
-    int nsp = f->kind == CM_HT ? t->nnodes : f->modes.d - 1;
-    for (int v = 0; !rc && v < nsp; v++) {
-        unsigned mask;
-        if (f->kind == CM_HT) {
-            if (v == t->root || v == t->right[t->root])
-                continue; /* not read by cm_ht_bounds */
-            mask = t->mask[v];
-        } else {
-            mask = (1u << (v + 1)) - 1; /* TT bond v+1: unfolding {1..v+1} */
-        }
-        rc = cm_spectrum_compute(W, &p->pm, mask, &p->sp[v], err, errlen);
-        p->have[v] = !rc;
-    }
-    free(W);
-    if (rc)
-        proxy_free(p);
-    return rc;
-}
-
-static void proxy_bounds(const proxy *p, const cm_format *f, double *lo, double *up)
-{
-    if (f->kind == CM_HT)
-        cm_ht_bounds(&f->tree, p->sp, p->norm, lo, up);
-    else
-        cm_tt_bounds(f->modes.d, f->tt_rank, p->sp, p->norm, lo, up);
-}
-
-/* The format with every rank set to r (params at full size). */
-static void uniform_ranks(const cm_format *f, int r, cm_format *g)
-{
-    *g = *f;
-    if (g->kind == CM_HT) {
-        for (int v = 0; v < g->tree.nnodes; v++)
-            g->tree.rank[v] = v == g->tree.root ? 1 : r;
-    } else {
-        for (int k = 1; k < g->modes.d; k++)
-            g->tt_rank[k] = r;
-    }
-}
-
-/* Error proxy of the row's format and its rank curve. */
-static int size_proxy(repro *R, const char *dataset, const char *model, const cm_format *f,
-                      repro_size_row *row, char *err, size_t errlen)
-{
-    proxy p;
-    if (proxy_build(f, &p, err, errlen))
-        return -1;
-    proxy_bounds(&p, f, &row->err_lower, &row->err_upper);
-    for (int r = 1; r <= CURVE_MAX_RANK && R->ncurve < REPRO_MAX_CURVE; r++) {
-        cm_format g;
-        repro_curve_pt *c = &R->curve[R->ncurve++];
-        uniform_ranks(f, r, &g);
-        c->dataset = dataset;
-        c->model = model;
-        c->rank = r;
-        c->params = cm_format_params(&g);
-        proxy_bounds(&p, &g, &c->err_lower, &c->err_upper);
-    }
-    proxy_free(&p);
-    return 0;
-}
-
-/* ---- the model-size table ---- */
-
-static repro_size_row *size_row(repro *R, const char *dataset, const char *model)
-{
-    repro_size_row *row = &R->size[R->nsize++];
-    memset(row, 0, sizeof *row);
-    row->dataset = dataset;
-    row->model = model;
-    row->params_ih = row->params_hh = row->params_total = -1;
-    row->compression = row->err_upper = row->err_lower = NAN;
-    return row;
-}
-
-static void modes_text(const int *v, int d, char *buf, size_t n)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < d && len + 1 < n; k++) {
-        int w = snprintf(buf + len, n - len, "%s%d", k ? "x" : "", v[k]);
-        if (w < 0)
-            break;
-        len += (size_t)w;
-    }
-}
-
-static int size_rows(repro *R, int di, const repro_design *fdht, char *err, size_t errlen)
-{
-    const dataset *ds = &datasets[di];
-    int64_t ih = 4 * (int64_t)HIDDEN * ds->n_in, hh = 4 * (int64_t)HIDDEN * HIDDEN;
-    double dense = (double)(ih + hh);
-    char in[64], out[64], tree[128];
-
-    repro_size_row *row = size_row(R, ds->name, "dense LSTM");
-    row->config_published = 1;
-    snprintf(row->config, sizeof row->config, "W_x %d x %d, W_h %d x %d", 4 * HIDDEN, ds->n_in,
-             4 * HIDDEN, HIDDEN);
-    row->params_ih = ih;
-    row->params_hh = hh;
-    row->params_total = ih + hh;
-    row->compression = 1.0;
-    row->err_upper = row->err_lower = 0.0;
-
-    /* TT-LSTM: the published TT-RNN configuration */
-    cm_format tt;
-    int d = 0;
-    memset(&tt, 0, sizeof tt);
-    tt.kind = CM_TT;
-    tt.modes.d = 4;
-    sscanf(ds->tt_in, "%dx%dx%dx%d", &tt.modes.n[0], &tt.modes.n[1], &tt.modes.n[2],
-           &tt.modes.n[3]);
-    tt.modes.m[0] = 16;
-    tt.modes.m[1] = tt.modes.m[2] = tt.modes.m[3] = 4;
-    tt.tt_rank[0] = tt.tt_rank[4] = 1;
-    for (int k = 1; k < 4; k++)
-        tt.tt_rank[k] = 4;
-    if (cm_format_check(&tt, err, errlen))
-        return -1;
-    row = size_row(R, ds->name, "TT-LSTM");
-    row->config_published = 1;
-    modes_text(tt.modes.m, 4, out, sizeof out);
-    snprintf(row->config, sizeof row->config, "TT in %s out %s ranks 1,4,4,4,1; W_h dense",
-             ds->tt_in, out);
-    row->params_ih = cm_tt_params(&tt.modes, tt.tt_rank);
-    row->params_hh = hh;
-    row->params_total = row->params_ih + hh;
-    row->compression = dense / (double)row->params_total;
-    snprintf(row->note, sizeof row->note, "Yang et al. ICML 2017 (TT-RNN code); %.0fx on W_x",
-             (double)ih / (double)row->params_ih);
-    if (size_proxy(R, ds->name, "TT-LSTM", &tt, row, err, errlen))
-        return -1;
-
-    row = size_row(R, ds->name, "TR-LSTM");
-    snprintf(row->note, sizeof row->note, "no size computed");
-    row = size_row(R, ds->name, "BT-LSTM");
-    snprintf(row->note, sizeof row->note, "%s",
-             di == 0 ? "no size computed; the BT-LSTM abstract claims 17,388x fewer parameters "
-                       "than the standard LSTM on UCF11"
-                     : "no size computed");
-
-    /* FDHT-LSTM: the mapper's selection */
-    const cm_format *f = &fdht->pt.wx.fmt;
-    d = f->modes.d;
-    modes_text(f->modes.n, d, in, sizeof in);
-    modes_text(f->modes.m, d, out, sizeof out);
-    ht_format(&f->tree, tree, sizeof tree);
-    row = size_row(R, ds->name, "FDHT-LSTM");
-    row->config_published = 1;
-    snprintf(row->config, sizeof row->config, "HT of [W_x W_h 0] in %s (N_pad %d) out %s tree %s", in,
-             fdht->pt.n_pad, out, tree);
-    row->params_total = fdht->params;
-    row->params_ih = fdht->params; /* the joint layer: W_x and W_h in one */
-    row->compression = dense / (double)fdht->params;
-    snprintf(row->note, sizeof row->note,
-             "found by the mapper; W_x and W_h decomposed jointly (no separate W_h count); "
-             "published FDHT-LSTM sizes %d..%d", REPRO_FDHT_PARAMS_MIN, REPRO_FDHT_PARAMS_MAX);
-    return size_proxy(R, ds->name, "FDHT-LSTM", f, row, err, errlen);
 }
 
 /* ---- ratios ---- */
@@ -901,26 +611,18 @@ static void note(const repro_opts *o, const repro_sweep *sw)
 static int sweeps(const repro_opts *o, repro *R, db_conn *db, cm_tech *tech,
                   repro_design fdht_by_nin[2], char *err, size_t errlen)
 {
-    char text[4096], name[64];
     pick picks[1 + REPRO_NMETRIC];
-    static const int nins[2] = {57600, 70200};
     for (int w = 0; w < REPRO_NWORK; w++) {
-        const dataset *ds = &datasets[work_dataset[w]];
-        snprintf(text, sizeof text, tie_fmt, ds->key, ds->name, ds->key, ds->n_in, ds->tt_in);
-        snprintf(name, sizeof name, "repro-tie-%s", ds->key);
         repro_sweep *sw = &R->sweep[R->nsweep++];
-        if (run_sweep(db, name, text, 0, sw, picks, tech, err, errlen))
+        if (run_sweep(db, &tie_specs[w], 0, sw, picks, tech, err, errlen))
             return -1;
         note(o, sw);
         if (design_eval(picks[0].point, tech, &R->hw[w].tie, err, errlen))
             return -1;
     }
     for (int i = 0; i < 2; i++) {
-        snprintf(text, sizeof text, fdht_fmt, nins[i], nins[i], nins[i], nins[i],
-                 REPRO_FDHT_PARAMS_MAX);
-        snprintf(name, sizeof name, "repro-fdht-n%d", nins[i]);
         repro_sweep *sw = &R->sweep[R->nsweep++];
-        if (run_sweep(db, name, text, REPRO_FDHT_PARAMS_MIN, sw, picks, tech, err, errlen))
+        if (run_sweep(db, &fdht_specs[i], REPRO_FDHT_PARAMS_MIN, sw, picks, tech, err, errlen))
             return -1;
         note(o, sw);
         if (design_eval(picks[0].point, tech, &fdht_by_nin[i], err, errlen))
@@ -965,9 +667,10 @@ int repro_run(const repro_opts *o, repro *R, int *bad_input, char *err, size_t e
     snprintf(R->proxy_note, sizeof R->proxy_note,
              "synthetic 'decay' reference (cm_synth_matrix, seed %d) of each decomposed "
              "matrix's shape with every input mode scaled by 1/%d (rounded up)",
-             PROXY_SEED, PROXY_DIV);
+             REPRO_PROXY_SEED, REPRO_PROXY_DIV);
     for (int di = 0; di < REPRO_NDATASET; di++)
-        if (size_rows(R, di, &fdht[datasets[di].n_in == 57600 ? 0 : 1], err, errlen))
+        if (repro_size_rows(R, di, &fdht[repro_datasets[di].n_in == 57600 ? 0 : 1], err,
+                            errlen))
             goto out;
     if (o->functional && xchecks(R, &tech, err, errlen))
         goto out;

@@ -312,34 +312,32 @@ static int layer_bounds(map_eval *e, const cm_point *p, double *lo, double *up, 
     return 0;
 }
 
-/* Largest intermediate of a matrix along its order (x and y excluded). */
-static int64_t peak_inter(const cm_matmap *mm)
+/* Largest intermediate along an order (x and y excluded). */
+static int64_t peak_inter(const cm_order_cost *c)
 {
-    cm_net net;
-    cm_order_cost c;
-    if (cm_net_build(&mm->fmt, &net, NULL, 0))
-        return 0;
-    cm_order_cost_of(&net, &mm->order, &c);
     int64_t pk = 0;
-    for (int s = 0; s + 1 < c.n; s++)
-        if (c.step[s].out_size > pk)
-            pk = c.step[s].out_size;
+    for (int s = 0; s + 1 < c->n; s++)
+        if (c->step[s].out_size > pk)
+            pk = c->step[s].out_size;
     return pk;
 }
 
-/* Rebuild the per-algorithm cache for index k. */
+/* Rebuild the per-algorithm cache for index k: the point's matrices and
+ * orders (map_space_alg builds each network once), the order's peak, the
+ * parameter count, the error bounds and the budgets' verdict. */
 static int load_alg(map_eval *e, uint64_t k, const map_coord *c, char *err, size_t errlen)
 {
+    cm_order_cost cost[2];
     e->have = 0;
-    if (map_space_point(e->sp, c, &e->base, err, errlen))
+    if (map_space_alg(e->sp, c, &e->base, cost, err, errlen))
         return -1;
     int nm = cm_point_nmat(&e->base);
     e->params = cm_format_params(&e->base.wx.fmt);
-    e->peak[0] = peak_inter(&e->base.wx);
+    e->peak[0] = peak_inter(&cost[0]);
     e->peak[1] = 0;
     if (nm > 1) {
         e->params += cm_format_params(&e->base.wh.fmt);
-        e->peak[1] = peak_inter(&e->base.wh);
+        e->peak[1] = peak_inter(&cost[1]);
     }
     e->eu = e->el = NAN;
     if (e->ref.wx && layer_bounds(e, &e->base, &e->el, &e->eu, err, errlen))

@@ -1094,35 +1094,41 @@ static int peak_visit(const cm_order *o, void *ud)
     return 0;
 }
 
-/* The order of a matrix: from the table or by the order mode. */
+/* The order of a matrix (from the table or by the order mode) and its cost
+ * on the matrix's network, which is built here once. */
 static int matmap_order(const map_space *sp, const map_struct *st, int o, cm_matmap *mm,
-                        char *err, size_t errlen)
+                        cm_order_cost *cost, char *err, size_t errlen)
 {
+    cm_net net;
     if (st->orders) {
         mm->order = st->orders[o];
+        /* the table's orders were checked on this structure's network */
+        if (cm_net_build(&mm->fmt, &net, NULL, 0)) {
+            cost->n = 0;
+            cost->macs = cost->peak = 0;
+        } else {
+            cm_order_cost_of(&net, &mm->order, cost);
+        }
         return 0;
     }
-    cm_net net;
     if (cm_net_build(&mm->fmt, &net, err, errlen))
         return -1;
     if (mm->fmt.kind == CM_DENSE || sp->def.order_mode == MAP_ORD_DEFAULT) {
         cm_order_default(&net, &mm->order);
-        return 0;
-    }
-    if (sp->def.order_mode == MAP_ORD_MIN_PEAK) {
+    } else if (sp->def.order_mode == MAP_ORD_MIN_PEAK) {
         peak_best pb = {.have = 0};
         void *a[2] = {&net, &pb};
         cm_order_enumerate(&net, peak_visit, a);
         mm->order = pb.best;
-        return 0;
+    } else {
+        cm_order_best(&net, &mm->order, cost);
     }
-    cm_order_cost c;
-    cm_order_best(&net, &mm->order, &c);
+    cm_order_cost_of(&net, &mm->order, cost);
     return 0;
 }
 
-int map_space_point(const map_space *sp, const map_coord *c, cm_point *p, char *err,
-                    size_t errlen)
+int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order_cost cost[2],
+                  char *err, size_t errlen)
 {
     const map_space_def *def = &sp->def;
     const map_dspace *ds = &sp->d[c->d];
@@ -1131,23 +1137,36 @@ int map_space_point(const map_space *sp, const map_coord *c, cm_point *p, char *
     p->n_in = def->n_in;
     p->hidden = def->hidden;
     p->decomp = ds->decomp;
-    cm_dataflow df = def->dataflow[c->df];
     const map_struct *sx = &ds->x.s[c->sx];
     map_struct_ranks(sp, sx, c->rx, &p->wx.fmt);
-    if (matmap_order(sp, sx, c->ox, &p->wx, err, errlen))
+    if (matmap_order(sp, sx, c->ox, &p->wx, &cost[0], err, errlen))
         return -1;
-    cm_matmap_set_df(&p->wx, df);
     if (ds->decomp == CM_DECOMP_CONCAT)
         p->n_pad = (int)cm_modes_cols(&p->wx.fmt.modes);
+    cost[1].n = 0;
+    cost[1].macs = cost[1].peak = 0;
     if (ds->h.n) {
         const map_struct *sh = &ds->h.s[c->sh];
         map_struct_ranks(sp, sh, c->rh, &p->wh.fmt);
-        if (matmap_order(sp, sh, c->oh, &p->wh, err, errlen))
+        if (matmap_order(sp, sh, c->oh, &p->wh, &cost[1], err, errlen))
             return -1;
-        cm_matmap_set_df(&p->wh, df);
     }
-    p->map = def->bankmap[c->bm];
     p->hw = def->hw_base;
+    return 0;
+}
+
+int map_space_point(const map_space *sp, const map_coord *c, cm_point *p, char *err,
+                    size_t errlen)
+{
+    const map_space_def *def = &sp->def;
+    cm_order_cost cost[2];
+    if (map_space_alg(sp, c, p, cost, err, errlen))
+        return -1;
+    cm_dataflow df = def->dataflow[c->df];
+    cm_matmap_set_df(&p->wx, df);
+    if (sp->d[c->d].h.n)
+        cm_matmap_set_df(&p->wh, df);
+    p->map = def->bankmap[c->bm];
     for (int i = 0; i < def->naxis; i++) {
         const map_hw_axis *ax = &def->axis[i];
         for (int j = 0; j < ax->nparam; j++)

@@ -178,10 +178,20 @@ uint64_t map_space_alg_key(const map_space *sp, uint64_t k);
 /*
  * The point of a coordinate.  Orders of modes best / min_peak are computed
  * here (cm_order_best / enumeration); callers that decode many points with
- * the same algorithm use map_point_cache instead.
+ * the same algorithm cache map_space_alg's point (map_eval does).
  */
 int map_space_point(const map_space *sp, const map_coord *c, cm_point *p,
                     char *err, size_t errlen);
+
+/*
+ * The per-algorithm set-up, once per algorithm: the point's workload and
+ * matrices with their orders (each matrix's network built once), the cost
+ * of each order (cost[1].n = 0 without a W_h choice), and the hardware
+ * defaults; no dataflow, bank map or hardware digit (the evaluator decides
+ * those per point).  map_space_point is this plus the mapping digits.
+ */
+int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order_cost cost[2],
+                  char *err, size_t errlen);
 
 /* The format of a matrix with its rank digits applied. */
 void map_struct_ranks(const map_space *sp, const map_struct *s, const int *digits,
