@@ -5,9 +5,8 @@
  * schemas/results.sql (compiled in); plain `sqlite3` users query the
  * `results`, `breakdowns` and `runs` views.  The SQL of dse lives behind
  * this header, in the files dse/db_*.c (which share db_int.h); the
- * commands read through the query functions and db_rows below.  (Only
- * dse/repro.c still runs statements of its own, through db_raw.h, until
- * the sweep driver replaces it.)
+ * commands read through the query functions and db_rows below; no SQLite
+ * call is made anywhere else.
  *
  * Conventions: functions return 0 on success and -1 on failure with a
  * one-line reason in err (errlen bytes); predicates return 1 / 0, -1 on error.
@@ -337,6 +336,17 @@ int db_results_rows(db_conn *d, const char *const *cols, int ncol, int64_t id_of
  * seed, spec_hash, tool_version, tech_name, tech_hash, shard_i, shard_n,
  * command, spec_text. */
 int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen);
+/* dse reproduce's reuse: records that run_id stored n points, its whole
+ * front (run.front_points). */
+int db_run_set_front_points(db_conn *d, int64_t run_id, int64_t n, char *err, size_t errlen);
+/* The latest finished run of this spec hash, technology hash and this tool
+ * version that stored exactly the front it recorded: 1 found (*run_id, *n),
+ * 0 none, -1 error. */
+int db_run_find_front(db_conn *d, const char *spec_hash, const char *tech_hash,
+                      int64_t *run_id, int64_t *n, char *err, size_t errlen);
+/* The valid points of run_id, by id: point, params, throughput_fps,
+ * area_mm2, energy_pj and the stored DRAM energy (component dram). */
+int db_front_rows(db_conn *d, int64_t run_id, db_rows **out, char *err, size_t errlen);
 /* The stored breakdown of a point, by its id: component, area_um2,
  * energy_pj, accesses, by component name. */
 int db_breakdown_rows(db_conn *d, db_rows **out, char *err, size_t errlen);

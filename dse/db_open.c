@@ -13,7 +13,6 @@
  * was there before.
  */
 #include "db_int.h"
-#include "db_raw.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,7 +119,6 @@ int dbi_readfail(db_conn *d, char *err, size_t errlen)
 
 const char *db_last_error(db_conn *d) { return sqlite3_errmsg(d->h); }
 const char *db_tool_version(void) { return "fdht-dse " DSE_VERSION; }
-struct sqlite3 *db_sqlite(db_conn *d) { return d->h; }
 const char *db_path(const db_conn *d) { return d->path; }
 
 int dbi_exec(db_conn *d, const char *sql, char *err, size_t errlen)
@@ -224,10 +222,16 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
     if (classify(d, &k, &v, err, errlen))
         goto bad;
     if (k == FILE_OURS) {
-        /* A version-2 file made before the train table: add what the schema
-         * adds (every statement is IF NOT EXISTS) and renew the results view,
-         * which is the only object whose text changed. */
-        if (dbi_exec(d, "DROP VIEW IF EXISTS results", err, errlen) ||
+        /* A version-2 file made before the train table and run.front_points:
+         * add the column, then what the schema adds (every statement is IF
+         * NOT EXISTS), and renew the results view, the only object whose
+         * text changed. */
+        int64_t col = 0;
+        if (dbi_query_int(d, "SELECT count(*) FROM pragma_table_info('run')"
+                             " WHERE name = 'front_points'", &col, err, errlen) ||
+            (!col && dbi_exec(d, "ALTER TABLE run ADD COLUMN front_points INTEGER", err,
+                              errlen)) ||
+            dbi_exec(d, "DROP VIEW IF EXISTS results", err, errlen) ||
             dbi_exec(d, embed_results_sql, err, errlen))
             goto bad;
     } else if (k == FILE_EMPTY) {
@@ -249,14 +253,16 @@ bad:
     return -1;
 }
 
-/* 1 when the file has the train table (version-2 files made before dse 0.4
- * do not); 0 also when the question cannot be answered (the upgrade then
- * reports the error). */
-static int has_train(db_conn *d)
+/* 1 when the file has the train table and run.front_points (version-2
+ * files made before them do not); 0 also when the question cannot be
+ * answered (the upgrade then reports the error). */
+static int is_current(db_conn *d)
 {
-    int64_t n = 0;
+    int64_t n = 0, c = 0;
     return !dbi_query_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                             " AND name = 'train'", &n, NULL, 0) && n > 0;
+                             " AND name = 'train'", &n, NULL, 0) && n > 0 &&
+           !dbi_query_int(d, "SELECT count(*) FROM pragma_table_info('run')"
+                             " WHERE name = 'front_points'", &c, NULL, 0) && c > 0;
 }
 
 static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_t errlen)
@@ -401,7 +407,7 @@ static int open_once(db_conn *d, char *err, size_t errlen)
     int rc = classify(d, &k, &version, err, errlen);
     if (!rc)
         rc = check_kind(d, k, version, err, errlen);
-    if (!rc && (k == FILE_EMPTY || (k == FILE_OURS && d->mode != DB_READONLY && !has_train(d))))
+    if (!rc && (k == FILE_EMPTY || (k == FILE_OURS && d->mode != DB_READONLY && !is_current(d))))
         rc = create_schema(d, err, errlen);
     if (rc == DB_MOVED)
         return DB_MOVED;

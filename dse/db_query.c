@@ -208,6 +208,57 @@ int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t er
     return rows_new(d, sql, out, err, errlen);
 }
 
+int db_run_set_front_points(db_conn *d, int64_t run_id, int64_t n, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(d->h, "UPDATE run SET front_points = ?1 WHERE id = ?2", -1, &st,
+                           NULL) != SQLITE_OK)
+        return dbi_sqlfail(d, err, errlen, "cannot record a run's front");
+    sqlite3_bind_int64(st, 1, n);
+    sqlite3_bind_int64(st, 2, run_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : dbi_sqlfail(d, err, errlen, "cannot record a run's front");
+}
+
+int db_run_find_front(db_conn *d, const char *spec_hash, const char *tech_hash,
+                      int64_t *run_id, int64_t *n, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(d->h,
+                           "SELECT r.id, r.front_points, (SELECT count(*) FROM point p"
+                           " WHERE p.run_id = r.id) FROM run r WHERE r.spec_hash = ?1 AND"
+                           " r.status = 'done' AND r.tech_hash = ?2 AND r.tool_version = ?3"
+                           " ORDER BY r.id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return dbi_sqlfail(d, err, errlen, "cannot read the runs");
+    sqlite3_bind_text(st, 1, spec_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, tech_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, db_tool_version(), -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL &&
+        sqlite3_column_int64(st, 1) == sqlite3_column_int64(st, 2)) {
+        *run_id = sqlite3_column_int64(st, 0);
+        *n = sqlite3_column_int64(st, 1);
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return dbi_sqlfail(d, err, errlen, "cannot read the runs");
+    return found;
+}
+
+int db_front_rows(db_conn *d, int64_t run_id, db_rows **out, char *err, size_t errlen)
+{
+    int rc = rows_new(d,
+                      "SELECT p.point, p.params, p.throughput_fps, p.area_mm2, p.energy_pj,"
+                      " (SELECT b.energy_pj FROM breakdown b JOIN component c ON c.id = b.comp_id"
+                      " WHERE b.point_id = p.id AND c.name = 'dram') FROM point p"
+                      " WHERE p.run_id = ?1 AND p.valid = 1 ORDER BY p.id", out, err, errlen);
+    if (!rc)
+        db_rows_bind_id(*out, run_id);
+    return rc;
+}
+
 int db_breakdown_rows(db_conn *d, db_rows **out, char *err, size_t errlen)
 {
     return rows_new(d, "SELECT component, area_um2, energy_pj, accesses FROM breakdowns"

@@ -25,13 +25,11 @@
  */
 #include "repro_impl.h"
 #include "db.h"
-#include "db_raw.h" /* db_sqlite: reproduce's reuse queries, not yet behind db.h */
 #include "drive.h"
 #include "funcdata.h"
 #include "spec.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,69 +172,31 @@ static int window_vec(const map_result *r, double *v, void *ud)
 
 /*
  * A finished run of this very spec text (hash), technology table and tool
- * version whose stored points are exactly the front it recorded (its
- * command line says how many): 1 found (*run_id, *nfront), 0 none, -1 error.
+ * version whose stored points are exactly the front it recorded
+ * (run.front_points): 1 found (*run_id, *nfront), 0 none, -1 error.
  */
 static int find_reusable(sweep *x, const char *hash, int64_t *run_id, int64_t *nfront)
 {
-    sqlite3 *h = db_sqlite(x->db);
-    sqlite3_stmt *st = NULL;
-    const char *q = "SELECT r.id, r.command, (SELECT count(*) FROM point p WHERE p.run_id = r.id) "
-                    "FROM run r WHERE r.spec_hash = ?1 AND r.status = 'done' AND "
-                    "r.tech_hash = ?2 AND r.tool_version = ?3 ORDER BY r.id DESC LIMIT 1";
-    int found = 0;
-    if (sqlite3_prepare_v2(h, q, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(h));
-        return -1;
-    }
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, x->s->tech_table.hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, db_tool_version(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const unsigned char *cmd = sqlite3_column_text(st, 1);
-        long long rec = -1;
-        int64_t have = sqlite3_column_int64(st, 2);
-        if (cmd && sscanf((const char *)cmd, "dse reproduce: %lld front points", &rec) == 1 &&
-            rec == have) {
-            *run_id = sqlite3_column_int64(st, 0);
-            *nfront = have;
-            found = 1;
-        }
-    }
-    sqlite3_finalize(st);
-    return found;
+    return db_run_find_front(x->db, hash, x->s->tech_table.hash, run_id, nfront, x->err,
+                             sizeof x->err);
 }
 
 /* Offers every stored point of run_id to the picks. */
 static int read_back(sweep *x, int64_t run_id)
 {
-    sqlite3 *h = db_sqlite(x->db);
-    sqlite3_stmt *st = NULL;
-    const char *q =
-        "SELECT p.point, p.params, p.throughput_fps, p.area_mm2, p.energy_pj, "
-        "(SELECT b.energy_pj FROM breakdown b JOIN component c ON c.id = b.comp_id "
-        " WHERE b.point_id = p.id AND c.name = 'dram') "
-        "FROM point p WHERE p.run_id = ?1 AND p.valid = 1 ORDER BY p.id";
+    db_rows *r;
     int rc;
-    if (sqlite3_prepare_v2(h, q, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(h));
+    if (db_front_rows(x->db, run_id, &r, x->err, sizeof x->err))
         return -1;
-    }
-    sqlite3_bind_int64(st, 1, run_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *pt = sqlite3_column_text(st, 0);
-        prim p = {sqlite3_column_int64(st, 1), sqlite3_column_double(st, 2),
-                  sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
-                  sqlite3_column_double(st, 5)};
+    while ((rc = db_rows_next(r, x->err, sizeof x->err)) == 1) {
+        const char *pt = db_rows_text(r, 0);
+        prim p = {db_rows_int(r, 1), db_rows_real(r, 2), db_rows_real(r, 3),
+                  db_rows_real(r, 4), db_rows_real(r, 5)};
         if (pt)
-            offer_all(x->picks, &p, (const char *)pt);
+            offer_all(x->picks, &p, pt);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(h));
-        return -1;
-    }
-    return 0;
+    db_rows_free(r);
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- running a sweep ---- */
@@ -272,7 +232,7 @@ static int sweep_live(sweep *x, const char *hash)
         return -1;
     if (x->db) {
         db_run_info ri = {x->s->text, hash, 0, NULL, x->s->tech_table.name,
-                          x->s->tech_table.hash, 0, 1, "dse reproduce (running)"};
+                          x->s->tech_table.hash, 0, 1, "dse reproduce"};
         db_writer_opts wo = {1, 0, 0}; /* one row per insert, in this thread */
         if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err) ||
             db_writer_open(x->db, x->run_id, &wo, &w, x->err, sizeof x->err))
@@ -304,28 +264,13 @@ static int sweep_live(sweep *x, const char *hash)
     x->sw->front = (int)n;
     x->sw->stored = x->db ? (int)n : 0;
     if (x->db) {
-        /* the command line records the front size: the reuse check */
-        char cmd[96];
-        sqlite3_stmt *st = NULL;
-        snprintf(cmd, sizeof cmd, "dse reproduce: %llu front points",
-                 (unsigned long long)x->sw->stored);
+        /* the run records its front size: the reuse check */
         int wrc = db_writer_close(w, x->err, sizeof x->err);
         w = NULL;
-        if (wrc || sqlite3_prepare_v2(db_sqlite(x->db), "UPDATE run SET command = ?1 WHERE id = ?2",
-                                      -1, &st, NULL) != SQLITE_OK) {
-            if (!x->err[0])
-                snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(db_sqlite(x->db)));
+        if (wrc || db_run_set_front_points(x->db, x->run_id, x->sw->stored, x->err,
+                                           sizeof x->err) ||
+            db_run_end(x->db, x->run_id, "done", x->err, sizeof x->err))
             goto out;
-        }
-        sqlite3_bind_text(st, 1, cmd, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, x->run_id);
-        int ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
-        if (!ok || db_run_end(x->db, x->run_id, "done", x->err, sizeof x->err)) {
-            if (!x->err[0])
-                snprintf(x->err, sizeof x->err, "%s", sqlite3_errmsg(db_sqlite(x->db)));
-            goto out;
-        }
     }
     rc = 0;
 out:

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS run (
     shard_i      INTEGER NOT NULL DEFAULT 0,
     shard_n      INTEGER NOT NULL DEFAULT 1,
     command      TEXT,
+    front_points INTEGER,                 -- dse reproduce: the points of the front it
+                                          -- stored (its reuse check); NULL otherwise
     started      TEXT NOT NULL,           -- ISO 8601 UTC
     ended        TEXT,
     status       TEXT NOT NULL            -- running, done, interrupted, failed
@@ -118,9 +120,9 @@ CREATE TABLE IF NOT EXISTS accuracy (
 -- function computed (cm_point.h: cm_point_format_net), e.g.
 --   lstm;nin=4096;h=64;dec=concat;pad=4160/wx;f=ht;m=4x4x4x4;n=4x8x10x13;t=...
 -- so every stored point of that network, whatever its order and hardware,
--- shows the accuracy (results.accuracy below).  Added within version 2:
--- opening a version-2 file made before it for writing adds this table and
--- renews the `results` view, nothing else.
+-- shows the accuracy (results.accuracy below).  Added within version 2, with
+-- run.front_points: opening a version-2 file made before them for writing
+-- adds the table and the column and renews the `results` view, nothing else.
 CREATE TABLE IF NOT EXISTS train (
     net            TEXT NOT NULL,     -- network string
     dataset        TEXT NOT NULL,     -- the data set's canonical description
