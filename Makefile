@@ -8,18 +8,18 @@ PREFIX  ?= /usr/local
 CC      ?= cc
 OPT     ?= -O2 -g
 CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
-             -Icostmodel -Imapper -Idse -DFDHT_PREFIX='"$(PREFIX)"' $(EXTRA_CFLAGS)
+             -Icostmodel/tensor -Icostmodel/accel -Imapper -Idse -DFDHT_PREFIX='"$(PREFIX)"' $(EXTRA_CFLAGS)
 LDLIBS  = -lyaml -lsqlite3 -llapack -lblas -lz -lm -pthread $(EXTRA_LDLIBS)
 BUILD   ?= build
 
-LIB_SRC  := $(wildcard costmodel/*.c) $(wildcard mapper/*.c) \
+LIB_SRC  := $(wildcard costmodel/tensor/*.c costmodel/accel/*.c) $(wildcard mapper/*.c) \
             $(filter-out dse/main.c,$(wildcard dse/*.c))
 # Files of schemas/ compiled in as C strings: schemas/results.sql becomes
 # `const char embed_results_sql[]` (see tools/embed.sh).
 EMBED_SRC := $(wildcard schemas/*.sql schemas/*.yaml)
 EMBED_OBJ := $(foreach f,$(EMBED_SRC),$(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(f)))).o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(EMBED_OBJ)
-HDRS     := $(wildcard costmodel/*.h mapper/*.h dse/*.h)
+HDRS     := $(wildcard costmodel/tensor/*.h costmodel/accel/*.h mapper/*.h dse/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench_*.c)
@@ -63,7 +63,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h tests/t
 # The trainer's numerics in double precision (tn_real = double), for the
 # gradient checks of tests/test_train_grad.c: the same sources as the
 # library's single-precision objects, which the test then does not pull in.
-TN_SRC     := $(wildcard costmodel/tn*.c costmodel/tr_*.c)
+TN_SRC     := $(wildcard costmodel/tensor/tn*.c costmodel/tensor/tr_*.c)
 TN_DBL_OBJ := $(TN_SRC:%.c=$(BUILD)/obj-dbl/%.o)
 $(BUILD)/obj-dbl/%.o: %.c
 	@mkdir -p $(dir $@)
