@@ -1,18 +1,30 @@
 # FDHT-DSE - design-space exploration for HT-decomposed LSTMs and their
 # accelerators.  `make run` and `make test` do all set-up on a fresh Debian
-# machine (see README.md).  Sources are picked up by wildcard: costmodel/,
-# mapper/ and dse/ (all but dse/main.c) form one static library that the
-# `dse` binary and every tests/test_*.c program link against.
+# machine (see README.md).  Sources are picked up by wildcard:
+# costmodel/tensor/, costmodel/accel/, mapper/ and dse/ (all but dse/main.c)
+# form one static library that the `dse` binary and every tests/test_*.c
+# program link against.
 
 PREFIX  ?= /usr/local
 CC      ?= cc
 OPT     ?= -O2 -g
-CFLAGS_ALL = -std=c11 $(OPT) -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
-             -Icostmodel -Imapper -Idse -DFDHT_PREFIX='"$(PREFIX)"' $(EXTRA_CFLAGS)
+# Each layer's include path says what it may include; a header of a layer
+# above is not found, so including one fails the build:
+#   costmodel/tensor/  tensor algebra and numerics   itself only
+#   costmodel/accel/   the accelerator model         tensor, accel
+#   mapper/            the design space and search   tensor, accel, mapper
+#   dse/, tests/       commands, I/O, tests          everything
+INC_TENSOR := -Icostmodel/tensor
+INC_ACCEL  := $(INC_TENSOR) -Icostmodel/accel
+INC_MAPPER := $(INC_ACCEL) -Imapper
+INC_ALL    := $(INC_MAPPER) -Idse
+CFLAGS_BASE = -std=c11 $(OPT) -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+              -DFDHT_PREFIX='"$(PREFIX)"' $(EXTRA_CFLAGS)
+CFLAGS_ALL = $(CFLAGS_BASE) $(INC_ALL)
 LDLIBS  = -lyaml -lsqlite3 -llapack -lblas -lz -lm -pthread $(EXTRA_LDLIBS)
 BUILD   ?= build
 
-LIB_SRC  := $(wildcard costmodel/*.c) $(wildcard mapper/*.c) \
+LIB_SRC  := $(wildcard costmodel/tensor/*.c costmodel/accel/*.c) $(wildcard mapper/*.c) \
             $(filter-out dse/main.c,$(wildcard dse/*.c))
 # Files of schemas/ compiled in as C strings: schemas/results.sql becomes
 # `const char embed_results_sql[]` (see tools/embed.sh).
@@ -21,7 +33,7 @@ EMBED_SRC := $(wildcard schemas/*.sql schemas/*.yaml)
 EMBED_SRC += $(wildcard schemas/reproduce/*.yaml)
 EMBED_OBJ := $(foreach f,$(EMBED_SRC),$(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(f)))).o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(EMBED_OBJ)
-HDRS     := $(wildcard costmodel/*.h mapper/*.h dse/*.h)
+HDRS     := $(wildcard costmodel/tensor/*.h costmodel/accel/*.h mapper/*.h dse/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench_*.c)
@@ -36,10 +48,26 @@ DEB_PKGS = gcc make libsqlite3-dev sqlite3 libyaml-dev libcmocka-dev parallel \
 
 all: $(BUILD)/dse
 
+# The include path of an object or header check: its layer's (see above).
+INC = $(INC_ALL)
+$(BUILD)/obj/costmodel/tensor/%.o $(BUILD)/obj-dbl/costmodel/tensor/%.o \
+  $(BUILD)/hdr/costmodel/tensor/%.ok: INC = $(INC_TENSOR)
+$(BUILD)/obj/costmodel/accel/%.o $(BUILD)/hdr/costmodel/accel/%.ok: INC = $(INC_ACCEL)
+$(BUILD)/obj/mapper/%.o $(BUILD)/hdr/mapper/%.ok: INC = $(INC_MAPPER)
+
 # Each object depends on the headers it includes (-MMD -MP writes the .d files).
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_BASE) $(INC) -MMD -MP -c $< -o $@
+
+# Every header below dse/ compiles on its own with its layer's include path,
+# so that one no source of its layer includes cannot reach above it either.
+HDR_CHECK := $(patsubst %.h,$(BUILD)/hdr/%.ok,$(wildcard costmodel/tensor/*.h \
+               costmodel/accel/*.h mapper/*.h))
+$(BUILD)/hdr/%.ok: %.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(INC) -MMD -MP -MT $@ -MF $(@:.ok=.d) -fsyntax-only -x c $<
+	@touch $@
 
 define embed_rule
 $(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(1)))).c: $(1) tools/embed.sh
@@ -51,7 +79,7 @@ $(foreach f,$(EMBED_SRC),$(eval $(call embed_rule,$(f))))
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/libfdht.a: $(LIB_OBJ)
+$(BUILD)/libfdht.a: $(LIB_OBJ) | $(HDR_CHECK)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -65,16 +93,16 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h tests/t
 # The trainer's numerics in double precision (tn_real = double), for the
 # gradient checks of tests/test_train_grad.c: the same sources as the
 # library's single-precision objects, which the test then does not pull in.
-TN_SRC     := $(wildcard costmodel/tn*.c costmodel/tr_*.c)
+TN_SRC     := $(wildcard costmodel/tensor/tn*.c costmodel/tensor/tr_*.c)
 TN_DBL_OBJ := $(TN_SRC:%.c=$(BUILD)/obj-dbl/%.o)
 $(BUILD)/obj-dbl/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -DTN_DOUBLE -c $< -o $@
+	$(CC) $(CFLAGS_BASE) $(INC) -MMD -MP -DTN_DOUBLE -c $< -o $@
 $(BUILD)/tests/test_train_grad: tests/test_train_grad.c $(TN_DBL_OBJ) $(BUILD)/libfdht.a $(HDRS) tests/test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DTN_DOUBLE -Itests -o $@ $< $(TN_DBL_OBJ) $(BUILD)/libfdht.a $(LDLIBS) -lcmocka
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/dse/main.d $(TN_DBL_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/dse/main.d $(TN_DBL_OBJ:.o=.d) $(HDR_CHECK:.ok=.d)
 
 # Install what is missing (apt-get as root); otherwise say what to run.
 deps:

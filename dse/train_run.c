@@ -11,6 +11,7 @@
 #include "train_run.h"
 
 #include "cli.h"
+#include "cm_point.h"
 #include "db.h"
 #include "traindata.h"
 #include "train_ckpt.h"
@@ -271,6 +272,15 @@ static int open_db_check(const train_opts *o)
     return rc ? (rc == DB_FAIL_WRITE ? CLI_FAIL : CLI_BADINPUT) : 0;
 }
 
+/* The trainer's view of the point: its LSTM layer (hardware ignored). */
+static int layer_of(const cm_point *p, tr_layer *l, char *err, size_t errlen)
+{
+    if (p->layer != CM_LAYER_LSTM)
+        return cm_fail(err, errlen, "the point is not an LSTM layer (lstm;nin=...)");
+    *l = (tr_layer){p->n_in, p->hidden, p->n_pad, p->decomp, &p->wx.fmt, &p->wh.fmt};
+    return 0;
+}
+
 static int setup(run *r)
 {
     const train_opts *o = r->o;
@@ -289,7 +299,8 @@ static int setup(run *r)
     if (o->write_data)
         return 0;
     tr_opts to = {td_classes(r->data), td_frames(r->data), o->batch, o->contract};
-    if (tr_model_new(&r->pt, &to, &r->m, err, sizeof err))
+    tr_layer ly;
+    if (layer_of(&r->pt, &ly, err, sizeof err) || tr_model_new(&ly, &to, &r->m, err, sizeof err))
         return cli_bad(CMD, "%s", err);
     if (tr_adam_init(&r->adam, r->m, o->lr, o->clip))
         return cli_bad(CMD, "out of memory");
@@ -353,7 +364,8 @@ static int bench(run *r)
     if (cm_point_parse_net(o->point, &r->pt, err, sizeof err))
         return cli_bad(CMD, "--point: %s", err);
     tr_opts to = {o->classes, o->frames, o->batch, o->contract};
-    if (tr_model_new(&r->pt, &to, &r->m, err, sizeof err))
+    tr_layer ly;
+    if (layer_of(&r->pt, &ly, err, sizeof err) || tr_model_new(&ly, &to, &r->m, err, sizeof err))
         return cli_bad(CMD, "%s", err);
     size_t fr = (size_t)o->batch * (size_t)o->frames * (size_t)r->pt.n_in;
     r->x = malloc(fr * sizeof *r->x);

@@ -24,6 +24,7 @@
 #define MAP_SPACE_H
 
 #include "cm_point.h"
+#include "map_factor.h"
 
 #define MAP_MAX_VALUES 4096   /* values of one list or range */
 #define MAP_MAX_HW_AXES 16    /* product axes + zip groups */
@@ -196,14 +197,6 @@ int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order
 /* The format of a matrix with its rank digits applied. */
 void map_struct_ranks(const map_space *sp, const map_struct *s, const int *digits,
                       cm_format *f);
-
-/* ---- factorizations (exposed for tests) ---- */
-
-/* Sorted (non-increasing) or all ordered factorizations of any number in
- * [lo_prod, hi_prod] into d factors in [fmin, fmax]; at most limit kept,
- * ranked by (product, sum of factors, lexicographic).  *out is malloc'd. */
-int map_factorize(int64_t lo_prod, int64_t hi_prod, int d, int64_t fmin, int64_t fmax,
-                  int any_order, int limit, int64_t (**out)[CM_MAX_D], int *n);
 
 /* ---- small helpers ---- */
 

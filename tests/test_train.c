@@ -47,7 +47,8 @@ static double train(const char *pt, int steps, uint64_t seed, tr_model **out)
     if (cm_point_parse_net(pt, &p, err, sizeof err))
         fail_msg("%s: %s", pt, err);
     tr_opts o = {CLASSES, T, NB, TR_AUTO};
-    if (tr_model_new(&p, &o, &m, err, sizeof err))
+    tr_layer l = {p.n_in, p.hidden, p.n_pad, p.decomp, &p.wx.fmt, &p.wh.fmt};
+    if (tr_model_new(&l, &o, &m, err, sizeof err))
         fail_msg("%s: %s", pt, err);
     tr_init(m, seed);
     tr_adam a;

@@ -1,7 +1,7 @@
 /*
  * test_train_grad.c - the trainer's numerics, in the double-precision build
  * of the very code `dse train` runs in single precision (the Makefile
- * compiles costmodel/tn.c and tr_*.c with -DTN_DOUBLE for this program):
+ * compiles costmodel/tensor/tn*.c and tr_*.c with -DTN_DOUBLE for this program):
  *   - tn (the batched contraction engine) against cm_matvec, the functional
  *     model's independent contraction, for HT (two tree shapes), TT and
  *     dense, every order of a 3-mode HT tree; reconstruction against
@@ -211,7 +211,8 @@ static tr_model *model_of(const char *pt, tr_contract c, cm_point *p)
     if (cm_point_parse_net(pt, p, err, sizeof err))
         fail_msg("%s: %s", pt, err);
     tr_opts o = {CLASSES, T, NB, c};
-    if (tr_model_new(p, &o, &m, err, sizeof err))
+    tr_layer l = {p->n_in, p->hidden, p->n_pad, p->decomp, &p->wx.fmt, &p->wh.fmt};
+    if (tr_model_new(&l, &o, &m, err, sizeof err))
         fail_msg("%s: %s", pt, err);
     tr_init(m, 11);
     /* Larger, non-zero biases and classifier so every path carries signal. */

@@ -35,10 +35,10 @@ fi
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # (FDHT_PREFIX keeps the default of dse/tech.c.)
-CFLAGS="-std=c11 -g -O1 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Icostmodel -Imapper -Idse $SAN"
+CFLAGS="-std=c11 -g -O1 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Icostmodel/tensor -Icostmodel/accel -Imapper -Idse $SAN"
 LDLIBS="-lyaml -lsqlite3 -llapack -lblas -lz -lm"
 
-CM_SRC=$(echo costmodel/*.c)
+CM_SRC=$(echo costmodel/tensor/*.c costmodel/accel/*.c)
 ALL_SRC="$CM_SRC $(echo mapper/*.c)"
 for f in dse/*.c; do
   [ "$f" = dse/main.c ] || ALL_SRC="$ALL_SRC $f"
@@ -47,9 +47,9 @@ done
 # Sources each harness is linked with.
 sources() {
   case $1 in
-    tree) echo costmodel/ht_tree.c costmodel/cm_common.c ;;
+    tree) echo costmodel/tensor/ht_tree.c costmodel/tensor/cm_common.c ;;
     point|order) echo "$CM_SRC" ;;
-    npy) echo dse/npy.c costmodel/cm_common.c ;;
+    npy) echo dse/npy.c costmodel/tensor/cm_common.c ;;
     tech) echo dse/tech.c dse/ydoc.c dse/yschema.c "$B/gen/embed_tech_schema_yaml.c" "$CM_SRC" ;;
     spec) echo "$ALL_SRC" "$B/gen/embed_spec_schema_yaml.c" "$B/gen/embed_tech_schema_yaml.c" \
             "$B/gen/embed_results_sql.c" ;;
@@ -58,7 +58,7 @@ sources() {
 }
 
 mkdir -p "$B/obj" "$B/gen" "$B/bin" || exit 2
-NEWEST_H=$(ls -t costmodel/*.h mapper/*.h dse/*.h | head -n 1)
+NEWEST_H=$(ls -t costmodel/*/*.h mapper/*.h dse/*.h | head -n 1)
 
 # Generated sources of schemas/ (as the Makefile makes them).
 for f in schemas/spec.schema.yaml schemas/tech.schema.yaml schemas/results.sql; do

@@ -16,7 +16,7 @@ Sub-commands (each has --help):
                 one of four quadrants; label = the quadrant)
   selftest      the factored forward pass equals the dense one, on every format
 
-Conventions (those of costmodel/cm_net.h and README "Conventions"): a point
+Conventions (those of costmodel/tensor/cm_net.h and README "Conventions"): a point
 is sections separated by '/', fields by ';'; W (M x N) is tensorized with
 row i <-> (i_1..i_d), column j <-> (j_1..j_d), row-major, mode 1 most
 significant; factor layouts: dense (M, N); TT core k (r_{k-1}, m_k, n_k, r_k)

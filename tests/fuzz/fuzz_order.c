@@ -1,6 +1,6 @@
 /*
  * fuzz_order.c - libFuzzer harness for cm_order_parse (contraction orders,
- * costmodel/cm_net.h).  An order only means something against a network,
+ * costmodel/tensor/cm_net.h).  An order only means something against a network,
  * so the input is "NET\nORDER":
  *   NET   "dense D", "tt D" (D = 1..8 modes) or a tree in ht_parse notation
  *         (ranks optional); every mode is 2 x 2, every rank 2.  A NET line

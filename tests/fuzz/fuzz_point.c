@@ -1,6 +1,6 @@
 /*
  * fuzz_point.c - libFuzzer harness for cm_point_parse (the canonical
- * design-point string, costmodel/cm_point.h).  The input bytes are the
+ * design-point string, costmodel/accel/cm_point.h).  The input bytes are the
  * string.  A refusal must give a one-line message; an accepted point must
  * pass cm_point_check, print within CM_POINT_MAXLEN, and its printed form
  * must parse back and print identically (format(parse(s)) == s).

@@ -1,6 +1,6 @@
 /*
  * fuzz_tree.c - libFuzzer harness for ht_parse (the dimension-tree notation,
- * costmodel/ht_tree.h).  The input bytes are the tree text.  A refusal must
+ * costmodel/tensor/ht_tree.h).  The input bytes are the tree text.  A refusal must
  * leave the tree untouched and give a one-line message; an accepted tree
  * must be well formed and survive format -> parse unchanged.
  *

@@ -1,6 +1,6 @@
 /*
  * tr_model.h - the network `dse train` learns: one LSTM layer whose weights
- * are the factors of a point's decomposed matrices (cm_lstm.h: gates i, f,
+ * are the factors of its decomposed matrices (cm_lstm.h: gates i, f,
  * g, o; zero initial state) and a linear classifier on the last hidden
  * state, with softmax cross-entropy; forward and backpropagation through
  * time over a mini-batch of clips, and Adam with gradient-norm clipping.
@@ -19,7 +19,7 @@
 #ifndef TR_MODEL_H
 #define TR_MODEL_H
 
-#include "cm_point.h"
+#include "cm_lstm.h"
 #include "tn.h"
 
 /* auto: the cheaper of dense and grouped by the cost model (tn_group.c);
@@ -34,11 +34,21 @@ typedef struct {
     tr_contract contract;
 } tr_opts;
 
+/* The LSTM layer to learn, in the algebra's terms (cm_lstm.h): its shapes,
+ * decomposition and the formats of its matrices (read by tr_model_new
+ * only, which copies them; wh is not read for concat).  A caller holding a
+ * design point passes its workload part. */
+typedef struct {
+    int n_in, hidden, n_pad;   /* n_pad: concat only */
+    cm_decomp decomp;
+    const cm_format *wx, *wh;
+} tr_layer;
+
 typedef struct tr_model tr_model;
 
-/* The model of an LSTM point (hardware ignored); -1 with a reason when the
- * point is not an LSTM layer or memory runs out. */
-int tr_model_new(const cm_point *p, const tr_opts *o, tr_model **out, char *err, size_t errlen);
+/* The model of an LSTM layer; -1 with a reason when the options are out of
+ * range or memory runs out. */
+int tr_model_new(const tr_layer *l, const tr_opts *o, tr_model **out, char *err, size_t errlen);
 void tr_model_free(tr_model *m);
 
 int64_t tr_nparams(const tr_model *m);      /* the whole flat vector */

@@ -18,11 +18,11 @@
 
 /* ------------------------------------------------------------ set-up */
 
-static int mat_setup(tr_mat *mm, const cm_matmap *src, int64_t rows, int64_t cols,
+static int mat_setup(tr_mat *mm, const cm_format *fmt, int64_t rows, int64_t cols,
                      int64_t fan_in, int64_t *off, char *err, size_t errlen)
 {
     mm->present = 1;
-    mm->fmt = src->fmt;
+    mm->fmt = *fmt;
     mm->rows = rows;
     mm->cols = cols;
     mm->fan_in = fan_in;
@@ -30,7 +30,7 @@ static int mat_setup(tr_mat *mm, const cm_matmap *src, int64_t rows, int64_t col
         return -1;
     /* Training may contract the factors in any order (the tree's "children
      * first" is the accelerator's rule, not the algebra's): the fewest MACs
-     * over all orders, whatever order the point maps. */
+     * over all orders, whatever order a design point maps. */
     memset(mm->net.pred, 0, sizeof mm->net.pred);
     cm_order_cost oc;
     cm_order_best(&mm->net, &mm->order, &oc);
@@ -121,11 +121,9 @@ static int state_alloc(tr_model *m, char *err, size_t errlen)
                             m->maxbatch);
 }
 
-int tr_model_new(const cm_point *p, const tr_opts *o, tr_model **out, char *err, size_t errlen)
+int tr_model_new(const tr_layer *p, const tr_opts *o, tr_model **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (p->layer != CM_LAYER_LSTM)
-        return cm_fail(err, errlen, "the point is not an LSTM layer (lstm;nin=...)");
     if (o->classes < 2 || o->frames < 1 || o->maxbatch < 1)
         return cm_fail(err, errlen, "training needs >= 2 classes, >= 1 frame and a batch");
     tr_model *m = calloc(1, sizeof *m);
@@ -139,10 +137,10 @@ int tr_model_new(const cm_point *p, const tr_opts *o, tr_model **out, char *err,
     m->decomp = p->decomp;
     int64_t H4 = 4 * (int64_t)p->hidden, off = 0;
     int concat = p->decomp == CM_DECOMP_CONCAT;
-    int rc = mat_setup(&m->mat[0], &p->wx, H4, concat ? p->n_pad : p->n_in,
+    int rc = mat_setup(&m->mat[0], p->wx, H4, concat ? p->n_pad : p->n_in,
                        concat ? (int64_t)p->n_in + p->hidden : p->n_in, &off, err, errlen);
     if (!rc && !concat)
-        rc = mat_setup(&m->mat[1], &p->wh, H4, p->hidden, p->hidden, &off, err, errlen);
+        rc = mat_setup(&m->mat[1], p->wh, H4, p->hidden, p->hidden, &off, err, errlen);
     if (rc) {
         tr_model_free(m);
         return -1;
