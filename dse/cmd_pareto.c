@@ -16,6 +16,7 @@
  * unchecked is the user's --where expression, on read-only connections.
  */
 #include "cli.h"
+#include "map_metric.h"
 #include "db.h"
 #include "dbset.h"
 #include "map_pareto.h"
@@ -68,7 +69,9 @@ static void usage(FILE *f)
         "  --db F          results database (default " DB_DEFAULT_PATH "); never modified.\n"
         "                  Repeat it, or name a directory of databases or the shard-set\n"
         "                  file of dse sweep --no-merge: the databases are read as one\n"
-        "  --objective O   COL:min or COL:max; repeat, or separate by commas (1..%d)\n"
+        "  --objective O   COL:min or COL:max, or a metric alone (its natural direction:\n"
+        "                  params min, throughput_fps max ...); aliases area, energy,\n"
+        "                  power, throughput, error, util; repeat, or separate by commas (1..%d)\n"
         "  --where SQL     an SQL expression over the columns of `results`, e.g.\n"
         "                  \"valid AND banks = 16\" (only rows where it is true count)\n"
         "  --run ID        only the points stored by run ID\n"
@@ -89,7 +92,11 @@ static void opts_free(pareto_opts *o)
         free(o->extra[i]);
 }
 
-/* "COL:min" -> o->obj / o->dir; a comma separates several. */
+/*
+ * "COL:min" -> o->obj / o->dir; a comma separates several.  COL is a column
+ * of `results` or a metric alias (map_metric.h: energy = energy_pj ...);
+ * without ":min" / ":max" a metric takes its natural direction.
+ */
 static int parse_objectives(pareto_opts *o, const char *arg)
 {
     const char *p = arg;
@@ -101,21 +108,29 @@ static int parse_objectives(pareto_opts *o, const char *arg)
         memcpy(item, p, len);
         item[len] = '\0';
         char *colon = strrchr(item, ':');
-        if (!colon || colon == item)
-            return cli_bad(CMD, "bad objective '%s': expected COL:min or COL:max", item);
-        *colon = '\0';
-        const char *d = colon + 1;
-        if (strcmp(d, "min") && strcmp(d, "max"))
+        const char *d = colon ? colon + 1 : NULL;
+        if (colon == item)
+            return cli_bad(CMD, "bad objective '%s': expected COL, COL:min or COL:max", item);
+        if (colon)
+            *colon = '\0';
+        if (d && strcmp(d, "min") && strcmp(d, "max"))
             return cli_bad(CMD, "bad direction '%s' in objective '%s:%s': expected min or max",
                            d, item, d);
+        int m = map_metric_lookup(item);
+        const char *col = m >= 0 ? map_metric_name((map_metric)m) : item;
+        map_dir dir = d ? (d[1] == 'a' ? MAP_MAX : MAP_MIN)
+                        : m >= 0 ? map_metric_dir((map_metric)m) : MAP_MIN;
+        if (!d && m < 0)
+            return cli_bad(CMD, "objective '%s' needs a direction ('%s:min' or '%s:max'): it is "
+                           "not a metric with a natural one", item, item, item);
         if (o->nobj == MAP_PARETO_MAXK)
             return cli_bad(CMD, "more than %d objectives", MAP_PARETO_MAXK);
         for (int i = 0; i < o->nobj; i++)
-            if (!strcmp(o->obj[i], item))
-                return cli_bad(CMD, "objective column '%s' given twice", item);
-        if (!(o->obj[o->nobj] = strdup(item)))
+            if (!strcmp(o->obj[i], col))
+                return cli_bad(CMD, "objective column '%s' given twice", col);
+        if (!(o->obj[o->nobj] = strdup(col)))
             return cli_bad(CMD, "out of memory");
-        o->dir[o->nobj++] = d[1] == 'a' ? MAP_MAX : MAP_MIN;
+        o->dir[o->nobj++] = dir;
         if (!p[len])
             return 0;
         p += len + 1;
@@ -203,9 +218,12 @@ static int check_columns(db_conn *d, const pareto_opts *o)
         int j = 0;
         while (j < n && strcmp(cols[j].name, name))
             j++;
-        if (j == n)
-            rc = cli_bad(CMD, "unknown column '%s' (see --help for how to list the columns "
-                         "of `results`)", name);
+        if (j == n) {
+            char list[600];
+            map_metric_list(list, sizeof list);
+            rc = cli_bad(CMD, "unknown column '%s' (metrics: %s; --help lists how to see every "
+                         "column of `results`)", name, list);
+        }
         else if (i < o->nobj && !strcmp(cols[j].type, "TEXT"))
             rc = cli_bad(CMD, "column '%s' is text, not a metric", name);
     }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "cm_accel.h"
+#include "map_metric.h"
 
 /* PRAGMA user_version of the schema this build writes (and reads). */
 #define DB_SCHEMA_VERSION 2
@@ -108,25 +109,22 @@ typedef struct {
 
 /*
  * One evaluated design point.  Unknown values are stored as NULL (a Pareto
- * query then excludes the point for that objective): doubles that are NaN,
- * counts < 0, descriptors (pes, lanes, banks, bits) <= 0, NULL strings.
- * All pointers are borrowed for the duration of the call.
+ * query then excludes the point for that objective): metrics that are NaN,
+ * counts < 0, descriptors (pes, lanes, banks, bits) <= 0, NULL or empty
+ * strings.  All pointers are borrowed for the duration of the call.
  */
 typedef struct {
     const char *point;          /* canonical point string: the key */
-    /* counts */
-    int64_t params, macs, cycles, conflicts, stall_cycles, dram_bytes;
-    /* hardware and efficiency */
-    double area_mm2, energy_pj, power_mw, throughput_fps;
-    double area_eff;            /* frames/s/mm^2 */
-    double energy_eff;          /* frames/J */
-    double utilization;         /* 0..1 */
-    /* accuracy proxies (relative error bounds of the decomposition) */
-    double err_upper, err_lower;
+    double m[MAP_M_COUNT];      /* the metrics of map_metric.h (NaN: unknown);
+                                   counts are stored as INTEGER */
     /* descriptors, for filters (--where "banks = 16") */
-    const char *format;         /* "ht", "tt", "dense", ... */
+    const char *format;         /* W_x's: "ht", "tt", "dense" */
     int pes, lanes, banks, bits;
     double freq_mhz;
+    char bank_map[12];          /* "linear", ... ("": unknown) */
+    int64_t work_words, wgt_words; /* < 0: unknown */
+    int dram_mbps, sfu_lanes;   /* <= 0: unknown */
+    char tech[32];              /* technology table name ("": unknown) */
     int valid;                  /* 0: infeasible point, see reason */
     const char *reason;
     int ncomp;

@@ -13,6 +13,9 @@
  */
 #include "db_int.h"
 
+#include "cm_point.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,10 +96,10 @@ void db_row_init(db_row *r, const char *point)
 {
     memset(r, 0, sizeof *r);
     r->point = point;
-    r->params = r->macs = r->cycles = r->conflicts = r->stall_cycles = r->dram_bytes = -1;
-    r->area_mm2 = r->energy_pj = r->power_mw = r->throughput_fps = NAN;
-    r->area_eff = r->energy_eff = r->utilization = NAN;
-    r->err_upper = r->err_lower = r->freq_mhz = NAN;
+    for (int i = 0; i < MAP_M_COUNT; i++)
+        r->m[i] = NAN;
+    r->freq_mhz = NAN;
+    r->work_words = r->wgt_words = -1;
     r->valid = 1;
 }
 
@@ -104,43 +107,75 @@ void db_row_init(db_row *r, const char *point)
  * statement's fixed cost (cursors, savepoint journal) once for all. */
 #define DB_CHUNK 8
 
-/* ?1 is the key (bound while probing), ?26 the point string. */
-static const char ins_point_sql[] =
-    "INSERT OR IGNORE INTO point(key, run_id, params, macs, cycles, conflicts,"
-    " stall_cycles, dram_bytes, area_mm2, energy_pj, power_mw, throughput_fps, area_eff,"
-    " energy_eff, utilization, err_upper, err_lower, format, pes, lanes, banks, bits,"
-    " freq_mhz, valid, reason, point) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+/* The columns of a stored point, the metrics from map_metric.h: ?1 is the
+ * key (bound while probing), the point string the last. */
+#define METRIC_COL_(ID, name, dir, integer, what) ", " #name
+static const char point_cols[] =
+    "key, run_id" MAP_METRICS(METRIC_COL_) ", format, pes, lanes, banks, bits, freq_mhz,"
+    " valid, reason, bank_map, work_words, wgt_words, dram_mbps, sfu_lanes, tech, akey, point";
+#undef METRIC_COL_
+enum { NCOL = 2 + MAP_M_COUNT + 15 + 1 };
 
-/* Binds every column of r but the key: parameters o + 2 .. o + 26 (o = 0
- * for ins_point_sql, 26 k for row k of a chunk). */
+/* INSERT OR IGNORE of nrows rows (point_cols each) into buf. */
+static int point_insert_sql(char *buf, size_t cap, int nrows)
+{
+    size_t len = (size_t)snprintf(buf, cap, "INSERT OR IGNORE INTO point(%s) VALUES ", point_cols);
+    for (int k = 0; k < nrows && len + 4 * NCOL + 4 < cap; k++) {
+        buf[len++] = k ? ',' : ' ';
+        buf[len++] = '(';
+        for (int c = 0; c < NCOL; c++) {
+            buf[len++] = '?';
+            buf[len++] = c < NCOL - 1 ? ',' : ')';
+        }
+    }
+    buf[len] = '\0';
+    return len + 4 * NCOL + 4 < cap ? 0 : -1;
+}
+
+/* The algorithm part of a point string: up to its last "/hw;" (or all). */
+static size_t algo_len(const char *point, size_t len)
+{
+    const char *hw = strstr(point, "/hw;");
+    return hw ? (size_t)(hw - point) : len;
+}
+
+/* algo.akey: FNV-1a 64 of the algorithm part, as an int64. */
+static int64_t algo_key(const char *point, size_t n)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)point[i]) * UINT64_C(1099511628211);
+    return (int64_t)h;
+}
+
+/* Binds every column of r but the key: parameters o + 2 .. o + NCOL (o = 0
+ * for one row, NCOL k for row k of a chunk). */
 static void bind_row(sqlite3_stmt *st, int o, int64_t run_id, const db_row *r, size_t len)
 {
-    sqlite3_bind_text(st, o + 26, r->point, len <= INT32_MAX ? (int)len : -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, o + 2, run_id);
-    dbi_bind_count(st, o + 3, r->params);
-    dbi_bind_count(st, o + 4, r->macs);
-    dbi_bind_count(st, o + 5, r->cycles);
-    dbi_bind_count(st, o + 6, r->conflicts);
-    dbi_bind_count(st, o + 7, r->stall_cycles);
-    dbi_bind_count(st, o + 8, r->dram_bytes);
-    dbi_bind_real(st, o + 9, r->area_mm2);
-    dbi_bind_real(st, o + 10, r->energy_pj);
-    dbi_bind_real(st, o + 11, r->power_mw);
-    dbi_bind_real(st, o + 12, r->throughput_fps);
-    dbi_bind_real(st, o + 13, r->area_eff);
-    dbi_bind_real(st, o + 14, r->energy_eff);
-    dbi_bind_real(st, o + 15, r->utilization);
-    dbi_bind_real(st, o + 16, r->err_upper);
-    dbi_bind_real(st, o + 17, r->err_lower);
-    dbi_bind_text(st, o + 18, r->format);
-    dbi_bind_desc(st, o + 19, r->pes);
-    dbi_bind_desc(st, o + 20, r->lanes);
-    dbi_bind_desc(st, o + 21, r->banks);
-    dbi_bind_desc(st, o + 22, r->bits);
-    dbi_bind_real(st, o + 23, r->freq_mhz);
-    sqlite3_bind_int(st, o + 24, r->valid != 0);
-    dbi_bind_text(st, o + 25, r->reason);
+    int p = o + 2;
+    sqlite3_bind_int64(st, p++, run_id);
+    for (int i = 0; i < MAP_M_COUNT; i++, p++) {
+        if (map_metric_integer((map_metric)i) && isfinite(r->m[i]))
+            sqlite3_bind_int64(st, p, llround(r->m[i]));
+        else
+            dbi_bind_real(st, p, r->m[i]);
+    }
+    dbi_bind_text(st, p++, r->format);
+    dbi_bind_desc(st, p++, r->pes);
+    dbi_bind_desc(st, p++, r->lanes);
+    dbi_bind_desc(st, p++, r->banks);
+    dbi_bind_desc(st, p++, r->bits);
+    dbi_bind_real(st, p++, r->freq_mhz);
+    sqlite3_bind_int(st, p++, r->valid != 0);
+    dbi_bind_text(st, p++, r->reason);
+    dbi_bind_text(st, p++, r->bank_map[0] ? r->bank_map : NULL);
+    dbi_bind_count(st, p++, r->work_words);
+    dbi_bind_count(st, p++, r->wgt_words);
+    dbi_bind_desc(st, p++, r->dram_mbps);
+    dbi_bind_desc(st, p++, r->sfu_lanes);
+    dbi_bind_text(st, p++, r->tech[0] ? r->tech : NULL);
+    sqlite3_bind_int64(st, p++, algo_key(r->point, algo_len(r->point, len)));
+    sqlite3_bind_text(st, p, r->point, len <= INT32_MAX ? (int)len : -1, SQLITE_STATIC);
 }
 
 /* Id of a component name, inserting it when new; cached per connection
@@ -276,31 +311,18 @@ static int max_point_id(db_conn *d, int64_t *id, char *err, size_t errlen)
     return rc == SQLITE_ROW ? 0 : dbi_sqlfail(d, err, errlen, "cannot read the point ids");
 }
 
-/* The multi-row statement of DB_CHUNK rows, prepared once per connection. */
+/* The one-row and the DB_CHUNK-row statements, prepared once per connection. */
 static int prepare_chunk(db_conn *d, char *err, size_t errlen)
 {
+    char sql[sizeof point_cols + 64 + DB_CHUNK * (4 * NCOL + 4)];
+    if (!d->ins_point && (point_insert_sql(sql, sizeof sql, 1) ||
+                          dbi_prepare(d, &d->ins_point, sql, err, errlen)))
+        return d->ins_point ? -1 : cm_fail(err, errlen, "cannot build the point insert");
     if (d->ins_chunk)
         return 0;
-    const char *vals = strstr(ins_point_sql, " VALUES");
-    size_t head = (size_t)(vals - ins_point_sql), cap = head + 16 + DB_CHUNK * 26 * 3;
-    char *sql = malloc(cap);
-    if (!sql)
-        return cm_fail(err, errlen, "out of memory");
-    memcpy(sql, ins_point_sql, head);
-    size_t len = head + (size_t)snprintf(sql + head, cap - head, " VALUES ");
-    for (int k = 0; k < DB_CHUNK; k++) {
-        sql[len++] = k ? ',' : '(';
-        if (k)
-            sql[len++] = '(';
-        for (int c = 0; c < 26; c++) {
-            sql[len++] = '?';
-            sql[len++] = c < 25 ? ',' : ')';
-        }
-    }
-    sql[len] = '\0';
-    int rc = dbi_prepare(d, &d->ins_chunk, sql, err, errlen);
-    free(sql);
-    return rc;
+    if (point_insert_sql(sql, sizeof sql, DB_CHUNK))
+        return cm_fail(err, errlen, "cannot build the point insert");
+    return dbi_prepare(d, &d->ins_chunk, sql, err, errlen);
 }
 
 /*
@@ -316,8 +338,8 @@ static int insert_chunk(db_conn *d, int64_t run_id, const db_row *rows, size_t j
     sqlite3_stmt *st = d->ins_chunk;
     const keyed_row *o = d->order + j;
     for (int k = 0; k < DB_CHUNK; k++) {
-        sqlite3_bind_int64(st, 26 * k + 1, o[k].key);
-        bind_row(st, 26 * k, run_id, &rows[o[k].i], o[k].len);
+        sqlite3_bind_int64(st, NCOL * k + 1, o[k].key);
+        bind_row(st, NCOL * k, run_id, &rows[o[k].i], o[k].len);
     }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -374,7 +396,7 @@ static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
     int64_t base = 0;
     if (order_rows(d, rows, n, err, errlen))
         return -1;
-    if (n >= DB_CHUNK && (prepare_chunk(d, err, errlen) || max_point_id(d, &base, err, errlen)))
+    if (n >= DB_CHUNK && max_point_id(d, &base, err, errlen))
         return -1;
     size_t j = 0;
     for (; j + DB_CHUNK <= n; j += DB_CHUNK)
@@ -392,6 +414,74 @@ static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
         ++*ninserted;
         if (r->ncomp && insert_breakdown(d, id, r, err, errlen))
             return -1;
+    }
+    return 0;
+}
+
+/* The algo row of a point's algorithm (schemas/results.sql), from its
+ * string: the workload and, per matrix, what the point says. */
+static int algo_row(db_conn *d, const char *point, size_t alen, int64_t akey, char *err,
+                    size_t errlen)
+{
+    cm_point p;
+    char e[CM_ERRLEN];
+    if (cm_point_parse(point, &p, e, sizeof e))
+        return 0; /* not a parseable point (tests store such): no design columns */
+    sqlite3_stmt *st = d->ins_algo;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_int64(st, 1, akey);
+    sqlite3_bind_text(st, 2, point, (int)alen, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, p.layer == CM_LAYER_LSTM ? "lstm" : "mv", -1, SQLITE_STATIC);
+    if (p.layer == CM_LAYER_LSTM) {
+        sqlite3_bind_int(st, 4, p.n_in);
+        sqlite3_bind_int(st, 5, p.hidden);
+        sqlite3_bind_text(st, 6, cm_decomp_name(p.decomp), -1, SQLITE_STATIC);
+        if (p.decomp == CM_DECOMP_CONCAT)
+            sqlite3_bind_int(st, 7, p.n_pad);
+    }
+    for (int k = 0; k < cm_point_nmat(&p); k++) {
+        cm_point_mat_desc md;
+        cm_point_describe_mat(point, &p, k, &md);
+        int c = 8 + 8 * k;
+        sqlite3_bind_text(st, c, md.format, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, c + 1, md.m, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, c + 2, md.n, -1, SQLITE_TRANSIENT);
+        if (md.ranks[0]) /* md goes out of scope before the step: copies */
+            sqlite3_bind_text(st, c + 3, md.ranks, -1, SQLITE_TRANSIENT);
+        dbi_bind_desc(st, c + 4, md.rank_max);
+        if (md.tree[0])
+            sqlite3_bind_text(st, c + 5, md.tree, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, c + 6, md.order, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, c + 7, md.dataflow, -1, SQLITE_TRANSIENT);
+    }
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return dbi_sqlfail(d, err, errlen, "cannot store an algorithm");
+    return 0;
+}
+
+/* The algo rows of a batch's algorithms not stored before (a small cache of
+ * recent keys spares the lookups: a sweep stores one algorithm's points
+ * together). */
+static int insert_algos(db_conn *d, const db_row *rows, size_t n, char *err, size_t errlen)
+{
+    if (dbi_prepare(d, &d->ins_algo,
+                    "INSERT OR IGNORE INTO algo(akey, algo, workload, n_in, hidden, decomp, n_pad,"
+                    " wx_format, wx_m, wx_n, wx_ranks, wx_rank_max, wx_tree, wx_order, wx_dataflow,"
+                    " wh_format, wh_m, wh_n, wh_ranks, wh_rank_max, wh_tree, wh_order, wh_dataflow)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+                    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)", err, errlen))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *pt = rows[i].point;
+        size_t len = strlen(pt), alen = algo_len(pt, len);
+        int64_t k = algo_key(pt, alen);
+        size_t slot = (size_t)((uint64_t)k % DB_ALGO_CACHE);
+        if (d->algo_seen[slot] == k && k != 0)
+            continue;
+        if (algo_row(d, pt, alen, k, err, errlen))
+            return -1;
+        d->algo_seen[slot] = k;
     }
     return 0;
 }
@@ -419,7 +509,7 @@ int db_insert_batch(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
         *ninserted = 0;
     if (n == 0)
         return 0;
-    if (dbi_prepare(d, &d->ins_point, ins_point_sql, err, errlen) ||
+    if (prepare_chunk(d, err, errlen) ||
         dbi_prepare(d, &d->ins_bd, "INSERT INTO breakdown(point_id, comp_id, area_um2, energy_pj,"
                                    " accesses) VALUES (?1, ?2, ?3, ?4, ?5)", err, errlen) ||
         writer_begin(d, &nested, err, errlen))
@@ -428,9 +518,10 @@ int db_insert_batch(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
     if (dbi_exec(d, "SAVEPOINT db_batch", err, errlen))
         return -1;
     if (insert_rows(d, run_id, rows, n, &cnt, err, errlen) ||
-        dbi_exec(d, "RELEASE db_batch", err, errlen)) {
+        insert_algos(d, rows, n, err, errlen) || dbi_exec(d, "RELEASE db_batch", err, errlen)) {
         sqlite3_exec(d->h, "ROLLBACK TO db_batch; RELEASE db_batch", NULL, NULL, NULL);
         comp_cache_clear(d);
+        memset(d->algo_seen, 0, sizeof d->algo_seen); /* their rows went too */
         if (sqlite3_get_autocommit(d->h))
             d->pending = 0; /* SQLite rolled the whole transaction back (disk full...) */
         return -1;

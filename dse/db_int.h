@@ -30,6 +30,9 @@ typedef struct {
     size_t len; /* strlen of the point string */
 } keyed_row;
 
+/* Recent algorithm keys a connection knows are stored (direct-mapped). */
+#define DB_ALGO_CACHE 256
+
 struct db_conn {
     sqlite3 *h;
     char *path;
@@ -37,7 +40,8 @@ struct db_conn {
     int version;           /* schema version of the file (decides the key hash) */
     int disk_failed;       /* a failure came from the storage (full, size limit, I/O) */
     sqlite3_stmt *ins_point, *ins_bd, *key_point, *ins_comp, *sel_comp, *ins_acc;
-    sqlite3_stmt *ins_chunk, *max_id, *point_by_id;
+    sqlite3_stmt *ins_chunk, *max_id, *point_by_id, *ins_algo;
+    int64_t algo_seen[DB_ALGO_CACHE]; /* algo keys stored (db_insert.c), 0: none */
     int pending;           /* our write transaction holds uncommitted batches */
     double txn_start;      /* when it began (monotonic seconds) */
     double last_call_end;  /* end of the previous db_insert_batch */

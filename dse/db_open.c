@@ -205,6 +205,8 @@ static int file_moved(db_conn *d)
  * journal beside a file that is gone: "disk I/O error"), hence the check
  * after a failure too.
  */
+static int add_columns(db_conn *d, char *err, size_t errlen);
+
 static int create_schema(db_conn *d, char *err, size_t errlen)
 {
     file_kind k;
@@ -222,15 +224,11 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
     if (classify(d, &k, &v, err, errlen))
         goto bad;
     if (k == FILE_OURS) {
-        /* A version-2 file made before the train table and run.front_points:
-         * add the column, then what the schema adds (every statement is IF
+        /* A version-2 file made before the columns and tables added since:
+         * add the columns, then what the schema adds (every statement is IF
          * NOT EXISTS), and renew the results view, the only object whose
          * text changed. */
-        int64_t col = 0;
-        if (dbi_query_int(d, "SELECT count(*) FROM pragma_table_info('run')"
-                             " WHERE name = 'front_points'", &col, err, errlen) ||
-            (!col && dbi_exec(d, "ALTER TABLE run ADD COLUMN front_points INTEGER", err,
-                              errlen)) ||
+        if (add_columns(d, err, errlen) ||
             dbi_exec(d, "DROP VIEW IF EXISTS results", err, errlen) ||
             dbi_exec(d, embed_results_sql, err, errlen))
             goto bad;
@@ -253,16 +251,56 @@ bad:
     return -1;
 }
 
-/* 1 when the file has the train table and run.front_points (version-2
- * files made before them do not); 0 also when the question cannot be
+/* Columns added to version 2 after its first files (schemas/results.sql). */
+static const struct {
+    const char *table, *column, *type;
+} added[] = {
+    {"run", "front_points", "INTEGER"}, {"point", "latency", "INTEGER"},
+    {"point", "bank_map", "TEXT"},      {"point", "work_words", "INTEGER"},
+    {"point", "wgt_words", "INTEGER"},  {"point", "dram_mbps", "INTEGER"},
+    {"point", "sfu_lanes", "INTEGER"},  {"point", "tech", "TEXT"},
+    {"point", "akey", "INTEGER"},
+};
+
+/* 1 when the column exists, 0 when not, -1 on error. */
+static int has_column(db_conn *d, const char *table, const char *column, char *err,
+                      size_t errlen)
+{
+    char sql[192];
+    int64_t n = 0;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, column);
+    return dbi_query_int(d, sql, &n, err, errlen) ? -1 : n > 0;
+}
+
+static int add_columns(db_conn *d, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof added / sizeof added[0]; i++) {
+        int has = has_column(d, added[i].table, added[i].column, err, errlen);
+        char sql[192];
+        if (has < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[i].table,
+                 added[i].column, added[i].type);
+        if (!has && dbi_exec(d, sql, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+/* 1 when the file has every table and column added within version 2
+ * (train, algo, the added columns); 0 also when the question cannot be
  * answered (the upgrade then reports the error). */
 static int is_current(db_conn *d)
 {
-    int64_t n = 0, c = 0;
-    return !dbi_query_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                             " AND name = 'train'", &n, NULL, 0) && n > 0 &&
-           !dbi_query_int(d, "SELECT count(*) FROM pragma_table_info('run')"
-                             " WHERE name = 'front_points'", &c, NULL, 0) && c > 0;
+    int64_t n = 0;
+    if (dbi_query_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                         " AND name IN ('train', 'algo')", &n, NULL, 0) || n != 2)
+        return 0;
+    for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
+        if (has_column(d, added[i].table, added[i].column, NULL, 0) != 1)
+            return 0;
+    return 1;
 }
 
 static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_t errlen)
@@ -455,6 +493,7 @@ void db_close(db_conn *d)
     if (d->pending && db_flush(d, NULL, 0))
         db_rollback(d);
     sqlite3_finalize(d->ins_point);
+    sqlite3_finalize(d->ins_algo);
     sqlite3_finalize(d->ins_bd);
     sqlite3_finalize(d->key_point);
     sqlite3_finalize(d->ins_comp);
@@ -516,6 +555,7 @@ void db_rollback(db_conn *d)
     if (!sqlite3_get_autocommit(d->h))
         sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
     d->pending = 0;
+    memset(d->algo_seen, 0, sizeof d->algo_seen); /* rolled back with the rest */
 }
 
 int dbi_prepare(db_conn *d, sqlite3_stmt **st, const char *sql, char *err, size_t errlen)

@@ -117,34 +117,32 @@ const char *store_fmt_point(store_fmt *f, const cm_point *pt, size_t *len)
     return f->buf;
 }
 
-static double nan_if(int ok, double v) { return ok ? v : NAN; }
+/* A short name into a fixed field (no snprintf: this runs once a point). */
+static void copy_name(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 void store_row(db_row *row, const map_result *r, const char *point, db_comp *comps)
 {
     const cm_result *m = &r->res;
     int ok = r->modeled && !r->reject;
     db_row_init(row, point);
-    row->params = r->params;
-    row->macs = ok ? m->macs : -1;
-    row->cycles = ok ? m->cycles : -1;
-    row->conflicts = ok ? m->conflicts : -1;
-    row->stall_cycles = ok ? m->stall_cycles : -1;
-    row->dram_bytes = ok ? m->dram_bytes : -1;
-    row->area_mm2 = nan_if(ok, m->area_mm2);
-    row->energy_pj = nan_if(ok, m->energy_pj);
-    row->power_mw = nan_if(ok, m->power_mw);
-    row->throughput_fps = nan_if(ok, m->throughput_fps);
-    row->area_eff = nan_if(ok, m->area_eff);
-    row->energy_eff = nan_if(ok, m->energy_eff);
-    row->utilization = nan_if(ok, m->utilization);
-    row->err_upper = r->err_upper;
-    row->err_lower = r->err_lower;
+    memcpy(row->m, r->m, sizeof row->m); /* map_eval: NaN where not known */
     row->format = cm_kind_name(r->pt.wx.fmt.kind);
     row->pes = r->pt.hw.pes;
     row->lanes = r->pt.hw.lanes;
     row->banks = r->pt.hw.banks;
     row->bits = r->pt.hw.bits;
     row->freq_mhz = r->pt.hw.freq_mhz;
+    copy_name(row->bank_map, sizeof row->bank_map, cm_bankmap_name(r->pt.map));
+    row->work_words = r->pt.hw.work_words;
+    row->wgt_words = r->pt.hw.wgt_words;
+    row->dram_mbps = r->pt.hw.dram_mbps;
+    row->sfu_lanes = r->pt.hw.sfu_lanes;
+    copy_name(row->tech, sizeof row->tech, r->pt.hw.tech);
     row->valid = !r->reject;
     row->reason = r->reject ? map_reject_name(r->reject) : NULL;
     row->ncomp = ok && comps ? db_comps_from_result(m, comps) : 0;

@@ -22,38 +22,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- metrics ---- */
+/* ---- metrics (map_metric.h) ---- */
 
+#define STR_(x) #x
+#define METRIC_ROW_(ID, name, dir, integer, what) {STR_(name), MAP_##dir, integer, what},
 static const struct {
     const char *name;
     map_dir dir;
-} metrics[MAP_M_COUNT] = {
-    [MAP_M_PARAMS] = {"params", MAP_MIN},          [MAP_M_MACS] = {"macs", MAP_MIN},
-    [MAP_M_CYCLES] = {"cycles", MAP_MIN},          [MAP_M_LATENCY] = {"latency", MAP_MIN},
-    [MAP_M_AREA] = {"area_mm2", MAP_MIN},          [MAP_M_ENERGY] = {"energy_pj", MAP_MIN},
-    [MAP_M_POWER] = {"power_mw", MAP_MIN},         [MAP_M_THROUGHPUT] = {"throughput_fps", MAP_MAX},
-    [MAP_M_AREA_EFF] = {"area_eff", MAP_MAX},      [MAP_M_ENERGY_EFF] = {"energy_eff", MAP_MAX},
-    [MAP_M_UTIL] = {"utilization", MAP_MAX},       [MAP_M_ERR_UPPER] = {"err_upper", MAP_MIN},
-    [MAP_M_ERR_LOWER] = {"err_lower", MAP_MIN},    [MAP_M_CONFLICTS] = {"conflicts", MAP_MIN},
-    [MAP_M_STALLS] = {"stall_cycles", MAP_MIN},    [MAP_M_DRAM] = {"dram_bytes", MAP_MIN},
-};
+    int integer;
+    const char *what;
+} metrics[MAP_M_COUNT] = {MAP_METRICS(METRIC_ROW_)};
+#undef METRIC_ROW_
 
+#define ALIAS_ROW_(alias, ID) {STR_(alias), MAP_M_##ID},
 static const struct {
     const char *alias;
     map_metric m;
-} aliases[] = {
-    {"area", MAP_M_AREA}, {"energy", MAP_M_ENERGY}, {"power", MAP_M_POWER},
-    {"throughput", MAP_M_THROUGHPUT}, {"error", MAP_M_ERR_UPPER}, {"util", MAP_M_UTIL},
-};
+} aliases[] = {MAP_METRIC_ALIASES(ALIAS_ROW_)};
+#undef ALIAS_ROW_
 
 const char *map_metric_name(map_metric m)
 {
     return (unsigned)m < MAP_M_COUNT ? metrics[m].name : "?";
 }
 
+int map_metric_integer(map_metric m) { return (unsigned)m < MAP_M_COUNT && metrics[m].integer; }
+
+const char *map_metric_what(map_metric m)
+{
+    return (unsigned)m < MAP_M_COUNT ? metrics[m].what : "?";
+}
+
 map_dir map_metric_dir(map_metric m)
 {
     return (unsigned)m < MAP_M_COUNT ? metrics[m].dir : MAP_MIN;
+}
+
+int map_metric_lookup(const char *name)
+{
+    for (int i = 0; i < MAP_M_COUNT; i++)
+        if (!strcmp(name, metrics[i].name))
+            return i;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcmp(name, aliases[i].alias))
+            return (int)aliases[i].m;
+    return -1;
+}
+
+int map_metric_list(char *buf, size_t len)
+{
+    size_t u = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < MAP_M_COUNT && u < len; i++)
+        u += (size_t)snprintf(buf + u, len - u, "%s%s", i ? ", " : "", metrics[i].name);
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0] && u < len; i++)
+        u += (size_t)snprintf(buf + u, len - u, ", %s = %s", aliases[i].alias,
+                              metrics[aliases[i].m].name);
+    return u < len ? 0 : -1;
 }
 
 int map_objective_parse(const char *s, map_metric *m, map_dir *dir)
@@ -65,13 +90,7 @@ int map_objective_parse(const char *s, map_metric *m, map_dir *dir)
         return -1;
     memcpy(name, s, n);
     name[n] = '\0';
-    int found = -1;
-    for (int i = 0; i < MAP_M_COUNT; i++)
-        if (!strcmp(name, metrics[i].name))
-            found = i;
-    for (size_t i = 0; found < 0 && i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcmp(name, aliases[i].alias))
-            found = (int)aliases[i].m;
+    int found = map_metric_lookup(name);
     if (found < 0)
         return -1;
     *m = (map_metric)found;

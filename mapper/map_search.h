@@ -25,26 +25,14 @@
 #include "cm_accel.h"
 #include "cm_hsvd.h"
 #include "map_pareto.h"
+#include "map_metric.h"
 #include "map_space.h"
 
 #include <signal.h>
 
-/* ---- objectives / metrics ---- */
-
-typedef enum {
-    MAP_M_PARAMS, MAP_M_MACS, MAP_M_CYCLES, MAP_M_LATENCY, MAP_M_AREA, MAP_M_ENERGY,
-    MAP_M_POWER, MAP_M_THROUGHPUT, MAP_M_AREA_EFF, MAP_M_ENERGY_EFF, MAP_M_UTIL,
-    MAP_M_ERR_UPPER, MAP_M_ERR_LOWER, MAP_M_CONFLICTS, MAP_M_STALLS, MAP_M_DRAM,
-    MAP_M_COUNT
-} map_metric;
+/* ---- objectives / metrics: map_metric.h ---- */
 
 #define MAP_MAX_OBJ 8
-
-/* "energy_pj", ...; aliases area, energy, throughput, error are accepted.
- * "name:min" / "name:max" set the direction, else the metric's natural one. */
-const char *map_metric_name(map_metric m);
-int map_objective_parse(const char *s, map_metric *m, map_dir *dir);
-map_dir map_metric_dir(map_metric m);
 
 /* ---- rejection reasons: the model's (cm_reject) and the mapper's ---- */
 

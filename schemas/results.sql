@@ -75,8 +75,39 @@ CREATE TABLE IF NOT EXISTS point (
     bits           INTEGER,
     freq_mhz       REAL,
     valid          INTEGER NOT NULL DEFAULT 1,  -- 0: infeasible, see reason
-    reason         TEXT
+    reason         TEXT,
+    -- added within version 2 (older files get them, NULL, when opened for
+    -- writing): the rest of the metrics and of the hardware, and the
+    -- algorithm's row in table algo
+    latency        INTEGER,   -- cycles from a frame's first input to its last output
+    bank_map       TEXT,      -- linear, skew, xor, transform
+    work_words     INTEGER,   -- working SRAM, b-bit words
+    wgt_words      INTEGER,   -- weight SRAM, b-bit words
+    dram_mbps      INTEGER,
+    sfu_lanes      INTEGER,
+    tech           TEXT,      -- technology table name
+    akey           INTEGER    -- algo.akey of the point's algorithm
 );
+
+-- The algorithm part of stored points (everything before "/hw;": workload,
+-- decomposition, and per matrix its format, modes, ranks or tree, order and
+-- dataflows), one row per algorithm, derived from the point string once
+-- when its first point is stored; the results view joins it.  akey is a
+-- 64-bit hash of that part (dse/db_insert.c), the same in every database,
+-- so merged shards agree on it.
+CREATE TABLE IF NOT EXISTS algo (
+    akey        INTEGER PRIMARY KEY,
+    algo        TEXT NOT NULL,      -- the point string up to "/hw;"
+    workload    TEXT,               -- lstm or mv
+    n_in        INTEGER,
+    hidden      INTEGER,
+    decomp      TEXT,               -- partial, separate, concat
+    n_pad       INTEGER,            -- concat: the padded columns
+    wx_format   TEXT, wx_m TEXT, wx_n TEXT, wx_ranks TEXT, wx_rank_max INTEGER,
+    wx_tree     TEXT, wx_order TEXT, wx_dataflow TEXT,
+    wh_format   TEXT, wh_m TEXT, wh_n TEXT, wh_ranks TEXT, wh_rank_max INTEGER,
+    wh_tree     TEXT, wh_order TEXT, wh_dataflow TEXT
+) WITHOUT ROWID;
 -- No index on run_id: it would cost ~15% of the insert rate, and queries by
 -- run scan the table (a million rows in a fraction of a second) anyway.
 
@@ -121,8 +152,9 @@ CREATE TABLE IF NOT EXISTS accuracy (
 --   lstm;nin=4096;h=64;dec=concat;pad=4160/wx;f=ht;m=4x4x4x4;n=4x8x10x13;t=...
 -- so every stored point of that network, whatever its order and hardware,
 -- shows the accuracy (results.accuracy below).  Added within version 2, with
--- run.front_points: opening a version-2 file made before them for writing
--- adds the table and the column and renews the `results` view, nothing else.
+-- run.front_points, the algo table and point's last columns: opening a
+-- version-2 file made before them for writing adds them and renews the
+-- `results` view, nothing else.
 CREATE TABLE IF NOT EXISTS train (
     net            TEXT NOT NULL,     -- network string
     dataset        TEXT NOT NULL,     -- the data set's canonical description
@@ -152,7 +184,7 @@ CREATE TABLE IF NOT EXISTS train (
 -- section), exactly as cm_point_format_net prints it.
 CREATE VIEW IF NOT EXISTS results AS
 SELECT p.id, p.point, p.run_id,
-       p.params, p.macs, p.cycles, p.conflicts, p.stall_cycles, p.dram_bytes,
+       p.params, p.macs, p.cycles, p.latency, p.conflicts, p.stall_cycles, p.dram_bytes,
        p.area_mm2, p.energy_pj, p.power_mw, p.throughput_fps,
        p.area_eff, p.energy_eff, p.utilization, p.err_upper, p.err_lower,
        p.format, p.pes, p.lanes, p.banks, p.bits, p.freq_mhz,
@@ -166,14 +198,21 @@ SELECT p.id, p.point, p.run_id,
                 (SELECT count(*) FROM train t
                  WHERE t.net = p.net
                    AND t.epochs = (SELECT max(u.epochs) FROM train u WHERE u.net = p.net)))
-           AS accuracy_n
+           AS accuracy_n,
+       g.workload, g.n_in, g.hidden, g.decomp, g.n_pad,
+       g.wx_format, g.wx_m, g.wx_n, g.wx_ranks, g.wx_rank_max, g.wx_tree, g.wx_order,
+       g.wx_dataflow,
+       g.wh_format, g.wh_m, g.wh_n, g.wh_ranks, g.wh_rank_max, g.wh_tree, g.wh_order,
+       g.wh_dataflow,
+       p.bank_map, p.work_words, p.wgt_words, p.dram_mbps, p.sfu_lanes, p.tech
 FROM (SELECT q.*,
              CASE WHEN instr(q.point, '/wh;') > 0
                   THEN substr(q.point, 1, instr(q.point, ';o=') - 1)
                        || substr(substr(q.point, instr(q.point, '/wh;')), 1,
                                  instr(substr(q.point, instr(q.point, '/wh;')), ';o=') - 1)
                   ELSE substr(q.point, 1, instr(q.point, ';o=') - 1) END AS net
-      FROM point q) p;
+      FROM point q) p
+LEFT JOIN algo g ON g.akey = p.akey;
 
 CREATE VIEW IF NOT EXISTS breakdowns AS
 SELECT p.id, p.point, c.name AS component, b.area_um2, b.energy_pj, b.accesses

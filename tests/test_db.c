@@ -78,15 +78,15 @@ static void make_row(db_row *r, char *name, size_t len, int i, db_comp *comp)
 {
     snprintf(name, len, "ht:8x20x20x18,r=%d,%d/pe=16/b=%d", i % 7 + 1, i % 5 + 1, i);
     db_row_init(r, name);
-    r->params = 1000 + i;
-    r->macs = 5000 + 2 * i;
-    r->cycles = 300 + i % 11;
-    r->conflicts = i % 3;
-    r->stall_cycles = 2 * (i % 3);
-    r->area_mm2 = 1.5 + i * 0.25;
-    r->energy_pj = 100.0 / (i + 1);
-    r->throughput_fps = 1e6 / (300 + i % 11);
-    r->err_upper = 0.01 * (i % 9);
+    r->m[MAP_M_PARAMS] = 1000 + i;
+    r->m[MAP_M_MACS] = 5000 + 2 * i;
+    r->m[MAP_M_CYCLES] = 300 + i % 11;
+    r->m[MAP_M_CONFLICTS] = i % 3;
+    r->m[MAP_M_STALLS] = 2 * (i % 3);
+    r->m[MAP_M_AREA] = 1.5 + i * 0.25;
+    r->m[MAP_M_ENERGY] = 100.0 / (i + 1);
+    r->m[MAP_M_THROUGHPUT] = 1e6 / (300 + i % 11);
+    r->m[MAP_M_ERR_UPPER] = 0.01 * (i % 9);
     r->banks = 16;
     r->format = "ht";
     if (comp) {
@@ -280,7 +280,7 @@ static void test_point_stored_once(void **state)
     db_comp comps[4][3];
     for (int i = 0; i < 4; i++)
         make_row(&rows[i], names[i], sizeof names[i], i % 2, comps[i]); /* 0,1,0,1 */
-    rows[2].area_mm2 = 99; /* a later copy with other metrics: ignored */
+    rows[2].m[MAP_M_AREA] = 99; /* a later copy with other metrics: ignored */
     size_t nin;
     char err[512];
     assert_int_equal(db_insert_batch(d, r1, rows, 4, &nin, err, sizeof err), 0);
@@ -490,7 +490,7 @@ static void test_hash_collision_probing(void **state)
     assert_int_equal(db_has_point(d, "victim", err, sizeof err), 0);
     db_row r;
     db_row_init(&r, "victim");
-    r.params = 7;
+    r.m[MAP_M_PARAMS] = 7;
     size_t nin;
     assert_int_equal(db_insert_batch(d, run, &r, 1, &nin, err, sizeof err), 0);
     assert_int_equal(nin, 1);
@@ -668,10 +668,10 @@ static void synth_row(db_row *r, const char *name, db_comp *comp)
 {
     uint64_t h = (uint64_t)db_point_key(name);
     db_row_init(r, name);
-    r->params = (int64_t)(h % 100000);
-    r->cycles = (int64_t)(h % 977);
-    r->energy_pj = (double)(h % 1000) / 8;
-    r->area_mm2 = (h & 1) ? NAN : (double)(h % 313) / 4;
+    r->m[MAP_M_PARAMS] = (int64_t)(h % 100000);
+    r->m[MAP_M_CYCLES] = (int64_t)(h % 977);
+    r->m[MAP_M_ENERGY] = (double)(h % 1000) / 8;
+    r->m[MAP_M_AREA] = (h & 1) ? NAN : (double)(h % 313) / 4;
     r->format = (h & 2) ? "tt" : "ht";
     r->reason = (h & 4) ? "capacity" : NULL;
     r->valid = !(h & 4);
@@ -806,9 +806,9 @@ static void test_writer_equals_direct(void **state)
         db_row r;
         db_comp comp[2];
         synth_row(&r, (const char *)sqlite3_column_text(st, 0), comp);
-        assert_int_equal(sqlite3_column_int64(st, 1), r.params);
-        assert_int_equal(sqlite3_column_int64(st, 2), r.cycles);
-        assert_true(sqlite3_column_double(st, 3) == r.energy_pj);
+        assert_int_equal(sqlite3_column_int64(st, 1), r.m[MAP_M_PARAMS]);
+        assert_int_equal(sqlite3_column_int64(st, 2), r.m[MAP_M_CYCLES]);
+        assert_true(sqlite3_column_double(st, 3) == r.m[MAP_M_ENERGY]);
         assert_string_equal((const char *)sqlite3_column_text(st, 4), r.format);
         if (sqlite3_column_int(st, 6)) {
             assert_int_equal(sqlite3_column_int(st, 6), 2);

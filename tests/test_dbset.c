@@ -143,11 +143,11 @@ static void make_db(const char *path, int (*take)(int, int), int arg, const char
             continue;
         db_row *r = &rows[n];
         db_row_init(r, pt[i].name);
-        r->energy_pj = pt[i].energy;
-        r->throughput_fps = pt[i].thr;
-        r->area_mm2 = pt[i].area;
-        r->params = pt[i].params;
-        r->cycles = 1000 + i;
+        r->m[MAP_M_ENERGY] = pt[i].energy;
+        r->m[MAP_M_THROUGHPUT] = pt[i].thr;
+        r->m[MAP_M_AREA] = pt[i].area;
+        r->m[MAP_M_PARAMS] = pt[i].params;
+        r->m[MAP_M_CYCLES] = 1000 + i;
         if (i % 5 == 0) {
             comps[n][0] = (db_comp){"mac", 10.0 + i, 1.0 + i, i};
             comps[n][1] = (db_comp){"wmem", 20.0, NAN, -1};

@@ -672,6 +672,60 @@ int cm_point_parse_net(const char *s, cm_point *p, char *err, size_t errlen)
     return parse_any(s, p, 1, err, errlen);
 }
 
+/* ------------------------------------------------------ design columns */
+
+/* The value of key in the section named sec of point string s ("" when
+ * absent), cut to len. */
+static void field_of(const char *s, const char *sec, const char *key, char *out, size_t len)
+{
+    size_t sl = strlen(sec), kl = strlen(key);
+    out[0] = '\0';
+    for (const char *p = s; p && *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL) {
+        if (strncmp(p, sec, sl) || (p[sl] != ';' && p[sl] != '/' && p[sl] != '\0'))
+            continue;
+        const char *end = strchr(p, '/');
+        for (const char *f = p; f && (!end || f < end); f = strchr(f, ';') ? strchr(f, ';') + 1 : NULL) {
+            if (!strncmp(f, key, kl) && f[kl] == '=') {
+                const char *v = f + kl + 1;
+                size_t n = strcspn(v, ";/");
+                snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), v);
+                return;
+            }
+            if (end && strchr(f, ';') && strchr(f, ';') > end)
+                break;
+        }
+        return;
+    }
+}
+
+void cm_point_describe_mat(const char *s, const cm_point *p, int k, cm_point_mat_desc *md)
+{
+    const cm_matmap *mm = k ? &p->wh : &p->wx;
+    const char *sec = k ? "wh" : "wx";
+    memset(md, 0, sizeof *md);
+    snprintf(md->format, sizeof md->format, "%s", cm_kind_name(mm->fmt.kind));
+    field_of(s, sec, "m", md->m, sizeof md->m);
+    field_of(s, sec, "n", md->n, sizeof md->n);
+    field_of(s, sec, "t", md->tree, sizeof md->tree);
+    field_of(s, sec, "o", md->order, sizeof md->order);
+    field_of(s, sec, "df", md->dataflow, sizeof md->dataflow);
+    size_t u = 0;
+    if (mm->fmt.kind == CM_TT) {
+        field_of(s, sec, "r", md->ranks, sizeof md->ranks);
+        for (int i = 0; i <= mm->fmt.modes.d; i++)
+            md->rank_max = mm->fmt.tt_rank[i] > md->rank_max ? mm->fmt.tt_rank[i] : md->rank_max;
+    } else if (mm->fmt.kind == CM_HT) {
+        const ht_tree *t = &mm->fmt.tree;
+        for (int v = 0; v < t->nnodes && u + 12 < sizeof md->ranks; v++) {
+            if (v == t->root)
+                continue;
+            u += (size_t)snprintf(md->ranks + u, sizeof md->ranks - u, "%s%d", u ? "," : "",
+                                  t->rank[v]);
+            md->rank_max = t->rank[v] > md->rank_max ? t->rank[v] : md->rank_max;
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 void cm_matmap_set_df(cm_matmap *mm, cm_dataflow df)

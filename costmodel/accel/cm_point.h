@@ -95,6 +95,18 @@ int cm_point_format_net(const cm_point *p, char *buf, size_t buflen);
  * (wp).  Checks the shapes, not the hardware. */
 int cm_point_parse_net(const char *s, cm_point *p, char *err, size_t errlen);
 
+/*
+ * What matrix k (0: wx, 1: wh) of a parsed point is, as the database's design
+ * columns show it: format; modes, tree, order and dataflows as the point
+ * string s writes them; ranks (TT: r_0..r_d; HT: the non-root node ranks in
+ * node order, leaves first; dense: "") and the largest rank (dense: 0).
+ */
+typedef struct {
+    char format[8], m[64], n[64], ranks[96], tree[160], order[96], dataflow[96];
+    int rank_max;
+} cm_point_mat_desc;
+void cm_point_describe_mat(const char *s, const cm_point *p, int k, cm_point_mat_desc *md);
+
 /* Helpers for builders (mapper, dse eval, tests). */
 void cm_matmap_set_df(cm_matmap *mm, cm_dataflow df); /* every step */
 /* Set the order to the best by MACs (cm_order_best); -1 on a bad format. */
