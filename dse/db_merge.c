@@ -101,7 +101,10 @@ static int copier_prepare(merge_ctx *m, copier *c, const char *sel, const char *
 static int copier_init(merge_ctx *m, copier *c, const char *table, int keyed, const char *ident,
                        const char *where)
 {
-    if (db_columns(m->out, table, &c->cols, &c->ncol, m->err, m->errlen))
+    db_column *incols = NULL;
+    int nin = 0;
+    if (db_columns(m->out, table, &c->cols, &c->ncol, m->err, m->errlen) ||
+        db_columns(m->in, table, &incols, &nin, m->err, m->errlen))
         return -1;
     int has_id = 0;
     for (int i = 0; i < c->ncol; i++)
@@ -124,8 +127,12 @@ static int copier_init(merge_ctx *m, copier *c, const char *table, int keyed, co
             continue;
         if (ident && !strcmp(c->cols[i].name, ident))
             c->ident = k - keyed + 1;
+        /* a column added to version 2 since the input was made: NULL */
+        int there = 0;
+        for (int j = 0; j < nin && !there; j++)
+            there = !strcmp(incols[j].name, c->cols[i].name);
         size_t u = strlen(sel);
-        snprintf(sel + u, len - u, ", \"%s\"", c->cols[i].name);
+        snprintf(sel + u, len - u, there ? ", \"%s\"" : ", NULL", c->cols[i].name);
         u = strlen(ins);
         snprintf(ins + u, len - u, "%s\"%s\"", k ? ", " : "", c->cols[i].name);
         u = strlen(vals);
@@ -141,6 +148,7 @@ static int copier_init(merge_ctx *m, copier *c, const char *table, int keyed, co
         snprintf(look, len, "SELECT id FROM \"%s\" WHERE \"%s\" = ?1", table, ident);
     rc = copier_prepare(m, c, sel, ins, look);
 out:
+    db_columns_free(incols, nin);
     free(sel);
     free(ins);
     free(vals);
@@ -281,9 +289,16 @@ static int row_train(merge_ctx *m, copier *c)
     return changes < 0 ? -1 : 0;
 }
 
+/* The design columns of an algorithm: every database derives the same row
+ * for one akey, so the first copy stays. */
+static int row_algo(merge_ctx *m, copier *c)
+{
+    return copy_row(m, c) < 0 ? -1 : 0;
+}
+
 /* The tables in the order of their references: points name runs,
- * breakdowns name points and components.  `train` is missing from inputs
- * made before it (same schema version): nothing to copy there. */
+ * breakdowns name points and components.  `train` and `algo` are missing
+ * from inputs made before them (same schema version): nothing to copy there. */
 static const struct {
     const char *table;
     int keyed;                      /* OUT assigns the point key */
@@ -297,6 +312,7 @@ static const struct {
     {"breakdown", 0, 0, NULL, row_breakdown},
     {"accuracy", 0, 0, NULL, row_accuracy},
     {"train", 0, 1, NULL, row_train},
+    {"algo", 0, 1, NULL, row_algo},
 };
 
 /* Every row of one table of the input through its row function; where
@@ -330,7 +346,7 @@ static int copy_table(merge_ctx *m, size_t t) { return copy_rows(m, t, "", 0); }
 
 static int64_t map_of(const void *mp, int64_t src) { return get_map(mp, src); }
 
-enum { T_RUN, T_COMPONENT, T_POINT, T_BREAKDOWN, T_ACCURACY, T_TRAIN, T_COUNT };
+enum { T_RUN, T_COMPONENT, T_POINT, T_BREAKDOWN, T_ACCURACY, T_TRAIN, T_ALGO, T_COUNT };
 _Static_assert(sizeof tables / sizeof tables[0] == T_COUNT, "T_* follow tables[]");
 
 /*
@@ -361,6 +377,25 @@ static int merge_attached(merge_ctx *m, const char *alias)
     return rc;
 }
 
+/* 1 when in's point table has every column of out's (the fast copy
+ * selects them by name). */
+static int same_point_columns(db_conn *out, db_conn *in)
+{
+    db_column *a = NULL, *b = NULL;
+    int na = 0, nb = 0, all = 1;
+    if (db_columns(out, "point", &a, &na, NULL, 0) || db_columns(in, "point", &b, &nb, NULL, 0))
+        all = 0;
+    for (int i = 0; i < na && all; i++) {
+        int there = 0;
+        for (int j = 0; j < nb && !there; j++)
+            there = !strcmp(a[i].name, b[j].name);
+        all = there;
+    }
+    db_columns_free(a, na);
+    db_columns_free(b, nb);
+    return all;
+}
+
 int db_merge_input(db_conn *out, db_conn *in, const char *alias, db_merge_stats *st,
                    char *err, size_t errlen)
 {
@@ -368,6 +403,8 @@ int db_merge_input(db_conn *out, db_conn *in, const char *alias, db_merge_stats 
     int rc = 0;
     if (sqlite3_exec(in->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return dbi_readfail(in, err, errlen);
+    if (alias && !same_point_columns(out, in))
+        alias = NULL; /* an input older than OUT's columns: row by row */
     if (alias)
         rc = merge_attached(&m, alias);
     for (size_t t = 0; !alias && t < T_COUNT && !rc; t++)

@@ -76,18 +76,20 @@ CREATE TABLE IF NOT EXISTS point (
     freq_mhz       REAL,
     valid          INTEGER NOT NULL DEFAULT 1,  -- 0: infeasible, see reason
     reason         TEXT,
-    -- added within version 2 (older files get them, NULL, when opened for
-    -- writing): the rest of the metrics and of the hardware, and the
-    -- algorithm's row in table algo
-    latency        INTEGER,   -- cycles from a frame's first input to its last output
-    bank_map       TEXT,      -- linear, skew, xor, transform
-    work_words     INTEGER,   -- working SRAM, b-bit words
-    wgt_words      INTEGER,   -- weight SRAM, b-bit words
+    latency        INTEGER,
+    bank_map       TEXT,
+    work_words     INTEGER,
+    wgt_words      INTEGER,
     dram_mbps      INTEGER,
     sfu_lanes      INTEGER,
-    tech           TEXT,      -- technology table name
-    akey           INTEGER    -- algo.akey of the point's algorithm
+    tech           TEXT,
+    akey           INTEGER
 );
+-- The columns from latency on were added within version 2 (older files get
+-- them, NULL, when opened for writing): latency, cycles from a frame's first
+-- input to its last output; the rest of the hardware (bank map; working and
+-- weight SRAM in b-bit words; DRAM MB/s; SFU lanes; technology table name);
+-- akey, the point's algorithm in table algo.
 
 -- The algorithm part of stored points (everything before "/hw;": workload,
 -- decomposition, and per matrix its format, modes, ranks or tree, order and

@@ -250,12 +250,62 @@ static void test_design_columns_say_what_the_point_says(void **state)
     assert_true(seen_wh > 0 && seen_pad > 0); /* partial and concat were both checked */
 }
 
+/* Every row of `results` (point and design columns), sorted, as one text. */
+static char *design_dump(const char *db)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h,
+        "SELECT point || '|' || coalesce(n_in, '') || '|' || coalesce(wx_tree, '') || '|' ||"
+        " coalesce(wx_ranks, '') || '|' || coalesce(wh_format, '') || '|' || bank_map || '|' ||"
+        " coalesce(latency, '') FROM results ORDER BY point", -1, &st, NULL), SQLITE_OK);
+    size_t cap = 1 << 22, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        size_t n = strlen(t);
+        while (len + n + 2 > cap)
+            assert_non_null(buf = realloc(buf, cap *= 2));
+        memcpy(buf + len, t, n);
+        len += n;
+        buf[len++] = '\n';
+    }
+    buf[len] = '\0';
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return buf;
+}
+
+/* Two shards merged show the same design columns as one run. */
+static void test_merge_keeps_design_columns(void **state)
+{
+    (void)state;
+    char cmd[4800], s0[640], s1[640], out[640];
+    snprintf(s0, sizeof s0, "%s/s0.db", g_dir);
+    snprintf(s1, sizeof s1, "%s/s1.db", g_dir);
+    snprintf(out, sizeof out, "%s/merged.db", g_dir);
+    snprintf(cmd, sizeof cmd,
+             "%s run schemas/examples/quick.yaml --shard 0/2 --db %s --quiet >/dev/null && "
+             "%s run schemas/examples/quick.yaml --shard 1/2 --db %s --quiet >/dev/null && "
+             "%s merge %s %s %s 2>/dev/null", tu_dse_bin(), s0, tu_dse_bin(), s1, tu_dse_bin(),
+             out, s0, s1);
+    assert_int_equal(system(cmd), 0);
+    char *a = design_dump(g_db), *b = design_dump(out);
+    assert_true(strlen(a) > 6912 * 100);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_is_the_metric_table),
         cmocka_unit_test(test_every_objective_in_pareto),
         cmocka_unit_test(test_design_columns_say_what_the_point_says),
+        cmocka_unit_test(test_merge_keeps_design_columns),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
