@@ -37,6 +37,7 @@ typedef struct {
     int ndb;
     const char *where;
     long run, limit;
+    int all_workloads;
     db_outfmt fmt;
     int nobj, nextra;
     char *obj[MAP_PARETO_MAXK];
@@ -69,6 +70,8 @@ static void usage(FILE *f)
         "  --db F          results database (default " DB_DEFAULT_PATH "); never modified.\n"
         "                  Repeat it, or name a directory of databases or the shard-set\n"
         "                  file of dse sweep --no-merge: the databases are read as one\n"
+        "  --all-workloads one front over rows of several workloads (layer sizes); by\n"
+        "                  default such rows are refused, naming the workloads\n"
         "  --objective O   COL:min or COL:max, or a metric alone (its natural direction:\n"
         "                  params min, throughput_fps max ...); aliases area, energy,\n"
         "                  power, throughput, error, util; repeat, or separate by commas (1..%d)\n"
@@ -161,6 +164,7 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
         {"where", required_argument, NULL, 'w'},  {"run", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'}, {"limit", required_argument, NULL, 'l'},
         {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"all-workloads", no_argument, NULL, 'A'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 0; /* glibc: full re-initialization */
@@ -170,6 +174,7 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
         case 'h': usage(stdout); return -1;
         case 'd': o->db[o->ndb++] = optarg; break;
         case 'w': o->where = optarg; break;
+        case 'A': o->all_workloads = 1; break;
         case 'o':
             if (parse_objectives(o, optarg))
                 return CLI_BADINPUT;
@@ -635,6 +640,48 @@ static void print_json(const table *t, const pareto_opts *o, size_t nrows, size_
     printf("%s]\n}\n", t->nrow ? "\n  " : "");
 }
 
+/*
+ * One front per workload: rows of several workloads (other layer sizes, or
+ * mv and lstm) are refused unless --all-workloads, naming what was found.
+ */
+static int check_workloads(const dbset *set, const pareto_opts *o, int run_member,
+                           int64_t run_local)
+{
+    enum { MAXW = 4 };
+    char names[MAXW][DB_WORKLOAD_NAME], err[512];
+    char all[MAXW * (DB_WORKLOAD_NAME + 4)] = "";
+    int total = 0;
+    for (int i = 0; i < set->n; i++) {
+        if (o->run && i != run_member)
+            continue;
+        char mine[MAXW][DB_WORKLOAD_NAME];
+        int n;
+        if (db_workloads(set->m[i].d, o->where, o->run ? run_local : 0, mine, MAXW, &n, err,
+                         sizeof err))
+            return cli_bad(CMD, "%s", err);
+        for (int k = 0; k < n && k < MAXW; k++) {
+            int seen = 0;
+            for (int j = 0; j < total && j < MAXW; j++)
+                seen |= !strcmp(names[j], mine[k]);
+            if (!seen && total < MAXW)
+                memcpy(names[total], mine[k], DB_WORKLOAD_NAME); /* NUL-terminated */
+            total += !seen;
+        }
+        if (n > MAXW)
+            total = MAXW + 1;
+    }
+    if (total <= 1 || o->all_workloads)
+        return 0;
+    for (int j = 0; j < total && j < MAXW; j++) {
+        size_t u = strlen(all);
+        snprintf(all + u, sizeof all - u, "%s%s", j ? "; " : "", names[j]);
+    }
+    return cli_bad(CMD, "the rows mix %s%d workloads (%s%s): one front per workload; select one "
+                        "with --where (e.g. \"n_in = ... AND hidden = ...\") or give "
+                        "--all-workloads", total > MAXW ? "more than " : "",
+                   total > MAXW ? MAXW : total, all, total > MAXW ? "; ..." : "");
+}
+
 static int run_query(const dbset *set, const pareto_opts *o, int run_member,
                      int64_t run_local)
 {
@@ -642,6 +689,8 @@ static int run_query(const dbset *set, const pareto_opts *o, int run_member,
     size_t *front = NULL, nfront = 0, nnull = 0, nrows = 0;
     table t = {0};
     int rc = scan(set, o, run_member, run_local, &r, &nrows, &nnull);
+    if (!rc) /* after the scan, which reports a bad --where in the user's words */
+        rc = check_workloads(set, o, run_member, run_local);
     if (rc)
         goto out;
     /* the front of the databases' fronts (one database: its front again) */

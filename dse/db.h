@@ -334,6 +334,15 @@ int db_results_rows(db_conn *d, const char *const *cols, int ncol, int64_t id_of
  * seed, spec_hash, tool_version, tech_name, tech_hash, shard_i, shard_n,
  * command, spec_text. */
 int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen);
+/*
+ * The workloads of the `results` rows where `where` (NULL: all) holds, of
+ * run `run` only when run > 0: their names ("lstm N_in 57600, H 256", "mv")
+ * into names[0..max), *n how many distinct (at most max are named; the
+ * count stops at max + 1).  0, or -1 with a reason.
+ */
+#define DB_WORKLOAD_NAME 48
+int db_workloads(db_conn *d, const char *where, int64_t run, char (*names)[DB_WORKLOAD_NAME],
+                 int max, int *n, char *err, size_t errlen);
 /* dse reproduce's reuse: records that run_id stored n points, its whole
  * front (run.front_points). */
 int db_run_set_front_points(db_conn *d, int64_t run_id, int64_t n, char *err, size_t errlen);

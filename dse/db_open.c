@@ -300,7 +300,7 @@ static int is_current(db_conn *d)
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (has_column(d, added[i].table, added[i].column, NULL, 0) != 1)
             return 0;
-    return 1;
+    return has_column(d, "results", "akey", NULL, 0) == 1; /* the view's latest text */
 }
 
 static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_t errlen)

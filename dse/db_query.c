@@ -208,6 +208,56 @@ int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t er
     return rows_new(d, sql, out, err, errlen);
 }
 
+/* Adds name to names[0..*n) unless there; counts up to max + 1. */
+static void add_name(char (*names)[DB_WORKLOAD_NAME], int max, int *n, const char *name)
+{
+    for (int i = 0; i < *n && i < max; i++)
+        if (!strcmp(names[i], name))
+            return;
+    if (*n < max)
+        snprintf(names[*n], DB_WORKLOAD_NAME, "%s", name);
+    if (*n <= max)
+        ++*n;
+}
+
+int db_workloads(db_conn *d, const char *where, int64_t run, char (*names)[DB_WORKLOAD_NAME],
+                 int max, int *n, char *err, size_t errlen)
+{
+    /* Distinct algorithm keys first (a plain column: the view's joins are
+     * not evaluated), then their rows of algo; points without one (stored
+     * before the algo table) by the point string's workload prefix. */
+    static const char *const q[2] = {
+        "SELECT DISTINCT coalesce((SELECT CASE WHEN g.workload = 'lstm' THEN 'lstm N_in ' ||"
+        " g.n_in || ', H ' || g.hidden ELSE g.workload END FROM algo g WHERE g.akey = k.akey),"
+        " 'unknown') FROM (SELECT DISTINCT akey FROM results WHERE akey IS NOT NULL AND (%s)%s) k",
+        "SELECT DISTINCT CASE WHEN point LIKE 'lstm;nin=%%;h=%%;dec=%%' THEN 'lstm N_in ' ||"
+        " substr(point, 10, instr(point, ';h=') - 10) || ', H ' ||"
+        " substr(point, instr(point, ';h=') + 3, instr(point, ';dec=') - instr(point, ';h=') - 3)"
+        " WHEN point LIKE 'mv/%%' THEN 'mv' ELSE 'unknown' END"
+        " FROM results WHERE akey IS NULL AND (%s)%s"};
+    *n = 0;
+    for (int k = 0; k < 2; k++) {
+        size_t len = 1024 + (where ? strlen(where) : 0);
+        char *sql = malloc(len);
+        if (!sql)
+            return cm_fail(err, errlen, "out of memory");
+        snprintf(sql, len, q[k], where ? where : "1", run ? " AND run_id = ?1" : "");
+        db_rows *r;
+        int rc = rows_new(d, sql, &r, err, errlen);
+        free(sql);
+        if (rc)
+            return -1;
+        if (run)
+            db_rows_bind_id(r, run);
+        while ((rc = db_rows_next(r, err, errlen)) == 1)
+            add_name(names, max, n, db_rows_text(r, 0) ? db_rows_text(r, 0) : "?");
+        db_rows_free(r);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int db_run_set_front_points(db_conn *d, int64_t run_id, int64_t n, char *err, size_t errlen)
 {
     sqlite3_stmt *st;

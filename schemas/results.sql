@@ -206,7 +206,7 @@ SELECT p.id, p.point, p.run_id,
        g.wx_dataflow,
        g.wh_format, g.wh_m, g.wh_n, g.wh_ranks, g.wh_rank_max, g.wh_tree, g.wh_order,
        g.wh_dataflow,
-       p.bank_map, p.work_words, p.wgt_words, p.dram_mbps, p.sfu_lanes, p.tech
+       p.bank_map, p.work_words, p.wgt_words, p.dram_mbps, p.sfu_lanes, p.tech, p.akey
 FROM (SELECT q.*,
              CASE WHEN instr(q.point, '/wh;') > 0
                   THEN substr(q.point, 1, instr(q.point, ';o=') - 1)

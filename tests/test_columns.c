@@ -299,6 +299,37 @@ static void test_merge_keeps_design_columns(void **state)
     free(b);
 }
 
+/* Rows of two workloads: one front is refused, naming both; one chosen
+ * with --where, or --all-workloads, is answered. */
+static void test_mixed_workloads_refused(void **state)
+{
+    (void)state;
+    char db[640], cmd[2000], out[700];
+    snprintf(db, sizeof db, "%s/mixed.db", g_dir);
+    snprintf(out, sizeof out, "%s/err.txt", g_dir);
+    snprintf(cmd, sizeof cmd, "%s run schemas/examples/quick.yaml --db %s --quiet >/dev/null && "
+                              "%s run tests/specs/good/base.yaml --db %s --quiet >/dev/null",
+             tu_dse_bin(), db, tu_dse_bin(), db);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s pareto --db %s --objective params --objective energy "
+                              ">/dev/null 2>%s", tu_dse_bin(), db, out);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    FILE *f = fopen(out, "r");
+    char line[600] = "";
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_non_null(strstr(line, "lstm N_in 224, H 16"));  /* quick.yaml's layer */
+    assert_non_null(strstr(line, "lstm N_in 56, H 4"));    /* base.yaml's */
+    snprintf(cmd, sizeof cmd, "%s pareto --db %s --objective params --where 'n_in = 56' "
+                              ">/dev/null 2>&1", tu_dse_bin(), db);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s pareto --db %s --objective params --all-workloads "
+                              ">/dev/null 2>&1", tu_dse_bin(), db);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_every_objective_in_pareto),
         cmocka_unit_test(test_design_columns_say_what_the_point_says),
         cmocka_unit_test(test_merge_keeps_design_columns),
+        cmocka_unit_test(test_mixed_workloads_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
