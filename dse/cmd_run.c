@@ -408,7 +408,8 @@ static int open_db(run_ctx *x, int argc, char **argv)
         return 0;
     }
     db_run_info ri = {x->s->text, hash, x->so.seed, NULL, x->s->tech_table.name,
-                      x->s->tech_table.hash, (int)x->so.shard_i, (int)x->so.shard_n, x->cmdline};
+                      x->s->tech_table.hash, (int)x->so.shard_i, (int)x->so.shard_n, x->cmdline,
+                      x->s->workload_name};
     if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err))
         return run_fail(x->err); /* a write of a valid database: its disk */
     return 0;

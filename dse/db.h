@@ -84,6 +84,7 @@ typedef struct {
     const char *tech_hash;
     int shard_i, shard_n;     /* 0-based shard i of n; 0/1 when unsharded */
     const char *command;      /* command line, for the record (may be NULL) */
+    const char *workload;     /* the spec's workload name, e.g. LSTM-UCF (may be NULL) */
 } db_run_info;
 
 /* Inserts a run with status "running" and start time now; *run_id is its id. */

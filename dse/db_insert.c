@@ -26,8 +26,9 @@ int db_run_begin(db_conn *d, const db_run_info *ri, int64_t *run_id, char *err, 
 {
     static const char sql[] =
         "INSERT INTO run(uuid, spec_text, spec_hash, seed, tool_version, tech_name, tech_hash,"
-        " shard_i, shard_n, command, started, status) VALUES (lower(hex(randomblob(16))),"
-        " ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'running')";
+        " shard_i, shard_n, command, workload, started, status) VALUES"
+        " (lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'running')";
     sqlite3_stmt *st = NULL;
     if (db_flush(d, err, errlen))
         return -1;
@@ -44,6 +45,7 @@ int db_run_begin(db_conn *d, const db_run_info *ri, int64_t *run_id, char *err, 
     sqlite3_bind_int(st, 7, ri->shard_i);
     sqlite3_bind_int(st, 8, ri->shard_n);
     dbi_bind_text(st, 9, ri->command);
+    dbi_bind_text(st, 10, ri->workload && *ri->workload ? ri->workload : NULL);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)

@@ -229,7 +229,7 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
          * NOT EXISTS), and renew the results view, the only object whose
          * text changed. */
         if (add_columns(d, err, errlen) ||
-            dbi_exec(d, "DROP VIEW IF EXISTS results", err, errlen) ||
+            dbi_exec(d, "DROP VIEW IF EXISTS results; DROP VIEW IF EXISTS runs", err, errlen) ||
             dbi_exec(d, embed_results_sql, err, errlen))
             goto bad;
     } else if (k == FILE_EMPTY) {
@@ -255,7 +255,8 @@ bad:
 static const struct {
     const char *table, *column, *type;
 } added[] = {
-    {"run", "front_points", "INTEGER"}, {"point", "latency", "INTEGER"},
+    {"run", "front_points", "INTEGER"}, {"run", "workload", "TEXT"},
+    {"point", "latency", "INTEGER"},
     {"point", "bank_map", "TEXT"},      {"point", "work_words", "INTEGER"},
     {"point", "wgt_words", "INTEGER"},  {"point", "dram_mbps", "INTEGER"},
     {"point", "sfu_lanes", "INTEGER"},  {"point", "tech", "TEXT"},
@@ -300,7 +301,8 @@ static int is_current(db_conn *d)
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (has_column(d, added[i].table, added[i].column, NULL, 0) != 1)
             return 0;
-    return has_column(d, "results", "akey", NULL, 0) == 1; /* the view's latest text */
+    return has_column(d, "results", "akey", NULL, 0) == 1 && /* the views' latest text */
+           has_column(d, "runs", "workload", NULL, 0) == 1;
 }
 
 static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_t errlen)

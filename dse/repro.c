@@ -232,7 +232,7 @@ static int sweep_live(sweep *x, const char *hash)
         return -1;
     if (x->db) {
         db_run_info ri = {x->s->text, hash, 0, NULL, x->s->tech_table.name,
-                          x->s->tech_table.hash, 0, 1, "dse reproduce"};
+                          x->s->tech_table.hash, 0, 1, "dse reproduce", x->s->workload_name};
         db_writer_opts wo = {1, 0, 0}; /* one row per insert, in this thread */
         if (db_run_begin(x->db, &ri, &x->run_id, x->err, sizeof x->err) ||
             db_writer_open(x->db, x->run_id, &wo, &w, x->err, sizeof x->err))

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS run (
     command      TEXT,
     front_points INTEGER,                 -- dse reproduce: the points of the front it
                                           -- stored (its reuse check); NULL otherwise
+    workload     TEXT,                    -- the spec's workload name (LSTM-UCF ...)
     started      TEXT NOT NULL,           -- ISO 8601 UTC
     ended        TEXT,
     status       TEXT NOT NULL            -- running, done, interrupted, failed
@@ -221,7 +222,7 @@ SELECT p.id, p.point, c.name AS component, b.area_um2, b.energy_pj, b.accesses
 FROM breakdown b JOIN point p ON p.id = b.point_id JOIN component c ON c.id = b.comp_id;
 
 CREATE VIEW IF NOT EXISTS runs AS
-SELECT r.id, r.status, r.started, r.ended, r.seed, r.spec_hash, r.tech_name,
+SELECT r.id, r.workload, r.status, r.started, r.ended, r.seed, r.spec_hash, r.tech_name,
        r.shard_i, r.shard_n, r.tool_version, coalesce(c.n, 0) AS points
 FROM run r
 LEFT JOIN (SELECT run_id, count(*) AS n FROM point GROUP BY run_id) c ON c.run_id = r.id;
