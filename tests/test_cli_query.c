@@ -1,0 +1,183 @@
+/*
+ * test_cli_query.c - what the query commands tell a user about a design,
+ * end to end through the binary (DSE_BIN), on small runs of specs written
+ * here:
+ *   - `dse show` of a rejected point prints the sentence that explains it,
+ *     the one `dse eval --point` prints for the model's rejections, and the
+ *     budget with the value over it for the spec's constraints (text and
+ *     JSON); the sentences are derived here by hand from the point string.
+ *
+ * Run from the repository root; files go to a fresh temporary directory.
+ */
+#include "test_util.h"
+#include "test_db_util.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_cli_query_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *path_of(const char *name)
+{
+    static char buf[8][400];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    return buf[k];
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* `dse ARGS` (a shell fragment); its exit status, stdout and stderr. */
+static int dse(char **out, char **err, const char *fmt, ...)
+{
+    char args[4096], cmd[4600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s", tu_dse_bin(), args);
+    return tu_run(cmd, out, err);
+}
+
+/* The toy layer (N_in 224, H 16, concat) in HT with rank 2, P = 8, B = 6:
+ * 12 points (6 trees x factorizations), each with the hardware below. */
+#define TOY_SPEC                                                                             \
+    "version: 1\n"                                                                           \
+    "name: %s\n"                                                                             \
+    "workload: {n_in: 224, hidden: 16, decomposition: [concat]}\n"                           \
+    "space:\n"                                                                               \
+    "  formats: [ht]\n"                                                                      \
+    "  modes:\n"                                                                             \
+    "    wx: {d: 3, pad: 0.1, limit: 2}\n"                                                   \
+    "  trees: all\n"                                                                         \
+    "  ranks: {values: [2]}\n"                                                               \
+    "hardware: {pes: [8], banks: [6], work_words: [%d]}\n"                                   \
+    "reference: {synthetic: decay, seed: 1}\n"                                               \
+    "%s"
+
+/* Writes the toy spec (name, working words, constraints text) and runs it
+ * into NAME.db; returns the database path. */
+static const char *toy_run(const char *name, int work_words, const char *constraints)
+{
+    char text[2048], spec[64], db[64];
+    snprintf(text, sizeof text, TOY_SPEC, name, work_words, constraints);
+    snprintf(spec, sizeof spec, "%s.yaml", name);
+    snprintf(db, sizeof db, "%s.db", name);
+    write_file(path_of(spec), text);
+    char *out, *err;
+    int rc = dse(&out, &err, "run '%s' --db '%s'", path_of(spec), path_of(db));
+    if (rc)
+        fprintf(stderr, "dse run: %d: %s%s", rc, out, err);
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+    return path_of(db);
+}
+
+/*
+ * Point P of the toy space: modes m = 4x4x4 (out), n = 7x7x5 (in, 245 =
+ * N_in + H + 5 of padding), tree ((1,3),2) with every rank 2, contracted
+ * leaf 1 first.  By hand:
+ *   params: leaves 4*7*2 + 4*7*2 + 4*5*2 = 152, node (1,3) 2*2*2 = 8, the
+ *     root 2*2*1 = 4: 164;
+ *   step 1 contracts mode 1 of x (7 of the 7x7x5 input) into leaf 1's
+ *     4 x 2: the intermediate has 7*5 * 4*2 = 280 words;
+ *   a working half of wm words in B = 6 banks holds floor(wm/2 / 6) rows of
+ *     6 words: wm = 128 gives 10 rows, 60 words.
+ */
+#define P_ALG "lstm;nin=224;h=16;dec=concat;pad=245/wx;f=ht;m=4x4x4;n=7x7x5;" \
+              "t=((1:2,3:2):2,2:2);o=1,3,13,2,123;df=wp"
+#define P_HW(wm) "/hw;P=8;L=16;b=16;B=6;wm=" #wm ";wg=65536;bw=12800;sfu=16;mhz=1000;" \
+                 "map=linear;tech=28nm"
+
+static void test_show_rejected_workmem(void **state)
+{
+    (void)state;
+    const char *db = toy_run("small", 128, "");
+    const char *p = P_ALG P_HW(128);
+    const char *want = "wx: the intermediate after step 1 (1) has 280 words, a working half "
+                       "holds 60 (10 rows x 6 banks)";
+    char *out, *err, line[512];
+    assert_int_equal(dse(&out, &err, "show --db '%s' '%s'", db, p), 0);
+    snprintf(line, sizeof line, "\nstatus REJECTED (workmem): %s\n", want);
+    if (!strstr(out, line))
+        fprintf(stderr, "show:\n%s", out);
+    assert_non_null(strstr(out, line));
+    free(out);
+    free(err);
+    /* the same sentence as dse eval --point */
+    assert_int_equal(dse(&out, &err, "eval --point '%s'", p), 0);
+    snprintf(line, sizeof line, "REJECTED (workmem): %s\n", want);
+    assert_non_null(strstr(out, line));
+    free(out);
+    free(err);
+    /* JSON */
+    assert_int_equal(dse(&out, &err, "show --json --db '%s' '%s'", db, p), 0);
+    snprintf(line, sizeof line, "\"why\": \"%s\"", want);
+    assert_non_null(strstr(out, line));
+    assert_null(strstr(out, "\"why_note\""));
+    free(out);
+    free(err);
+    /* a valid point has no status line and no "why" */
+    const char *v = P_ALG P_HW(131072);
+    const char *db2 = toy_run("roomy", 131072, "");
+    assert_int_equal(dse(&out, &err, "show --db '%s' '%s'", db2, v), 0);
+    assert_null(strstr(out, "REJECTED"));
+    free(out);
+    free(err);
+    assert_int_equal(dse(&out, &err, "show --json --db '%s' '%s'", db2, v), 0);
+    assert_null(strstr(out, "\"why\""));
+    free(out);
+    free(err);
+}
+
+/* Budget rejections name the budget, the constraint and the value over it. */
+static void test_show_rejected_budget(void **state)
+{
+    (void)state;
+    const char *db = toy_run("budget", 131072, "constraints: {max_params: 100}\n");
+    const char *p = P_ALG P_HW(131072);
+    char *out, *err;
+    assert_int_equal(dse(&out, &err, "show --db '%s' '%s'", db, p), 0);
+    assert_non_null(strstr(out, "\nstatus REJECTED (params_budget): 164 parameters > budget 100 "
+                                "(constraints.max_params)\n"));
+    free(out);
+    free(err);
+    assert_int_equal(dse(&out, &err, "show --json --db '%s' '%s'", db, p), 0);
+    assert_non_null(strstr(out, "\"why\": \"164 parameters > budget 100 "
+                                "(constraints.max_params)\""));
+    free(out);
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_show_rejected_workmem),
+        cmocka_unit_test(test_show_rejected_budget),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
