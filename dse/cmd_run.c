@@ -13,7 +13,9 @@
  *
  * Ctrl-C (SIGINT) or SIGTERM: the search stops after the current point, the
  * pending batch is committed, the run is marked "interrupted" and the way
- * to resume is printed, quoted for the shell (exit status 130).
+ * to resume is printed, quoted for the shell, with the binary's path as it
+ * was started (made absolute) and a cd to the working directory, so that it
+ * works pasted anywhere (exit status 130).
  *
  * The pipeline is the sweep driver's (drive.h: search -> evaluate -> store
  * -> front); this file owns the command line, the run row, the writer and
@@ -70,7 +72,8 @@ typedef struct {
     db_conn *db;
     db_writer *w;
     int64_t run_id;
-    char *cmdline;            /* the command as typed, shell-quoted (record, resume hint) */
+    char *cmdline;            /* the command as typed, shell-quoted, runnable from any
+                               * directory (cli_command_anywhere: record, resume hint) */
     uint64_t stored;
     double t_progress, cpu0;
     int tty, failed;
@@ -385,7 +388,7 @@ static int open_db(run_ctx *x, int argc, char **argv)
                                                                    : DB_DEFAULT_PATH;
     char hash[17];
     /* before anything is stored: the resume hint must not fail later */
-    if (!(x->cmdline = cli_shell_join("dse", argc, argv)))
+    if (!(x->cmdline = cli_command_anywhere(argc, argv)))
         return run_fail("out of memory");
     int orc = db_open(path, DB_CREATE, &x->db, x->err, sizeof x->err);
     if (orc) /* a full disk is a write failure (1), not bad input (2) */
@@ -485,7 +488,8 @@ static void teardown(run_ctx *x)
 static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig);
 
 /* Two lines: what happened, and the command as typed, quoted so that it
- * can be pasted back whatever its paths hold (spaces, quotes, $). */
+ * can be pasted back, in any directory, whatever its paths hold (spaces,
+ * quotes, $): "(cd DIR && /abs/build/dse run SPEC ...)". */
 static void print_resume(run_ctx *x)
 {
     fprintf(stderr, "dse run: interrupted after %llu points (all stored); resume with:\n  %s\n",

@@ -5,12 +5,16 @@
  *   - `dse show` of a rejected point prints the sentence that explains it,
  *     the one `dse eval --point` prints for the model's rejections, and the
  *     budget with the value over it for the spec's constraints (text and
- *     JSON); the sentences are derived here by hand from the point string.
+ *     JSON); the sentences are derived here by hand from the point string;
+ *   - the binary's path in printed commands (cli_self, cli_command_anywhere):
+ *     a relative argv[0] made absolute, a bare name left for the PATH.
  *
  * Run from the repository root; files go to a fresh temporary directory.
  */
 #include "test_util.h"
 #include "test_db_util.h"
+
+#include "cli.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -173,11 +177,57 @@ static void test_show_rejected_budget(void **state)
     free(err);
 }
 
+/* cli_self / cli_command_anywhere, in a directory of known name. */
+static void test_self_path(void **state)
+{
+    (void)state;
+    char old[512], want[2048];
+    assert_non_null(getcwd(old, sizeof old));
+    const char *dir = path_of("a b");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(chdir(dir), 0);
+    char here[512]; /* tmpdir may be reached through a link: as getcwd says */
+    assert_non_null(getcwd(here, sizeof here));
+    const char *cases[][2] = {
+        {"dse", "dse"},                      /* found on the PATH: as is */
+        {"/opt/x/dse", "/opt/x/dse"},        /* absolute: as is */
+        {"build/dse", "/build/dse"},         /* relative: after the directory */
+        {"./build/dse", "/build/dse"},
+        {"../it/dse", "/../it/dse"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cli_set_argv0(cases[i][0]);
+        char *p = cli_self();
+        assert_non_null(p);
+        if (cases[i][1][0] == '/' && cases[i][0][0] != '/')
+            snprintf(want, sizeof want, "%s%s", here, cases[i][1]);
+        else
+            snprintf(want, sizeof want, "%s", cases[i][1]);
+        assert_string_equal(p, want);
+        free(p);
+    }
+    cli_set_argv0(NULL);
+    char *p = cli_self();
+    assert_string_equal(p, "dse");
+    free(p);
+    /* the whole line: cd (quoted: a space), the binary, the arguments */
+    cli_set_argv0("build/dse");
+    char *argv[] = {"run", "my spec.yaml", "--db", "x.db", NULL};
+    char *line = cli_command_anywhere(4, argv);
+    snprintf(want, sizeof want, "(cd '%s' && '%s/build/dse' run 'my spec.yaml' --db x.db)", here,
+             here);
+    assert_string_equal(line, want);
+    free(line);
+    cli_set_argv0(NULL);
+    assert_int_equal(chdir(old), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_show_rejected_workmem),
         cmocka_unit_test(test_show_rejected_budget),
+        cmocka_unit_test(test_self_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
