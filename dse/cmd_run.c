@@ -335,6 +335,47 @@ static void print_front(run_ctx *x)
     free(fr);
 }
 
+/*
+ * A budget of the spec that no visited point met: how many it rejected and
+ * the best value reached, with the point, e.g.
+ *   no point met max_error 0.05: 1200 rejected by it; the smallest err_upper
+ *   reached is 0.083 (point lstm;...)
+ * A point rejected first by another budget counts as not rejected by this
+ * one, but its value (params and err_upper are known for every point) still
+ * counts for the best; the area is known for the points the model accepted.
+ */
+static void print_unmet(run_ctx *x, const uint64_t *counts)
+{
+    const map_limits *lim = &x->s->limits;
+    static const struct {
+        int rej;
+        const char *key, *metric;
+    } b[] = {{MAP_REJ_PARAMS, "max_params", "params"},
+             {MAP_REJ_ERROR, "max_error", "err_upper"},
+             {MAP_REJ_AREA, "max_area_mm2", "area_mm2"}};
+    if (drive_get_stats(x->dr)->visited == 0)
+        return;
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
+        double limit = b[i].rej == MAP_REJ_PARAMS ? (double)lim->max_params
+                       : b[i].rej == MAP_REJ_ERROR ? lim->max_error : lim->max_area_mm2;
+        if (b[i].rej == MAP_REJ_PARAMS ? lim->max_params <= 0 : limit < 0)
+            continue; /* no such budget */
+        const drive_least *l = drive_least_of(x->dr, b[i].rej);
+        if (l->v <= limit)
+            continue; /* met by some point */
+        printf("no point met %s %.6g: %llu rejected by it; ", b[i].key, limit,
+               (unsigned long long)counts[b[i].rej]);
+        char pt[CM_POINT_MAXLEN];
+        if (isinf(l->v))
+            printf("no point had a %s value%s\n", b[i].metric,
+                   b[i].rej == MAP_REJ_AREA ? " (none got as far as the model)" : "");
+        else if (cm_point_format(&l->pt, pt, sizeof pt) >= 0)
+            printf("the smallest %s reached is %.6g (point %s)\n", b[i].metric, l->v, pt);
+        else
+            printf("the smallest %s reached is %.6g\n", b[i].metric, l->v);
+    }
+}
+
 static void print_summary(run_ctx *x, double el)
 {
     uint64_t counts[MAP_REJ_COUNT], total = 0;
@@ -365,6 +406,7 @@ static void print_summary(run_ctx *x, double el)
             first = 0;
         }
     printf("\n");
+    print_unmet(x, counts);
     if (x->db)
         printf("stored %llu new points in %s (run %lld%s)\n", (unsigned long long)x->stored,
                db_path(x->db), (long long)x->run_id,

@@ -6,6 +6,8 @@
  *     the one `dse eval --point` prints for the model's rejections, and the
  *     budget with the value over it for the spec's constraints (text and
  *     JSON); the sentences are derived here by hand from the point string;
+ *   - a budget of the spec that no point meets: `dse run` says how close the
+ *     space came (the best value and its point);
  *   - the binary's path in printed commands (cli_self, cli_command_anywhere):
  *     a relative argv[0] made absolute, a bare name left for the PATH.
  *
@@ -83,8 +85,10 @@ static int dse(char **out, char **err, const char *fmt, ...)
     "%s"
 
 /* Writes the toy spec (name, working words, constraints text) and runs it
- * into NAME.db; returns the database path. */
-static const char *toy_run(const char *name, int work_words, const char *constraints)
+ * into NAME.db; returns the database path, and (stdout != NULL) the run's
+ * output. */
+static const char *toy_run_out(const char *name, int work_words, const char *constraints,
+                               char **stdout_text)
 {
     char text[2048], spec[64], db[64];
     snprintf(text, sizeof text, TOY_SPEC, name, work_words, constraints);
@@ -96,9 +100,42 @@ static const char *toy_run(const char *name, int work_words, const char *constra
     if (rc)
         fprintf(stderr, "dse run: %d: %s%s", rc, out, err);
     assert_int_equal(rc, 0);
-    free(out);
+    if (stdout_text)
+        *stdout_text = out;
+    else
+        free(out);
     free(err);
     return path_of(db);
+}
+
+static const char *toy_run(const char *name, int work_words, const char *constraints)
+{
+    return toy_run_out(name, work_words, constraints, NULL);
+}
+
+/* One value of an SQL query on db, as text (malloc'd; NULL for NULL). */
+static char *query(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    char *v = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+static double query_real(const char *db, const char *sql)
+{
+    char *v = query(db, sql);
+    assert_non_null(v);
+    double x = strtod(v, NULL);
+    free(v);
+    return x;
 }
 
 /*
@@ -177,6 +214,61 @@ static void test_show_rejected_budget(void **state)
     free(err);
 }
 
+/*
+ * A budget nothing meets: the run's summary says how many it rejected and
+ * the best value reached, with a point that reached it; the
+ * expected numbers are read from the stored rows (every point is stored,
+ * with its params and err_upper whatever rejected it).  A budget some point
+ * meets gets no such line.
+ */
+static void check_unmet(const char *out, const char *db, const char *key, const char *limit,
+                        const char *metric, const char *reason)
+{
+    char sql[2048], want[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM point WHERE reason = '%s'", reason);
+    long n = (long)query_real(db, sql);
+    snprintf(sql, sizeof sql, "SELECT min(%s) FROM point", metric);
+    double best = query_real(db, sql);
+    snprintf(want, sizeof want, "\nno point met %s %s: %ld rejected by it; the smallest %s "
+             "reached is %.6g (point ", key, limit, n, metric, best);
+    const char *at = strstr(out, want);
+    if (!at)
+        fprintf(stderr, "want: %s...\ngot:\n%s", want, out);
+    assert_non_null(at);
+    /* the point named is one of those with that value (ties: any of them) */
+    at += strlen(want);
+    const char *end = strstr(at, ")\n");
+    assert_non_null(end);
+    assert_true(end - at < 1000);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM point WHERE point = '%.*s' AND "
+             "%s = (SELECT min(%s) FROM point)", (int)(end - at), at, metric, metric);
+    assert_int_equal((long)query_real(db, sql), 1);
+}
+
+static void test_unmet_budgets(void **state)
+{
+    (void)state;
+    char *out;
+    /* err_upper of the toy layer is far above 0.05 (the synthetic decay) */
+    const char *db = toy_run_out("err", 131072, "constraints: {max_error: 0.05}\n", &out);
+    assert_true(query_real(db, "SELECT min(err_upper) FROM point") > 0.05);
+    assert_true(query_real(db, "SELECT count(*) FROM point WHERE reason = 'error_budget'") > 0);
+    check_unmet(out, db, "max_error", "0.05", "err_upper", "error_budget");
+    assert_null(strstr(out, "no point met max_params"));
+    free(out);
+    /* params: 164 is the smallest by hand above; 100 is met by none, and the
+     * error budget of 10 by all */
+    db = toy_run_out("par", 131072, "constraints: {max_params: 100, max_error: 10}\n", &out);
+    assert_true(query_real(db, "SELECT min(params) FROM point") == 164);
+    check_unmet(out, db, "max_params", "100", "params", "params_budget");
+    assert_null(strstr(out, "no point met max_error"));
+    free(out);
+    /* a budget met: no line */
+    toy_run_out("met", 131072, "constraints: {max_params: 164}\n", &out);
+    assert_null(strstr(out, "no point met"));
+    free(out);
+}
+
 /* cli_self / cli_command_anywhere, in a directory of known name. */
 static void test_self_path(void **state)
 {
@@ -227,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_show_rejected_workmem),
         cmocka_unit_test(test_show_rejected_budget),
+        cmocka_unit_test(test_unmet_budgets),
         cmocka_unit_test(test_self_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
