@@ -2,6 +2,7 @@
  * cli.c - shared helpers of the dse sub-commands (see cli.h).
  */
 #include "cli.h"
+#include "cm_point.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -187,4 +188,21 @@ out:
     free(qcwd);
     free(prefix);
     return line;
+}
+
+int cli_point_label(const char *point, char *buf, size_t len)
+{
+    cm_point p;
+    char err[CM_ERRLEN];
+    if (len)
+        buf[0] = '\0';
+    if (!point || cm_point_parse(point, &p, err, sizeof err))
+        return 0;
+    int n = cm_point_label(&p, buf, len);
+    if (n < 0 || (size_t)n >= len) {
+        if (len)
+            buf[0] = '\0';
+        return 0;
+    }
+    return 1;
 }

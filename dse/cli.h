@@ -57,6 +57,13 @@ char *cli_self(void);
  */
 char *cli_command_anywhere(int argc, char *const *argv);
 
+/*
+ * The short design label (cm_point_label) of a stored point string, in
+ * buf (at least CM_LABEL_MAX bytes): 1; 0 when the string is not a model
+ * point (buf then ""), for tables that show the label instead of the string.
+ */
+int cli_point_label(const char *point, char *buf, size_t len);
+
 /* Sub-commands: int cmd_X(int argc, char **argv), argv[0] = "X". */
 int cmd_eval(int argc, char **argv);
 int cmd_hsvd(int argc, char **argv);

@@ -40,27 +40,33 @@ typedef struct {
     const char **db; /* --db arguments (ndb; none: DB_DEFAULT_PATH) */
     int ndb;
     const char *key;
-    int json;
+    int json, wide;
 } show_opts;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: dse show POINT|ID [--db F]... [--json]\n\n"
+        "usage: dse show POINT|ID [--db F]... [--json] [--wide]\n\n"
         "Everything stored about one design point: metrics, per-component area and\n"
         "energy breakdown, the run that stored it, measured accuracies; for a rejected\n"
         "point the sentence that explains it (as dse eval --point prints it).\n\n"
-        "  POINT      the canonical point string (as printed by dse pareto), or its id\n"
+        "  POINT      the canonical point string (as dse pareto --wide or --format csv\n"
+        "             prints it), or its id (as dse pareto prints it)\n"
         "  --db F     results database (default " DB_DEFAULT_PATH "); never modified.\n"
         "             Repeat it, or name a directory of databases or the shard-set file\n"
         "             of dse sweep --no-merge: the databases are read as one\n"
-        "  --json     one JSON object instead of the text report\n");
+        "  --json     one JSON object instead of the text report (with the full point)\n"
+        "  --wide     the text report names the point by its full string too, not only\n"
+        "             by its id and short design label (W_x's format, ranks and tree;\n"
+        "             decomposition; PxL, banks, bank map), e.g.\n"
+        "             `ht r4 ((1,2),(3,4)) concat | 16x16 B16 transform`\n");
 }
 
 static int parse_args(int argc, char **argv, show_opts *o)
 {
     static const struct option lo[] = {{"db", required_argument, NULL, 'd'},
                                        {"json", no_argument, NULL, 'j'},
+                                       {"wide", no_argument, NULL, 'W'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int c;
@@ -71,6 +77,7 @@ static int parse_args(int argc, char **argv, show_opts *o)
         case 'h': usage(stdout); return -1;
         case 'd': o->db[o->ndb++] = optarg; break;
         case 'j': o->json = 1; break;
+        case 'W': o->wide = 1; break;
         default:
             return cli_bad(CMD, "unknown or incomplete option '%s' (try --help)",
                            argv[optind - 1]);
@@ -544,9 +551,17 @@ static int prepare_related(const dbset_member *mb, show_stmts *s)
     return 0;
 }
 
-static int report_text(show_stmts *s)
+/* The point by its short design label (cli_point_label) and id; the full
+ * string too with --wide, and alone for a string that is no model point. */
+static int report_text(show_stmts *s, int wide)
 {
-    printf("point  %s\n", col_text(s->row, "point"));
+    char label[CM_LABEL_MAX];
+    const char *point = col_text(s->row, "point");
+    int labelled = cli_point_label(point, label, sizeof label);
+    if (labelled)
+        printf("design %s\n", label);
+    if (!labelled || wide)
+        printf("point  %s\n", point ? point : "-");
     printf("id     %lld\n", (long long)db_rows_int(s->row, db_rows_col(s->row, "id")));
     if (s->rejected) {
         const char *reason = col_text(s->row, "reason");
@@ -639,7 +654,7 @@ int cmd_show(int argc, char **argv)
     db_conn *d = set->m[m < 0 ? 0 : m].d;
     if (!rc && prepare_related(&set->m[m], &s))
         rc = CLI_FAIL;
-    if (!rc && (o.json ? report_json(&s) : report_text(&s))) {
+    if (!rc && (o.json ? report_json(&s) : report_text(&s, o.wide))) {
         cli_bad(CMD, "%s: %s", db_path(d), db_last_error(d));
         rc = CLI_FAIL;
     }

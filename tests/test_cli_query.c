@@ -8,6 +8,9 @@
  *     JSON); the sentences are derived here by hand from the point string;
  *   - a budget of the spec that no point meets: `dse run` says how close the
  *     space came (the best value and its point);
+ *   - the short design label of a point (cm_point_label) for points whose
+ *     labels are written here by hand, and dse pareto's and dse show's
+ *     tables: the label beside the id, the full string with --wide;
  *   - the binary's path in printed commands (cli_self, cli_command_anywhere):
  *     a relative argv[0] made absolute, a bare name left for the PATH.
  *
@@ -17,6 +20,7 @@
 #include "test_db_util.h"
 
 #include "cli.h"
+#include "cm_point.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -269,6 +273,141 @@ static void test_unmet_budgets(void **state)
     free(out);
 }
 
+/* Labels written by hand from the point strings. */
+static void test_label(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *point, *label;
+        int pes, lanes, banks; /* networks without a hardware section: set here */
+        cm_bankmap map;
+    } c[] = {
+        {"lstm;nin=57600;h=256;dec=partial/wx;f=tt;m=16x4x4x4;n=8x20x20x18;r=1,4,4,4,1;"
+         "o=1,2,3,4;df=wp/wh;f=dense;m=1024;n=256;o=W;df=wp/hw;P=16;L=16;b=16;B=16;"
+         "wm=131072;wg=65536;bw=12800;sfu=16;mhz=1000;map=linear;tech=28nm",
+         "tt r1,4,4,4,1 partial | 16x16 B16 linear", 0, 0, 0, 0},
+        {"lstm;nin=4096;h=64;dec=concat;pad=4160/wx;f=ht;m=4x4x4x4;n=4x8x10x13;"
+         "t=((1:4,2:4):4,(3:4,4:4):4)",
+         "ht r4 ((1,2),(3,4)) concat | 16x16 B16 transform", 16, 16, 16, CM_MAP_TRANSFORM},
+        {"lstm;nin=4096;h=64;dec=concat;pad=4160/wx;f=ht;m=4x4x4x4;n=4x8x10x13;"
+         "t=((1:4,2:4):6,(3:4,4:4):6)",
+         "ht ((1:4,2:4):6,(3:4,4:4):6) concat | 32x8 B12 skew", 32, 8, 12, CM_MAP_SKEW},
+        {"lstm;nin=224;h=16;dec=separate/wx;f=tt;m=4x4x4;n=8x7x4;r=1,2,2,1/"
+         "wh;f=ht;m=8x8;n=4x4;t=(1:3,2:3)",
+         "tt r1,2,2,1 + ht r3 (1,2) separate | 4x8 B8 xor", 4, 8, 8, CM_MAP_XOR},
+        {"mv/wx;f=dense;m=64;n=224", "dense mv | 1x2 B3 linear", 1, 2, 3, CM_MAP_LINEAR},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        cm_point p;
+        char err[CM_ERRLEN], buf[CM_LABEL_MAX];
+        if (c[i].pes) {
+            if (cm_point_parse_net(c[i].point, &p, err, sizeof err))
+                fail_msg("%s: %s", c[i].point, err);
+            p.hw.pes = c[i].pes;
+            p.hw.lanes = c[i].lanes;
+            p.hw.banks = c[i].banks;
+            p.map = c[i].map;
+        } else if (cm_point_parse(c[i].point, &p, err, sizeof err)) {
+            fail_msg("%s: %s", c[i].point, err);
+        }
+        int n = cm_point_label(&p, buf, sizeof buf);
+        assert_string_equal(buf, c[i].label);
+        assert_int_equal(n, (int)strlen(c[i].label));
+        /* a short buffer: cut, terminated, the full length returned */
+        char small[8];
+        assert_int_equal(cm_point_label(&p, small, sizeof small), n);
+        assert_int_equal(strlen(small), 7);
+        assert_memory_equal(small, c[i].label, 7);
+    }
+    char buf[CM_LABEL_MAX];
+    assert_int_equal(cli_point_label("not/a/point", buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+}
+
+/* The label of a toy point by hand from its tree: "t=((1:2,3:2):2,2:2)"
+ * is "ht r2 ((1,3),2) concat | 8x16 B6 linear" (every rank 2 here). */
+static void toy_label(const char *point, char *buf, size_t len)
+{
+    const char *t = strstr(point, ";t=");
+    assert_non_null(t);
+    size_t o = (size_t)snprintf(buf, len, "ht r2 ");
+    for (t += 3; *t && *t != ';' && o + 1 < len; t++)
+        if (t[0] == ':' && t[1] == '2')
+            t++;
+        else
+            buf[o++] = *t;
+    snprintf(buf + o, len - o, " concat | 8x16 B6 linear");
+}
+
+/* The table's first two column names: "id" and second. */
+static void assert_header(const char *out, const char *second)
+{
+    char a[16], b[16];
+    assert_int_equal(sscanf(out, "%15s %15s", a, b), 2);
+    assert_string_equal(a, "id");
+    assert_string_equal(b, second);
+}
+
+static void test_tables_label_and_wide(void **state)
+{
+    (void)state;
+    const char *db = toy_run("tables", 131072, "");
+    char *out, *err, sql[256], label[512];
+    assert_int_equal(dse(&out, &err, "pareto --db '%s' --objective params:min,cycles:min", db), 0);
+    assert_header(out, "design");
+    assert_null(strstr(out, "lstm;"));
+    int rows = 0;
+    for (char *line = strchr(out, '\n') + 1; *line; line = strchr(line, '\n') + 1, rows++) {
+        long id = strtol(line, NULL, 10);
+        assert_true(id > 0);
+        snprintf(sql, sizeof sql, "SELECT point FROM point WHERE id = %ld", id);
+        char *p = query(db, sql);
+        assert_non_null(p);
+        toy_label(p, label, sizeof label);
+        char *at = strstr(line, label);
+        assert_non_null(at);
+        assert_true(at < strchr(line, '\n'));
+        free(p);
+    }
+    assert_true(rows >= 1);
+    free(out);
+    free(err);
+    /* --wide: the full strings, under "point" */
+    assert_int_equal(dse(&out, &err, "pareto --db '%s' --objective params:min,cycles:min --wide",
+                         db), 0);
+    assert_header(out, "point");
+    assert_non_null(strstr(out, "  lstm;nin=224;h=16;dec=concat;"));
+    assert_null(strstr(out, " | 8x16 B6 linear"));
+    free(out);
+    free(err);
+    /* csv keeps the full string without --wide */
+    assert_int_equal(dse(&out, &err, "pareto --db '%s' --objective params:min --format csv", db),
+                     0);
+    assert_non_null(strstr(out, "\"lstm;nin=224;"));
+    free(out);
+    free(err);
+    /* dse show: the label and the id; the string too with --wide */
+    const char *p = P_ALG P_HW(131072);
+    toy_label(p, label, sizeof label);
+    assert_string_equal(label, "ht r2 ((1,3),2) concat | 8x16 B6 linear");
+    snprintf(sql, sizeof sql, "SELECT id FROM point WHERE point = '%s'", p);
+    char *id = query(db, sql);
+    assert_non_null(id);
+    char want[1024];
+    snprintf(want, sizeof want, "design %s\nid     %s\n", label, id);
+    assert_int_equal(dse(&out, &err, "show --db '%s' %s", db, id), 0);
+    assert_memory_equal(out, want, strlen(want));
+    assert_null(strstr(out, "lstm;"));
+    free(out);
+    free(err);
+    snprintf(want, sizeof want, "design %s\npoint  %s\nid     %s\n", label, p, id);
+    assert_int_equal(dse(&out, &err, "show --db '%s' --wide '%s'", db, p), 0);
+    assert_memory_equal(out, want, strlen(want));
+    free(out);
+    free(err);
+    free(id);
+}
+
 /* cli_self / cli_command_anywhere, in a directory of known name. */
 static void test_self_path(void **state)
 {
@@ -320,6 +459,8 @@ int main(void)
         cmocka_unit_test(test_show_rejected_workmem),
         cmocka_unit_test(test_show_rejected_budget),
         cmocka_unit_test(test_unmet_budgets),
+        cmocka_unit_test(test_label),
+        cmocka_unit_test(test_tables_label_and_wide),
         cmocka_unit_test(test_self_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
