@@ -363,16 +363,20 @@ static void print_unmet(run_ctx *x, const uint64_t *counts)
         const drive_least *l = drive_least_of(x->dr, b[i].rej);
         if (l->v <= limit)
             continue; /* met by some point */
-        printf("no point met %s %.6g: %llu rejected by it; ", b[i].key, limit,
+        /* parameter counts in full, the rest as the tables print reals */
+        const char *fmt = b[i].rej == MAP_REJ_PARAMS ? "%.0f" : "%.6g";
+        char lv[64], bv[64], pt[CM_POINT_MAXLEN];
+        snprintf(lv, sizeof lv, fmt, limit);
+        snprintf(bv, sizeof bv, fmt, l->v);
+        printf("no point met %s %s: %llu rejected by it; ", b[i].key, lv,
                (unsigned long long)counts[b[i].rej]);
-        char pt[CM_POINT_MAXLEN];
         if (isinf(l->v))
             printf("no point had a %s value%s\n", b[i].metric,
                    b[i].rej == MAP_REJ_AREA ? " (none got as far as the model)" : "");
         else if (cm_point_format(&l->pt, pt, sizeof pt) >= 0)
-            printf("the smallest %s reached is %.6g (point %s)\n", b[i].metric, l->v, pt);
+            printf("the smallest %s reached is %s (point %s)\n", b[i].metric, bv, pt);
         else
-            printf("the smallest %s reached is %.6g\n", b[i].metric, l->v);
+            printf("the smallest %s reached is %s\n", b[i].metric, bv);
     }
 }
 
