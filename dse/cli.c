@@ -2,6 +2,7 @@
  * cli.c - shared helpers of the dse sub-commands (see cli.h).
  */
 #include "cli.h"
+#include "cm_point.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_bad(const char *cmd, const char *fmt, ...)
 {
@@ -129,4 +131,78 @@ char *cli_shell_join(const char *prefix, int argc, char *const *argv)
         return NULL;
     }
     return b.s;
+}
+
+/* ---- the binary's own command line ---- */
+
+static const char *self_argv0; /* main's argv[0] (cli_set_argv0) */
+
+void cli_set_argv0(const char *argv0) { self_argv0 = argv0; }
+
+char *cli_self(void)
+{
+    const char *a = self_argv0 && *self_argv0 ? self_argv0 : "dse";
+    if (a[0] == '/' || !strchr(a, '/'))
+        return strdup(a); /* absolute, or found on the PATH */
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return strdup(a); /* the working directory is gone: as typed */
+    while (a[0] == '.' && a[1] == '/') /* "./build/dse": "build/dse" */
+        for (a += 2; *a == '/'; a++)
+            ;
+    size_t len = strlen(cwd) + strlen(a) + 2;
+    char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", a);
+    return p;
+}
+
+char *cli_command_anywhere(int argc, char *const *argv)
+{
+    char cwd[PATH_MAX];
+    char *self = cli_self(), *qself = NULL, *qcwd = NULL, *prefix = NULL, *line = NULL;
+    char *cwdp = cwd;
+    int here = getcwd(cwd, sizeof cwd) != NULL;
+    if (!self || !(qself = cli_shell_join(NULL, 1, &self)) ||
+        (here && !(qcwd = cli_shell_join(NULL, 1, &cwdp))))
+        goto out;
+    size_t len = strlen(qself) + (qcwd ? strlen(qcwd) : 0) + 16;
+    if (!(prefix = malloc(len)))
+        goto out;
+    if (here)
+        snprintf(prefix, len, "(cd %s && %s", qcwd, qself);
+    else
+        snprintf(prefix, len, "%s", qself);
+    char *body = cli_shell_join(prefix, argc, argv);
+    if (!body || !here) {
+        line = body;
+        goto out;
+    }
+    len = strlen(body) + 2;
+    if ((line = malloc(len)))
+        snprintf(line, len, "%s)", body);
+    free(body);
+out:
+    free(self);
+    free(qself);
+    free(qcwd);
+    free(prefix);
+    return line;
+}
+
+int cli_point_label(const char *point, char *buf, size_t len)
+{
+    cm_point p;
+    char err[CM_ERRLEN];
+    if (len)
+        buf[0] = '\0';
+    if (!point || cm_point_parse(point, &p, err, sizeof err))
+        return 0;
+    int n = cm_point_label(&p, buf, len);
+    if (n < 0 || (size_t)n >= len) {
+        if (len)
+            buf[0] = '\0';
+        return 0;
+    }
+    return 1;
 }

@@ -39,6 +39,31 @@ int cli_parse_double(const char *s, double *out);
  */
 char *cli_shell_join(const char *prefix, int argc, char *const *argv);
 
+/*
+ * The binary as the user started it, for commands printed to be pasted
+ * (resume hints): main's argv[0] (cli_set_argv0) made absolute when it
+ * names a path ("build/dse" run from /src: "/src/build/dse"), a bare name
+ * (found on the PATH) as is, "dse" when none was set.  malloc'd; NULL when
+ * out of memory.
+ */
+void cli_set_argv0(const char *argv0);
+char *cli_self(void);
+/*
+ * "(cd CWD && SELF ARGV...)": the sub-command line argv (argv[0] = the
+ * sub-command) quoted for the shell so that pasted into a shell in any
+ * directory it runs the same command in the same working directory
+ * (relative paths among the arguments included).  Without the cd when the
+ * working directory is unknown.  malloc'd; NULL when out of memory.
+ */
+char *cli_command_anywhere(int argc, char *const *argv);
+
+/*
+ * The short design label (cm_point_label) of a stored point string, in
+ * buf (at least CM_LABEL_MAX bytes): 1; 0 when the string is not a model
+ * point (buf then ""), for tables that show the label instead of the string.
+ */
+int cli_point_label(const char *point, char *buf, size_t len);
+
 /* Sub-commands: int cmd_X(int argc, char **argv), argv[0] = "X". */
 int cmd_eval(int argc, char **argv);
 int cmd_hsvd(int argc, char **argv);

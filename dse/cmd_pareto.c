@@ -39,6 +39,7 @@ typedef struct {
     long run, limit;
     int all_workloads;
     db_outfmt fmt;
+    int wide;        /* table: the full point string instead of the label */
     int nobj, nextra;
     char *obj[MAP_PARETO_MAXK];
     map_dir dir[MAP_PARETO_MAXK];
@@ -64,7 +65,7 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: dse pareto [--db F]... --objective COL:min|max [--objective ...]\n"
         "                  [--where SQL] [--run ID] [--columns C1,C2..]\n"
-        "                  [--format table|csv|json] [--limit N]\n\n"
+        "                  [--format table|csv|json] [--wide] [--limit N]\n\n"
         "The exact Pareto front (non-dominated set) of the stored design points over\n"
         "the given columns of the `results` view, each minimized or maximized.\n\n"
         "  --db F          results database (default " DB_DEFAULT_PATH "); never modified.\n"
@@ -80,6 +81,11 @@ static void usage(FILE *f)
         "  --run ID        only the points stored by run ID\n"
         "  --columns LIST  more columns of `results` to print for each front point\n"
         "  --format F      table (default), csv (header row, a `point` column) or json\n"
+        "                  The table shows each point as its id and a short design label\n"
+        "                  (W_x's format, ranks and tree; decomposition; PxL, banks, bank\n"
+        "                  map), e.g. `ht r4 ((1,2),(3,4)) concat | 16x16 B16 transform`;\n"
+        "                  CSV and JSON give the full point string\n"
+        "  --wide          the table with the full point string instead of the label\n"
         "  --limit N       print at most N front points (the front is still exact)\n\n"
         "Points with identical objective values are all kept.  Rows with NULL in an\n"
         "objective are excluded; their number is reported on stderr.  Numeric columns:\n"
@@ -164,7 +170,7 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
         {"where", required_argument, NULL, 'w'},  {"run", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'}, {"limit", required_argument, NULL, 'l'},
         {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-        {"all-workloads", no_argument, NULL, 'A'},
+        {"all-workloads", no_argument, NULL, 'A'}, {"wide", no_argument, NULL, 'W'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 0; /* glibc: full re-initialization */
@@ -173,6 +179,7 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
         switch (c) {
         case 'h': usage(stdout); return -1;
         case 'd': o->db[o->ndb++] = optarg; break;
+        case 'W': o->wide = 1; break;
         case 'w': o->where = optarg; break;
         case 'A': o->all_workloads = 1; break;
         case 'o':
@@ -505,6 +512,7 @@ typedef struct {
     const char **name; /* ncol names: id, point, objectives, extras */
     char **cell;       /* nrow x ncol, malloc'd */
     size_t nrow;
+    int labelled;      /* some point cell holds a design label */
 } table;
 
 static void table_free(table *t)
@@ -527,6 +535,23 @@ static int drop_repeats(const dbset *set, const pareto_rows *r, size_t *front, s
     char err[512];
     if (dbset_drop_repeats(set, r->id, front, n, err, sizeof err))
         return cli_bad(CMD, "%s", err);
+    return 0;
+}
+
+/* The table's point cell of the current row: the point's short design
+ * label (cli_point_label) instead of its string; a string that is no model
+ * point stays as it is. */
+static int label_cell(table *t, db_rows *st)
+{
+    char label[CM_LABEL_MAX];
+    if (!cli_point_label(db_rows_text(st, 1), label, sizeof label))
+        return 0;
+    char **cell = &t->cell[t->nrow * (size_t)t->ncol + 1], *s = strdup(label);
+    if (!s)
+        return internal("out of memory");
+    free(*cell);
+    *cell = s;
+    t->labelled = 1;
     return 0;
 }
 
@@ -564,9 +589,15 @@ static int fetch_front(const dbset *set, const pareto_opts *o, const pareto_rows
             }
             t->cell[t->nrow * (size_t)t->ncol + (size_t)c] = s;
         }
+        if (!rc && o->fmt == DB_OUT_TABLE && !o->wide)
+            rc = label_cell(t, st);
         t->nrow++;
     }
     dbset_reader_free(rd);
+    /* the column says what it holds: the label, or (no model point among
+     * the rows) the strings as they are */
+    if (!rc && o->fmt == DB_OUT_TABLE && !o->wide && t->labelled)
+        t->name[1] = "design";
     return rc;
 }
 
@@ -586,7 +617,7 @@ static void print_table(const table *t)
     for (size_t i = 0; i < t->nrow; i++) {
         for (int c = 0; c < t->ncol; c++) {
             const char *s = t->cell[i * (size_t)t->ncol + (size_t)c];
-            /* numbers right-aligned, text (id 0 and point 1) left */
+            /* numbers right-aligned, text (point or design label 1) left */
             if (c == 1)
                 printf("  %-*s", c + 1 < t->ncol ? (int)w[c] : 0, s);
             else

@@ -13,7 +13,9 @@
  *
  * Ctrl-C (SIGINT) or SIGTERM: the search stops after the current point, the
  * pending batch is committed, the run is marked "interrupted" and the way
- * to resume is printed, quoted for the shell (exit status 130).
+ * to resume is printed, quoted for the shell, with the binary's path as it
+ * was started (made absolute) and a cd to the working directory, so that it
+ * works pasted anywhere (exit status 130).
  *
  * The pipeline is the sweep driver's (drive.h: search -> evaluate -> store
  * -> front); this file owns the command line, the run row, the writer and
@@ -70,7 +72,8 @@ typedef struct {
     db_conn *db;
     db_writer *w;
     int64_t run_id;
-    char *cmdline;            /* the command as typed, shell-quoted (record, resume hint) */
+    char *cmdline;            /* the command as typed, shell-quoted, runnable from any
+                               * directory (cli_command_anywhere: record, resume hint) */
     uint64_t stored;
     double t_progress, cpu0;
     int tty, failed;
@@ -332,6 +335,51 @@ static void print_front(run_ctx *x)
     free(fr);
 }
 
+/*
+ * A budget of the spec that no visited point met: how many it rejected and
+ * the best value reached, with the point, e.g.
+ *   no point met max_error 0.05: 1200 rejected by it; the smallest err_upper
+ *   reached is 0.083 (point lstm;...)
+ * A point rejected first by another budget counts as not rejected by this
+ * one, but its value (params and err_upper are known for every point) still
+ * counts for the best; the area is known for the points the model accepted.
+ */
+static void print_unmet(run_ctx *x, const uint64_t *counts)
+{
+    const map_limits *lim = &x->s->limits;
+    static const struct {
+        int rej;
+        const char *key, *metric;
+    } b[] = {{MAP_REJ_PARAMS, "max_params", "params"},
+             {MAP_REJ_ERROR, "max_error", "err_upper"},
+             {MAP_REJ_AREA, "max_area_mm2", "area_mm2"}};
+    if (drive_get_stats(x->dr)->visited == 0)
+        return;
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
+        double limit = b[i].rej == MAP_REJ_PARAMS ? (double)lim->max_params
+                       : b[i].rej == MAP_REJ_ERROR ? lim->max_error : lim->max_area_mm2;
+        if (b[i].rej == MAP_REJ_PARAMS ? lim->max_params <= 0 : limit < 0)
+            continue; /* no such budget */
+        const drive_least *l = drive_least_of(x->dr, b[i].rej);
+        if (l->v <= limit)
+            continue; /* met by some point */
+        /* parameter counts in full, the rest as the tables print reals */
+        const char *fmt = b[i].rej == MAP_REJ_PARAMS ? "%.0f" : "%.6g";
+        char lv[64], bv[64], pt[CM_POINT_MAXLEN];
+        snprintf(lv, sizeof lv, fmt, limit);
+        snprintf(bv, sizeof bv, fmt, l->v);
+        printf("no point met %s %s: %llu rejected by it; ", b[i].key, lv,
+               (unsigned long long)counts[b[i].rej]);
+        if (isinf(l->v))
+            printf("no point had a %s value%s\n", b[i].metric,
+                   b[i].rej == MAP_REJ_AREA ? " (none got as far as the model)" : "");
+        else if (cm_point_format(&l->pt, pt, sizeof pt) >= 0)
+            printf("the smallest %s reached is %s (point %s)\n", b[i].metric, bv, pt);
+        else
+            printf("the smallest %s reached is %s\n", b[i].metric, bv);
+    }
+}
+
 static void print_summary(run_ctx *x, double el)
 {
     uint64_t counts[MAP_REJ_COUNT], total = 0;
@@ -362,6 +410,7 @@ static void print_summary(run_ctx *x, double el)
             first = 0;
         }
     printf("\n");
+    print_unmet(x, counts);
     if (x->db)
         printf("stored %llu new points in %s (run %lld%s)\n", (unsigned long long)x->stored,
                db_path(x->db), (long long)x->run_id,
@@ -385,7 +434,7 @@ static int open_db(run_ctx *x, int argc, char **argv)
                                                                    : DB_DEFAULT_PATH;
     char hash[17];
     /* before anything is stored: the resume hint must not fail later */
-    if (!(x->cmdline = cli_shell_join("dse", argc, argv)))
+    if (!(x->cmdline = cli_command_anywhere(argc, argv)))
         return run_fail("out of memory");
     int orc = db_open(path, DB_CREATE, &x->db, x->err, sizeof x->err);
     if (orc) /* a full disk is a write failure (1), not bad input (2) */
@@ -486,7 +535,8 @@ static void teardown(run_ctx *x)
 static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig);
 
 /* Two lines: what happened, and the command as typed, quoted so that it
- * can be pasted back whatever its paths hold (spaces, quotes, $). */
+ * can be pasted back, in any directory, whatever its paths hold (spaces,
+ * quotes, $): "(cd DIR && /abs/build/dse run SPEC ...)". */
 static void print_resume(run_ctx *x)
 {
     fprintf(stderr, "dse run: interrupted after %llu points (all stored); resume with:\n  %s\n",

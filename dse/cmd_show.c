@@ -15,6 +15,11 @@
  * the point: the table of that name found now must have the run's hash
  * (else the spec text stored with the run is tried), and the recomputed
  * totals are compared with the stored ones; the report says which it was.
+ *
+ * A rejected point: the database keeps only the reason (workmem, ...); the
+ * sentence that explains it is recomputed here (explain()): the model's
+ * own message for its rejections, the one `dse eval --point` prints, and
+ * for the budgets the value against the constraint of the run's spec.
  */
 #include "cli.h"
 #include "db.h"
@@ -35,26 +40,33 @@ typedef struct {
     const char **db; /* --db arguments (ndb; none: DB_DEFAULT_PATH) */
     int ndb;
     const char *key;
-    int json;
+    int json, wide;
 } show_opts;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: dse show POINT|ID [--db F]... [--json]\n\n"
+        "usage: dse show POINT|ID [--db F]... [--json] [--wide]\n\n"
         "Everything stored about one design point: metrics, per-component area and\n"
-        "energy breakdown, the run that stored it, measured accuracies.\n\n"
-        "  POINT      the canonical point string (as printed by dse pareto), or its id\n"
+        "energy breakdown, the run that stored it, measured accuracies; for a rejected\n"
+        "point the sentence that explains it (as dse eval --point prints it).\n\n"
+        "  POINT      the canonical point string (as dse pareto --wide or --format csv\n"
+        "             prints it), or its id (as dse pareto prints it)\n"
         "  --db F     results database (default " DB_DEFAULT_PATH "); never modified.\n"
         "             Repeat it, or name a directory of databases or the shard-set file\n"
         "             of dse sweep --no-merge: the databases are read as one\n"
-        "  --json     one JSON object instead of the text report\n");
+        "  --json     one JSON object instead of the text report (with the full point)\n"
+        "  --wide     the text report names the point by its full string too, not only\n"
+        "             by its id and short design label (W_x's format, ranks and tree;\n"
+        "             decomposition; PxL, banks, bank map), e.g.\n"
+        "             `ht r4 ((1,2),(3,4)) concat | 16x16 B16 transform`\n");
 }
 
 static int parse_args(int argc, char **argv, show_opts *o)
 {
     static const struct option lo[] = {{"db", required_argument, NULL, 'd'},
                                        {"json", no_argument, NULL, 'j'},
+                                       {"wide", no_argument, NULL, 'W'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int c;
@@ -65,6 +77,7 @@ static int parse_args(int argc, char **argv, show_opts *o)
         case 'h': usage(stdout); return -1;
         case 'd': o->db[o->ndb++] = optarg; break;
         case 'j': o->json = 1; break;
+        case 'W': o->wide = 1; break;
         default:
             return cli_bad(CMD, "unknown or incomplete option '%s' (try --help)",
                            argv[optind - 1]);
@@ -261,6 +274,12 @@ typedef struct {
     int64_t id, run_id;    /* the database's own ids of the point and its run */
     const char *bd_source; /* "stored", "recomputed" or "none" */
     char bd_note[600];     /* why none, or how it was recomputed */
+    /* a rejected point: the sentence that explains it ("" when it cannot be
+     * given, why_note then says why), e.g. "wx: the intermediate after step
+     * 2 (...) has 737280 words, a working half holds 131072 (...)" */
+    int rejected;
+    char why[CM_ERRLEN + 128];
+    char why_note[600];
 } show_stmts;
 
 /* A text column of the current row of st by name (NULL: NULL or missing). */
@@ -383,6 +402,124 @@ static db_rows *recompute(db_conn *d, show_stmts *s)
     return st;
 }
 
+/* The constraints of the spec stored with run_id (*lim), 0; -1 with the
+ * reason in why. */
+static int run_limits(db_conn *d, int64_t run_id, map_limits *lim, char *why, size_t len)
+{
+    char err[CM_ERRLEN] = "";
+    char *text = NULL, *h = NULL;
+    if (db_run_tech(d, run_id, &h, &text, err, sizeof err)) {
+        snprintf(why, len, "cannot read the run: %s", err);
+        return -1;
+    }
+    free(h);
+    if (!text) {
+        snprintf(why, len, "the run that stored it does not record its spec");
+        return -1;
+    }
+    spec *sp = NULL;
+    spec_diag g;
+    spec_diag_init(&g);
+    int rc = spec_load_text("(the run's spec)", text, strlen(text), &sp, &g);
+    if (rc == 0)
+        *lim = sp->limits;
+    else
+        snprintf(why, len, "the run's spec cannot be loaded now: %.*s", 300,
+                 spec_diag_text(&g));
+    spec_free(sp);
+    spec_diag_free(&g);
+    free(text);
+    for (char *p = why; rc && *p; p++) /* one line */
+        if (*p == '\n')
+            *p = *(p + 1) ? ' ' : '\0';
+    return rc ? -1 : 0;
+}
+
+/* A real column of the current row by name; NaN when NULL or missing. */
+static double col_real(db_rows *st, const char *name)
+{
+    int c = db_rows_col(st, name);
+    return c < 0 || db_rows_is_null(st, c) ? NAN : db_rows_real(st, c);
+}
+
+/*
+ * The sentence that explains a rejected point.  The model's own rejections
+ * (workmem, wgtmem, map, point, tech) are recomputed from the point string,
+ * so that the text is the one `dse eval --point` prints; the budgets
+ * (params_budget, error_budget, area_budget) compare the stored or
+ * recomputed value with the constraint of the spec stored with the run.
+ */
+static void explain(db_conn *d, show_stmts *s)
+{
+    const char *point = col_text(s->row, "point"), *reason = col_text(s->row, "reason");
+    int vc = db_rows_col(s->row, "valid");
+    char err[CM_ERRLEN], why[400];
+    cm_point pt;
+    cm_tech tech;
+    cm_result res;
+    if (vc < 0 || db_rows_is_null(s->row, vc) || db_rows_int(s->row, vc) != 0)
+        return;
+    s->rejected = 1;
+    if (!reason)
+        reason = "?";
+    if (!point || cm_point_parse(point, &pt, err, sizeof err)) {
+        snprintf(s->why_note, sizeof s->why_note, "not a model point (%s)",
+                 point ? err : "no string");
+        return;
+    }
+    const char *tnote = "";
+    if (run_tech(d, s->run_id, pt.hw.tech, &tech, why, sizeof why)) {
+        /* the capacities do not depend on the technology: the table of that
+         * name found now will do, said so */
+        if (tech_find(pt.hw.tech, &tech, err, sizeof err)) {
+            snprintf(s->why_note, sizeof s->why_note, "cannot recompute it: %s", why);
+            return;
+        }
+        tnote = "recomputed with the technology table found now";
+    }
+    int params = !strcmp(reason, "params_budget"), error = !strcmp(reason, "error_budget"),
+        area = !strcmp(reason, "area_budget");
+    int model_ok = cm_analytic_eval(&pt, &tech, &res) == 0;
+    if (!params && !error && !area) { /* the model's own reasons */
+        if (model_ok) {
+            snprintf(s->why_note, sizeof s->why_note, "stored as %s, but the model now "
+                     "accepts the point%s%s", reason, *tnote ? "; " : "", tnote);
+            return;
+        }
+        snprintf(s->why, sizeof s->why, "%s", res.why);
+        if (strcmp(cm_reject_name(res.reject), reason))
+            snprintf(s->why_note, sizeof s->why_note, "stored as %s, the model now says %s%s%s",
+                     reason, cm_reject_name(res.reject), *tnote ? "; " : "", tnote);
+        else
+            snprintf(s->why_note, sizeof s->why_note, "%s", tnote);
+        return;
+    }
+    /* the budgets, checked in the run's order (mapper/map_eval.c): params
+     * and error per algorithm before anything else, the area on the
+     * multipliers alone before the model, then on the modeled area */
+    map_limits lim;
+    if (run_limits(d, s->run_id, &lim, why, sizeof why)) {
+        snprintf(s->why_note, sizeof s->why_note, "over a budget of the run's spec; %s", why);
+        return;
+    }
+    if (params) {
+        snprintf(s->why, sizeof s->why, "%.0f parameters > budget %lld (constraints.max_params)",
+                 col_real(s->row, "params"), (long long)lim.max_params);
+    } else if (error) {
+        snprintf(s->why, sizeof s->why, "error bound %.4g > budget %.4g (constraints.max_error)",
+                 col_real(s->row, "err_upper"), lim.max_error);
+    } else {
+        double lb = (double)pt.hw.pes * pt.hw.lanes * cm_tech_mult_um2(&tech, pt.hw.bits) * 1e-6;
+        if (lb > lim.max_area_mm2 || !model_ok)
+            snprintf(s->why, sizeof s->why, "the multipliers alone take %.6g mm2 > budget "
+                     "%.6g mm2 (constraints.max_area_mm2)", lb, lim.max_area_mm2);
+        else
+            snprintf(s->why, sizeof s->why, "area %.6g mm2 > budget %.6g mm2 "
+                     "(constraints.max_area_mm2)", res.area_mm2, lim.max_area_mm2);
+        snprintf(s->why_note, sizeof s->why_note, "%s", tnote);
+    }
+}
+
 static int prepare_related(const dbset_member *mb, show_stmts *s)
 {
     db_conn *d = mb->d;
@@ -410,13 +547,30 @@ static int prepare_related(const dbset_member *mb, show_stmts *s)
     } else if (rc != 1) {
         return -1;
     }
+    explain(d, s);
     return 0;
 }
 
-static int report_text(show_stmts *s)
+/* The point by its short design label (cli_point_label) and id; the full
+ * string too with --wide, and alone for a string that is no model point. */
+static int report_text(show_stmts *s, int wide)
 {
-    printf("point  %s\n", col_text(s->row, "point"));
-    printf("id     %lld\n\n", (long long)db_rows_int(s->row, db_rows_col(s->row, "id")));
+    char label[CM_LABEL_MAX];
+    const char *point = col_text(s->row, "point");
+    int labelled = cli_point_label(point, label, sizeof label);
+    if (labelled)
+        printf("design %s\n", label);
+    if (!labelled || wide)
+        printf("point  %s\n", point ? point : "-");
+    printf("id     %lld\n", (long long)db_rows_int(s->row, db_rows_col(s->row, "id")));
+    if (s->rejected) {
+        const char *reason = col_text(s->row, "reason");
+        printf("status REJECTED (%s)%s%s\n", reason ? reason : "?", s->why[0] ? ": " : "",
+               s->why);
+        if (s->why_note[0])
+            printf("       (%s)\n", s->why_note);
+    }
+    putchar('\n');
     text_metrics(s->row);
     putchar('\n');
     if (text_breakdown(s->bd, strcmp(s->bd_source, "stored") ? s->bd_note : NULL))
@@ -457,6 +611,18 @@ static int report_json(show_stmts *s)
         printf(",\n  \"breakdown_note\": %s", note);
     free(src);
     free(note);
+    if (s->rejected) {
+        char *w = db_quote(s->why, DB_OUT_JSON), *n = db_quote(s->why_note, DB_OUT_JSON);
+        if (w && n) {
+            printf(",\n  \"why\": %s", s->why[0] ? w : "null");
+            if (s->why_note[0])
+                printf(",\n  \"why_note\": %s", n);
+        }
+        free(w);
+        free(n);
+        if (!w || !n)
+            return -1;
+    }
     if (json_rows(s->acc, "accuracy"))
         return -1;
     printf("\n}\n");
@@ -488,7 +654,7 @@ int cmd_show(int argc, char **argv)
     db_conn *d = set->m[m < 0 ? 0 : m].d;
     if (!rc && prepare_related(&set->m[m], &s))
         rc = CLI_FAIL;
-    if (!rc && (o.json ? report_json(&s) : report_text(&s))) {
+    if (!rc && (o.json ? report_json(&s) : report_text(&s, o.wide))) {
         cli_bad(CMD, "%s: %s", db_path(d), db_last_error(d));
         rc = CLI_FAIL;
     }

@@ -7,6 +7,7 @@
 #include "drive.h"
 #include "store.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct drive {
     uint64_t *done;
     size_t done_cap, done_n;
     db_conn *rdb;             /* confirms hash hits (the writer owns the run's connection) */
+    drive_least least[3];     /* params, err_upper, area (drive_least_of) */
     int failed;
     char err[512];
 };
@@ -78,6 +80,8 @@ drive *drive_new(const map_space *sp, const cm_tech *tech, const map_limits *lim
         return NULL;
     }
     d->st.total = map_search_count(sp, &o->search);
+    for (int i = 0; i < 3; i++)
+        d->least[i].v = INFINITY;
     return d;
 }
 
@@ -100,6 +104,26 @@ const char *drive_error(const drive *d) { return d->err; }
 const drive_stats *drive_get_stats(const drive *d) { return &d->st; }
 const uint64_t *drive_counts(const drive *d) { return map_eval_counts(d->ev); }
 size_t drive_front_size(const drive *d) { return d->nmembers; }
+
+const drive_least *drive_least_of(const drive *d, int rej)
+{
+    switch (rej) {
+    case MAP_REJ_PARAMS: return &d->least[0];
+    case MAP_REJ_ERROR: return &d->least[1];
+    case MAP_REJ_AREA: return &d->least[2];
+    default: return NULL;
+    }
+}
+
+/* A new smallest value (NaN never is): the point is copied only then. */
+static void least_see(drive_least *l, double v, const map_result *r)
+{
+    if (v < l->v) {
+        l->v = v;
+        l->index = r->index;
+        l->pt = r->pt;
+    }
+}
 const drive_member *drive_front_member(const drive *d, size_t i) { return &d->members[i].m; }
 
 /* ---- resume set ---- */
@@ -348,6 +372,10 @@ static int on_visit(const map_result *r, uint64_t pos, void *ud)
     (void)pos;
     d->st.visited++;
     d->st.valid += !r->reject;
+    least_see(&d->least[0], (double)r->params, r);
+    least_see(&d->least[1], r->err_upper, r);
+    if (r->modeled)
+        least_see(&d->least[2], r->res.area_mm2, r);
     if (d->o.vec) {
         offer = d->o.vec(r, v, d->o.ud) == 0;
     } else {

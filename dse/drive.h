@@ -105,6 +105,20 @@ const drive_stats *drive_get_stats(const drive *d);
 /* Per-reason counters of the evaluator (map_eval_counts). */
 const uint64_t *drive_counts(const drive *d);
 
+/*
+ * The smallest value a budgeted quantity reached over the visited points,
+ * whatever rejected them, and the first point that reached it: for a
+ * budget nothing meets, how close the space came.  rej is MAP_REJ_PARAMS
+ * (params), MAP_REJ_ERROR (err_upper) or MAP_REJ_AREA (the modeled area of
+ * the points the model accepted); v is INFINITY when no point had a value.
+ */
+typedef struct {
+    double v;
+    uint64_t index;
+    cm_point pt;
+} drive_least;
+const drive_least *drive_least_of(const drive *d, int rej);
+
 /* The front after drive_run, in increasing index order. */
 size_t drive_front_size(const drive *d);
 const drive_member *drive_front_member(const drive *d, size_t i);

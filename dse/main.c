@@ -44,6 +44,7 @@ int main(int argc, char **argv)
     /* A write beyond RLIMIT_FSIZE must fail with EFBIG (reported like a full
      * disk, the database rolled back) instead of killing dse mid-write. */
     signal(SIGXFSZ, SIG_IGN);
+    cli_set_argv0(argv[0]); /* for the commands printed to be pasted (cli_self) */
     if (argc < 2) {
         usage(stderr);
         return CLI_BADINPUT;

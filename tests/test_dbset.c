@@ -559,7 +559,7 @@ static void test_sweep_no_merge(void **state)
     assert_string_equal(fronts[1], fronts[2]);
     char *first = strdup(fronts[0]);
     *strchr(first, '\n') = '\0';
-    assert_int_equal(dse("show --db '%s' '%s'", set, first), 0);
+    assert_int_equal(dse("show --wide --db '%s' '%s'", set, first), 0); /* the string too */
     assert_non_null(strstr(out_buf, first));
     assert_non_null(strstr(out_buf, "recomputed by the model"));
     free(first);

@@ -687,12 +687,39 @@ static void test_disk_full_tmpfs(void **state)
     full_disk_sequence(db, no_limit, "disk full", grow_mnt);
 }
 
+/* s as one word of a POSIX shell (cli.h's quoting, written again): as is
+ * when it holds only those characters, else in single quotes with each '
+ * written '\''. */
+static const char *shell_word(const char *s, char *buf, size_t n)
+{
+    const char *plain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./,:=+@%";
+    size_t o = 0;
+    if (*s && strspn(s, plain) == strlen(s)) {
+        snprintf(buf, n, "%s", s);
+        return buf;
+    }
+    buf[o++] = '\'';
+    for (; *s && o + 6 < n; s++) {
+        if (*s == '\'') {
+            memcpy(buf + o, "'\\''", 4);
+            o += 4;
+        } else {
+            buf[o++] = *s;
+        }
+    }
+    assert_false(*s); /* it fit */
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return buf;
+}
+
 /*
  * SIGINT and SIGTERM once the run has committed points: exit 130, the
  * points seen before the signal are all still there, integrity_check ok,
  * the run marked interrupted, and stderr is two lines: "interrupted ...;
- * resume with:" and the command, which (run as printed, through sh -c)
- * ends with exactly the clean run's points.
+ * resume with:" and the command, "(cd DIR && BIN run ...)" with the
+ * binary's path made absolute, which run as printed through sh -c from
+ * another directory ends with exactly the clean run's points.
  *
  * One interrupted run of spec into db by signal sig; hint_args is how the
  * hint must show "SPEC --db DB" (quoted for the shell where needed).
@@ -724,7 +751,16 @@ static void interrupt_and_resume(int sig, const char *spec, const char *db,
     assert_int_equal(tu_lines(err), 2);
     assert_non_null(strstr(err, "dse run: interrupted after "));
     assert_non_null(strstr(err, "; resume with:\n"));
-    snprintf(want, sizeof want, "  dse run %s --commit-interval 0 --batch 16%s%s\n", hint_args,
+    /* the binary as started, made absolute, after a cd to the directory the
+     * run was started in (the spec path is relative to it) */
+    char cwd[512], bin[1024], qcwd[1200], qbin[2200];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    if (tu_dse_bin()[0] == '/')
+        snprintf(bin, sizeof bin, "%s", tu_dse_bin());
+    else
+        snprintf(bin, sizeof bin, "%s/%s", cwd, tu_dse_bin());
+    snprintf(want, sizeof want, "  (cd %s && %s run %s --commit-interval 0 --batch 16%s%s)\n",
+             shell_word(cwd, qcwd, sizeof qcwd), shell_word(bin, qbin, sizeof qbin), hint_args,
              part() ? " --shard " : "", part() ? part() : "");
     const char *hint = strchr(err, '\n') + 1;
     assert_string_equal(hint, want);
@@ -738,8 +774,8 @@ static void interrupt_and_resume(int sig, const char *spec, const char *db,
     assert_int_equal(
         query_long(db, "SELECT status = 'interrupted' FROM runs ORDER BY id DESC LIMIT 1"), 1);
 
-    /* the printed command, with the binary under test for "dse" */
-    snprintf(cmd, sizeof cmd, "%s%s", tu_dse_bin(), hint + strlen("  dse"));
+    /* the printed command as printed, through sh -c, from another directory */
+    snprintf(cmd, sizeof cmd, "cd %s && %s", tmpdir, hint + 2);
     cmd[strlen(cmd) - 1] = '\0';
     char *rerr;
     assert_int_equal(tu_run(cmd, NULL, &rerr), 0);

@@ -107,6 +107,20 @@ typedef struct {
 } cm_point_mat_desc;
 void cm_point_describe_mat(const char *s, const cm_point *p, int k, cm_point_mat_desc *md);
 
+/*
+ * A short, stable label of the design for tables (cm_label.c): W_x's format
+ * ("dense", "tt r1,4,4,4,1", "ht r4 ((1,2),(3,4))" when every rank of the
+ * tree is 4, else the tree with its ranks), W_h's after " + " (separate),
+ * the decomposition ("partial", "separate", "concat"; "mv" for one matrix),
+ * then "| PxL B<banks> <bank map>", e.g.
+ *   ht r4 ((1,2),(3,4)) concat | 16x16 B16 transform
+ * Not unique (modes, orders, dataflows, width, memories and clock are left
+ * out): tables print it beside the database id.  Returns the length
+ * (snprintf-like; a truncated buffer is still NUL-terminated).
+ */
+#define CM_LABEL_MAX 512 /* enough for any label (two trees of 8 modes, 10-digit ranks) */
+int cm_point_label(const cm_point *p, char *buf, size_t buflen);
+
 /* Helpers for builders (mapper, dse eval, tests). */
 void cm_matmap_set_df(cm_matmap *mm, cm_dataflow df); /* every step */
 /* Set the order to the best by MACs (cm_order_best); -1 on a bad format. */
