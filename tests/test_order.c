@@ -5,6 +5,7 @@
  * hook-length formula, and the text form of orders.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include "cm_net.h"
 
@@ -14,10 +15,7 @@ static uint64_t rng_state;
 
 static int rnd(int lo, int hi) /* uniform in [lo, hi] */
 {
-    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    z ^= z >> 31;
+    uint64_t z = cm_splitmix_next(&rng_state);
     return lo + (int)(z % (uint64_t)(hi - lo + 1));
 }
 

@@ -13,6 +13,7 @@
  * it reaches its size limit.
  */
 #include "cm_stage.h"
+#include "cm_hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,18 +127,9 @@ void cm_acache_counts(const cm_acache *c, int64_t *hits, int64_t *misses)
     *misses = c ? c->misses : 0;
 }
 
-/* Hash combine with a full avalanche (murmur3 finalizer), so that keys
- * differing only in high bits (e.g. doubles) still spread over the table. */
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
+/* Hash combine with a full avalanche, so that keys differing only in high
+ * bits (e.g. doubles) still spread over the table. */
+static uint64_t mix(uint64_t h, uint64_t v) { return cm_hash_combine(h, v); }
 
 /* Everything the geometry depends on, as integers. */
 static int matmap_key(const cm_matmap *mm, int pes, int lanes, int32_t *k)
@@ -341,10 +333,7 @@ cm_sram_cost cm_acache_sram(cm_acache *c, const cm_tech *tech, double bytes, int
 /* One multiply per word, one avalanche at the end: keys are long. */
 static uint64_t key_hash(const int64_t *key, int n)
 {
-    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
-    for (int i = 0; i < n; i++)
-        h = (h ^ (uint64_t)key[i]) * 0x100000001b3ULL;
-    h = mix(h, 0);
+    uint64_t h = mix(cm_hash_i64(key, n), 0);
     return h ? h : 1; /* 0 marks an empty slot */
 }
 
