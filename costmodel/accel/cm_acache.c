@@ -1,8 +1,8 @@
 /*
  * cm_acache.c - memo tables that make the analytical model fast in sweeps
- * (cm_accel.h): matrix geometries (keyed by the serialized matrix mapping,
- * P and L), the stage results of the last matrix per role, input-write
- * chunk costs, SRAM costs, and the results of the analytical model's
+ * (cm_accel.h; the model's side in cm_acache_impl.h): matrix geometries
+ * (keyed by the serialized matrix mapping, P and L), the stage results of
+ * the last matrix per role, input-write chunk costs, SRAM costs, and the results of the analytical model's
  * counting calls keyed by their canonical content (cm_acache_count_*:
  * shared by every algorithm, P and L whose access pattern reduces to the
  * same residues; a small table of recent keys in front of a large one,
@@ -12,7 +12,7 @@
  * would; collisions only overwrite, and the content table is emptied when
  * it reaches its size limit.
  */
-#include "cm_stage.h"
+#include "cm_acache_impl.h"
 #include "cm_hash.h"
 
 #include <stdlib.h>

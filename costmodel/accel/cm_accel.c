@@ -7,6 +7,7 @@
  * Every modelling rule here is stated in docs/MODEL.md.
  */
 #include "cm_stage.h"
+#include "cm_acache_impl.h"
 
 #include <math.h>
 #include <stddef.h>

@@ -28,6 +28,7 @@
  * (test_crosscheck compares them).
  */
 #include "cm_stage.h"
+#include "cm_acache_impl.h"
 #include "cm_hash.h"
 
 #include <stdio.h>
