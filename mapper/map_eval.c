@@ -396,12 +396,7 @@ int map_eval_decode(map_eval *e, uint64_t k, map_result *r)
             cm_matmap_set_df(&r->pt.wh, df);
     }
     r->held = e->gen * HELD_DF + (uint64_t)df + 1;
-    r->pt.map = def->bankmap[c.bm];
-    for (int i = 0; i < def->naxis; i++) {
-        const map_hw_axis *ax = &def->axis[i];
-        for (int j = 0; j < ax->nparam; j++)
-            map_hw_param_set(&r->pt.hw, ax->param[j], ax->v[j][c.hw[i]]);
-    }
+    map_space_mapping(e->sp, &c, &r->pt);
     r->params = e->params;
     r->err_upper = e->eu;
     r->err_lower = e->el;
