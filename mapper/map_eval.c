@@ -445,9 +445,10 @@ int map_eval_decoded(map_eval *e, map_result *r)
     r->why = "";
     if (e->alg_reject)
         return reject(e, r, e->alg_reject, e->alg_why);
-    /* the model's own order of checks: the bank map, then capacities */
-    if (r->pt.map == CM_MAP_XOR && !cm_is_pow2(hw->banks))
-        return reject(e, r, CM_REJ_MAP, "the xor bank map needs a power-of-two bank count");
+    /* the model's own order of checks: the bank map (its rule), then capacities */
+    const char *unfit = cm_bankmap_unfit(r->pt.map, hw->banks);
+    if (unfit)
+        return reject(e, r, CM_REJ_MAP, unfit);
     /* a mapping whose largest intermediate exceeds one ping-pong half can
      * never fit, whatever the banking (the model's check is at least this
      * strict) */

@@ -253,7 +253,8 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     const cm_mgeom *twin = NULL;
     if (l->valid && c->g[l->slot].used && c->g[l->slot].id == l->id && matmap_same(&l->mm, mm))
         twin = &c->g[l->slot].g;
-    if (!twin && cm_matmap_check(name, mm, err, errlen) < 0)
+    cm_net net; /* built and checked once, for the check and the geometry */
+    if (!twin && cm_matmap_check_net(name, mm, &net, err, errlen) < 0)
         return NULL;
     while (&c->g[c->gnext].g == keep || &c->g[c->gnext].g == twin)
         c->gnext = (c->gnext + 1) % GEOM_SLOTS;
@@ -261,8 +262,8 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     g->used = 0;
     if (twin)
         cm_mgeom_reblock(twin, pes, lanes, &g->g);
-    else if (cm_mgeom_build(mm, pes, lanes, &g->g, err, errlen) < 0)
-        return NULL;
+    else
+        cm_mgeom_from_net(mm, &net, pes, lanes, &g->g);
     c->gnext = (c->gnext + 1) % GEOM_SLOTS;
     g->used = 1;
     g->h = h;

@@ -51,11 +51,11 @@ typedef struct {
     int64_t max_c;              /* largest consumed size over the steps */
 } cm_mgeom;
 
-/* Geometry of a matrix mapping on P PEs x L lanes that cm_matmap_check
- * accepted (its order is not checked again here: both callers, the model's
- * set-up and its geometry cache, check first). */
-int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *err,
-                   size_t errlen);
+/* Geometry of a matrix mapping on P PEs x L lanes, from the network that
+ * cm_matmap_check_net built and checked (the model's set-up and its
+ * geometry cache build it once, for both). */
+void cm_mgeom_from_net(const cm_matmap *mm, const cm_net *net, int pes, int lanes,
+                       cm_mgeom *mg);
 
 /* The geometry of src's matrix mapping on pes x lanes instead: everything
  * but the blockings is independent of the array's shape. */
@@ -64,8 +64,11 @@ void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst);
 /* cm_point_check without the (costly) format / order checks of the
  * matrices, which a geometry that was built already implies. */
 int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen);
-/* Format, network and order of one matrix ("wx" / "wh" names it in err). */
+/* Format, network and order of one matrix ("wx" / "wh" names it in err);
+ * _net leaves the network it built and checked in *net. */
 int cm_matmap_check(const char *name, const cm_matmap *mm, char *err, size_t errlen);
+int cm_matmap_check_net(const char *name, const cm_matmap *mm, cm_net *net, char *err,
+                        size_t errlen);
 
 /*
  * What both models share before counting: the point and technology checks,
