@@ -394,7 +394,7 @@ static void test_tie_break(void **state)
 /* ------------------------------- exhaustive search vs DP, random shapes */
 
 /*
- * Independent cost model, written from DOMAIN.md section 3 rather than from
+ * Independent cost model, written from the definition of a contraction order rather than from
  * index masks: the running tensor holds the unconsumed input modes, the
  * produced output modes and the open ranks.
  */
