@@ -37,8 +37,9 @@
 #define CMD "sweep"
 #define SWEEP_MAX_LOGINS 64
 #define SWEEP_MAX_SHARDS 10000
-/* The default merges sweeps of at most this many points (about 0.2 s of
- * merging at the measured rate), and keeps the shards of larger ones. */
+/* The default merges sweeps of at most this many points (a merge of a
+ * fraction of a second: README, "Performance"), and keeps the shards of
+ * larger ones. */
 #define SWEEP_AUTO_MERGE 200000
 
 typedef struct {

@@ -105,7 +105,7 @@ typedef struct {
     const char *name;  /* "mult", "wsram", "work_rd", "dram", "leak", ... */
     double area_um2;   /* NaN: not applicable (stored as NULL) */
     double energy_pj;  /* per frame; NaN: not applicable */
-    int64_t accesses;  /* per frame; < 0: not applicable */
+    int64_t accesses;  /* < 0 (stored NULL): the model fills none yet */
 } db_comp;
 
 /*

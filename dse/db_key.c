@@ -7,6 +7,8 @@
  */
 #include "db_int.h"
 
+#include "cm_hash.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +17,9 @@
 /* Version 1 key: FNV-1a 64 of the string, the murmur3 finalizer, >> 1. */
 static int64_t key_v1(const char *point)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
-    for (const unsigned char *p = (const unsigned char *)point; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-    }
-    h ^= h >> 33; /* murmur3 fmix64: FNV's low bits mix poorly */
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
+    /* fmix64 because FNV's low bits mix poorly */
+    uint64_t h = cm_fmix64(cm_fnv1a(CM_FNV_OFFSET, point, strlen(point)));
     return (int64_t)(h >> 1);
-}
-
-static uint64_t rotl64(uint64_t x, int r) { return x << r | x >> (64 - r); }
-
-static uint64_t fmix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
 }
 
 /* Little-endian 8 bytes, whatever the host (compilers make it one load). */
@@ -49,22 +31,22 @@ static uint64_t load_le64(const unsigned char *p)
 }
 
 /* 64-bit hash of n bytes: MurmurHash3 x64's mixing on one lane of
- * little-endian words, its finalizer at the end (8 bytes a step: a few
- * times faster than FNV over point strings). */
+ * little-endian words, its finalizer at the end (8 bytes a step, faster than
+ * FNV over point strings). */
 static uint64_t hash64(const unsigned char *p, size_t n, uint64_t seed)
 {
     const uint64_t c1 = 0x87c37b91114253d5ull, c2 = 0x4cf5ad432745937full;
     uint64_t h = seed, k;
     size_t len = n;
     for (; n >= 8; p += 8, n -= 8) {
-        k = rotl64(load_le64(p) * c1, 31) * c2;
-        h = rotl64(h ^ k, 27) * 5 + 0x52dce729;
+        k = cm_rotl64(load_le64(p) * c1, 31) * c2;
+        h = cm_rotl64(h ^ k, 27) * 5 + 0x52dce729;
     }
     k = 0;
     for (size_t i = 0; i < n; i++)
         k |= (uint64_t)p[i] << (8 * i);
-    h ^= rotl64(k * c1, 31) * c2;
-    return fmix64(h ^ (uint64_t)len);
+    h ^= cm_rotl64(k * c1, 31) * c2;
+    return cm_fmix64(h ^ (uint64_t)len);
 }
 
 /* Version 2 key (db.h): 31 bits of the part before the last '/', 32 of the

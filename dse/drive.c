@@ -7,6 +7,8 @@
 #include "drive.h"
 #include "store.h"
 
+#include "cm_hset.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,9 +43,8 @@ struct drive {
     int key_ready;            /* fmt.buf holds the point of key_index (resume check) */
     uint64_t key_index;
     db_comp comps[DB_MAX_COMPS];
-    /* resume: keys (db_point_key + 1) of the stored point strings */
-    uint64_t *done;
-    size_t done_cap, done_n;
+    /* resume: the keys (db_point_key) of the stored point strings */
+    cm_hset done;
     db_conn *rdb;             /* confirms hash hits (the writer owns the run's connection) */
     drive_least least[3];     /* params, err_upper, area (drive_least_of) */
     int failed;
@@ -95,7 +96,7 @@ void drive_free(drive *d)
     db_close(d->rdb);
     free(d->pool);
     free(d->members);
-    free(d->done);
+    cm_hset_free(&d->done);
     free(d);
 }
 
@@ -128,53 +129,12 @@ const drive_member *drive_front_member(const drive *d, size_t i) { return &d->me
 
 /* ---- resume set ---- */
 
-static uint64_t key_of(const char *s) { return (uint64_t)db_point_key(s) + 1; }
-
-static int done_add(drive *d, uint64_t h)
-{
-    if ((d->done_n + 1) * 2 > d->done_cap) {
-        size_t cap = d->done_cap ? d->done_cap * 2 : 1024;
-        uint64_t *t = calloc(cap, sizeof *t);
-        if (!t)
-            return -1;
-        for (size_t i = 0; i < d->done_cap; i++)
-            if (d->done[i]) {
-                size_t j = d->done[i] & (cap - 1);
-                while (t[j])
-                    j = (j + 1) & (cap - 1);
-                t[j] = d->done[i];
-            }
-        free(d->done);
-        d->done = t;
-        d->done_cap = cap;
-    }
-    size_t j = h & (d->done_cap - 1);
-    while (d->done[j]) {
-        if (d->done[j] == h)
-            return 0;
-        j = (j + 1) & (d->done_cap - 1);
-    }
-    d->done[j] = h;
-    d->done_n++;
-    return 0;
-}
-
-static int done_has(const drive *d, uint64_t h)
-{
-    if (!d->done_n)
-        return 0;
-    size_t j = h & (d->done_cap - 1);
-    while (d->done[j]) {
-        if (d->done[j] == h)
-            return 1;
-        j = (j + 1) & (d->done_cap - 1);
-    }
-    return 0;
-}
+static uint64_t key_of(const char *s) { return (uint64_t)db_point_key(s); }
 
 static int load_done(const char *point, void *ud)
 {
-    return done_add(ud, key_of(point)) ? 1 : 0;
+    drive *d = ud;
+    return cm_hset_add(&d->done, key_of(point)) < 0 ? 1 : 0;
 }
 
 long drive_resume(drive *d, db_conn *db, int64_t run_id, const char *path, char *err,
@@ -182,9 +142,9 @@ long drive_resume(drive *d, db_conn *db, int64_t run_id, const char *path, char 
 {
     if (db_each_point(db, run_id, load_done, d, err, errlen))
         return -1;
-    if (d->done_n && !d->rdb && db_open(path, DB_READONLY, &d->rdb, err, errlen))
+    if (cm_hset_count(&d->done) && !d->rdb && db_open(path, DB_READONLY, &d->rdb, err, errlen))
         return -1;
-    return (long)d->done_n;
+    return (long)cm_hset_count(&d->done);
 }
 
 /* ---- the front's kept results ---- */
@@ -345,14 +305,14 @@ static int on_skip(const map_result *r, uint64_t pos, void *ud)
     drive *d = ud;
     if (d->o.filter && d->o.filter(r, pos, d->o.ud))
         return 1;
-    if (!d->done_n)
+    if (!cm_hset_count(&d->done))
         return 0;
     const char *key = store_fmt_point(&d->fmt, &r->pt, NULL);
     if (!key)
         return 0;
     d->key_ready = 1;
     d->key_index = r->index;
-    if (!done_has(d, key_of(key)))
+    if (!cm_hset_has(&d->done, key_of(key)))
         return 0;
     /* a hash hit: confirm, so that a collision can never drop a point */
     if (db_has_point(d->rdb, key, d->err, sizeof d->err) != 1)
@@ -413,7 +373,7 @@ int drive_run(drive *d)
         snprintf(d->err, sizeof d->err, "the store stage has no writer");
         return -1;
     }
-    int need_skip = d->o.filter || d->done_n;
+    int need_skip = d->o.filter || cm_hset_count(&d->done);
     d->st.t0 = drive_now();
     int src = map_search_run(d->ev, d->sp, &d->o.search, on_visit, need_skip ? on_skip : NULL,
                              d, d->o.stop);

@@ -5,6 +5,8 @@
  */
 #include "funcdata.h"
 
+#include "cm_hash.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +34,7 @@ static int funcdata_init(funcdata *fd, const cm_point *pt, const cm_fix *fx, uin
                          char *err, size_t errlen)
 {
     const cm_matmap *mm[2] = {&pt->wx, &pt->wh};
-    uint64_t st = seed * 0x9E3779B97F4A7C15ull + 1;
+    uint64_t st = seed * CM_GOLDEN + 1;
     int64_t worksz = 0;
     for (int i = 0; i < cm_point_nmat(pt); i++) {
         if (cm_weights_alloc(&mm[i]->fmt, &fd->w[i], err, errlen))

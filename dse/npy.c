@@ -13,6 +13,7 @@
 #include "npy.h"
 
 #include "cm_common.h"
+#include "cm_hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,14 +36,6 @@ const char *npy_shown(const char *path, char *buf, size_t len)
         buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
     buf[o] = '\0';
     return buf;
-}
-
-uint64_t npy_fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * UINT64_C(0x100000001b3);
-    return h;
 }
 
 void npy_free(npy_array *a)
@@ -609,7 +602,7 @@ static int read_data(int fd, const npy_hdr *hd, out_kind out, void *data, const 
             rc = cm_fail(err, errlen, "truncated data (file shrank while reading)");
         else {
             if (o && o->fnv)
-                *o->fnv = npy_fnv(*o->fnv, buf, got);
+                *o->fnv = cm_fnv1a(*o->fnv, buf, got);
             npy_bad bad;
             int64_t i = decode(buf, n, hd, out, (char *)data + (size_t)done * osz, &bad);
             if (i >= 0)
@@ -638,7 +631,7 @@ static int read_header(int fd, uint64_t size, out_kind out, const npy_opts *o, n
     else if (!parse_header(head, got, out, hd, err, errlen) &&
              !check_size(hd, size, err, errlen)) {
         if (o && o->fnv)
-            *o->fnv = npy_fnv(*o->fnv, head, hd->data_off);
+            *o->fnv = cm_fnv1a(*o->fnv, head, hd->data_off);
         rc = 0;
     }
     free(head);

@@ -77,12 +77,11 @@ typedef struct {
      * frame 0, feature 17"); used when the array has as many dimensions as
      * names before the first NULL; otherwise "at [2, 0, 17]". */
     const char *axes[NPY_MAX_DIM + 1];
-    /* If not NULL: an FNV-1a 64 state, continued over every byte of the file. */
+    /* If not NULL: an FNV-1a 64 state (cm_fnv1a), continued over every
+     * byte of the file. */
     uint64_t *fnv;
 } npy_opts;
 
-#define NPY_FNV_INIT UINT64_C(0xcbf29ce484222325)
-uint64_t npy_fnv(uint64_t h, const void *p, size_t n);
 
 /* The header of a file, checked (dtype supported by one of the readers,
  * C order, 1..NPY_MAX_DIM dimensions, none 0, data size exact). */

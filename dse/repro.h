@@ -24,7 +24,7 @@
 #define REPRO_MAX_XCHECK 32
 #define REPRO_MISS 1.5       /* a row "misses" when off by more than this factor */
 
-/* Published figures (reference/facts.md), printed beside the modeled ones. */
+/* Published figures (the papers' tables), printed beside the modeled ones. */
 #define REPRO_TIE_AREA_MM2 1.74
 #define REPRO_FDHT_PARAMS_MIN 3132   /* FDHT-LSTM total sizes, CVPR 2021 */
 #define REPRO_FDHT_PARAMS_MAX 8808
@@ -128,7 +128,7 @@ typedef struct {
  * is set when the failure is the user's (unreadable database, bad table). */
 int repro_run(const repro_opts *o, repro *r, int *bad_input, char *err, size_t errlen);
 
-/* Published ratios (facts.md section 1): FDHT/TIE per workload and metric. */
+/* Published ratios (the FDHT paper): FDHT/TIE per workload and metric. */
 double repro_published_ratio(int workload, int metric);
 const char *repro_metric_name(int metric);
 const char *repro_workload_name(int workload);

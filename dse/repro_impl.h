@@ -15,7 +15,7 @@
 typedef struct {
     const char *name;         /* table label */
     int n_in;
-    const char *tt_in;        /* TT-LSTM input modes (facts.md section 3; the TIE
+    const char *tt_in;        /* TT-LSTM input modes (published; the TIE
                                  sweeps of schemas/reproduce/ use the same) */
     int work;                 /* hardware workload, -1: none published */
 } repro_dataset;

@@ -10,6 +10,7 @@
 #include "spec_int.h"
 #include "cli.h"
 #include "yschema.h"
+#include "cm_hash.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -373,15 +374,11 @@ void spec_free(spec *s)
 
 void spec_hash(const spec *s, uint64_t seed, char *buf)
 {
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t i = 0; i < s->len; i++) {
-        h ^= (unsigned char)s->text[i];
-        h *= UINT64_C(1099511628211);
-    }
-    for (int i = 0; i < 8; i++) {
-        h ^= (seed >> (8 * i)) & 0xffu;
-        h *= UINT64_C(1099511628211);
-    }
+    /* FNV-1a from 1469598103934665603, the offset basis short of its last
+     * digit: run hashes in files depend on it, so it stays */
+    uint64_t h = cm_fnv1a(UINT64_C(1469598103934665603), s->text, s->len);
+    for (int i = 0; i < 8; i++)
+        h = cm_fnv_step(h, (seed >> (8 * i)) & 0xffu);
     snprintf(buf, 17, "%016llx", (unsigned long long)h);
 }
 

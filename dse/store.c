@@ -3,6 +3,8 @@
  */
 #include "store.h"
 
+#include "cm_hash.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +23,15 @@ void store_fmt_free(store_fmt *f)
 /* FNV-1a over the prefix bytes, 8 at a time (only picks a way). */
 static size_t way_of(const unsigned char *src)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = CM_FNV_OFFSET;
     size_t n = sizeof ((store_fmt *)0)->src, i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, src + i, 8);
-        h = (h ^ w) * 0x100000001b3ull;
+        h = cm_fnv_step(h, w);
         h ^= h >> 29;
     }
-    for (; i < n; i++)
-        h = (h ^ src[i]) * 0x100000001b3ull;
+    h = cm_fnv1a(h, src + i, n - i);
     h ^= h >> 32;
     return (size_t)(h % STORE_FMT_WAYS);
 }

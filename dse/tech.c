@@ -12,6 +12,7 @@
  */
 #include "tech.h"
 #include "yschema.h"
+#include "cm_hash.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -255,7 +256,7 @@ static int load_rec(const char *path, cm_tech *t, int depth, uint64_t *h, ydiag 
     size_t len = 0;
     if (ydoc_read_file(&d, TECH_MAX_FILE, &buf, &len))
         return -1;
-    *h = tech_fnv1a(buf, len, *h);
+    *h = cm_fnv1a(*h, buf, len);
     int rc = -1;
     d.arena = yarena_new();
     yschema *sch = d.arena ? yschema_load("tech.schema.yaml", embed_tech_schema_yaml,
@@ -277,7 +278,7 @@ static int load_rec(const char *path, cm_tech *t, int depth, uint64_t *h, ydiag 
 int tech_load(const char *path, cm_tech *t, ydiag *g)
 {
     cm_tech tmp;
-    uint64_t h = TECH_FNV_OFFSET;
+    uint64_t h = CM_FNV_OFFSET;
     memset(&tmp, 0, sizeof tmp);
     if (load_rec(path, &tmp, 0, &h, g))
         return -1;
@@ -314,16 +315,6 @@ int tech_load_file(const char *path, cm_tech *t, char *err, size_t errlen)
 
 /* ------------------------------------------------------------------ */
 /* Files, bases, resolution                                            */
-
-uint64_t tech_fnv1a(const void *p, size_t n, uint64_t h)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
 
 
 /* Directory part of path, or NULL for the working directory. */

@@ -20,10 +20,9 @@
 #define TECH_SCHEMA 1
 #define TECH_MAX_FILE (1 << 20) /* bytes */
 #define TECH_MAX_BASES 8        /* base chain length (catches cycles) */
-#define TECH_FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 
 /* Loads the table in `path` (following its `base:` chain) into *t, checks
- * it with cm_tech_check and sets t->hash: 64-bit FNV-1a, 16 hex digits, of
+ * it with cm_tech_check and sets t->hash: 64-bit FNV-1a (cm_fnv1a), 16 hex digits, of
  * the file's bytes followed by those of its bases.  0, or -1 with every
  * error, one line each, in g (*t untouched).  An error of a base table is
  * reported at the `base:` of the file given, as "in base 'NAME': ERROR". */
@@ -43,8 +42,5 @@ int tech_resolve(const char *name_or_path, const char *rel_dir, char *path, size
 
 /* tech_resolve (relative to the working directory) + tech_load_file. */
 int tech_find(const char *name_or_path, cm_tech *t, char *err, size_t errlen);
-
-/* FNV-1a over n bytes, continuing from h (start with TECH_FNV_OFFSET). */
-uint64_t tech_fnv1a(const void *p, size_t n, uint64_t h);
 
 #endif

@@ -12,6 +12,7 @@
 #include "train_ckpt.h"
 
 #include "npy.h"
+#include "cm_hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The checksum's FNV-1a starts from the offset basis short of its last
+ * digit: checkpoints on disk hold it, so it stays. */
+#define CKPT_FNV_START UINT64_C(1469598103934665603)
 
 #define CKPT_MAGIC "FDHTCKP1"
 
@@ -62,9 +67,7 @@ typedef struct {
 
 static void put(wstream *w, const void *p, size_t n)
 {
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        w->h = (w->h ^ c[i]) * UINT64_C(1099511628211);
+    w->h = cm_fnv1a(w->h, p, n);
     if (fwrite(p, 1, n, w->f) != n)
         w->bad = 1;
 }
@@ -87,7 +90,7 @@ int ckpt_write(const char *dir, const ckpt_state *s, tr_model *m, const tr_adam 
         return -1;
     snprintf(path, sizeof path, "%s/%s", dir, CKPT_FILE);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    wstream w = {fopen(tmp, "wb"), UINT64_C(1469598103934665603), 0};
+    wstream w = {fopen(tmp, "wb"), CKPT_FNV_START, 0};
     if (!w.f)
         return cm_fail(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
     int64_t np = tr_nparams(m), ep = s->epochs;
@@ -170,9 +173,7 @@ static int parse(rstream *r, ckpt_state *s, tr_model *m, tr_adam *a, const char 
     if (r->len - r->at != need)
         return cm_fail(err, errlen, "%s: damaged checkpoint (%zu bytes where %zu belong)", path,
                        r->len - r->at, need);
-    uint64_t h = UINT64_C(1469598103934665603), sum;
-    for (size_t i = 0; i < r->len - 8; i++)
-        h = (h ^ r->p[i]) * UINT64_C(1099511628211);
+    uint64_t h = cm_fnv1a(CKPT_FNV_START, r->p, r->len - 8), sum;
     memcpy(&sum, r->p + r->len - 8, 8);
     if (h != sum)
         return cm_fail(err, errlen, "%s: damaged checkpoint (checksum)", path);

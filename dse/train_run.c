@@ -11,6 +11,7 @@
 #include "train_run.h"
 
 #include "cli.h"
+#include "cm_hash.h"
 #include "cm_point.h"
 #include "db.h"
 #include "traindata.h"
@@ -59,14 +60,6 @@ static void pin_blas(void)
         set(1);
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ c[i]) * UINT64_C(1099511628211);
-    return h;
-}
-
 /* What fixes a run's bits, the number of epochs aside (more epochs continue
  * a shorter run exactly). */
 static uint64_t identity(const run *r)
@@ -77,7 +70,8 @@ static uint64_t identity(const run *r)
                      td_hash(r->data), td_classes(r->data), o->batch, o->lr, o->clip,
                      (unsigned long long)o->seed, (int)o->contract, td_frames(r->data),
                      (int)sizeof(tn_real));
-    return fnv(UINT64_C(1469598103934665603), buf, (size_t)n);
+    /* from the offset basis short of its last digit: checkpoints hold it */
+    return cm_fnv1a(UINT64_C(1469598103934665603), buf, (size_t)n);
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -129,7 +123,7 @@ static void evaluate(run *r, td_split sp, double *loss, double *acc)
 /* The order of epoch e's training clips: Fisher-Yates from (seed, e). */
 static void shuffle(const run *r, int e, int64_t *order, int64_t n)
 {
-    uint64_t st = r->o->seed * UINT64_C(0x9E3779B97F4A7C15) + (uint64_t)e + 1;
+    uint64_t st = r->o->seed * CM_GOLDEN + (uint64_t)e + 1;
     for (int64_t i = 0; i < n; i++)
         order[i] = i;
     for (int64_t i = n - 1; i > 0; i--) {

@@ -20,6 +20,7 @@
 #include "traindata.h"
 
 #include "cm_common.h"
+#include "cm_hash.h"
 #include "cm_matvec.h"
 #include "fmnist.h"
 #include "npy.h"
@@ -407,7 +408,7 @@ static int open_builtin(td_set *s, const char *what, int64_t n_in, char *err, si
              (unsigned long long)o->seed);
     char tag[32];
     snprintf(tag, sizeof tag, "generator v%d\n", TD_MF_VERSION);
-    uint64_t h = npy_fnv(npy_fnv(NPY_FNV_INIT, tag, strlen(tag)), d, strlen(d));
+    uint64_t h = cm_fnv1a(cm_fnv1a(CM_FNV_OFFSET, tag, strlen(tag)), d, strlen(d));
     snprintf(s->hash, sizeof s->hash, "%016llx", (unsigned long long)h);
     s->name = strdup(TD_MF_NAME);
     s->describe = strdup(d);
@@ -523,12 +524,12 @@ static int check_labels(const char *path, const npy_i64 *y, int64_t lim, char *e
 static int read_files(td_set *s, char path[F_N][4200], const int *have, char *err,
                       size_t errlen)
 {
-    uint64_t fnv = NPY_FNV_INIT;
+    uint64_t fnv = CM_FNV_OFFSET;
     npy_opts xo = {{"clip", "frame", "feature", NULL}, &fnv}, yo = {{NULL}, &fnv};
     for (int f = 0; f < F_N; f++) {
         if (!have[f])
             continue;
-        fnv = npy_fnv(fnv, td_files[f], strlen(td_files[f]) + 1);
+        fnv = cm_fnv1a(fnv, td_files[f], strlen(td_files[f]) + 1);
         int sp = f / 2 == 0 ? TD_TRAIN : f / 2 == 1 ? TD_VAL : TD_TEST;
         if (f % 2 == 0 ? npy_read_f32(path[f], &xo, &s->xa[sp], err, errlen)
                        : npy_read_i64(path[f], &yo, &s->ya[sp], err, errlen))

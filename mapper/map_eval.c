@@ -18,6 +18,7 @@
 #include "map_search.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,11 @@ typedef struct {
     unsigned have[(1u << CM_MAX_D) / 32];
     cm_spectrum sp[1u << CM_MAX_D];
 } spectra;
+
+/* Generations of the algorithm caches of all evaluators: unique, so that a
+ * result's mark (map_result.held) names the evaluator and the algorithm. */
+static atomic_uint_fast64_t next_gen;
+#define HELD_DF (CM_DF_COUNT + 1)
 
 struct map_eval {
     const map_space *sp;
@@ -372,7 +378,7 @@ static int load_alg(map_eval *e, uint64_t k, const map_coord *c, char *err, size
                  e->lim.max_error);
     }
     e->alg_key = map_space_alg_key(e->sp, k);
-    e->gen++;
+    e->gen = atomic_fetch_add(&next_gen, 1) + 1;
     e->have = 1;
     return 0;
 }
@@ -395,25 +401,21 @@ int map_eval_decode(map_eval *e, uint64_t k, map_result *r)
         }
     }
     const map_space_def *def = &e->sp->def;
-    if (r->alg_of != e || r->alg_gen != e->gen) { /* else r->pt holds these matrices */
+    /* r->held = gen * HELD_DF + the dataflow pt's steps hold (+1; 0 unset):
+     * when gen is this cache's, r->pt holds these matrices already */
+    int df_set = -1;
+    if (r->held / HELD_DF != e->gen)
         r->pt = e->base;
-        r->alg_of = e;
-        r->alg_gen = e->gen;
-        r->df_set = -1;
-    }
+    else
+        df_set = (int)(r->held % HELD_DF) - 1;
     cm_dataflow df = def->dataflow[c.df];
-    if (r->df_set != (int)df) { /* one dataflow for every step of the point */
+    if (df_set != (int)df) { /* one dataflow for every step of the point */
         cm_matmap_set_df(&r->pt.wx, df);
         if (cm_point_nmat(&r->pt) > 1)
             cm_matmap_set_df(&r->pt.wh, df);
-        r->df_set = (int)df;
     }
-    r->pt.map = def->bankmap[c.bm];
-    for (int i = 0; i < def->naxis; i++) {
-        const map_hw_axis *ax = &def->axis[i];
-        for (int j = 0; j < ax->nparam; j++)
-            map_hw_param_set(&r->pt.hw, ax->param[j], ax->v[j][c.hw[i]]);
-    }
+    r->held = e->gen * HELD_DF + (uint64_t)df + 1;
+    map_space_mapping(e->sp, &c, &r->pt);
     r->params = e->params;
     r->err_upper = e->eu;
     r->err_lower = e->el;
@@ -462,9 +464,10 @@ int map_eval_decoded(map_eval *e, map_result *r)
     r->why = "";
     if (e->alg_reject)
         return reject(e, r, e->alg_reject, e->alg_why);
-    /* the model's own order of checks: the bank map, then capacities */
-    if (r->pt.map == CM_MAP_XOR && !cm_is_pow2(hw->banks))
-        return reject(e, r, CM_REJ_MAP, "the xor bank map needs a power-of-two bank count");
+    /* the model's own order of checks: the bank map (its rule), then capacities */
+    const char *unfit = cm_bankmap_unfit(r->pt.map, hw->banks);
+    if (unfit)
+        return reject(e, r, CM_REJ_MAP, unfit);
     /* a mapping whose largest intermediate exceeds one ping-pong half can
      * never fit, whatever the banking (the model's check is at least this
      * strict) */

@@ -18,6 +18,9 @@
  */
 #include "map_search.h"
 
+#include "cm_hash.h"
+#include "cm_hset.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,14 +46,6 @@ int map_strategy_parse(const char *s, map_strategy *out)
 
 /* ---- the random permutation ---- */
 
-static uint64_t mix64(uint64_t z)
-{
-    z += UINT64_C(0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 /* A bijection of [0, 2^(2h)) (4 Feistel rounds), walked until < n. */
 uint64_t map_permute(uint64_t x, uint64_t n, uint64_t seed)
 {
@@ -66,7 +61,7 @@ uint64_t map_permute(uint64_t x, uint64_t n, uint64_t seed)
     do {
         uint64_t l = (x >> h) & mask, r = x & mask;
         for (int round = 0; round < 4; round++) {
-            uint64_t f = mix64(r ^ mix64(seed + (uint64_t)round)) & mask;
+            uint64_t f = cm_mix64(r ^ cm_mix64(seed + (uint64_t)round)) & mask;
             uint64_t t = r;
             r = l ^ f;
             l = t;
@@ -273,48 +268,6 @@ static int run_sequence(map_eval *e, const map_space *sp, const map_search_opts 
 
 /* ---- guided: Pareto local search ---- */
 
-/* A set of evaluated indices (open addressing; 0 marks empty, so k+1 is stored). */
-typedef struct {
-    uint64_t *t;
-    size_t cap, n;
-} idx_set;
-
-static int set_grow(idx_set *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 4096;
-    uint64_t *t = calloc(cap, sizeof *t);
-    if (!t)
-        return -1;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->t[i]) {
-            size_t j = mix64(s->t[i]) & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = s->t[i];
-        }
-    free(s->t);
-    s->t = t;
-    s->cap = cap;
-    return 0;
-}
-
-/* 1 if k was already there, 0 if added, -1 no memory. */
-static int set_add(idx_set *s, uint64_t k)
-{
-    if ((s->n + 1) * 2 > s->cap && set_grow(s))
-        return -1;
-    uint64_t key = k + 1;
-    size_t j = mix64(key) & (s->cap - 1);
-    while (s->t[j]) {
-        if (s->t[j] == key)
-            return 1;
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->t[j] = key;
-    s->n++;
-    return 0;
-}
-
 typedef struct {
     map_eval *e;
     const map_space *sp;
@@ -324,13 +277,13 @@ typedef struct {
     void *ud;
     volatile const sig_atomic_t *stop;
     map_front *front;
-    idx_set seen;
+    cm_hset seen;        /* evaluated indices */
     uint64_t budget, used, pos;
     uint64_t rand_pos;          /* next position of the random restart sequence */
     /* exploration queue: front members in order of arrival */
     uint64_t *queue;
     size_t qn, qcap, qhead;
-    idx_set explored;
+    cm_hset explored;
     map_result *r;
     int rc;
 } guided;
@@ -354,7 +307,7 @@ static int g_eval(guided *g, uint64_t k)
 {
     if (g->used >= g->budget || (g->stop && *g->stop))
         return 1;
-    int dup = set_add(&g->seen, k);
+    int dup = cm_hset_add(&g->seen, k);
     if (dup < 0)
         return g->rc = -1;
     if (dup)
@@ -454,7 +407,7 @@ static int role_neighbours(guided *g, const map_coord *c0, int h)
     }
     /* structures: all, or a deterministic sample when there are many */
     int ns = r->n, step = ns > G_MAX_STRUCT_NEIGH ? ns / G_MAX_STRUCT_NEIGH : 1;
-    int off = (int)(mix64((uint64_t)s0 ^ g->o->seed) % (uint64_t)step);
+    int off = (int)(cm_mix64((uint64_t)s0 ^ g->o->seed) % (uint64_t)step);
     for (int v = off; v < ns; v += step) {
         if (v == s0)
             continue;
@@ -590,7 +543,7 @@ static int run_guided(map_eval *e, const map_space *sp, const map_search_opts *o
         uint64_t k = g.queue[g.qhead++];
         if (!in_front(g.front, k))
             continue; /* dominated since it joined */
-        int ex = set_add(&g.explored, k);
+        int ex = cm_hset_add(&g.explored, k);
         if (ex < 0) {
             g.rc = -1;
             break;
@@ -603,8 +556,8 @@ static int run_guided(map_eval *e, const map_space *sp, const map_search_opts *o
     }
     map_front_free(g.front);
     free(g.r);
-    free(g.seen.t);
-    free(g.explored.t);
+    cm_hset_free(&g.seen);
+    cm_hset_free(&g.explored);
     free(g.queue);
     return g.rc;
 }

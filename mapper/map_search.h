@@ -73,9 +73,8 @@ typedef struct {
     int64_t params;
     double err_upper, err_lower; /* NaN without a reference */
     double m[MAP_M_COUNT];      /* metrics (NaN when unknown) */
-    uint64_t alg_gen;           /* evaluator's cache generation pt was built from */
-    const map_eval *alg_of;     /* ... and which evaluator (reuse r across points) */
-    int df_set;                 /* the dataflow pt's steps hold (-1: unknown) */
+    uint64_t held;              /* the evaluator's mark of what pt holds; callers
+                                   leave it alone */
 } map_result;
 
 /*

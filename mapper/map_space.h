@@ -18,7 +18,8 @@
  * consecutive indices share the algorithm, which is what the evaluator
  * caches.  (How a search splits the indices into shards: map_search.h.)
  *
- * Pure computation (costmodel only): no I/O, no printing.
+ * Building the tables: map_space.c; reading them (decode, encode, points):
+ * map_decode.c.  Pure computation (costmodel only): no I/O, no printing.
  */
 #ifndef MAP_SPACE_H
 #define MAP_SPACE_H
@@ -194,6 +195,13 @@ int map_space_point(const map_space *sp, const map_coord *c, cm_point *p,
 int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order_cost cost[2],
                   char *err, size_t errlen);
 
+/* The mapping digits of c into p: bank map and hardware parameters (the
+ * dataflow is the caller's: cm_matmap_set_df). */
+void map_space_mapping(const map_space *sp, const map_coord *c, cm_point *p);
+
+/* The rank values of a slot list (map_struct.slot_list: 0 values, 1 leaf,
+ * 2 internal; the last two fall back to the values when not given). */
+const map_ints *map_slot_values(const map_space_def *def, int list);
 /* The format of a matrix with its rank digits applied. */
 void map_struct_ranks(const map_space *sp, const map_struct *s, const int *digits,
                       cm_format *f);

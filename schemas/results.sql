@@ -121,7 +121,8 @@ CREATE TABLE IF NOT EXISTS component (
     name TEXT NOT NULL UNIQUE
 );
 
--- Area and per-frame energy (and accesses) of each component of a point.
+-- Area and per-frame energy of each component of a point (`accesses` is
+-- not filled: the model keeps no per-component access counts; always NULL).
 -- `dse run` stores them only with --breakdowns (15 rows per point, the 9
 -- area and 12 energy components merged by name, would cost more than the
 -- point itself); `dse show` recomputes the breakdown of a point without

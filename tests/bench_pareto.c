@@ -16,6 +16,7 @@
  * without arguments (as the old `make bench` loop did) it only prints usage.
  * An existing DB is refused (exit 1) rather than added to.
  */
+#include "cm_hash.h"
 #include "db.h"
 
 #include "cm_matvec.h"
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
     }
     if (db_run_begin(d, &ri, &run, err, sizeof err) < 0)
         goto fail;
-    uint64_t st = seed * 0x9E3779B97F4A7C15ull + 1;
+    uint64_t st = seed * CM_GOLDEN + 1;
     double t0 = now();
     for (int64_t i = 0; i < n;) {
         size_t k = 0;

@@ -9,6 +9,7 @@
  * made once by tests/badinput/make_inputs.sh in a fresh temp dir.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include <stdbool.h>
 
@@ -39,7 +40,7 @@ static uint64_t file_sum(const char *path)
     if (!f)
         return 0;
     while ((c = fgetc(f)) != EOF)
-        h = (h ^ (uint64_t)(unsigned char)c) * 1099511628211ULL;
+        h = cm_fnv_step(h, (unsigned char)c);
     fclose(f);
     return h;
 }

@@ -8,6 +8,7 @@
  * refused by the writing ones, and converted by dse merge.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include "db.h"
 
@@ -106,13 +107,7 @@ static int64_t count(const char *path, const char *sql);
 
 /* ---- synthetic data ---- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+static uint64_t rng_next(uint64_t *s) { return cm_splitmix_next(s); }
 
 /* Metrics of point i: a function of i only (so that shards agree), with
  * ties (small value sets), duplicates and NULLs. */

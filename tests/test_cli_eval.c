@@ -48,7 +48,7 @@ static void test_tt_ucf_json(void **state)
     int rc = eval("--format tt --in-modes 8x20x20x18 --out-modes 16x4x4x4 --ranks 4 --json",
                   &out, &err);
     assert_int_equal(rc, 0);
-    /* facts.md: TT-LSTM UCF11 = 1*16*8*4 + 4*4*20*4 + 4*4*20*4 + 4*4*18*1
+    /* Published TT-LSTM UCF11 = 1*16*8*4 + 4*4*20*4 + 4*4*20*4 + 4*4*18*1
      * = 512 + 1280 + 1280 + 288 = 3,360; dense 1,024 * 57,600 = 58,982,400. */
     assert_true(json_num(out, "params") == 3360);
     assert_true(json_num(out, "dense_params") == 58982400);

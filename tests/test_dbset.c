@@ -12,6 +12,7 @@
  * leaves a shard-set file that pareto and show read like the merged file.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 #include "test_db_util.h"
 
 #include "db.h"
@@ -415,8 +416,7 @@ static uint64_t file_sum(const char *path)
     uint64_t h = 1469598103934665603ull;
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
-    for (off_t i = 0; i < sb.st_size; i++)
-        h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
+    h = cm_fnv1a(h, b, (size_t)sb.st_size);
     free(b);
     return h ^ (uint64_t)sb.st_size;
 }

@@ -6,6 +6,7 @@
  * hand-worked cases, and the timing of the LSTM-UCF input layer.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include "cm_matvec.h"
 
@@ -15,10 +16,7 @@ static uint64_t rng_state;
 
 static int rnd(int lo, int hi) /* uniform in [lo, hi], test-local generator */
 {
-    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    z ^= z >> 31;
+    uint64_t z = cm_splitmix_next(&rng_state);
     return lo + (int)(z % (uint64_t)(hi - lo + 1));
 }
 

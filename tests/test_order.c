@@ -5,6 +5,7 @@
  * hook-length formula, and the text form of orders.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include "cm_net.h"
 
@@ -14,10 +15,7 @@ static uint64_t rng_state;
 
 static int rnd(int lo, int hi) /* uniform in [lo, hi] */
 {
-    uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    z ^= z >> 31;
+    uint64_t z = cm_splitmix_next(&rng_state);
     return lo + (int)(z % (uint64_t)(hi - lo + 1));
 }
 
@@ -396,7 +394,7 @@ static void test_tie_break(void **state)
 /* ------------------------------- exhaustive search vs DP, random shapes */
 
 /*
- * Independent cost model, written from DOMAIN.md section 3 rather than from
+ * Independent cost model, written from the definition of a contraction order rather than from
  * index masks: the running tensor holds the unconsumed input modes, the
  * produced output modes and the open ranks.
  */

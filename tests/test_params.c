@@ -2,8 +2,8 @@
  * test_params.c - weight formats (cm_format.c): kind names, validity checks
  * and the parameter counts of dense, TT, HT, TR and BT layers.
  *
- * The TT-LSTM shapes and totals are the published ones (reference/facts.md
- * section 3); every other expected count is worked out by hand in the
+ * The TT-LSTM shapes and totals are the published ones (the TT-LSTM
+ * paper); every other expected count is worked out by hand in the
  * comment next to it.
  */
 #include "test_util.h"
@@ -68,7 +68,7 @@ static void test_kind_names(void **state)
     assert_int_equal(k, CM_TT); /* untouched on failure */
 }
 
-/* Published: facts.md section 3. */
+/* Published (the TT-LSTM paper). */
 static void test_tt_lstm(void **state)
 {
     (void)state;

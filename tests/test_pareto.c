@@ -5,16 +5,11 @@
  * the incremental front against the batch one.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include "map_pareto.h"
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+static uint64_t rng_next(uint64_t *s) { return cm_splitmix_next(s); }
 
 static double rng_unit(uint64_t *s) { return (double)(rng_next(s) >> 11) * 0x1.0p-53; }
 

@@ -6,6 +6,7 @@
  * database or a bad flag is refused with exit status 2.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include <sys/stat.h>
 
@@ -19,7 +20,7 @@ static uint64_t file_sum(const char *path)
     uint64_t h = 1469598103934665603ULL;
     int c;
     while ((c = fgetc(f)) != EOF)
-        h = (h ^ (uint64_t)(unsigned char)c) * 1099511628211ULL;
+        h = cm_fnv_step(h, (unsigned char)c);
     fclose(f);
     return h;
 }

@@ -1,6 +1,6 @@
 /*
  * test_reproduce.c - `dse reproduce` end to end: the exact published rows of
- * the model-size table (TT-LSTM and dense sizes from facts.md section 3),
+ * the model-size table (the published TT-LSTM and dense sizes),
  * the JSON structure (every key, six hardware rows with the published
  * ratios), the Markdown and CSV tables, determinism (a live sweep, its
  * read-back from the database and a run without a database print the same
@@ -317,7 +317,7 @@ static void test_tt_and_dense_rows(void **state)
         const char *name;
         int nin;
         int n[4];
-        int64_t tt;  /* facts.md section 3, derived there */
+        int64_t tt;  /* published; derived in test_params.c */
     } ds[3] = {{"UCF11", 57600, {8, 20, 20, 18}, 3360},
                {"YouTube Celebrities", 57600, {4, 20, 20, 36}, 3392},
                {"Hollywood2", 70200, {10, 18, 13, 30}, 3104}};

@@ -8,6 +8,7 @@
  * Expected values are worked out by hand in the comments.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 
 #include <stddef.h>
 #include <unistd.h>
@@ -402,13 +403,13 @@ static void test_hash(void **state)
 {
     (void)state;
     /* Published FNV-1a 64 test vectors. */
-    assert_true(fnv("", 0, TECH_FNV_OFFSET) == 0xcbf29ce484222325ULL);
-    assert_true(fnv("a", 1, TECH_FNV_OFFSET) == 0xaf63dc4c8601ec8cULL);
-    assert_true(fnv("foobar", 6, TECH_FNV_OFFSET) == 0x85944171f73967e8ULL);
-    assert_true(tech_fnv1a("foobar", 6, TECH_FNV_OFFSET) == 0x85944171f73967e8ULL);
+    assert_true(fnv("", 0, CM_FNV_OFFSET) == 0xcbf29ce484222325ULL);
+    assert_true(fnv("a", 1, CM_FNV_OFFSET) == 0xaf63dc4c8601ec8cULL);
+    assert_true(fnv("foobar", 6, CM_FNV_OFFSET) == 0x85944171f73967e8ULL);
+    assert_true(cm_fnv1a(CM_FNV_OFFSET, "foobar", 6) == 0x85944171f73967e8ULL);
     size_t len;
     char *buf = slurp("tech/28nm.yaml", &len), want[17];
-    snprintf(want, sizeof want, "%016llx", (unsigned long long)fnv(buf, len, TECH_FNV_OFFSET));
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)fnv(buf, len, CM_FNV_OFFSET));
     free(buf);
     cm_tech t;
     load_ok("tech/28nm.yaml", &t);
@@ -468,7 +469,7 @@ static void test_override(void **state)
     size_t blen;
     char *base = slurp("tech/28nm.yaml", &blen), want[17];
     snprintf(want, sizeof want, "%016llx",
-             (unsigned long long)fnv(base, blen, fnv(ov, strlen(ov), TECH_FNV_OFFSET)));
+             (unsigned long long)fnv(base, blen, fnv(ov, strlen(ov), CM_FNV_OFFSET)));
     free(base);
     assert_string_equal(t.hash, want);
 

@@ -9,6 +9,7 @@
  * td_write_npy read back.
  */
 #include "test_util.h"
+#include "cm_hash.h"
 #include "fmnist.h"
 #include "npy.h"
 #include "traindata.h"
@@ -629,15 +630,15 @@ static const char *npy_dir(const char *name)
 /* FNV-1a 64 over name + NUL + bytes of each file, in order. */
 static uint64_t files_fnv(const char *dir, const char *const *names, int n)
 {
-    uint64_t h = NPY_FNV_INIT;
+    uint64_t h = CM_FNV_OFFSET;
     for (int k = 0; k < n; k++) {
         char p[400];
         snprintf(p, sizeof p, "%s/%s", dir, names[k]);
         struct stat st;
         assert_int_equal(stat(p, &st), 0);
         char *b = tu_slurp(p);
-        h = npy_fnv(h, names[k], strlen(names[k]) + 1);
-        h = npy_fnv(h, b, (size_t)st.st_size);
+        h = cm_fnv1a(h, names[k], strlen(names[k]) + 1);
+        h = cm_fnv1a(h, b, (size_t)st.st_size);
         free(b);
     }
     return h;

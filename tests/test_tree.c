@@ -4,7 +4,7 @@
  * parser's behaviour on hostile input.
  *
  * Every expected string and count below was written by hand from the
- * definitions in DOMAIN.md section 2 and ht_tree.h (the derivation is in
+ * definitions in ht_tree.h (the derivation is in
  * the comment next to it), never copied from program output.
  */
 #include "test_util.h"

@@ -1,8 +1,8 @@
 /*
  * cm_acache.c - memo tables that make the analytical model fast in sweeps
- * (cm_accel.h): matrix geometries (keyed by the serialized matrix mapping,
- * P and L), the stage results of the last matrix per role, input-write
- * chunk costs, SRAM costs, and the results of the analytical model's
+ * (cm_accel.h; the model's side in cm_acache_impl.h): matrix geometries
+ * (keyed by the serialized matrix mapping, P and L), the stage results of
+ * the last matrix per role, input-write chunk costs, SRAM costs, and the results of the analytical model's
  * counting calls keyed by their canonical content (cm_acache_count_*:
  * shared by every algorithm, P and L whose access pattern reduces to the
  * same residues; a small table of recent keys in front of a large one,
@@ -12,7 +12,8 @@
  * would; collisions only overwrite, and the content table is emptied when
  * it reaches its size limit.
  */
-#include "cm_stage.h"
+#include "cm_acache_impl.h"
+#include "cm_hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,18 +127,9 @@ void cm_acache_counts(const cm_acache *c, int64_t *hits, int64_t *misses)
     *misses = c ? c->misses : 0;
 }
 
-/* Hash combine with a full avalanche (murmur3 finalizer), so that keys
- * differing only in high bits (e.g. doubles) still spread over the table. */
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
+/* Hash combine with a full avalanche, so that keys differing only in high
+ * bits (e.g. doubles) still spread over the table. */
+static uint64_t mix(uint64_t h, uint64_t v) { return cm_hash_combine(h, v); }
 
 /* Everything the geometry depends on, as integers. */
 static int matmap_key(const cm_matmap *mm, int pes, int lanes, int32_t *k)
@@ -261,7 +253,8 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     const cm_mgeom *twin = NULL;
     if (l->valid && c->g[l->slot].used && c->g[l->slot].id == l->id && matmap_same(&l->mm, mm))
         twin = &c->g[l->slot].g;
-    if (!twin && cm_matmap_check(name, mm, err, errlen) < 0)
+    cm_net net; /* built and checked once, for the check and the geometry */
+    if (!twin && cm_matmap_check_net(name, mm, &net, err, errlen) < 0)
         return NULL;
     while (&c->g[c->gnext].g == keep || &c->g[c->gnext].g == twin)
         c->gnext = (c->gnext + 1) % GEOM_SLOTS;
@@ -269,8 +262,8 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     g->used = 0;
     if (twin)
         cm_mgeom_reblock(twin, pes, lanes, &g->g);
-    else if (cm_mgeom_build(mm, pes, lanes, &g->g, err, errlen) < 0)
-        return NULL;
+    else
+        cm_mgeom_from_net(mm, &net, pes, lanes, &g->g);
     c->gnext = (c->gnext + 1) % GEOM_SLOTS;
     g->used = 1;
     g->h = h;
@@ -341,10 +334,7 @@ cm_sram_cost cm_acache_sram(cm_acache *c, const cm_tech *tech, double bytes, int
 /* One multiply per word, one avalanche at the end: keys are long. */
 static uint64_t key_hash(const int64_t *key, int n)
 {
-    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
-    for (int i = 0; i < n; i++)
-        h = (h ^ (uint64_t)key[i]) * 0x100000001b3ULL;
-    h = mix(h, 0);
+    uint64_t h = mix(cm_hash_i64(key, n), 0);
     return h ? h : 1; /* 0 marks an empty slot */
 }
 

@@ -7,6 +7,7 @@
  * Every modelling rule here is stated in docs/MODEL.md.
  */
 #include "cm_stage.h"
+#include "cm_acache_impl.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -138,9 +139,9 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
     memcpy(r->tech_hash, tech->hash, th);
     r->tech_hash[th] = '\0';
     const cm_hw *hw = &pt->hw;
-    if (pt->map == CM_MAP_XOR && !cm_is_pow2(hw->banks)) {
-        snprintf(m, sizeof m, "the xor bank map needs a power-of-two bank count, B = %d",
-                 hw->banks);
+    const char *unfit = cm_bankmap_unfit(pt->map, hw->banks);
+    if (unfit) {
+        snprintf(m, sizeof m, "%s, B = %d", unfit, hw->banks);
         return reject(r, CM_REJ_MAP, m);
     }
     r->nmat = cm_point_nmat(pt);
@@ -155,9 +156,9 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
             if (!mg[i])
                 return reject_steps(r, CM_REJ_POINT, e);
         } else {
-            if (cm_matmap_check(name, mm[i], e, sizeof e) < 0 ||
-                cm_mgeom_build(mm[i], hw->pes, hw->lanes, &mgs[i], e, sizeof e) < 0)
+            if (cm_matmap_check_net(name, mm[i], &mgs[i].net, e, sizeof e) < 0)
                 return reject_steps(r, CM_REJ_POINT, e);
+            cm_mgeom_from_net(mm[i], &mgs[i].net, hw->pes, hw->lanes, &mgs[i]);
             mg[i] = &mgs[i];
         }
         cm_mat_stats *ms = &r->mat[i];

@@ -28,6 +28,8 @@
  * (test_crosscheck compares them).
  */
 #include "cm_stage.h"
+#include "cm_acache_impl.h"
+#include "cm_hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,9 +195,7 @@ typedef struct {
 
 static uint64_t chunk_hash(const int64_t *o, int64_t n)
 {
-    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
-    for (int64_t u = 0; u < n; u++)
-        h = (h ^ (uint64_t)o[u]) * 0x100000001b3ULL;
+    uint64_t h = cm_hash_i64(o, n);
     return h ^ (h >> 29);
 }
 

@@ -1,5 +1,5 @@
 /*
- * cm_hw.h - the accelerator template (ACCELERATOR.md section 1) and the
+ * cm_hw.h - the accelerator template (docs/MODEL.md section 1) and the
  * per-stage mapping vocabulary: dataflows and address-to-bank maps.
  *
  * Every hardware parameter is an integer so that a design point prints and
@@ -86,6 +86,16 @@ int cm_bankmap_parse(const char *s, cm_bankmap *m);
 
 /* 1 when B is a power of two (the XOR map needs it). */
 int cm_is_pow2(int64_t v);
+
+/* NULL when bank map m applies to B banks, else why not (static text).
+ * The one rule: the model rejects by it (CM_REJ_MAP) and the mapper asks
+ * it first, before its cheaper checks, so both report the same reason. */
+static inline const char *cm_bankmap_unfit(cm_bankmap m, int B)
+{
+    if (m == CM_MAP_XOR && !cm_is_pow2(B))
+        return "the xor bank map needs a power-of-two bank count";
+    return NULL;
+}
 
 /* Bank of address a under an address-decoding map (linear, skew, xor);
  * not defined for CM_MAP_TRANSFORM (which is a placement, not a decoder). */

@@ -22,17 +22,23 @@ int cm_point_nmat(const cm_point *p)
     return 1;
 }
 
-int cm_matmap_check(const char *name, const cm_matmap *mm, char *err, size_t errlen)
+int cm_matmap_check_net(const char *name, const cm_matmap *mm, cm_net *net, char *err,
+                        size_t errlen)
 {
     char e[CM_ERRLEN];
-    cm_net net;
     if (cm_format_check(&mm->fmt, e, sizeof e) < 0)
         return cm_fail(err, errlen, "%s: %s", name, e);
-    if (cm_net_build(&mm->fmt, &net, e, sizeof e) < 0)
+    if (cm_net_build(&mm->fmt, net, e, sizeof e) < 0)
         return cm_fail(err, errlen, "%s: %s", name, e);
-    if (cm_order_check(&net, &mm->order, e, sizeof e) < 0)
+    if (cm_order_check(net, &mm->order, e, sizeof e) < 0)
         return cm_fail(err, errlen, "%s: order: %s", name, e);
     return 0;
+}
+
+int cm_matmap_check(const char *name, const cm_matmap *mm, char *err, size_t errlen)
+{
+    cm_net net;
+    return cm_matmap_check_net(name, mm, &net, err, errlen);
 }
 
 static int check_df(const char *name, const cm_matmap *mm, char *err, size_t errlen)

@@ -21,7 +21,8 @@
  *               ';bw=' INT ';sfu=' INT ';mhz=' INT ';map=' MAP ';tech=' NAME
  *   MODES    := INT('x'INT)*   DF := wp|op   MAP := linear|skew|xor|transform
  *
- * e.g. the TIE point for UCF11:
+ * e.g. the TT-LSTM of TIE for UCF11, in the sequential order o=1,2,3,4
+ * (TIE's own order is the fewest-MAC one, 4,3,2,1: docs/REPRODUCE.md):
  *   lstm;nin=57600;h=256;dec=partial/wx;f=tt;m=16x4x4x4;n=8x20x20x18;
  *   r=1,4,4,4,1;o=1,2,3,4;df=wp/wh;f=dense;m=1024;n=256;o=W;df=wp/hw;P=16;
  *   L=16;b=16;B=16;wm=131072;wg=65536;bw=12800;sfu=16;mhz=1000;map=linear;

@@ -66,17 +66,17 @@ static void dims_of(const cm_net *net, uint32_t m, const int64_t *stride, cm_dim
         }
 }
 
-int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *err,
-                   size_t errlen)
+void cm_mgeom_from_net(const cm_matmap *mm, const cm_net *src, int pes, int lanes,
+                       cm_mgeom *mg)
 {
     cm_order_cost oc;
     /* no memset of the whole struct (tens of KB): every used field is set */
     mg->n = 0;
     mg->peak_inter = mg->factor_words = 0;
     mg->max_c = 1;
-    if (cm_net_build(&mm->fmt, &mg->net, err, errlen) < 0)
-        return -1;
-    /* the order was checked on this network by cm_matmap_check (cm_stage.h) */
+    if (src != &mg->net)
+        mg->net = *src;
+    /* the order was checked on this network by cm_matmap_check_net (cm_stage.h) */
     const cm_net *net = &mg->net;
     cm_order_cost_of(net, &mm->order, &oc);
     mg->n = oc.n;
@@ -117,7 +117,6 @@ int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *
             mg->max_c = g->C;
         mg->factor_words += st->factor_size;
     }
-    return 0;
 }
 
 void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst)

@@ -51,11 +51,11 @@ typedef struct {
     int64_t max_c;              /* largest consumed size over the steps */
 } cm_mgeom;
 
-/* Geometry of a matrix mapping on P PEs x L lanes that cm_matmap_check
- * accepted (its order is not checked again here: both callers, the model's
- * set-up and its geometry cache, check first). */
-int cm_mgeom_build(const cm_matmap *mm, int pes, int lanes, cm_mgeom *mg, char *err,
-                   size_t errlen);
+/* Geometry of a matrix mapping on P PEs x L lanes, from the network that
+ * cm_matmap_check_net built and checked (the model's set-up and its
+ * geometry cache build it once, for both). */
+void cm_mgeom_from_net(const cm_matmap *mm, const cm_net *net, int pes, int lanes,
+                       cm_mgeom *mg);
 
 /* The geometry of src's matrix mapping on pes x lanes instead: everything
  * but the blockings is independent of the array's shape. */
@@ -64,8 +64,11 @@ void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst);
 /* cm_point_check without the (costly) format / order checks of the
  * matrices, which a geometry that was built already implies. */
 int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen);
-/* Format, network and order of one matrix ("wx" / "wh" names it in err). */
+/* Format, network and order of one matrix ("wx" / "wh" names it in err);
+ * _net leaves the network it built and checked in *net. */
 int cm_matmap_check(const char *name, const cm_matmap *mm, char *err, size_t errlen);
+int cm_matmap_check_net(const char *name, const cm_matmap *mm, cm_net *net, char *err,
+                        size_t errlen);
 
 /*
  * What both models share before counting: the point and technology checks,
@@ -81,39 +84,6 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
 
 /* Roll-up with SRAM costs memoized in cache (NULL: computed). */
 void cm_result_finish_c(const cm_point *pt, const cm_tech *tech, cm_acache *cache, cm_result *r);
-
-/* ---- cache internals (cm_acache.c) ---- */
-/* Geometry of a matrix mapping, built and checked on a miss; *id is a
- * unique id of this geometry (stage results are keyed by it); a miss never
- * evicts `keep` (the other matrix of the same point).  NULL with
- * err set when the matrix mapping is invalid or memory is short. */
-const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm, int pes,
-                               int lanes, const cm_mgeom *keep, uint64_t *id, char *err,
-                               size_t errlen);
-/* All stage results of a matrix (role 0: wx, 1: wh) when they are those
- * of the last matrix of that role put: key (geometry id, B, map, budget),
- * n steps. */
-int cm_acache_mat_get(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
-                      cm_stage_stats *st, int n);
-void cm_acache_mat_put(cm_acache *c, int role, uint64_t id, int B, int map, int64_t budget,
-                       const cm_stage_stats *st, int n);
-/* Input-write chunk costs: key (start, len, w, B, map, budget); v[3] = stall, conf, exact. */
-int cm_acache_chunks_get(cm_acache *c, const int64_t key[6], int64_t v[3]);
-void cm_acache_chunks_put(cm_acache *c, const int64_t key[6], const int64_t v[3]);
-/* Results of a counting call keyed by its canonical content (an int64
- * key of n <= CM_ACACHE_KEYMAX words built by the caller): v = stall,
- * conflicts, exact. */
-#define CM_ACACHE_NV 3
-#define CM_ACACHE_KEYMAX 160
-int cm_acache_count_get(cm_acache *c, const int64_t *key, int n, int64_t v[CM_ACACHE_NV]);
-void cm_acache_count_put(cm_acache *c, const int64_t *key, int n, const int64_t v[CM_ACACHE_NV]);
-/* One zeroed buffer of at least size bytes that lives as long as the cache
- * (the analytical model keeps its counting context there); NULL when out
- * of memory.  Its contents are the caller's business. */
-void *cm_acache_scratch(cm_acache *c, size_t size);
-/* SRAM cost through the memo (c may be NULL). */
-cm_sram_cost cm_acache_sram(cm_acache *c, const cm_tech *tech, double bytes, int word_bits,
-                            int banks);
 
 /* Rows of one working-SRAM half per bank. */
 int64_t cm_work_rows_half(const cm_hw *hw);

@@ -1,5 +1,5 @@
 /*
- * cm_lstm.h - one LSTM cell step with decomposed weights (DOMAIN.md section 1).
+ * cm_lstm.h - one LSTM cell step with decomposed weights (docs/TRAIN.md, "LSTM layer").
  *
  *   z_t = W_x x_t + W_h h_{t-1} + b,   z = [i; f; g; o], each H rows
  *   c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)

@@ -14,6 +14,8 @@
  */
 #include "cm_matvec.h"
 
+#include "cm_hash.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +24,7 @@
 
 uint64_t cm_rand_next(uint64_t *state)
 {
-    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
+    return cm_splitmix_next(state);
 }
 
 double cm_rand_uniform(uint64_t *state)

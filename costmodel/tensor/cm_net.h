@@ -1,6 +1,6 @@
 /*
  * cm_net.h - a weight format seen as a tensor network, and its contraction
- * orders ("loop orders", DOMAIN.md section 3).
+ * orders ("loop orders").
  *
  * y = W x is computed by contracting x with one factor at a time.  Every
  * index of the network has an id (a bit of a 32-bit mask):

@@ -1,8 +1,8 @@
 /*
  * cm_spectrum.c - per-node spectra of a dense matrix (cm_hsvd.h): singular
  * values of a matricization, exact (QR, then the SVD of R; cm_lapack.c) or
- * through the Gram matrix for large matrices, where it is about 3x faster
- * and accurate to 1e-6 relative down to CM_SPECTRUM_GRAM_FLOOR s_1 (see
+ * through the Gram matrix for large matrices, where it is faster and
+ * accurate to 1e-6 relative down to CM_SPECTRUM_GRAM_FLOOR s_1 (see
  * spectrum_gram); the error bounds of HT and TT ranks from spectra, and the
  * choice of a rank by tolerance that the truncations share.
  */

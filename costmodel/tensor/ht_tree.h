@@ -10,7 +10,7 @@
  *   - the root is node 2d-2 and its rank is always 1.
  * A rank of 0 means "not given" (ht_fill_ranks sets those).
  *
- * Text notation (DOMAIN.md section 2): nested parentheses over 1-based mode
+ * Text notation: nested parentheses over 1-based mode
  * numbers, ranks after a colon: "((1:4,2:4):6,(3:4,4:4):6)".  The printed
  * form is canonical (smallest mode first in every pair); the root rank is not
  * printed (a parsed ":1" after the root is accepted, any other value refused).

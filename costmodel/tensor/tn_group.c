@@ -1,6 +1,6 @@
 /*
  * tn_group.c - a network applied to a batch with some of its factors
- * merged ahead of time (weight-side pre-contraction, DOMAIN.md section 3),
+ * merged ahead of time (weight-side pre-contraction),
  * chosen by a cost model, for the trainer (tn.h: tn_gplan).
  *
  * The chain of one factor per step has the fewest MACs, but its GEMMs are
