@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     int64_t run;
     db_writer *w;
     db_run_info ri = {"bench", "bench", 0, NULL, s->tech_table.name, s->tech_table.hash, 0, 1,
-                      "bench_db"};
+                      "bench_db", NULL};
     db_writer_opts wo = {s->batch > 0 ? s->batch : DB_BATCH, !inl, 0};
     if (db_open(path, DB_CREATE, &d, err, sizeof err) ||
         db_run_begin(d, &ri, &run, err, sizeof err) ||
