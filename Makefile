@@ -86,7 +86,7 @@ $(BUILD)/libfdht.a: $(LIB_OBJ) | $(HDR_CHECK)
 $(BUILD)/dse: $(BUILD)/obj/dse/main.o $(BUILD)/libfdht.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) tests/test_util.h tests/test_db_util.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(BUILD)/libfdht.a $(LDLIBS) -lcmocka
 

@@ -19,12 +19,13 @@
 #include "cm_point.h"
 #include "db.h"
 #include "npy.h"
+#include "test_walk.h"
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 
-enum { SIDE = 4, NIN = 16, T = 6, CLASSES = 4, NTRAIN = 1536, NTEST = 256, H = 8 };
+enum { NIN = WALK_NIN, T = WALK_T, CLASSES = WALK_CLASSES, NTRAIN = 1536, NTEST = 256, H = 8 };
 
 /* HT on [x; h; 0]: 16 + 8 = 24 columns, 32 rows. */
 #define NET "lstm;nin=16;h=8;dec=concat;pad=24/wx;f=ht;m=2x4x4;n=2x3x4;t=((1:3,2:3):3,3:3)"
@@ -33,17 +34,7 @@ static char g_dir[] = "/tmp/fdht-train-XXXXXX";
 
 static void clip(uint64_t *st, float *x, int64_t *y)
 {
-    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
-    int c = (int)(cm_rand_next(st) % CLASSES);
-    int px = (int)(cm_rand_next(st) % SIDE), py = (int)(cm_rand_next(st) % SIDE);
-    for (int t = 0; t < T; t++) {
-        for (int i = 0; i < NIN; i++)
-            x[t * NIN + i] = (float)(0.1 * cm_rand_uniform(st));
-        x[t * NIN + py * SIDE + px] = 1;
-        px = (px + dx[c] + SIDE) % SIDE;
-        py = (py + dy[c] + SIDE) % SIDE;
-    }
-    *y = c;
+    *y = walk_clip(st, x);
 }
 
 static void write_split(const char *name, int n, uint64_t seed)

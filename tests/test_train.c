@@ -11,24 +11,13 @@
 
 #include "cm_point.h"
 #include "tr_model.h"
+#include "test_walk.h"
 
-enum { SIDE = 4, NIN = SIDE * SIDE, T = 6, CLASSES = 4, NB = 16 };
+enum { NIN = WALK_NIN, T = WALK_T, CLASSES = WALK_CLASSES, NB = 16 };
 
-/* One clip: start anywhere, step (dx, dy) of direction c, wrapping around,
- * plus uniform noise of 0.1. */
 static void clip(uint64_t *st, float *x, int32_t *y)
 {
-    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
-    int c = (int)(cm_rand_next(st) % CLASSES);
-    int px = (int)(cm_rand_next(st) % SIDE), py = (int)(cm_rand_next(st) % SIDE);
-    for (int t = 0; t < T; t++) {
-        for (int i = 0; i < NIN; i++)
-            x[t * NIN + i] = (float)(0.1 * cm_rand_uniform(st));
-        x[t * NIN + py * SIDE + px] = 1;
-        px = (px + dx[c] + SIDE) % SIDE;
-        py = (py + dy[c] + SIDE) % SIDE;
-    }
-    *y = c;
+    *y = walk_clip(st, x);
 }
 
 static void batch(uint64_t *st, float *x, int32_t *y)

@@ -52,8 +52,10 @@ static void factor_ptrs(tr_model *m, const tr_mat *mm, tn_real **f, tn_real **g)
     }
 }
 
-/* Readies every matrix: dense ones are reconstructed once for the batch. */
-static void mats_prepare(tr_model *m)
+/* Before a batch (finish = 0), every matrix readied: a dense one
+ * reconstructed once for the batch; after it (finish = 1), the gradients of
+ * reconstructions and plans into the flat gradient. */
+static void mats_sync(tr_model *m, int finish)
 {
     for (int k = 0; k < 2; k++) {
         tr_mat *mm = &m->mat[k];
@@ -61,26 +63,13 @@ static void mats_prepare(tr_model *m)
         if (!mm->present)
             continue;
         factor_ptrs(m, mm, f, g);
-        if (mm->dense && mm->recon) {
+        if (mm->dense && mm->recon && !finish) {
             tn_recon_forward(mm->recon, f, mm->W);
             memset(mm->dW, 0, (size_t)(mm->rows * mm->cols) * sizeof(tn_real));
-        } else if (mm->plan) {
-            tn_gplan_prepare(mm->plan, f);
-        }
-    }
-}
-
-/* Gradients of reconstructions and plans into the flat gradient. */
-static void mats_finish(tr_model *m)
-{
-    for (int k = 0; k < 2; k++) {
-        tr_mat *mm = &m->mat[k];
-        tn_real *f[CM_NET_MAXF], *g[CM_NET_MAXF];
-        if (!mm->present)
-            continue;
-        factor_ptrs(m, mm, f, g);
-        if (mm->dense && mm->recon) {
+        } else if (mm->dense && mm->recon) {
             tn_recon_backward(mm->recon, mm->dW, g);
+        } else if (mm->plan && !finish) {
+            tn_gplan_prepare(mm->plan, f);
         } else if (mm->plan) {
             tn_gplan_finish(mm->plan, g);
         }
@@ -300,7 +289,7 @@ double tr_batch(tr_model *m, int nb, const tn_real *x, const int32_t *y, int tra
 {
     if (train)
         memset(m->grad, 0, (size_t)m->nparams * sizeof(tn_real));
-    mats_prepare(m);
+    mats_sync(m, 0);
     input_side(m, nb, x);
     for (int t = 0; t < m->T; t++) {
         recurrent(m, nb, t, x);
@@ -315,6 +304,6 @@ double tr_batch(tr_model *m, int nb, const tn_real *x, const int32_t *y, int tra
         recurrent_back(m, nb, t);
     }
     weights_back(m, nb, x);
-    mats_finish(m);
+    mats_sync(m, 1);
     return loss;
 }
