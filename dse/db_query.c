@@ -225,16 +225,18 @@ int db_workloads(db_conn *d, const char *where, int64_t run, char (*names)[DB_WO
 {
     /* Distinct algorithm keys first (a plain column: the view's joins are
      * not evaluated), then their rows of algo; points without one (stored
-     * before the algo table) by the point string's workload prefix. */
+     * before the algo table, or not a parseable point) by the point string's
+     * workload prefix. */
     static const char *const q[2] = {
         "SELECT DISTINCT coalesce((SELECT CASE WHEN g.workload = 'lstm' THEN 'lstm N_in ' ||"
         " g.n_in || ', H ' || g.hidden ELSE g.workload END FROM algo g WHERE g.akey = k.akey),"
-        " 'unknown') FROM (SELECT DISTINCT akey FROM results WHERE akey IS NOT NULL AND (%s)%s) k",
+        " 'unknown') FROM (SELECT DISTINCT akey FROM results WHERE akey IN (SELECT akey FROM algo)"
+        " AND (%s)%s) k",
         "SELECT DISTINCT CASE WHEN point LIKE 'lstm;nin=%%;h=%%;dec=%%' THEN 'lstm N_in ' ||"
         " substr(point, 10, instr(point, ';h=') - 10) || ', H ' ||"
         " substr(point, instr(point, ';h=') + 3, instr(point, ';dec=') - instr(point, ';h=') - 3)"
         " WHEN point LIKE 'mv/%%' THEN 'mv' ELSE 'unknown' END"
-        " FROM results WHERE akey IS NULL AND (%s)%s"};
+        " FROM results WHERE (akey IS NULL OR akey NOT IN (SELECT akey FROM algo)) AND (%s)%s"};
     *n = 0;
     for (int k = 0; k < 2; k++) {
         size_t len = 1024 + (where ? strlen(where) : 0);
