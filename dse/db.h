@@ -122,10 +122,6 @@ typedef struct {
     const char *format;         /* W_x's: "ht", "tt", "dense" */
     int pes, lanes, banks, bits;
     double freq_mhz;
-    char bank_map[12];          /* "linear", ... ("": unknown) */
-    int64_t work_words, wgt_words; /* < 0: unknown */
-    int dram_mbps, sfu_lanes;   /* <= 0: unknown */
-    char tech[32];              /* technology table name ("": unknown) */
     int valid;                  /* 0: infeasible point, see reason */
     const char *reason;
     int ncomp;

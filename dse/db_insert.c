@@ -101,7 +101,6 @@ void db_row_init(db_row *r, const char *point)
     for (int i = 0; i < MAP_M_COUNT; i++)
         r->m[i] = NAN;
     r->freq_mhz = NAN;
-    r->work_words = r->wgt_words = -1;
     r->valid = 1;
 }
 
@@ -114,9 +113,9 @@ void db_row_init(db_row *r, const char *point)
 #define METRIC_COL_(ID, name, dir, integer, what) ", " #name
 static const char point_cols[] =
     "key, run_id" MAP_METRICS(METRIC_COL_) ", format, pes, lanes, banks, bits, freq_mhz,"
-    " valid, reason, bank_map, work_words, wgt_words, dram_mbps, sfu_lanes, tech, akey, point";
+    " valid, reason, akey, point";
 #undef METRIC_COL_
-enum { NCOL = 2 + MAP_M_COUNT + 15 + 1 };
+enum { NCOL = 2 + MAP_M_COUNT + 9 + 1 };
 
 /* INSERT OR IGNORE of nrows rows (point_cols each) into buf. */
 static int point_insert_sql(char *buf, size_t cap, int nrows)
@@ -134,31 +133,27 @@ static int point_insert_sql(char *buf, size_t cap, int nrows)
     return len + 4 * NCOL + 4 < cap ? 0 : -1;
 }
 
-/* The algorithm part of a point string: up to its last "/hw;" (or all). */
+/* The algorithm part of a point string: up to its last '/' (db_key.c
+ * hashes the same part into algo.akey). */
 static size_t algo_len(const char *point, size_t len)
 {
-    const char *hw = strstr(point, "/hw;");
-    return hw ? (size_t)(hw - point) : len;
-}
-
-/* algo.akey: FNV-1a 64 of the algorithm part, as an int64. */
-static int64_t algo_key(const char *point, size_t n)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)point[i]) * UINT64_C(1099511628211);
-    return (int64_t)h;
+    const char *slash = strrchr(point, '/');
+    return slash ? (size_t)(slash - point) : len;
 }
 
 /* Binds every column of r but the key: parameters o + 2 .. o + NCOL (o = 0
  * for one row, NCOL k for row k of a chunk). */
-static void bind_row(sqlite3_stmt *st, int o, int64_t run_id, const db_row *r, size_t len)
+static void bind_row(sqlite3_stmt *st, int o, int64_t run_id, const db_row *r, size_t len,
+                     int64_t akey)
 {
     int p = o + 2;
     sqlite3_bind_int64(st, p++, run_id);
+#define METRIC_INT_(ID, name, dir, integer, what) integer,
+    static const unsigned char count[MAP_M_COUNT] = {MAP_METRICS(METRIC_INT_)};
+#undef METRIC_INT_
     for (int i = 0; i < MAP_M_COUNT; i++, p++) {
-        if (map_metric_integer((map_metric)i) && isfinite(r->m[i]))
-            sqlite3_bind_int64(st, p, llround(r->m[i]));
+        if (count[i] && isfinite(r->m[i]))
+            sqlite3_bind_int64(st, p, (int64_t)r->m[i]); /* counts are whole numbers */
         else
             dbi_bind_real(st, p, r->m[i]);
     }
@@ -170,13 +165,7 @@ static void bind_row(sqlite3_stmt *st, int o, int64_t run_id, const db_row *r, s
     dbi_bind_real(st, p++, r->freq_mhz);
     sqlite3_bind_int(st, p++, r->valid != 0);
     dbi_bind_text(st, p++, r->reason);
-    dbi_bind_text(st, p++, r->bank_map[0] ? r->bank_map : NULL);
-    dbi_bind_count(st, p++, r->work_words);
-    dbi_bind_count(st, p++, r->wgt_words);
-    dbi_bind_desc(st, p++, r->dram_mbps);
-    dbi_bind_desc(st, p++, r->sfu_lanes);
-    dbi_bind_text(st, p++, r->tech[0] ? r->tech : NULL);
-    sqlite3_bind_int64(st, p++, algo_key(r->point, algo_len(r->point, len)));
+    sqlite3_bind_int64(st, p++, akey);
     sqlite3_bind_text(st, p, r->point, len <= INT32_MAX ? (int)len : -1, SQLITE_STATIC);
 }
 
@@ -296,7 +285,9 @@ static int order_rows(db_conn *d, const db_row *rows, size_t n, char *err, size_
         if (r->ncomp < 0 || (r->ncomp > 0 && !r->comp))
             return cm_fail(err, errlen, "%s: point '%s': bad breakdown", d->path, r->point);
         size_t len = strlen(r->point);
-        d->order[i] = (keyed_row){dbi_key_of(d, r->point, len), i, len};
+        int64_t akey;
+        int64_t key = dbi_keys_of(d, r->point, len, &akey);
+        d->order[i] = (keyed_row){key, i, len, akey};
     }
     sort_keyed(d->order, d->order + d->order_cap, n);
     return 0;
@@ -341,7 +332,7 @@ static int insert_chunk(db_conn *d, int64_t run_id, const db_row *rows, size_t j
     const keyed_row *o = d->order + j;
     for (int k = 0; k < DB_CHUNK; k++) {
         sqlite3_bind_int64(st, NCOL * k + 1, o[k].key);
-        bind_row(st, NCOL * k, run_id, &rows[o[k].i], o[k].len);
+        bind_row(st, NCOL * k, run_id, &rows[o[k].i], o[k].len, o[k].akey);
     }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -368,7 +359,7 @@ static int insert_chunk(db_conn *d, int64_t run_id, const db_row *rows, size_t j
                     claimed = inserted[q] && ids[q] == id;
                 inserted[k] = !claimed; /* else stored before, or earlier in rows */
             } else {
-                bind_row(d->ins_point, 0, run_id, r, o[k].len);
+                bind_row(d->ins_point, 0, run_id, r, o[k].len, o[k].akey);
                 if (dbi_insert_point_key(d, d->ins_point, r->point, free_key, &id, err, errlen) < 0)
                     return -1;
                 inserted[k] = 1;
@@ -406,7 +397,7 @@ static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
             return -1;
     for (; j < n; j++) {
         const db_row *r = &rows[d->order[j].i];
-        bind_row(st, 0, run_id, r, d->order[j].len);
+        bind_row(st, 0, run_id, r, d->order[j].len, d->order[j].akey);
         int64_t id;
         int rc = dbi_insert_point_key(d, st, r->point, d->order[j].key, &id, err, errlen);
         if (rc < 0)
@@ -474,16 +465,17 @@ static int insert_algos(db_conn *d, const db_row *rows, size_t n, char *err, siz
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
                     " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)", err, errlen))
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        const char *pt = rows[i].point;
-        size_t len = strlen(pt), alen = algo_len(pt, len);
-        int64_t k = algo_key(pt, alen);
+    int64_t last = 0;
+    for (size_t j = 0; j < n; j++) {
+        const keyed_row *o = &d->order[j];
+        int64_t k = o->akey;
         size_t slot = (size_t)((uint64_t)k % DB_ALGO_CACHE);
-        if (d->algo_seen[slot] == k && k != 0)
+        if (k == last || (d->algo_seen[slot] == k && k != 0))
             continue;
-        if (algo_row(d, pt, alen, k, err, errlen))
+        const char *pt = rows[o->i].point;
+        if (algo_row(d, pt, algo_len(pt, o->len), k, err, errlen))
             return -1;
-        d->algo_seen[slot] = k;
+        d->algo_seen[slot] = last = k;
     }
     return 0;
 }

@@ -26,8 +26,9 @@
 /* A row of a batch with its key, for inserting in key order. */
 typedef struct {
     int64_t key;
-    size_t i;   /* position in the batch (ties keep it) */
-    size_t len; /* strlen of the point string */
+    size_t i;     /* position in the batch (ties keep it) */
+    size_t len;   /* strlen of the point string */
+    int64_t akey; /* algo.akey of its algorithm */
 } keyed_row;
 
 /* Recent algorithm keys a connection knows are stored (direct-mapped). */
@@ -107,6 +108,10 @@ static inline void dbi_bind_desc(sqlite3_stmt *st, int i, int v)
 
 /* The key of a point string of length len under d's schema version. */
 int64_t dbi_key_of(const db_conn *d, const char *point, size_t len);
+/* The key of a point (as dbi_key_of) and algo.akey of its algorithm: the
+ * 64-bit hash of the string up to its last '/' that the key's high bits
+ * come from (schema version 2), computed once for both. */
+int64_t dbi_keys_of(const db_conn *d, const char *point, size_t len, int64_t *akey);
 /*
  * Probes from key k (the point's key): *found = 1 and *id (may be NULL)
  * when the string is stored at one; otherwise *found = 0 and *free_key is

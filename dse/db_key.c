@@ -51,14 +51,31 @@ static uint64_t hash64(const unsigned char *p, size_t n, uint64_t seed)
 
 /* Version 2 key (db.h): 31 bits of the part before the last '/', 32 of the
  * rest seeded with the former. */
-static int64_t key_v2(const char *point, size_t len)
+/* hi: the hash of the string up to its last '/' (the algorithm part of a
+ * point), which the key's high bits are made of. */
+static int64_t key_v2_hi(const char *point, size_t len, uint64_t *hi_out)
 {
     const unsigned char *p = (const unsigned char *)point;
     const char *slash = strrchr(point, '/');
     size_t cut = slash ? (size_t)(slash - point) : 0; /* the '/' goes with the rest */
     uint64_t hi = hash64(p, cut, 0x46444854u);
     uint64_t lo = hash64(p + cut, len - cut, hi);
+    *hi_out = hi;
     return (int64_t)((hi >> 33) << 32 | lo >> 32);
+}
+
+static int64_t key_v2(const char *point, size_t len)
+{
+    uint64_t hi;
+    return key_v2_hi(point, len, &hi);
+}
+
+int64_t dbi_keys_of(const db_conn *d, const char *point, size_t len, int64_t *akey)
+{
+    uint64_t hi;
+    int64_t k = key_v2_hi(point, len, &hi);
+    *akey = (int64_t)hi;
+    return d->version == 1 ? dbi_key_of(d, point, len) : k;
 }
 
 int64_t db_point_key(const char *point) { return key_v2(point, strlen(point)); }

@@ -256,11 +256,7 @@ static const struct {
     const char *table, *column, *type;
 } added[] = {
     {"run", "front_points", "INTEGER"}, {"run", "workload", "TEXT"},
-    {"point", "latency", "INTEGER"},
-    {"point", "bank_map", "TEXT"},      {"point", "work_words", "INTEGER"},
-    {"point", "wgt_words", "INTEGER"},  {"point", "dram_mbps", "INTEGER"},
-    {"point", "sfu_lanes", "INTEGER"},  {"point", "tech", "TEXT"},
-    {"point", "akey", "INTEGER"},
+    {"point", "latency", "INTEGER"},    {"point", "akey", "INTEGER"},
 };
 
 /* 1 when the column exists, 0 when not, -1 on error. */

@@ -118,14 +118,6 @@ const char *store_fmt_point(store_fmt *f, const cm_point *pt, size_t *len)
     return f->buf;
 }
 
-/* A short name into a fixed field (no snprintf: this runs once a point). */
-static void copy_name(char *dst, size_t cap, const char *src)
-{
-    size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 void store_row(db_row *row, const map_result *r, const char *point, db_comp *comps)
 {
     const cm_result *m = &r->res;
@@ -138,12 +130,6 @@ void store_row(db_row *row, const map_result *r, const char *point, db_comp *com
     row->banks = r->pt.hw.banks;
     row->bits = r->pt.hw.bits;
     row->freq_mhz = r->pt.hw.freq_mhz;
-    copy_name(row->bank_map, sizeof row->bank_map, cm_bankmap_name(r->pt.map));
-    row->work_words = r->pt.hw.work_words;
-    row->wgt_words = r->pt.hw.wgt_words;
-    row->dram_mbps = r->pt.hw.dram_mbps;
-    row->sfu_lanes = r->pt.hw.sfu_lanes;
-    copy_name(row->tech, sizeof row->tech, r->pt.hw.tech);
     row->valid = !r->reject;
     row->reason = r->reject ? map_reject_name(r->reject) : NULL;
     row->ncomp = ok && comps ? db_comps_from_result(m, comps) : 0;

@@ -78,19 +78,14 @@ CREATE TABLE IF NOT EXISTS point (
     valid          INTEGER NOT NULL DEFAULT 1,  -- 0: infeasible, see reason
     reason         TEXT,
     latency        INTEGER,
-    bank_map       TEXT,
-    work_words     INTEGER,
-    wgt_words      INTEGER,
-    dram_mbps      INTEGER,
-    sfu_lanes      INTEGER,
-    tech           TEXT,
     akey           INTEGER
 );
--- The columns from latency on were added within version 2 (older files get
--- them, NULL, when opened for writing): latency, cycles from a frame's first
--- input to its last output; the rest of the hardware (bank map; working and
--- weight SRAM in b-bit words; DRAM MB/s; SFU lanes; technology table name);
--- akey, the point's algorithm in table algo.
+-- latency and akey were added within version 2 (older files get them, NULL,
+-- when opened for writing): latency, cycles from a frame's first input to
+-- its last output; akey, the point's algorithm in table algo.  The rest of
+-- the hardware (bank map, memories, DRAM bandwidth, SFU lanes) is read from
+-- the point string by the results view, and the technology is the run's:
+-- storing them would cost every insert a fifth more.
 
 -- The algorithm part of stored points (everything before "/hw;": workload,
 -- decomposition, and per matrix its format, modes, ranks or tree, order and
@@ -208,7 +203,12 @@ SELECT p.id, p.point, p.run_id,
        g.wx_dataflow,
        g.wh_format, g.wh_m, g.wh_n, g.wh_ranks, g.wh_rank_max, g.wh_tree, g.wh_order,
        g.wh_dataflow,
-       p.bank_map, p.work_words, p.wgt_words, p.dram_mbps, p.sfu_lanes, p.tech, p.akey
+       substr(substr(p.point, instr(p.point, ';map=') + 5), 1, instr(substr(p.point, instr(p.point, ';map=') + 5) || ';', ';') - 1) AS bank_map,
+       CAST(substr(substr(p.point, instr(p.point, ';wm=') + 4), 1, instr(substr(p.point, instr(p.point, ';wm=') + 4) || ';', ';') - 1) AS INTEGER) AS work_words,
+       CAST(substr(substr(p.point, instr(p.point, ';wg=') + 4), 1, instr(substr(p.point, instr(p.point, ';wg=') + 4) || ';', ';') - 1) AS INTEGER) AS wgt_words,
+       CAST(substr(substr(p.point, instr(p.point, ';bw=') + 4), 1, instr(substr(p.point, instr(p.point, ';bw=') + 4) || ';', ';') - 1) AS INTEGER) AS dram_mbps,
+       CAST(substr(substr(p.point, instr(p.point, ';sfu=') + 5), 1, instr(substr(p.point, instr(p.point, ';sfu=') + 5) || ';', ';') - 1) AS INTEGER) AS sfu_lanes,
+       (SELECT r.tech_name FROM run r WHERE r.id = p.run_id) AS tech, p.akey
 FROM (SELECT q.*,
              CASE WHEN instr(q.point, '/wh;') > 0
                   THEN substr(q.point, 1, instr(q.point, ';o=') - 1)

@@ -484,12 +484,6 @@ static void test_files_without_train(void **state)
     if (sqlite3_exec(h, "DROP VIEW results; DROP TABLE train; DROP TABLE algo;"
                         " ALTER TABLE run DROP COLUMN front_points;"
                         " ALTER TABLE point DROP COLUMN latency;"
-                        " ALTER TABLE point DROP COLUMN bank_map;"
-                        " ALTER TABLE point DROP COLUMN work_words;"
-                        " ALTER TABLE point DROP COLUMN wgt_words;"
-                        " ALTER TABLE point DROP COLUMN dram_mbps;"
-                        " ALTER TABLE point DROP COLUMN sfu_lanes;"
-                        " ALTER TABLE point DROP COLUMN tech;"
                         " ALTER TABLE point DROP COLUMN akey", NULL, NULL, NULL))
         fail_msg("making an old file: %s", sqlite3_errmsg(h));
     sqlite3_close(h);
