@@ -145,6 +145,14 @@ awk -F, 'NR > 1 { print $5 "," $6 "," $7 "," $8 > (tmpdir "/xc_" ($2 == "FDHT" ?
 
 fi
 
+# draw FIG VARS: gnuplot on plots/FIG.gp; its warnings about a series with
+# no points (no separate designs, no markers off the paper's workload) are
+# expected and dropped, anything else it says is shown.
+draw() {
+  gnuplot -e "$2" "$here/$1.gp" 2>"$tmp/gp.err" || { cat "$tmp/gp.err" >&2; exit 1; }
+  grep -v 'no valid points' "$tmp/gp.err" | grep -v '^ *$' >&2 || true
+}
+
 # ---- the database's figures: one set per workload ----
 # workload_set WORKLOAD: exports its points and fronts, draws its figures.
 workload_set() {
@@ -180,7 +188,7 @@ workload_set() {
     figs="$figs accuracy_params"
   fi
   for fig in $figs; do
-    gnuplot -e "dir='$tmp'; out='$out'; tag='$tag'; ttl='$ttl'; common='$here/common.gp'" "$here/$fig.gp"
+    draw "$fig" "dir='$tmp'; out='$out'; tag='$tag'; ttl='$ttl'; common='$here/common.gp'"
     n=$((n + 1))
   done
 }
@@ -189,7 +197,7 @@ workload_set() {
 n=0
 while IFS= read -r w; do workload_set "$w"; done <"$tmp/workloads"
 [ $repro = 1 ] && for fig in pareto_error_params rank_error breakdown_area breakdown_energy ana_vs_func; do
-  gnuplot -e "dir='$tmp'; out='$out'; common='$here/common.gp'" "$here/$fig.gp"
+  draw "$fig" "dir='$tmp'; out='$out'; common='$here/common.gp'"
   n=$((n + 1))
 done
 echo "plots: $n figures (PNG and SVG) in $out/"
