@@ -751,14 +751,17 @@ static void interrupt_and_resume(int sig, const char *spec, const char *db,
     assert_int_equal(tu_lines(err), 2);
     assert_non_null(strstr(err, "dse run: interrupted after "));
     assert_non_null(strstr(err, "; resume with:\n"));
-    /* the binary as started, made absolute, after a cd to the directory the
-     * run was started in (the spec path is relative to it) */
+    /* the binary as started (its argv[0]: under `make valgrind` the plain
+     * binary the wrapper script execs, not the script), made absolute,
+     * after a cd to the directory the run was started in (the spec path is
+     * relative to it) */
     char cwd[512], bin[1024], qcwd[1200], qbin[2200];
+    const char *started = tu_dse_bin_raw();
     assert_non_null(getcwd(cwd, sizeof cwd));
-    if (tu_dse_bin()[0] == '/')
-        snprintf(bin, sizeof bin, "%s", tu_dse_bin());
+    if (started[0] == '/')
+        snprintf(bin, sizeof bin, "%s", started);
     else
-        snprintf(bin, sizeof bin, "%s/%s", cwd, tu_dse_bin());
+        snprintf(bin, sizeof bin, "%s/%s", cwd, started);
     snprintf(want, sizeof want, "  (cd %s && %s run %s --commit-interval 0 --batch 16%s%s)\n",
              shell_word(cwd, qcwd, sizeof qcwd), shell_word(bin, qbin, sizeof qbin), hint_args,
              part() ? " --shard " : "", part() ? part() : "");
