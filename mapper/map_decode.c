@@ -208,40 +208,40 @@ static int peak_visit(const cm_order *o, void *ud)
 }
 
 /* The order of a matrix (from the table or by the order mode) and its cost
- * on the matrix's network, which is built here once. */
+ * on the matrix's network, which is built here once, into *net (valid when
+ * cost->n > 0). */
 static int matmap_order(const map_space *sp, const map_struct *st, int o, cm_matmap *mm,
-                        cm_order_cost *cost, char *err, size_t errlen)
+                        cm_order_cost *cost, cm_net *net, char *err, size_t errlen)
 {
-    cm_net net;
     if (st->orders) {
         mm->order = st->orders[o];
         /* the table's orders were checked on this structure's network */
-        if (cm_net_build(&mm->fmt, &net, NULL, 0)) {
+        if (cm_net_build(&mm->fmt, net, NULL, 0)) {
             cost->n = 0;
             cost->macs = cost->peak = 0;
         } else {
-            cm_order_cost_of(&net, &mm->order, cost);
+            cm_order_cost_of(net, &mm->order, cost);
         }
         return 0;
     }
-    if (cm_net_build(&mm->fmt, &net, err, errlen))
+    if (cm_net_build(&mm->fmt, net, err, errlen))
         return -1;
     if (mm->fmt.kind == CM_DENSE || sp->def.order_mode == MAP_ORD_DEFAULT) {
-        cm_order_default(&net, &mm->order);
+        cm_order_default(net, &mm->order);
     } else if (sp->def.order_mode == MAP_ORD_MIN_PEAK) {
         peak_best pb = {.have = 0};
-        void *a[2] = {&net, &pb};
-        cm_order_enumerate(&net, peak_visit, a);
+        void *a[2] = {net, &pb};
+        cm_order_enumerate(net, peak_visit, a);
         mm->order = pb.best;
     } else {
-        cm_order_best(&net, &mm->order, cost);
+        cm_order_best(net, &mm->order, cost);
     }
-    cm_order_cost_of(&net, &mm->order, cost);
+    cm_order_cost_of(net, &mm->order, cost);
     return 0;
 }
 
 int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order_cost cost[2],
-                  char *err, size_t errlen)
+                  cm_net net[2], char *err, size_t errlen)
 {
     const map_space_def *def = &sp->def;
     const map_dspace *ds = &sp->d[c->d];
@@ -252,7 +252,7 @@ int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order
     p->decomp = ds->decomp;
     const map_struct *sx = &ds->x.s[c->sx];
     map_struct_ranks(sp, sx, c->rx, &p->wx.fmt);
-    if (matmap_order(sp, sx, c->ox, &p->wx, &cost[0], err, errlen))
+    if (matmap_order(sp, sx, c->ox, &p->wx, &cost[0], &net[0], err, errlen))
         return -1;
     if (ds->decomp == CM_DECOMP_CONCAT)
         p->n_pad = (int)cm_modes_cols(&p->wx.fmt.modes);
@@ -261,7 +261,7 @@ int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order
     if (ds->h.n) {
         const map_struct *sh = &ds->h.s[c->sh];
         map_struct_ranks(sp, sh, c->rh, &p->wh.fmt);
-        if (matmap_order(sp, sh, c->oh, &p->wh, &cost[1], err, errlen))
+        if (matmap_order(sp, sh, c->oh, &p->wh, &cost[1], &net[1], err, errlen))
             return -1;
     }
     p->hw = def->hw_base;
@@ -273,7 +273,8 @@ int map_space_point(const map_space *sp, const map_coord *c, cm_point *p, char *
 {
     const map_space_def *def = &sp->def;
     cm_order_cost cost[2];
-    if (map_space_alg(sp, c, p, cost, err, errlen))
+    cm_net net[2];
+    if (map_space_alg(sp, c, p, cost, net, err, errlen))
         return -1;
     cm_dataflow df = def->dataflow[c->df];
     cm_matmap_set_df(&p->wx, df);

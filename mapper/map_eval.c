@@ -147,6 +147,8 @@ struct map_eval {
     int have;
     uint64_t alg_key, gen;
     cm_point base;            /* matrices and orders; mapping/hw overwritten */
+    cm_net net[2];            /* their networks, built once, for the model */
+    const cm_net *netp[2];    /* net[i], or NULL when none was built */
     int64_t params, peak[2];
     double eu, el;
     int alg_reject;
@@ -348,14 +350,17 @@ static int64_t peak_inter(const cm_order_cost *c)
 }
 
 /* Rebuild the per-algorithm cache for index k: the point's matrices and
- * orders (map_space_alg builds each network once), the order's peak, the
- * parameter count, the error bounds and the budgets' verdict. */
+ * orders (map_space_alg builds each network once; the model gets them
+ * too), the order's peak, the parameter count, the error bounds and the
+ * budgets' verdict. */
 static int load_alg(map_eval *e, uint64_t k, const map_coord *c, char *err, size_t errlen)
 {
     cm_order_cost cost[2];
     e->have = 0;
-    if (map_space_alg(e->sp, c, &e->base, cost, err, errlen))
+    if (map_space_alg(e->sp, c, &e->base, cost, e->net, err, errlen))
         return -1;
+    for (int i = 0; i < 2; i++)
+        e->netp[i] = cost[i].n > 0 ? &e->net[i] : NULL;
     int nm = cm_point_nmat(&e->base);
     e->params = cm_format_params(&e->base.wx.fmt);
     e->peak[0] = peak_inter(&cost[0]);
@@ -480,7 +485,9 @@ int map_eval_decoded(map_eval *e, map_result *r)
             return reject(e, r, MAP_REJ_AREA, "multiplier area alone exceeds the area budget");
     }
     r->modeled = 1;
-    if (cm_analytic_eval_cached(&r->pt, e->tech, e->acache, &r->res)) {
+    /* the networks are those of r->pt's matrices when it holds this cache's */
+    int ours = e->have && r->held / HELD_DF == e->gen;
+    if (cm_analytic_eval_cached(&r->pt, e->tech, e->acache, ours ? e->netp : NULL, &r->res)) {
         int why = (int)r->res.reject;
         if (why <= 0 || why >= CM_REJ_COUNT)
             why = CM_REJ_POINT;

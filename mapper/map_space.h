@@ -187,13 +187,15 @@ int map_space_point(const map_space *sp, const map_coord *c, cm_point *p,
 
 /*
  * The per-algorithm set-up, once per algorithm: the point's workload and
- * matrices with their orders (each matrix's network built once), the cost
- * of each order (cost[1].n = 0 without a W_h choice), and the hardware
- * defaults; no dataflow, bank map or hardware digit (the evaluator decides
- * those per point).  map_space_point is this plus the mapping digits.
+ * matrices with their orders (each matrix's network built once, left in
+ * net[i] for the model: cm_analytic_eval_cached), the cost of each order
+ * (cost[1].n = 0 without a W_h choice; net[i] is valid exactly when
+ * cost[i].n > 0), and the hardware defaults; no dataflow, bank map or
+ * hardware digit (the evaluator decides those per point).  map_space_point
+ * is this plus the mapping digits.
  */
 int map_space_alg(const map_space *sp, const map_coord *c, cm_point *p, cm_order_cost cost[2],
-                  char *err, size_t errlen);
+                  cm_net net[2], char *err, size_t errlen);
 
 /* The mapping digits of c into p: bank map and hardware parameters (the
  * dataflow is the caller's: cm_matmap_set_df). */

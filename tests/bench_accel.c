@@ -65,7 +65,7 @@ static int64_t sweep(const cm_tech *tech, cm_acache *c, int reps, double *sec)
                                             p.hw.freq_mhz = mhzs[f];
                                             p.hw.work_words = wms[u];
                                             p.hw.wgt_words = wgs[g];
-                                            if (c ? cm_analytic_eval_cached(&p, tech, c, &r) == 0
+                                            if (c ? cm_analytic_eval_cached(&p, tech, c, NULL, &r) == 0
                                                   : cm_analytic_eval(&p, tech, &r) == 0)
                                                 sink += r.energy_pj;
                                             n++;

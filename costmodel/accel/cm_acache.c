@@ -218,9 +218,9 @@ static const cm_mgeom *geom_hit(cm_acache *c, int role, const cm_matmap *mm, int
     return &c->g[i].g;
 }
 
-const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm, int pes,
-                               int lanes, const cm_mgeom *keep, uint64_t *id, char *err,
-                               size_t errlen)
+const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm,
+                               const cm_net *net, int pes, int lanes, const cm_mgeom *keep,
+                               uint64_t *id, char *err, size_t errlen)
 {
     int role = keep != NULL; /* the second matrix of a point passes the first as keep */
     const glast *l = &c->last[role];
@@ -253,9 +253,14 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     const cm_mgeom *twin = NULL;
     if (l->valid && c->g[l->slot].used && c->g[l->slot].id == l->id && matmap_same(&l->mm, mm))
         twin = &c->g[l->slot].g;
-    cm_net net; /* built and checked once, for the check and the geometry */
-    if (!twin && cm_matmap_check_net(name, mm, &net, err, errlen) < 0)
+    cm_net own; /* built and checked once, for the check and the geometry */
+    if (!twin && net && cm_matmap_check_built(name, mm, net, err, errlen) < 0)
         return NULL;
+    if (!twin && !net) {
+        if (cm_matmap_check_net(name, mm, &own, err, errlen) < 0)
+            return NULL;
+        net = &own;
+    }
     while (&c->g[c->gnext].g == keep || &c->g[c->gnext].g == twin)
         c->gnext = (c->gnext + 1) % GEOM_SLOTS;
     gslot *g = &c->g[c->gnext];
@@ -263,7 +268,7 @@ const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *
     if (twin)
         cm_mgeom_reblock(twin, pes, lanes, &g->g);
     else
-        cm_mgeom_from_net(mm, &net, pes, lanes, &g->g);
+        cm_mgeom_from_net(mm, net, pes, lanes, &g->g);
     c->gnext = (c->gnext + 1) % GEOM_SLOTS;
     g->used = 1;
     g->h = h;

@@ -11,13 +11,15 @@
 
 #include "cm_stage.h"
 
-/* Geometry of a matrix mapping, built and checked on a miss; *id is a
- * unique id of this geometry (stage results are keyed by it); a miss never
- * evicts `keep` (the other matrix of the same point).  NULL with
- * err set when the matrix mapping is invalid or memory is short. */
-const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm, int pes,
-                               int lanes, const cm_mgeom *keep, uint64_t *id, char *err,
-                               size_t errlen);
+/* Geometry of a matrix mapping, built and checked on a miss (from net,
+ * the network the caller built from mm->fmt, or when net is NULL from one
+ * built here); *id is a unique id of this geometry (stage results are
+ * keyed by it); a miss never evicts `keep` (the other matrix of the same
+ * point).  NULL with err set when the matrix mapping is invalid or memory
+ * is short. */
+const cm_mgeom *cm_acache_geom(cm_acache *c, const char *name, const cm_matmap *mm,
+                               const cm_net *net, int pes, int lanes, const cm_mgeom *keep,
+                               uint64_t *id, char *err, size_t errlen);
 /* All stage results of a matrix (role 0: wx, 1: wh) when they are those
  * of the last matrix of that role put: key (geometry id, B, map, budget),
  * n steps. */

@@ -115,8 +115,9 @@ static int reject_steps(cm_result *r, cm_reject why, const char *msg)
     return reject(r, why, msg);
 }
 
-int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, cm_mgeom mgs[2],
-                     const cm_mgeom *mg[2], uint64_t gid[2], cm_result *r)
+int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache,
+                     const cm_net *const net[2], cm_mgeom mgs[2], const cm_mgeom *mg[2],
+                     uint64_t gid[2], cm_result *r)
 {
     char e[CM_ERRLEN], m[CM_ERRLEN + 64];
     result_clear(r);
@@ -151,8 +152,8 @@ int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, 
         const char *name = i ? "wh" : "wx";
         gid[i] = 0;
         if (cache) {
-            mg[i] = cm_acache_geom(cache, name, mm[i], hw->pes, hw->lanes, i ? mg[0] : NULL,
-                                   &gid[i], e, sizeof e);
+            mg[i] = cm_acache_geom(cache, name, mm[i], net ? net[i] : NULL, hw->pes, hw->lanes,
+                                   i ? mg[0] : NULL, &gid[i], e, sizeof e);
             if (!mg[i])
                 return reject_steps(r, CM_REJ_POINT, e);
         } else {

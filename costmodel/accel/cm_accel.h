@@ -169,8 +169,13 @@ typedef struct cm_acache cm_acache;
 cm_acache *cm_acache_new(void);          /* NULL when out of memory */
 void cm_acache_free(cm_acache *c);
 void cm_acache_counts(const cm_acache *c, int64_t *hits, int64_t *misses);
+/* net: NULL, or the networks of the point's matrices as the caller built
+ * them from pt->wx.fmt and pt->wh.fmt (cm_net_build; net[i] NULL: none),
+ * so that a geometry the cache misses is made from them instead of a
+ * second build (the mapper builds them once per algorithm).  The format
+ * and order checks run as without them. */
 int cm_analytic_eval_cached(const cm_point *pt, const cm_tech *tech, cm_acache *c,
-                            cm_result *r);
+                            const cm_net *const net[2], cm_result *r);
 
 /*
  * Functional model.  q[i] are the quantized weights of matrix i (q[1] only

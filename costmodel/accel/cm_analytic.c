@@ -280,7 +280,7 @@ static int oom(cm_result *r)
 }
 
 static int analytic_eval(const cm_point *pt, const cm_tech *tech, int64_t budget,
-                         cm_acache *cache, cm_result *r)
+                         cm_acache *cache, const cm_net *const net[2], cm_result *r)
 {
     cm_mgeom *mgs = NULL;
     const cm_mgeom *mg[2] = {NULL, NULL};
@@ -289,7 +289,7 @@ static int analytic_eval(const cm_point *pt, const cm_tech *tech, int64_t budget
     int rc = -1;
     if (!cache && !(mgs = malloc(2 * sizeof *mgs)))
         return oom(r);
-    if (cm_accel_prepare(pt, tech, cache, mgs, mg, gid, r) < 0)
+    if (cm_accel_prepare(pt, tech, cache, net, mgs, mg, gid, r) < 0)
         goto out;
     r->exact = 1;
     for (int i = 0; i < r->nmat; i++) {
@@ -359,17 +359,17 @@ out:
 
 int cm_analytic_eval(const cm_point *pt, const cm_tech *tech, cm_result *r)
 {
-    return analytic_eval(pt, tech, CM_ANALYTIC_BUDGET, NULL, r);
+    return analytic_eval(pt, tech, CM_ANALYTIC_BUDGET, NULL, NULL, r);
 }
 
 int cm_analytic_eval_budget(const cm_point *pt, const cm_tech *tech, int64_t budget,
                             cm_result *r)
 {
-    return analytic_eval(pt, tech, budget, NULL, r);
+    return analytic_eval(pt, tech, budget, NULL, NULL, r);
 }
 
 int cm_analytic_eval_cached(const cm_point *pt, const cm_tech *tech, cm_acache *c,
-                            cm_result *r)
+                            const cm_net *const net[2], cm_result *r)
 {
-    return analytic_eval(pt, tech, CM_ANALYTIC_BUDGET, c, r);
+    return analytic_eval(pt, tech, CM_ANALYTIC_BUDGET, c, net, r);
 }

@@ -726,7 +726,7 @@ int cm_func_eval(const cm_point *pt, const cm_tech *tech, const cm_qweights *con
     uint64_t gid[2];
     if (!mgs)
         return fail(r, CM_REJ_POINT, "functional model: out of memory");
-    if (cm_accel_prepare(pt, tech, NULL, mgs, mg, gid, r) < 0) {
+    if (cm_accel_prepare(pt, tech, NULL, NULL, mgs, mg, gid, r) < 0) {
         free(mgs);
         return -1;
     }

@@ -22,17 +22,41 @@ int cm_point_nmat(const cm_point *p)
     return 1;
 }
 
-int cm_matmap_check_net(const char *name, const cm_matmap *mm, cm_net *net, char *err,
-                        size_t errlen)
+/* The format's own check, first: a network is built only from a checked format. */
+static int format_ok(const char *name, const cm_matmap *mm, char *err, size_t errlen)
 {
     char e[CM_ERRLEN];
     if (cm_format_check(&mm->fmt, e, sizeof e) < 0)
         return cm_fail(err, errlen, "%s: %s", name, e);
-    if (cm_net_build(&mm->fmt, net, e, sizeof e) < 0)
-        return cm_fail(err, errlen, "%s: %s", name, e);
+    return 0;
+}
+
+static int order_ok(const char *name, const cm_matmap *mm, const cm_net *net, char *err,
+                    size_t errlen)
+{
+    char e[CM_ERRLEN];
     if (cm_order_check(net, &mm->order, e, sizeof e) < 0)
         return cm_fail(err, errlen, "%s: order: %s", name, e);
     return 0;
+}
+
+int cm_matmap_check_net(const char *name, const cm_matmap *mm, cm_net *net, char *err,
+                        size_t errlen)
+{
+    char e[CM_ERRLEN];
+    if (format_ok(name, mm, err, errlen) < 0)
+        return -1;
+    if (cm_net_build(&mm->fmt, net, e, sizeof e) < 0)
+        return cm_fail(err, errlen, "%s: %s", name, e);
+    return order_ok(name, mm, net, err, errlen);
+}
+
+int cm_matmap_check_built(const char *name, const cm_matmap *mm, const cm_net *net, char *err,
+                          size_t errlen)
+{
+    if (format_ok(name, mm, err, errlen) < 0)
+        return -1;
+    return order_ok(name, mm, net, err, errlen);
 }
 
 int cm_matmap_check(const char *name, const cm_matmap *mm, char *err, size_t errlen)

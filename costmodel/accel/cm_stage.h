@@ -65,22 +65,29 @@ void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst);
  * matrices, which a geometry that was built already implies. */
 int cm_point_check_shapes(const cm_point *p, char *err, size_t errlen);
 /* Format, network and order of one matrix ("wx" / "wh" names it in err);
- * _net leaves the network it built and checked in *net. */
+ * _net leaves the network it built and checked in *net; _built checks the
+ * format and the order on a network the caller built from mm->fmt already
+ * (cm_net_build), and builds nothing. */
 int cm_matmap_check(const char *name, const cm_matmap *mm, char *err, size_t errlen);
 int cm_matmap_check_net(const char *name, const cm_matmap *mm, cm_net *net, char *err,
                         size_t errlen);
+int cm_matmap_check_built(const char *name, const cm_matmap *mm, const cm_net *net, char *err,
+                          size_t errlen);
 
 /*
  * What both models share before counting: the point and technology checks,
  * the geometry of every matrix (built into mgs[], or taken from the cache
- * when cache != NULL; mg[i] points at it), weight residency and the
+ * when cache != NULL; mg[i] points at it; a cache's miss uses net[i] when
+ * the caller has matrix i's network, see cm_analytic_eval_cached, and net
+ * is NULL without a cache), weight residency and the
  * capacity checks.  Fills r->reject / r->why (returns -1) or the sizes and
  * the per-matrix static fields (nmat, streamed, in_words, peak_inter,
  * factor_words, inbuf_words, wsram sizes, zbuf_words, acc_bits, tech name
  * and hash).
  */
-int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache, cm_mgeom mgs[2],
-                     const cm_mgeom *mg[2], uint64_t gid[2], cm_result *r);
+int cm_accel_prepare(const cm_point *pt, const cm_tech *tech, cm_acache *cache,
+                     const cm_net *const net[2], cm_mgeom mgs[2], const cm_mgeom *mg[2],
+                     uint64_t gid[2], cm_result *r);
 
 /* Roll-up with SRAM costs memoized in cache (NULL: computed). */
 void cm_result_finish_c(const cm_point *pt, const cm_tech *tech, cm_acache *cache, cm_result *r);
