@@ -8,6 +8,7 @@
  * refused by the writing ones, and converted by dse merge.
  */
 #include "test_util.h"
+#include "test_db_util.h"
 #include "cm_hash.h"
 
 #include "db.h"
@@ -19,91 +20,16 @@
 
 #define NPTS 300
 
-static char tmpdir[256];
-static char *out_buf, *err_buf;
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_cli_db.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    free(out_buf);
-    free(err_buf);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *path_of(const char *name)
-{
-    static char buf[32][320]; /* a ring: callers hold a few at a time */
-    static int k;
-    k = (k + 1) % 32;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    size_t r;
-    while ((r = fread(b + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 == cap)
-            b = realloc(b, cap *= 2);
-    }
-    b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
-/* Runs `dse ARGS` (a shell fragment); stdout and stderr land in out_buf /
- * err_buf; returns the exit status. */
-static int dse(const char *fmt, ...)
-{
-    char args[4096], cmd[5000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s >'%s/out.txt' 2>'%s/err.txt'", tu_dse_bin(), args, tmpdir,
-             tmpdir);
-    int st = system(cmd);
-    char o[320], e[320];
-    snprintf(o, sizeof o, "%s/out.txt", tmpdir);
-    snprintf(e, sizeof e, "%s/err.txt", tmpdir);
-    free(out_buf);
-    free(err_buf);
-    out_buf = slurp(o);
-    err_buf = slurp(e);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
-
-/* A failure: exit 2 and exactly one stderr line "dse <cmd>: ...". */
-static void assert_bad(int rc, const char *cmd, const char *needle)
-{
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "dse %s: ", cmd);
-    if (rc != 2 || strncmp(err_buf, prefix, strlen(prefix)) || !strstr(err_buf, needle))
-        fprintf(stderr, "rc %d, stderr: %s", rc, err_buf);
-    assert_int_equal(rc, 2);
-    assert_memory_equal(err_buf, prefix, strlen(prefix));
-    assert_non_null(strstr(err_buf, needle));
-    const char *nl = strchr(err_buf, '\n');
-    assert_non_null(nl);
-    assert_int_equal(nl[1], '\0'); /* one line */
-}
-
-static int64_t count(const char *path, const char *sql);
+/* The shared helpers (test_util.h, test_db_util.h) under this file's names. */
+#define tmpdir tu_dir
+#define out_buf tu_out
+#define err_buf tu_err
+#define path_of(name) tu_path(name)
+#define dse(...) tu_dse(NULL, NULL, __VA_ARGS__)
+#define assert_bad(rc, cmd, needle) tu_assert_bad(rc, cmd, needle)
+#define count(path, sql) tu_sql_int(path, sql)
+#define write_file(path, text) tu_write_file(path, text)
+#define slurp(path) tu_slurp(path) /* after a stat of path */
 
 /* ---- synthetic data ---- */
 
@@ -459,28 +385,6 @@ static void test_show(void **state)
     assert_int_equal(dse("show --help"), 0);
 }
 
-static int64_t count(const char *path, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_import_accuracy(void **state)
 {
     (void)state;
@@ -523,34 +427,9 @@ static void test_import_accuracy(void **state)
     assert_int_equal(dse("import-accuracy --help"), 0);
 }
 
-/* All rows of a query as one string, to compare databases. */
-static char *dump(const char *path, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            size_t l = (t ? strlen(t) : 4) + 2;
-            if (n + l + 1 > cap)
-                b = realloc(b, cap *= 2);
-            n += (size_t)snprintf(b + n, cap - n, "%s|", t ? t : "NULL");
-        }
-        b[n++] = '\n';
-        b[n] = '\0';
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return b;
-}
-
 static void assert_same_content(const char *a, const char *b)
 {
-    static const char *q[] = {
+    static const char *const q[] = {
         "SELECT point, params, macs, cycles, conflicts, stall_cycles, dram_bytes, area_mm2,"
         " energy_pj, power_mw, throughput_fps, area_eff, energy_eff, utilization, err_upper,"
         " err_lower, format, pes, lanes, banks, bits, freq_mhz, valid, reason FROM results"
@@ -559,12 +438,7 @@ static void assert_same_content(const char *a, const char *b)
         " ORDER BY point, component",
         "SELECT p.point, r.spec_hash, r.seed FROM point p JOIN run r ON r.id = p.run_id"
         " ORDER BY p.point"};
-    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
-        char *x = dump(a, q[i]), *y = dump(b, q[i]);
-        assert_string_equal(x, y);
-        free(x);
-        free(y);
-    }
+    tu_sql_same(a, b, q, sizeof q / sizeof q[0]);
 }
 
 static void test_merge(void **state)
@@ -736,5 +610,5 @@ int main(void)
         cmocka_unit_test(test_version1_files),
         cmocka_unit_test(test_show_no_breakdown),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

@@ -13,62 +13,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmpdir[256];
-
 /* Modes of the test matrix: out 4x3x2 (M = 24), in 2x3x4 (N = 24). */
 #define M_ROWS 24
 #define N_COLS 24
 static double Wm[M_ROWS * N_COLS];
 
-static const char *tpath(const char *name)
-{
-    static char p[4][400];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
-    return p[k];
-}
-
 static void write_npy(const char *name, int ndim, int64_t r, int64_t c, const double *v)
 {
     char err[300];
     int64_t sh[2] = {r, c};
-    if (npy_write(tpath(name), ndim, sh, v, err, sizeof err))
+    if (npy_write(tu_path(name), ndim, sh, v, err, sizeof err))
         fail_msg("npy_write: %s", err);
 }
 
 static int setup(void **state)
 {
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_cli_hsvd_XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpdir))
+    if (tu_dir_setup(state))
         return -1;
     char err[CM_ERRLEN];
     if (cm_synth_matrix("decay", 3, M_ROWS, N_COLS, Wm, err, sizeof err))
         return -1;
     int64_t sh[2] = {M_ROWS, N_COLS};
-    return npy_write(tpath("W.npy"), 2, sh, Wm, err, sizeof err);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *b = malloc(1 << 16);
-    assert_non_null(b);
-    size_t n = fread(b, 1, (1 << 16) - 1, f);
-    b[n] = 0;
-    fclose(f);
-    return b;
+    return npy_write(tu_path("W.npy"), 2, sh, Wm, err, sizeof err);
 }
 
 typedef struct {
@@ -85,15 +51,9 @@ static void run_free(run_result *r)
 /* Run `dse hsvd ARGS` (ARGS already shell-quoted), collecting both streams. */
 static run_result run_hsvd(const char *args)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' hsvd %s > '%s' 2> '%s'", tu_dse_bin(), args,
-             tpath("stdout"), tpath("stderr"));
-    int st = system(cmd);
     run_result r;
-    assert_true(st != -1 && WIFEXITED(st));
-    r.status = WEXITSTATUS(st);
-    r.out = slurp(tpath("stdout"));
-    r.err = slurp(tpath("stderr"));
+    r.status = tu_dse(&r.out, &r.err, "hsvd %s", args);
+    assert_true(r.status >= 0 && r.status < 128); /* exited, not killed */
     return r;
 }
 
@@ -102,18 +62,8 @@ static const char *base_args(const char *fmt)
 {
     static char b[600];
     snprintf(b, sizeof b, "--weights '%s' --out-modes 4x3x2 --in-modes 2x3x4 --format %s",
-             tpath("W.npy"), fmt);
+             tu_path("W.npy"), fmt);
     return b;
-}
-
-static double json_num(const char *js, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\":", key);
-    const char *p = strstr(js, k);
-    if (!p)
-        fail_msg("key %s missing in %s", key, js);
-    return strtod(p + strlen(k), NULL);
 }
 
 /* ---------------------------------------------------------------- success */
@@ -139,22 +89,22 @@ static void test_json_ht(void **state)
     const char *keys[] = {"rel_error", "bound_lower", "bound_upper", "params", "dense_params",
                           "compression", "norm", "tail", "rel_tail"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        (void)json_num(r.out, keys[i]);
+        (void)tu_json_num(r.out, keys[i]);
     /* Balanced tree on 3 modes: ((1,2),3), every rank 3. */
     assert_non_null(strstr(r.out, "\"tree\":\"((1:3,2:3):3,3:3)\""));
     assert_non_null(strstr(r.out, "\"node\":\"12\""));
     /* params = sum m_k n_k r + r^3 (node 12) + r^2 (root) = 24+27+24+27+9. */
-    assert_true(json_num(r.out, "params") == 111);
-    assert_true(json_num(r.out, "dense_params") == 576);
-    assert_true(fabs(json_num(r.out, "compression") - 576.0 / 111) < 1e-6);
-    double e = json_num(r.out, "rel_error"), lo = json_num(r.out, "bound_lower"),
-           up = json_num(r.out, "bound_upper");
+    assert_true(tu_json_num(r.out, "params") == 111);
+    assert_true(tu_json_num(r.out, "dense_params") == 576);
+    assert_true(fabs(tu_json_num(r.out, "compression") - 576.0 / 111) < 1e-6);
+    double e = tu_json_num(r.out, "rel_error"), lo = tu_json_num(r.out, "bound_lower"),
+           up = tu_json_num(r.out, "bound_upper");
     assert_true(e > 0 && e < 1);
     assert_true(lo <= e * (1 + 1e-8) && e <= up * (1 + 1e-8));
     double nrm = 0;
     for (int i = 0; i < M_ROWS * N_COLS; i++)
         nrm += Wm[i] * Wm[i];
-    assert_true(tu_rel(json_num(r.out, "norm"), sqrt(nrm)) < 1e-8);
+    assert_true(tu_rel(tu_json_num(r.out, "norm"), sqrt(nrm)) < 1e-8);
     assert_string_equal(r.err, "");
     run_free(&r);
 }
@@ -166,14 +116,14 @@ static void test_full_rank_and_tol(void **state)
     snprintf(args, sizeof args, "%s --ranks 1000 --json", base_args("ht"));
     run_result r = run_hsvd(args);
     assert_int_equal(r.status, 0);
-    assert_true(json_num(r.out, "rel_error") < 1e-12);
+    assert_true(tu_json_num(r.out, "rel_error") < 1e-12);
     assert_non_null(strstr(r.out, "\"ranks_capped\":true"));
     run_free(&r);
     snprintf(args, sizeof args, "%s --tree '((1,3),2)' --tol 0.05 --json", base_args("ht"));
     r = run_hsvd(args);
     assert_int_equal(r.status, 0);
-    assert_true(json_num(r.out, "rel_error") <= 0.05);
-    assert_true(json_num(r.out, "bound_upper") <= 0.05);
+    assert_true(tu_json_num(r.out, "rel_error") <= 0.05);
+    assert_true(tu_json_num(r.out, "bound_upper") <= 0.05);
     assert_non_null(strstr(r.out, "\"tree\":\"((1:"));
     run_free(&r);
     /* The text report. */
@@ -195,7 +145,7 @@ static void test_json_tt(void **state)
         fail_msg("exit %d: %s", r.status, r.err);
     assert_non_null(strstr(r.out, "\"tt_ranks\":[1,2,3,1]"));
     /* params = 1*8*2 + 2*9*3 + 3*8*1 */
-    assert_true(json_num(r.out, "params") == 16 + 54 + 24);
+    assert_true(tu_json_num(r.out, "params") == 16 + 54 + 24);
     /* TT-SVD: error^2 = sum of the bond tails^2. */
     const char *p = r.out;
     double s2 = 0;
@@ -204,13 +154,13 @@ static void test_json_tt(void **state)
         s2 += t * t;
         p += 7;
     }
-    assert_true(fabs(json_num(r.out, "rel_error") - sqrt(s2) / json_num(r.out, "norm")) <
+    assert_true(fabs(tu_json_num(r.out, "rel_error") - sqrt(s2) / tu_json_num(r.out, "norm")) <
                 1e-8);
     run_free(&r);
     snprintf(args, sizeof args, "%s --tol 0.2 --json", base_args("tt"));
     r = run_hsvd(args);
     assert_int_equal(r.status, 0);
-    assert_true(json_num(r.out, "rel_error") <= 0.2);
+    assert_true(tu_json_num(r.out, "rel_error") <= 0.2);
     run_free(&r);
 }
 
@@ -235,20 +185,20 @@ static void test_apply_vector(void **state)
         for (int tt = 0; tt < 2; tt++) {
             char args[1200];
             snprintf(args, sizeof args, "%s --ranks %s --x '%s' --y '%s' --json",
-                     base_args(tt ? "tt" : "ht"), ranks[k], tpath("x.npy"), tpath("y.npy"));
+                     base_args(tt ? "tt" : "ht"), ranks[k], tu_path("x.npy"), tu_path("y.npy"));
             run_result r = run_hsvd(args);
             if (r.status != 0)
                 fail_msg("exit %d: %s", r.status, r.err);
             npy_array ya;
             char err[300];
-            assert_int_equal(npy_read(tpath("y.npy"), &ya, err, sizeof err), 0);
+            assert_int_equal(npy_read(tu_path("y.npy"), &ya, err, sizeof err), 0);
             assert_int_equal(ya.ndim, 1);
             assert_int_equal(ya.count, M_ROWS);
             double d = 0;
             for (int i = 0; i < M_ROWS; i++)
                 d += (ya.data[i] - y[i]) * (ya.data[i] - y[i]);
             d = sqrt(d);
-            double e = json_num(r.out, "rel_error"), nw = json_num(r.out, "norm");
+            double e = tu_json_num(r.out, "rel_error"), nw = tu_json_num(r.out, "norm");
             assert_true(d <= e * nw * xn * (1 + 1e-8) + 1e-10);
             if (k == 0)
                 assert_true(d < 1e-10);
@@ -261,7 +211,8 @@ static void test_apply_vector(void **state)
 
 static int file_has(const char *path, const char *s)
 {
-    char *b = slurp(path);
+    assert_int_equal(access(path, R_OK), 0); /* a missing file fails, not "" */
+    char *b = tu_slurp(path);
     int ok = strstr(b + 10, s) != NULL; /* past the binary preamble (its length has a 0) */
     free(b);
     return ok;
@@ -271,27 +222,27 @@ static void test_save(void **state)
 {
     (void)state;
     char args[1200];
-    snprintf(args, sizeof args, "%s --ranks 3 --save '%s'", base_args("ht"), tpath("fac"));
+    snprintf(args, sizeof args, "%s --ranks 3 --save '%s'", base_args("ht"), tu_path("fac"));
     run_result r = run_hsvd(args);
     if (r.status != 0)
         fail_msg("exit %d: %s", r.status, r.err);
     run_free(&r);
-    assert_true(file_has(tpath("fac/U1.npy"), "'shape': (4, 2, 3)"));
-    assert_true(file_has(tpath("fac/U2.npy"), "'shape': (3, 3, 3)"));
-    assert_true(file_has(tpath("fac/U3.npy"), "'shape': (2, 4, 3)"));
-    assert_true(file_has(tpath("fac/B12.npy"), "'shape': (3, 3, 3)"));
+    assert_true(file_has(tu_path("fac/U1.npy"), "'shape': (4, 2, 3)"));
+    assert_true(file_has(tu_path("fac/U2.npy"), "'shape': (3, 3, 3)"));
+    assert_true(file_has(tu_path("fac/U3.npy"), "'shape': (2, 4, 3)"));
+    assert_true(file_has(tu_path("fac/B12.npy"), "'shape': (3, 3, 3)"));
     npy_array b;
     char err[300];
-    assert_int_equal(npy_read(tpath("fac/B123.npy"), &b, err, sizeof err), 0);
+    assert_int_equal(npy_read(tu_path("fac/B123.npy"), &b, err, sizeof err), 0);
     assert_int_equal(b.shape[0], 3);
     assert_int_equal(b.shape[1], 3);
     npy_free(&b);
-    snprintf(args, sizeof args, "%s --ranks 2 --save '%s'", base_args("tt"), tpath("fac"));
+    snprintf(args, sizeof args, "%s --ranks 2 --save '%s'", base_args("tt"), tu_path("fac"));
     r = run_hsvd(args);
     assert_int_equal(r.status, 0);
     run_free(&r);
-    assert_true(file_has(tpath("fac/G1.npy"), "'shape': (1, 4, 2, 2)"));
-    assert_true(file_has(tpath("fac/G3.npy"), "'shape': (2, 2, 4, 1)"));
+    assert_true(file_has(tu_path("fac/G1.npy"), "'shape': (1, 4, 2, 2)"));
+    assert_true(file_has(tu_path("fac/G3.npy"), "'shape': (2, 2, 4, 1)"));
 }
 
 /* ---------------------------------------------------------------- failures */
@@ -325,11 +276,11 @@ static void test_bad_inputs(void **state)
         /* npy_write does not check values: a NaN goes through to the reader */
         write_npy("nan.npy", 2, M_ROWS, N_COLS, bad);
     }
-    FILE *f = fopen(tpath("junk.npy"), "wb");
+    FILE *f = fopen(tu_path("junk.npy"), "wb");
     assert_non_null(f);
     fputs("this is not a numpy file", f);
     fclose(f);
-    assert_int_equal(mkdir(tpath("dir.npy"), 0700), 0);
+    assert_int_equal(mkdir(tu_path("dir.npy"), 0700), 0);
     write_npy("xshort.npy", 1, 5, 1, v);
     static const struct {
         const char *fmt; /* %s = the common arguments (or ignored) */
@@ -377,7 +328,7 @@ static void test_bad_inputs(void **state)
                 size_t l = strcspn(src, "'");
                 char name[64];
                 snprintf(name, sizeof name, "%.*s", (int)l, src);
-                o += (size_t)snprintf(fmt + o, sizeof fmt - o, "%s", tpath(name));
+                o += (size_t)snprintf(fmt + o, sizeof fmt - o, "%s", tu_path(name));
                 src += l - 1;
             } else {
                 fmt[o++] = *src;
@@ -410,13 +361,13 @@ static void test_bad_inputs(void **state)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(args, sizeof args,
                  "--weights '%s' --out-modes 4x3x2 --in-modes 2x3x4 --format ht --ranks 2",
-                 tpath(files[i][0]));
+                 tu_path(files[i][0]));
         expect_fail(args, 2, files[i][1]);
     }
     /* An unwritable output is an I/O failure: exit 1, still one line. */
     write_npy("x.npy", 1, N_COLS, 1, Wm);
     snprintf(args, sizeof args, "%s --ranks 2 --x '%s' --y '%s'", base_args("ht"),
-             tpath("x.npy"), tpath("no/such/dir/y.npy"));
+             tu_path("x.npy"), tu_path("no/such/dir/y.npy"));
     expect_fail(args, 1, "cannot create");
 }
 
@@ -431,5 +382,5 @@ int main(void)
         cmocka_unit_test(test_save),
         cmocka_unit_test(test_bad_inputs),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tu_dir_teardown);
 }

@@ -26,52 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_cli_query_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *path_of(const char *name)
-{
-    static char buf[8][400];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* `dse ARGS` (a shell fragment); its exit status, stdout and stderr. */
-static int dse(char **out, char **err, const char *fmt, ...)
-{
-    char args[4096], cmd[4600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", tu_dse_bin(), args);
-    return tu_run(cmd, out, err);
-}
-
 /* The toy layer (N_in 224, H 16, concat) in HT with rank 2, P = 8, B = 6:
  * 12 points (6 trees x factorizations), each with the hardware below. */
 #define TOY_SPEC                                                                             \
@@ -98,9 +52,9 @@ static const char *toy_run_out(const char *name, int work_words, const char *con
     snprintf(text, sizeof text, TOY_SPEC, name, work_words, constraints);
     snprintf(spec, sizeof spec, "%s.yaml", name);
     snprintf(db, sizeof db, "%s.db", name);
-    write_file(path_of(spec), text);
+    tu_write_file(tu_path(spec), text);
     char *out, *err;
-    int rc = dse(&out, &err, "run '%s' --db '%s'", path_of(spec), path_of(db));
+    int rc = tu_dse(&out, &err, "run '%s' --db '%s'", tu_path(spec), tu_path(db));
     if (rc)
         fprintf(stderr, "dse run: %d: %s%s", rc, out, err);
     assert_int_equal(rc, 0);
@@ -109,7 +63,7 @@ static const char *toy_run_out(const char *name, int work_words, const char *con
     else
         free(out);
     free(err);
-    return path_of(db);
+    return tu_path(db);
 }
 
 static const char *toy_run(const char *name, int work_words, const char *constraints)
@@ -166,7 +120,7 @@ static void test_show_rejected_workmem(void **state)
     const char *want = "wx: the intermediate after step 1 (1) has 280 words, a working half "
                        "holds 60 (10 rows x 6 banks)";
     char *out, *err, line[512];
-    assert_int_equal(dse(&out, &err, "show --db '%s' '%s'", db, p), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --db '%s' '%s'", db, p), 0);
     snprintf(line, sizeof line, "\nstatus REJECTED (workmem): %s\n", want);
     if (!strstr(out, line))
         fprintf(stderr, "show:\n%s", out);
@@ -174,13 +128,13 @@ static void test_show_rejected_workmem(void **state)
     free(out);
     free(err);
     /* the same sentence as dse eval --point */
-    assert_int_equal(dse(&out, &err, "eval --point '%s'", p), 0);
+    assert_int_equal(tu_dse(&out, &err, "eval --point '%s'", p), 0);
     snprintf(line, sizeof line, "REJECTED (workmem): %s\n", want);
     assert_non_null(strstr(out, line));
     free(out);
     free(err);
     /* JSON */
-    assert_int_equal(dse(&out, &err, "show --json --db '%s' '%s'", db, p), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --json --db '%s' '%s'", db, p), 0);
     snprintf(line, sizeof line, "\"why\": \"%s\"", want);
     assert_non_null(strstr(out, line));
     assert_null(strstr(out, "\"why_note\""));
@@ -189,11 +143,11 @@ static void test_show_rejected_workmem(void **state)
     /* a valid point has no status line and no "why" */
     const char *v = P_ALG P_HW(131072);
     const char *db2 = toy_run("roomy", 131072, "");
-    assert_int_equal(dse(&out, &err, "show --db '%s' '%s'", db2, v), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --db '%s' '%s'", db2, v), 0);
     assert_null(strstr(out, "REJECTED"));
     free(out);
     free(err);
-    assert_int_equal(dse(&out, &err, "show --json --db '%s' '%s'", db2, v), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --json --db '%s' '%s'", db2, v), 0);
     assert_null(strstr(out, "\"why\""));
     free(out);
     free(err);
@@ -206,12 +160,12 @@ static void test_show_rejected_budget(void **state)
     const char *db = toy_run("budget", 131072, "constraints: {max_params: 100}\n");
     const char *p = P_ALG P_HW(131072);
     char *out, *err;
-    assert_int_equal(dse(&out, &err, "show --db '%s' '%s'", db, p), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --db '%s' '%s'", db, p), 0);
     assert_non_null(strstr(out, "\nstatus REJECTED (params_budget): 164 parameters > budget 100 "
                                 "(constraints.max_params)\n"));
     free(out);
     free(err);
-    assert_int_equal(dse(&out, &err, "show --json --db '%s' '%s'", db, p), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --json --db '%s' '%s'", db, p), 0);
     assert_non_null(strstr(out, "\"why\": \"164 parameters > budget 100 "
                                 "(constraints.max_params)\""));
     free(out);
@@ -353,7 +307,7 @@ static void test_tables_label_and_wide(void **state)
     (void)state;
     const char *db = toy_run("tables", 131072, "");
     char *out, *err, sql[256], label[512];
-    assert_int_equal(dse(&out, &err, "pareto --db '%s' --objective params:min,cycles:min", db), 0);
+    assert_int_equal(tu_dse(&out, &err, "pareto --db '%s' --objective params:min,cycles:min", db), 0);
     assert_header(out, "design");
     assert_null(strstr(out, "lstm;"));
     int rows = 0;
@@ -373,7 +327,7 @@ static void test_tables_label_and_wide(void **state)
     free(out);
     free(err);
     /* --wide: the full strings, under "point" */
-    assert_int_equal(dse(&out, &err, "pareto --db '%s' --objective params:min,cycles:min --wide",
+    assert_int_equal(tu_dse(&out, &err, "pareto --db '%s' --objective params:min,cycles:min --wide",
                          db), 0);
     assert_header(out, "point");
     assert_non_null(strstr(out, "  lstm;nin=224;h=16;dec=concat;"));
@@ -381,7 +335,7 @@ static void test_tables_label_and_wide(void **state)
     free(out);
     free(err);
     /* csv keeps the full string without --wide */
-    assert_int_equal(dse(&out, &err, "pareto --db '%s' --objective params:min --format csv", db),
+    assert_int_equal(tu_dse(&out, &err, "pareto --db '%s' --objective params:min --format csv", db),
                      0);
     assert_non_null(strstr(out, "\"lstm;nin=224;"));
     free(out);
@@ -395,13 +349,13 @@ static void test_tables_label_and_wide(void **state)
     assert_non_null(id);
     char want[1024];
     snprintf(want, sizeof want, "design %s\nid     %s\n", label, id);
-    assert_int_equal(dse(&out, &err, "show --db '%s' %s", db, id), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --db '%s' %s", db, id), 0);
     assert_memory_equal(out, want, strlen(want));
     assert_null(strstr(out, "lstm;"));
     free(out);
     free(err);
     snprintf(want, sizeof want, "design %s\npoint  %s\nid     %s\n", label, p, id);
-    assert_int_equal(dse(&out, &err, "show --db '%s' --wide '%s'", db, p), 0);
+    assert_int_equal(tu_dse(&out, &err, "show --db '%s' --wide '%s'", db, p), 0);
     assert_memory_equal(out, want, strlen(want));
     free(out);
     free(err);
@@ -414,10 +368,10 @@ static void test_self_path(void **state)
     (void)state;
     char old[512], want[2048];
     assert_non_null(getcwd(old, sizeof old));
-    const char *dir = path_of("a b");
+    const char *dir = tu_path("a b");
     assert_int_equal(mkdir(dir, 0755), 0);
     assert_int_equal(chdir(dir), 0);
-    char here[512]; /* tmpdir may be reached through a link: as getcwd says */
+    char here[512]; /* tu_dir may be reached through a link: as getcwd says */
     assert_non_null(getcwd(here, sizeof here));
     const char *cases[][2] = {
         {"dse", "dse"},                      /* found on the PATH: as is */
@@ -463,5 +417,5 @@ int main(void)
         cmocka_unit_test(test_tables_label_and_wide),
         cmocka_unit_test(test_self_path),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

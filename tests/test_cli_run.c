@@ -26,26 +26,9 @@
 #define QUICK "schemas/examples/quick.yaml"
 #define RESUME "tests/specs/resume.yaml" /* 27,648 points: seconds, killable */
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_cli_run_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 static void db_file(char *buf, size_t n, const char *name)
 {
-    snprintf(buf, n, "%s/%s", tmpdir, name);
+    snprintf(buf, n, "%s", tu_path(name));
 }
 
 /* Run a shell command; its exit status; stdout+stderr into out (may be NULL). */
@@ -70,10 +53,7 @@ static int sh(const char *cmd, char *out, size_t outlen)
  * by_point, the metric columns in point order (ids differ after a resume). */
 static char *rows_of(const char *db, int by_point)
 {
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, by_point
+    return tu_sql_dump(db, by_point
         ? "SELECT point, params, macs, cycles, conflicts, stall_cycles, dram_bytes, area_mm2,"
           " energy_pj, power_mw, throughput_fps, area_eff, energy_eff, utilization, err_upper,"
           " err_lower, format, pes, lanes, banks, bits, freq_mhz, valid, reason"
@@ -81,25 +61,7 @@ static char *rows_of(const char *db, int by_point)
         : "SELECT id, key, point, params, macs, cycles, conflicts, stall_cycles, dram_bytes,"
           " area_mm2, energy_pj, power_mw, throughput_fps, area_eff, energy_eff, utilization,"
           " err_upper, err_lower, format, pes, lanes, banks, bits, freq_mhz, valid, reason"
-          " FROM point ORDER BY id", -1, &st, NULL), SQLITE_OK);
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            size_t l = (t ? strlen(t) : 1) + 2;
-            while (len + l + 1 > cap) {
-                buf = realloc(buf, cap *= 2);
-                assert_non_null(buf);
-            }
-            len += (size_t)snprintf(buf + len, cap - len, "%s%c", t ? t : "-",
-                                    c + 1 < sqlite3_column_count(st) ? '|' : '\n');
-        }
-    buf[len] = '\0';
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return buf;
+          " FROM point ORDER BY id");
 }
 
 static long point_count(const char *db)
@@ -362,7 +324,7 @@ static int have(const char *prog)
     return sh(cmd, NULL, 0) == 0;
 }
 
-/* tmpdir/parent/leaf, made, with quick.yaml copied in as q.yaml (spec). */
+/* tu_dir/parent/leaf, made, with quick.yaml copied in as q.yaml (spec). */
 static void spec_dir(char *dir, size_t n, char *spec, size_t specn, const char *parent,
                      const char *leaf)
 {
@@ -488,7 +450,7 @@ static void test_sweep_odd_paths(void **state)
 /* An ssh stand-in for GNU parallel (PARALLEL_SSH): what ssh HOST WORDS...
  * does on a real host, the words joined by spaces and run by the login
  * shell in the home directory with a fresh environment; it logs each host.
- * tmpdir has no character a shell would touch. */
+ * tu_dir has no character a shell would touch. */
 static void fake_ssh(char *path, size_t n, char *log, size_t logn)
 {
     char home[512];
@@ -591,7 +553,6 @@ static void test_bad_flags(void **state)
     snprintf(cmd, sizeof cmd, "%s run " QUICK " --seed -1 --no-db 2>&1", tu_dse_bin());
     assert_int_equal(sh(cmd, out, sizeof out), 2);
 }
-
 
 /* --writer thread (the default) and --writer inline: the same rows, ids and
  * keys included, with many batches. */
@@ -697,5 +658,5 @@ int main(void)
         cmocka_unit_test(test_writer_thread_equals_inline),
         cmocka_unit_test(test_breakdowns_stored_equal_recomputed),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

@@ -89,17 +89,6 @@ static int train_json(const char *extra, char *out, size_t len)
     return pclose(f);
 }
 
-/* The number after "key": in a JSON line. */
-static double json_num(const char *js, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\": ", key);
-    const char *p = strstr(js, k);
-    if (!p)
-        fail_msg("no %s in %s", key, js);
-    return strtod(p + strlen(k), NULL);
-}
-
 /* The digits of "key": as printed. */
 static void json_field(const char *js, const char *key, char *out, size_t len)
 {
@@ -132,9 +121,9 @@ static void test_same_command_same_numbers(void **state)
     assert_int_equal(train_json("", a, sizeof a), 0);
     assert_int_equal(train_json("", b, sizeof b), 0);
     same_fields(a, b);
-    if (json_num(a, "test_accuracy") < 0.8) /* chance is 0.25 */
-        fail_msg("test accuracy %.3f after 6 epochs: %s", json_num(a, "test_accuracy"), a);
-    assert_int_equal((int)json_num(a, "epochs"), 6);
+    if (tu_json_num(a, "test_accuracy") < 0.8) /* chance is 0.25 */
+        fail_msg("test accuracy %.3f after 6 epochs: %s", tu_json_num(a, "test_accuracy"), a);
+    assert_int_equal((int)tu_json_num(a, "epochs"), 6);
 }
 
 /* ---- export: an independent LSTM on the PyTorch-layout files ---- */
@@ -238,7 +227,7 @@ static void test_export_reproduces_accuracy(void **state)
     snprintf(dir, sizeof dir, "%s/save", g_dir);
     snprintf(flag, sizeof flag, "--save %s", dir);
     assert_int_equal(train_json(flag, js, sizeof js), 0);
-    double reported = json_num(js, "test_accuracy"), mine = exported_accuracy(dir);
+    double reported = tu_json_num(js, "test_accuracy"), mine = exported_accuracy(dir);
     /* float32 training against a double forward: at most one near-tie flips */
     if (fabs(reported - mine) > 1.0 / NTEST + 1e-12)
         fail_msg("dse train reported %.4f, the exported weights give %.4f", reported, mine);
@@ -359,7 +348,7 @@ static void test_db_accuracy_per_network(void **state)
     db_close(d);
     snprintf(flag, sizeof flag, "--db %s", db);
     assert_int_equal(train_json(flag, js, sizeof js), 0);
-    double acc = json_num(js, "test_accuracy");
+    double acc = tu_json_num(js, "test_accuracy");
     sqlite3 *h;
     assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     for (int i = 0; i < 3; i++) {

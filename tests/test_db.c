@@ -12,6 +12,7 @@
  * the database module (dse/db_*.c).
  */
 #include "test_util.h"
+#include "test_db_util.h"
 
 #include "db.h"
 #include "spec.h"
@@ -24,31 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_db.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *path_of(const char *name)
-{
-    static char buf[4][320];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
+/* The shared helpers (test_util.h, test_db_util.h) under this file's names. */
+#define tmpdir tu_dir
+#define path_of(name) tu_path(name)
+#define count(path, sql) tu_sql_int(path, sql)
 
 static db_conn *open_ok(const char *path, db_mode mode)
 {
@@ -96,20 +76,6 @@ static void make_row(db_row *r, char *name, size_t len, int i, db_comp *comp)
         r->ncomp = 3;
         r->comp = comp;
     }
-}
-
-static int64_t count(const char *path, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
 }
 
 /* Runs sql on its own connection to path (raw SQL the database module
@@ -694,25 +660,11 @@ static char *dump_all(const char *path)
     size_t cap = 1 << 20, n = 0;
     char *b = malloc(cap);
     assert_non_null(b);
+    b[0] = '\0';
     assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
-        sqlite3_stmt *st;
-        assert_int_equal(sqlite3_prepare_v2(h, q[k], -1, &st, NULL), SQLITE_OK);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            for (int c = 0; c < sqlite3_column_count(st); c++) {
-                const char *t = (const char *)sqlite3_column_text(st, c);
-                size_t l = (t ? strlen(t) : 4) + 2;
-                while (n + l + 1 > cap) {
-                    b = realloc(b, cap *= 2);
-                    assert_non_null(b);
-                }
-                n += (size_t)snprintf(b + n, cap - n, "%s%c", t ? t : "NULL",
-                                      c + 1 < sqlite3_column_count(st) ? '|' : '\n');
-            }
-        sqlite3_finalize(st);
-    }
+    for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
+        tu_sql_rows(h, q[k], &b, &n, &cap);
     sqlite3_close(h);
-    b[n] = '\0';
     return b;
 }
 
@@ -1016,5 +968,5 @@ int main(void)
         cmocka_unit_test(test_writer_idle_commit),
         cmocka_unit_test(test_store_fmt),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

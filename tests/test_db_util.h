@@ -46,4 +46,66 @@ static inline char *tu_points_of(const char *db, long *count)
     return buf;
 }
 
+/* The first column of the first row of a query on database path (-1 when
+ * there is no row), through a read-only connection of its own. */
+static inline int64_t tu_sql_int(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+/* Appends the rows of a query on connection h to the heap string *b (*n
+ * bytes used of *cap, NUL-terminated): values separated by '|', a row a
+ * line, NULL as "NULL".  Equal texts, equal results (to compare databases). */
+static inline void tu_sql_rows(sqlite3 *h, const char *sql, char **b, size_t *n, size_t *cap)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *t = (const char *)sqlite3_column_text(st, c);
+            size_t l = (t ? strlen(t) : 4) + 2;
+            while (*n + l + 1 > *cap) {
+                *b = realloc(*b, *cap *= 2);
+                assert_non_null(*b);
+            }
+            *n += (size_t)snprintf(*b + *n, *cap - *n, "%s%c", t ? t : "NULL",
+                                   c + 1 < sqlite3_column_count(st) ? '|' : '\n');
+        }
+    sqlite3_finalize(st);
+}
+
+/* The rows of a query on database path (tu_sql_rows) as a heap string. */
+static inline char *tu_sql_dump(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    assert_non_null(b);
+    b[0] = '\0';
+    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    tu_sql_rows(h, sql, &b, &n, &cap);
+    sqlite3_close(h);
+    return b;
+}
+
+/* Each of the nq queries gives the same rows on databases a and b. */
+static inline void tu_sql_same(const char *a, const char *b, const char *const *q, size_t nq)
+{
+    for (size_t i = 0; i < nq; i++) {
+        char *x = tu_sql_dump(a, q[i]), *y = tu_sql_dump(b, q[i]);
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+    }
+}
+
 #endif

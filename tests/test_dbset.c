@@ -21,70 +21,19 @@
 
 #define NPTS 240
 
-static char tmpdir[256];
-static char *out_buf, *err_buf;
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_dbset.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    free(out_buf);
-    free(err_buf);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+/* The shared helpers (test_util.h, test_db_util.h) under this file's names. */
+#define tmpdir tu_dir
+#define out_buf tu_out
+#define err_buf tu_err
+#define dse(...) tu_dse(NULL, NULL, __VA_ARGS__)
+#define assert_bad(rc, cmd, needle) tu_assert_bad(rc, cmd, needle)
+#define count_of(path, sql) tu_sql_int(path, sql)
 
 static const char *path_of(const char *fmt, int i)
 {
-    static char buf[64][320];
-    static int k;
     char name[64];
-    k = (k + 1) % 64;
     snprintf(name, sizeof name, fmt, i);
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-/* Runs `dse ARGS` (a shell fragment); stdout, stderr into out_buf, err_buf. */
-static int dse(const char *fmt, ...)
-{
-    char args[8192], cmd[9000], o[320], e[320];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(o, sizeof o, "%s/out.txt", tmpdir);
-    snprintf(e, sizeof e, "%s/err.txt", tmpdir);
-    snprintf(cmd, sizeof cmd, "%s %s >'%s' 2>'%s'", tu_dse_bin(), args, o, e);
-    int st = system(cmd);
-    free(out_buf);
-    free(err_buf);
-    out_buf = tu_slurp(o);
-    err_buf = tu_slurp(e);
-    assert_true(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
-
-/* One integer from a query of a database, through plain SQLite. */
-static int64_t count_of(const char *path, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
+    return tu_path(name);
 }
 
 /* ---- synthetic points: metrics a function of the index only ---- */
@@ -312,48 +261,17 @@ static void test_front_of_shards(void **state)
         }
 }
 
-/* All rows of a query as one string (to compare databases). */
-static char *dump(const char *path, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    b[0] = '\0';
-    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            size_t l = (t ? strlen(t) : 4) + 2;
-            while (n + l + 2 > cap)
-                b = realloc(b, cap *= 2);
-            n += (size_t)snprintf(b + n, cap - n, "%s|", t ? t : "NULL");
-        }
-        b[n++] = '\n';
-        b[n] = '\0';
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return b;
-}
-
 /* Same points with the same metrics and breakdowns, each point once, and
  * every point found by dse show (its key where dse looks for it). */
 static void assert_same_content(const char *a, const char *b)
 {
-    static const char *q[] = {
+    static const char *const q[] = {
         "SELECT point, params, cycles, area_mm2, energy_pj, throughput_fps, valid FROM results"
         " ORDER BY point",
         "SELECT point, component, area_um2, energy_pj, accesses FROM breakdowns"
         " ORDER BY point, component",
         "SELECT count(*) - count(DISTINCT point) FROM point"};
-    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
-        char *x = dump(a, q[i]), *y = dump(b, q[i]);
-        assert_string_equal(x, y);
-        free(x);
-        free(y);
-    }
+    tu_sql_same(a, b, q, sizeof q / sizeof q[0]);
     for (int i = 0; i < NPTS; i += 37) {
         assert_int_equal(dse("show --db '%s' '%s'", a, pt[i].name), 0);
         assert_non_null(strstr(out_buf, pt[i].name));
@@ -394,19 +312,6 @@ static void test_merge_equals_single(void **state)
     make_db(rest, take_mod, 1 << 8 | 2, "spec-b", 1, 2);
     assert_int_equal(dse("merge '%s' '%s'", half, rest), 0);
     assert_same_content(half, single);
-}
-
-/* A failure: exit 2 and one stderr line "dse <cmd>: ..." holding needle. */
-static void assert_bad(int rc, const char *cmd, const char *needle)
-{
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "dse %s: ", cmd);
-    if (rc != 2 || strncmp(err_buf, prefix, strlen(prefix)) || !strstr(err_buf, needle))
-        fprintf(stderr, "rc %d, stderr: %s", rc, err_buf);
-    assert_int_equal(rc, 2);
-    assert_memory_equal(err_buf, prefix, strlen(prefix));
-    assert_non_null(strstr(err_buf, needle));
-    assert_int_equal(tu_lines(err_buf), 1);
 }
 
 /* FNV-1a of a file's bytes: unchanged files keep it. */
@@ -578,5 +483,5 @@ int main(void)
         cmocka_unit_test(test_files_without_train),
         cmocka_unit_test(test_sweep_no_merge),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

@@ -14,31 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmpdir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_npy_XXXXXX", base && *base ? base : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *tpath(const char *name)
-{
-    static char p[400];
-    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
-    return p;
-}
-
 /* An image of a .npy file: magic, version, length field, header, data. */
 typedef struct {
     unsigned char b[4096];
@@ -102,9 +77,9 @@ static void expect_refused(const img *m, const char *want)
     if (!strstr(err, want))
         fail_msg("npy_parse: expected '%s' in '%s'", want, err);
     assert_null(a.data);
-    write_file(tpath("bad.npy"), m->b, m->n);
+    write_file(tu_path("bad.npy"), m->b, m->n);
     err[0] = 0;
-    assert_int_equal(npy_read(tpath("bad.npy"), &a, err, sizeof err), -1);
+    assert_int_equal(npy_read(tu_path("bad.npy"), &a, err, sizeof err), -1);
     if (!strstr(err, want))
         fail_msg("npy_read: expected '%s' in '%s'", want, err);
     assert_null(a.data);
@@ -128,23 +103,23 @@ static void test_round_trip(void **state)
     char err[300];
     int64_t sh2[2] = {3, 4}, sh1[1] = {12};
     npy_array a;
-    assert_int_equal(npy_write(tpath("m.npy"), 2, sh2, v, err, sizeof err), 0);
-    assert_int_equal(npy_read(tpath("m.npy"), &a, err, sizeof err), 0);
+    assert_int_equal(npy_write(tu_path("m.npy"), 2, sh2, v, err, sizeof err), 0);
+    assert_int_equal(npy_read(tu_path("m.npy"), &a, err, sizeof err), 0);
     assert_int_equal(a.ndim, 2);
     assert_int_equal(a.shape[0], 3);
     assert_int_equal(a.shape[1], 4);
     assert_int_equal(a.count, 12);
     assert_memory_equal(a.data, v, sizeof v); /* bit for bit, -0.0 and subnormals too */
     npy_free(&a);
-    assert_int_equal(npy_write(tpath("v.npy"), 1, sh1, v, err, sizeof err), 0);
-    assert_int_equal(npy_read(tpath("v.npy"), &a, err, sizeof err), 0);
+    assert_int_equal(npy_write(tu_path("v.npy"), 1, sh1, v, err, sizeof err), 0);
+    assert_int_equal(npy_read(tu_path("v.npy"), &a, err, sizeof err), 0);
     assert_int_equal(a.ndim, 1);
     assert_int_equal(a.shape[0], 12);
     assert_int_equal(a.shape[1], 1);
     assert_memory_equal(a.data, v, sizeof v);
     npy_free(&a);
     /* The written header is numpy's: "(12,)", data aligned to 64 bytes. */
-    FILE *f = fopen(tpath("v.npy"), "rb");
+    FILE *f = fopen(tu_path("v.npy"), "rb");
     assert_non_null(f);
     unsigned char b[256];
     size_t n = fread(b, 1, sizeof b, f);
@@ -159,8 +134,8 @@ static void test_round_trip(void **state)
     assert_non_null(strstr((const char *)b + 10, "'descr': '<f8'"));
     /* Higher-dimensional writes (factor tensors). */
     int64_t sh4[4] = {1, 2, 3, 2};
-    assert_int_equal(npy_write(tpath("g.npy"), 4, sh4, v, err, sizeof err), 0);
-    assert_int_equal(npy_read(tpath("g.npy"), &a, err, sizeof err), -1);
+    assert_int_equal(npy_write(tu_path("g.npy"), 4, sh4, v, err, sizeof err), 0);
+    assert_int_equal(npy_read(tu_path("g.npy"), &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "4 dimensions"));
 }
 
@@ -184,8 +159,8 @@ static void test_float32_and_versions(void **state)
     six_f64(d8);
     for (int major = 2; major <= 3; major++) {
         img_make(&m, major, 0, H2x3, d8, 48);
-        write_file(tpath("v23.npy"), m.b, m.n);
-        assert_int_equal(npy_read(tpath("v23.npy"), &a, err, sizeof err), 0);
+        write_file(tu_path("v23.npy"), m.b, m.n);
+        assert_int_equal(npy_read(tu_path("v23.npy"), &a, err, sizeof err), 0);
         assert_int_equal(a.shape[0], 2);
         assert_int_equal(a.shape[1], 3);
         assert_true(a.data[5] == 2.5);
@@ -355,23 +330,23 @@ static void test_files(void **state)
     (void)state;
     npy_array a;
     char err[300] = "";
-    assert_int_equal(mkdir(tpath("adir.npy"), 0700), 0);
-    assert_int_equal(npy_read(tpath("adir.npy"), &a, err, sizeof err), -1);
+    assert_int_equal(mkdir(tu_path("adir.npy"), 0700), 0);
+    assert_int_equal(npy_read(tu_path("adir.npy"), &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "directory"));
-    assert_int_equal(npy_read(tpath("missing.npy"), &a, err, sizeof err), -1);
+    assert_int_equal(npy_read(tu_path("missing.npy"), &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot open"));
-    assert_int_equal(npy_read(tpath("new\nline.npy"), &a, err, sizeof err), -1);
+    assert_int_equal(npy_read(tu_path("new\nline.npy"), &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "new?line.npy")); /* one line, whatever the path */
     assert_null(strchr(err, '\n'));
     assert_int_equal(npy_read("/dev/null", &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a regular file"));
     double v[2] = {1, 2};
     int64_t sh[1] = {2}, sh0[1] = {0};
-    assert_int_equal(npy_write(tpath("no/such/dir/x.npy"), 1, sh, v, err, sizeof err), -1);
+    assert_int_equal(npy_write(tu_path("no/such/dir/x.npy"), 1, sh, v, err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot create"));
-    assert_int_equal(npy_write(tpath("x.npy"), 0, sh, v, err, sizeof err), -1);
-    assert_int_equal(npy_write(tpath("x.npy"), 9, sh, v, err, sizeof err), -1);
-    assert_int_equal(npy_write(tpath("x.npy"), 1, sh0, v, err, sizeof err), -1);
+    assert_int_equal(npy_write(tu_path("x.npy"), 0, sh, v, err, sizeof err), -1);
+    assert_int_equal(npy_write(tu_path("x.npy"), 9, sh, v, err, sizeof err), -1);
+    assert_int_equal(npy_write(tu_path("x.npy"), 1, sh0, v, err, sizeof err), -1);
     npy_free(NULL);
 }
 
@@ -454,9 +429,9 @@ static void test_nd_round_trip(void **state)
         v[i] = (float)i * 0.25f - 3.0f;
     v[0] = -0.0f, v[1] = 1e-45f /* subnormal */, v[2] = 3.4028235e38f, v[3] = 0.1f;
     int64_t sh3[3] = {2, 3, 4};
-    assert_int_equal(npy_write_f32(tpath("x3.npy"), 3, sh3, v, err, sizeof err), 0);
+    assert_int_equal(npy_write_f32(tu_path("x3.npy"), 3, sh3, v, err, sizeof err), 0);
     npy_info h;
-    assert_int_equal(npy_read_info(tpath("x3.npy"), &h, err, sizeof err), 0);
+    assert_int_equal(npy_read_info(tu_path("x3.npy"), &h, err, sizeof err), 0);
     assert_string_equal(h.descr, "<f4");
     assert_int_equal(h.kind, 'f');
     assert_int_equal(h.itemsize, 4);
@@ -470,7 +445,7 @@ static void test_nd_round_trip(void **state)
     npy_f32 a;
     uint64_t fnv = CM_FNV_OFFSET;
     npy_opts o = {{NULL}, &fnv};
-    assert_int_equal(npy_read_f32(tpath("x3.npy"), &o, &a, err, sizeof err), 0);
+    assert_int_equal(npy_read_f32(tu_path("x3.npy"), &o, &a, err, sizeof err), 0);
     assert_int_equal(a.ndim, 3);
     assert_int_equal(a.count, 24);
     assert_memory_equal(a.data, v, sizeof v); /* bit for bit */
@@ -478,7 +453,7 @@ static void test_nd_round_trip(void **state)
     /* The hash covers every byte of the file, header included: 10 + header
      * + 96 data bytes (24 x 4). */
     unsigned char b[1024];
-    size_t n = slurp_bytes(tpath("x3.npy"), b, sizeof b);
+    size_t n = slurp_bytes(tu_path("x3.npy"), b, sizeof b);
     assert_int_equal(n, h.data_off + 96);
     assert_true(fnv == cm_fnv1a(CM_FNV_OFFSET, b, n));
     assert_true(has_bytes(b, n, "'shape': (2, 3, 4)"));
@@ -486,43 +461,43 @@ static void test_nd_round_trip(void **state)
     assert_true(cm_fnv1a(CM_FNV_OFFSET, "a", 1) == UINT64_C(0xaf63dc4c8601ec8c));
     /* int64 labels, the extremes included. */
     int64_t y[5] = {0, 9, -1, INT64_MAX, INT64_MIN};
-    assert_int_equal(npy_write_i64(tpath("y.npy"), 5, y, err, sizeof err), 0);
+    assert_int_equal(npy_write_i64(tu_path("y.npy"), 5, y, err, sizeof err), 0);
     npy_i64 l;
-    assert_int_equal(npy_read_i64(tpath("y.npy"), NULL, &l, err, sizeof err), 0);
+    assert_int_equal(npy_read_i64(tu_path("y.npy"), NULL, &l, err, sizeof err), 0);
     assert_int_equal(l.ndim, 1);
     assert_int_equal(l.shape[0], 5);
     assert_memory_equal(l.data, y, sizeof y);
     npy_free_i64(&l);
-    n = slurp_bytes(tpath("y.npy"), b, sizeof b);
+    n = slurp_bytes(tu_path("y.npy"), b, sizeof b);
     assert_true(has_bytes(b, n, "'descr': '<i8'"));
     assert_true(has_bytes(b, n, "'shape': (5,)"));
     /* Streamed in three pieces: the same bytes as written whole. */
     unsigned char whole[1024];
-    size_t nw = slurp_bytes(tpath("x3.npy"), whole, sizeof whole);
+    size_t nw = slurp_bytes(tu_path("x3.npy"), whole, sizeof whole);
     npy_writer *w;
-    assert_int_equal(npy_writer_open(&w, tpath("s.npy"), "<f4", 3, sh3, err, sizeof err), 0);
+    assert_int_equal(npy_writer_open(&w, tu_path("s.npy"), "<f4", 3, sh3, err, sizeof err), 0);
     assert_int_equal(npy_writer_f32(w, v, 5, err, sizeof err), 0);
     assert_int_equal(npy_writer_f32(w, v + 5, 0, err, sizeof err), 0);
     assert_int_equal(npy_writer_f32(w, v + 5, 19, err, sizeof err), 0);
     assert_int_equal(npy_writer_close(w, err, sizeof err), 0);
-    n = slurp_bytes(tpath("s.npy"), b, sizeof b);
+    n = slurp_bytes(tu_path("s.npy"), b, sizeof b);
     assert_int_equal(n, nw);
     assert_memory_equal(b, whole, n);
     /* Too few or too many values: refused and the file removed. */
-    assert_int_equal(npy_writer_open(&w, tpath("short.npy"), "<f4", 3, sh3, err, sizeof err), 0);
+    assert_int_equal(npy_writer_open(&w, tu_path("short.npy"), "<f4", 3, sh3, err, sizeof err), 0);
     assert_int_equal(npy_writer_f32(w, v, 23, err, sizeof err), 0);
     assert_int_equal(npy_writer_close(w, err, sizeof err), -1);
     assert_non_null(strstr(err, "23 values written, the shape announces 24"));
-    assert_int_equal(access(tpath("short.npy"), F_OK), -1);
-    assert_int_equal(npy_writer_open(&w, tpath("long.npy"), "<i8", 1, sh3, err, sizeof err), 0);
+    assert_int_equal(access(tu_path("short.npy"), F_OK), -1);
+    assert_int_equal(npy_writer_open(&w, tu_path("long.npy"), "<i8", 1, sh3, err, sizeof err), 0);
     assert_int_equal(npy_writer_i64(w, y, 3, err, sizeof err), -1);
     assert_non_null(strstr(err, "more values"));
-    assert_int_equal(access(tpath("long.npy"), F_OK), -1);
-    assert_int_equal(npy_writer_open(&w, tpath("t.npy"), "<u2", 1, sh3, err, sizeof err), -1);
+    assert_int_equal(access(tu_path("long.npy"), F_OK), -1);
+    assert_int_equal(npy_writer_open(&w, tu_path("t.npy"), "<u2", 1, sh3, err, sizeof err), -1);
     assert_non_null(strstr(err, "dtype '<u2'"));
-    assert_int_equal(npy_writer_open(&w, tpath("t.npy"), "<i8", 1, sh3, err, sizeof err), 0);
+    assert_int_equal(npy_writer_open(&w, tu_path("t.npy"), "<i8", 1, sh3, err, sizeof err), 0);
     assert_int_equal(npy_writer_f32(w, v, 1, err, sizeof err), -1); /* floats into '<i8' */
-    assert_int_equal(access(tpath("t.npy"), F_OK), -1);
+    assert_int_equal(access(tu_path("t.npy"), F_OK), -1);
 }
 
 /* One value of each integer dtype, bytes written by hand. */
@@ -612,14 +587,14 @@ static void test_nd_refusals(void **state)
     img_make(&m, 1, 0, H234, d, 96);
     assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "value 22 is NaN or infinite: NaN at [1, 2, 2] (counted from 0)"));
-    write_file(tpath("nan.npy"), m.b, m.n);
+    write_file(tu_path("nan.npy"), m.b, m.n);
     npy_opts named = {{"clip", "frame", "feature", NULL}, NULL};
-    assert_int_equal(npy_read_f32(tpath("nan.npy"), &named, &a, err, sizeof err), -1);
+    assert_int_equal(npy_read_f32(tu_path("nan.npy"), &named, &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "nan.npy: value 22 is NaN or infinite: NaN at clip 1, "
                                 "frame 2, feature 2 (counted from 0)"));
     assert_null(a.data);
     npy_opts two = {{"clip", "frame", NULL}, NULL}; /* names that do not fit: indices */
-    assert_int_equal(npy_read_f32(tpath("nan.npy"), &two, &a, err, sizeof err), -1);
+    assert_int_equal(npy_read_f32(tu_path("nan.npy"), &two, &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "at [1, 2, 2]"));
     put_f32(d + 4 * 22, -INFINITY);
     img_make(&m, 1, 0, H234, d, 96);
@@ -628,12 +603,12 @@ static void test_nd_refusals(void **state)
     put_f32(d + 4 * 22, 22.0f);
     /* Truncated by one value, one byte; one byte too many. */
     img_make(&m, 1, 0, H234, d, 92);
-    write_file(tpath("short.npy"), m.b, m.n);
-    assert_int_equal(npy_read_f32(tpath("short.npy"), NULL, &a, err, sizeof err), -1);
+    write_file(tu_path("short.npy"), m.b, m.n);
+    assert_int_equal(npy_read_f32(tu_path("short.npy"), NULL, &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "truncated data: header announces 24 values (96 bytes), "
                                 "file holds 92 bytes"));
     npy_info h;
-    assert_int_equal(npy_read_info(tpath("short.npy"), &h, err, sizeof err), -1);
+    assert_int_equal(npy_read_info(tu_path("short.npy"), &h, err, sizeof err), -1);
     assert_non_null(strstr(err, "truncated data"));
     img_make(&m, 1, 0, H234, d, 95);
     assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
@@ -673,7 +648,7 @@ static void test_nd_refusals(void **state)
     img_make(&m, 1, 0, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3, 4), }", d, 96);
     assert_int_equal(npy_parse_f32(m.b, m.n, &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "Fortran"));
-    assert_int_equal(npy_read_info(tpath("missing.npy"), &h, err, sizeof err), -1);
+    assert_int_equal(npy_read_info(tu_path("missing.npy"), &h, err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot open"));
 }
 
@@ -744,5 +719,5 @@ int main(void)
         cmocka_unit_test(test_nd_refusals),
         cmocka_unit_test(test_nd_fuzz),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

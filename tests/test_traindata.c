@@ -17,18 +17,9 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-static char tmpdir[256], fmdir[300];
+static char fmdir[300];
 static unsigned char *syn_px[2], *syn_lb[2]; /* [0] train, [1] test */
 static const int64_t syn_n[2] = {FM_TRAIN, FM_TEST};
-
-static const char *tpath(const char *name)
-{
-    static char p[2][400];
-    static int k;
-    k ^= 1;
-    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
-    return p[k];
-}
 
 /* ------------------------------------------------------- synthetic files */
 
@@ -90,10 +81,7 @@ static void write_synthetic(const char *dir)
 
 static int setup(void **state)
 {
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/test_traindata_XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpdir))
+    if (tu_dir_setup(state))
         return -1;
     for (int sp = 0; sp < 2; sp++) {
         syn_px[sp] = malloc((size_t)syn_n[sp] * FM_PIXELS);
@@ -105,22 +93,19 @@ static int setup(void **state)
             syn_lb[sp][k] = (unsigned char)syn_label(sp, k);
         }
     }
-    snprintf(fmdir, sizeof fmdir, "%s/fm", tmpdir);
+    snprintf(fmdir, sizeof fmdir, "%s/fm", tu_dir);
     write_synthetic(fmdir);
     return setenv("FDHT_FMNIST_DIR", fmdir, 1);
 }
 
 static int teardown(void **state)
 {
-    (void)state;
     fm_cache_clear();
     for (int sp = 0; sp < 2; sp++) {
         free(syn_px[sp]);
         free(syn_lb[sp]);
     }
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_dir_teardown(state);
 }
 
 /* ------------------------------------------------------------- fmnist */
@@ -156,7 +141,7 @@ static void test_fmnist_reads_exact_pixels(void **state)
 static const char *bad_dir(const char *name, int sp, int images)
 {
     static char d[300];
-    snprintf(d, sizeof d, "%s/%s", tmpdir, name);
+    snprintf(d, sizeof d, "%s/%s", tu_dir, name);
     assert_int_equal(mkdir(d, 0700), 0);
     for (int s = 0; s < 2; s++)
         for (int im = 0; im < 2; im++)
@@ -181,8 +166,8 @@ static void test_fmnist_refusals(void **state)
     (void)state;
     char want[700];
     snprintf(want, sizeof want, "moving-fmnist needs the Fashion-MNIST images: apt-get install "
-             "dataset-fashion-mnist (looked in %s/nodir)", tmpdir);
-    expect_fm_refused(tpath("nodir"), want);
+             "dataset-fashion-mnist (looked in %s/nodir)", tu_dir);
+    expect_fm_refused(tu_path("nodir"), want);
     /* One file missing.  (The defects below are in the train files, read
      * first, labels before images: no 47 MB inflated before a refusal.) */
     const char *d = bad_dir("nofile", 0, 1);
@@ -516,8 +501,8 @@ static void test_generator_package_missing(void **state)
     (void)state;
     char want[600];
     snprintf(want, sizeof want, "moving-fmnist needs the Fashion-MNIST images: apt-get install "
-             "dataset-fashion-mnist (looked in %s/none)", tmpdir);
-    assert_int_equal(setenv("FDHT_FMNIST_DIR", tpath("none"), 1), 0);
+             "dataset-fashion-mnist (looked in %s/none)", tu_dir);
+    assert_int_equal(setenv("FDHT_FMNIST_DIR", tu_path("none"), 1), 0);
     expect_open_refused("moving-fmnist", 4096, want);
     expect_open_refused("moving-fmnist:frames=3", 4096, want);
     /* The options are checked first: their error comes before the package's. */
@@ -620,7 +605,7 @@ static void write_split(const char *dir, const char *sp, int64_t n, int base, in
 static const char *npy_dir(const char *name)
 {
     static char d[400];
-    snprintf(d, sizeof d, "%s/%s", tmpdir, name);
+    snprintf(d, sizeof d, "%s/%s", tu_dir, name);
     assert_int_equal(mkdir(d, 0700), 0);
     write_split(d, "train", 20, 0, 5);
     write_split(d, "test", 7, 100, 5);
@@ -690,9 +675,9 @@ static void test_npy_dir_loads(void **state)
     d = npy_dir("nd_small");
     write_split(d, "train", 5, 0, 3);
     unsigned char u8[5] = {2, 0, 1, 1, 0};
-    write_raw(tpath("nd_small/train_y.npy"), "|u1", "(5,)", u8, 5);
+    write_raw(tu_path("nd_small/train_y.npy"), "|u1", "(5,)", u8, 5);
     int32_t i4[7] = {0, 1, 2, 2, 1, 0, 2};
-    write_raw(tpath("nd_small/test_y.npy"), "<i4", "(7,)", i4, sizeof i4); /* little-endian host */
+    write_raw(tu_path("nd_small/test_y.npy"), "<i4", "(7,)", i4, sizeof i4); /* little-endian host */
     s = open_ok(d, ND_NIN);
     assert_int_equal(td_count(s, TD_TRAIN), 4);
     assert_int_equal(td_count(s, TD_VAL), 1);
@@ -712,17 +697,17 @@ static void test_npy_dir_refusals(void **state)
 {
     (void)state;
     char want[600];
-    expect_dir_refused(tpath("nd_none"), "no such directory");
-    FILE *f = fopen(tpath("nd_file"), "w");
+    expect_dir_refused(tu_path("nd_none"), "no such directory");
+    FILE *f = fopen(tu_path("nd_file"), "w");
     fclose(f);
-    expect_dir_refused(tpath("nd_file"), "is not a directory");
+    expect_dir_refused(tu_path("nd_file"), "is not a directory");
     const char *d = npy_dir("nd_missing");
-    assert_int_equal(unlink(tpath("nd_missing/test_y.npy")), 0);
+    assert_int_equal(unlink(tu_path("nd_missing/test_y.npy")), 0);
     snprintf(want, sizeof want, "%s/test_y.npy: missing (a data directory holds", d);
     expect_dir_refused(d, want);
     d = npy_dir("nd_halfval");
     write_split(d, "val", 2, 0, 5);
-    assert_int_equal(unlink(tpath("nd_halfval/val_y.npy")), 0);
+    assert_int_equal(unlink(tu_path("nd_halfval/val_y.npy")), 0);
     expect_dir_refused(d, "val_y.npy: missing (val_x.npy is there: give both or neither)");
     /* One file replaced: shapes, dtypes, sizes, labels (train labels are 0..4). */
     static const float z[64];
@@ -760,7 +745,7 @@ static void test_npy_dir_refusals(void **state)
         snprintf(name, sizeof name, "nd_case%zu", k);
         snprintf(file, sizeof file, "%s/%s", name, one[k].file);
         d = npy_dir(name);
-        write_raw(tpath(file), one[k].descr, one[k].shape, one[k].data, one[k].n);
+        write_raw(tu_path(file), one[k].descr, one[k].shape, one[k].data, one[k].n);
         expect_dir_refused(d, one[k].want);
     }
     d = npy_dir("nd_nin");
@@ -771,13 +756,13 @@ static void test_npy_dir_refusals(void **state)
     d = npy_dir("nd_valrange");
     write_split(d, "val", 3, 0, 9); /* labels 0, 1, 2 */
     int64_t vl[3] = {4, 9, 0};
-    write_raw(tpath("nd_valrange/val_y.npy"), "<i8", "(3,)", vl, sizeof vl);
+    write_raw(tu_path("nd_valrange/val_y.npy"), "<i8", "(3,)", vl, sizeof vl);
     expect_dir_refused(d, "val_y.npy: label 9 at index 1 is out of range");
     /* NaN / Inf in X, with file, clip, frame and feature. */
     d = npy_dir("nd_nan");
     float tx[7 * ND_T * ND_NIN] = {0};
     tx[(4 * ND_T + 2) * ND_NIN + 5] = INFINITY;
-    write_raw(tpath("nd_nan/test_x.npy"), "<f4", "(7, 3, 6)", tx, sizeof tx);
+    write_raw(tu_path("nd_nan/test_x.npy"), "<f4", "(7, 3, 6)", tx, sizeof tx);
     snprintf(want, sizeof want, "%s/test_x.npy: value %d is NaN or infinite: +inf at clip 4, "
              "frame 2, feature 5 (counted from 0)", d, (4 * ND_T + 2) * ND_NIN + 5);
     expect_dir_refused(d, want);
@@ -790,7 +775,7 @@ static void test_write_npy_reads_back(void **state)
     (void)state;
     td_set *s = open_ok("moving-fmnist:frames=2,noise=0.1,train=13,val=3,test=4", 1024);
     char err[512], out[400];
-    snprintf(out, sizeof out, "%s/export/a/b", tmpdir);
+    snprintf(out, sizeof out, "%s/export/a/b", tu_dir);
     assert_int_equal(td_write_npy(s, out, err, sizeof err), 0);
     td_set *r = open_ok(out, 1024);
     assert_int_equal(td_frames(r), 2);
@@ -809,17 +794,17 @@ static void test_write_npy_reads_back(void **state)
     td_close(r);
     /* The files are what numpy expects: float32 (13, 2, 1024), int64 labels. */
     npy_info h;
-    snprintf(out, sizeof out, "%s/export/a/b/train_x.npy", tmpdir);
+    snprintf(out, sizeof out, "%s/export/a/b/train_x.npy", tu_dir);
     assert_int_equal(npy_read_info(out, &h, err, sizeof err), 0);
     assert_string_equal(h.descr, "<f4");
     assert_true(h.ndim == 3 && h.shape[0] == 13 && h.shape[1] == 2 && h.shape[2] == 1024);
-    snprintf(out, sizeof out, "%s/export/a/b/val_y.npy", tmpdir);
+    snprintf(out, sizeof out, "%s/export/a/b/val_y.npy", tu_dir);
     assert_int_equal(npy_read_info(out, &h, err, sizeof err), 0);
     assert_string_equal(h.descr, "<i8");
     assert_true(h.ndim == 1 && h.shape[0] == 3);
     /* A directory that cannot be made. */
-    snprintf(out, sizeof out, "%s/nd_file/sub", tmpdir);
-    FILE *f = fopen(tpath("nd_file"), "a");
+    snprintf(out, sizeof out, "%s/nd_file/sub", tu_dir);
+    FILE *f = fopen(tu_path("nd_file"), "a");
     fclose(f);
     assert_int_equal(td_write_npy(s, out, err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot create directory"));

@@ -113,6 +113,102 @@ static inline int tu_run(const char *cmd, char **out, char **err)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/*
+ * The program's scratch directory: tu_dir_setup / tu_dir_teardown are a
+ * cmocka group setup and teardown (cmocka_run_group_tests(tests,
+ * tu_dir_setup, tu_dir_teardown)); tu_path names a file in it.
+ */
+static char tu_dir[256];
+static char *tu_out, *tu_err; /* the streams of the last tu_dse */
+
+/* Makes tu_dir, $TMPDIR/fdht-test.XXXXXX ($TMPDIR unset or empty: /tmp). */
+static inline int tu_dir_setup(void **state)
+{
+    (void)state;
+    const char *base = getenv("TMPDIR");
+    snprintf(tu_dir, sizeof tu_dir, "%s/fdht-test.XXXXXX", base && *base ? base : "/tmp");
+    return mkdtemp(tu_dir) ? 0 : -1;
+}
+
+/* Removes tu_dir with everything in it, and the last tu_dse's streams. */
+static inline int tu_dir_teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    free(tu_out);
+    free(tu_err);
+    tu_out = tu_err = NULL;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* tu_dir/name, in one of 64 buffers used in turn (a caller holds a few). */
+static inline const char *tu_path(const char *name)
+{
+    static char buf[64][400];
+    static int k;
+    k = (k + 1) % 64;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tu_dir, name);
+    return buf[k];
+}
+
+/* Writes text to path; the test fails if it cannot. */
+static inline void tu_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The number after "key": in a JSON text; the test fails without the key. */
+static inline double tu_json_num(const char *js, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(js, k);
+    if (!p)
+        fail_msg("no key %s in %s", key, js);
+    return strtod(p + strlen(k), NULL); /* skips the blank after ':' if any */
+}
+
+/* Runs `dse ARGS` (ARGS a printf-formatted shell fragment); its exit status
+ * (as tu_run); stdout and stderr into *out / *err (the caller frees them),
+ * or, with out NULL, into tu_out / tu_err (which the next call frees). */
+static inline int tu_dse(char **out, char **err, const char *fmt, ...)
+{
+    char args[8192], cmd[8800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s", tu_dse_bin(), args);
+    if (!out) {
+        free(tu_out);
+        free(tu_err);
+        out = &tu_out;
+        err = &tu_err;
+    }
+    return tu_run(cmd, out, err);
+}
+
+/* A refusal: exit status 2 and exactly one line on stderr (tu_err, from
+ * tu_dse), "dse <cmd>: ...", that holds needle. */
+static inline void tu_assert_bad(int rc, const char *cmd, const char *needle)
+{
+    char prefix[64];
+    const char *e = tu_err ? tu_err : "";
+    snprintf(prefix, sizeof prefix, "dse %s: ", cmd);
+    if (rc != 2 || strncmp(e, prefix, strlen(prefix)) || !strstr(e, needle))
+        fprintf(stderr, "rc %d, stderr: %s", rc, e);
+    assert_int_equal(rc, 2);
+    assert_memory_equal(e, prefix, strlen(prefix));
+    assert_non_null(strstr(e, needle));
+    const char *nl = strchr(e, '\n');
+    assert_non_null(nl);
+    assert_int_equal(nl[1], '\0'); /* one line */
+}
+
 /* Number of lines in s (a last line without '\n' counts). */
 static inline int tu_lines(const char *s)
 {
