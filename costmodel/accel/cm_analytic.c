@@ -214,18 +214,7 @@ static int analytic_stage(cm_cctx *x, cm_acache *c, const cm_hw *hw, const cm_mg
             return -1;
     }
     offs ac = {&g->cin, buf, 0}, op = {&g->pout, buf + g->C, 0};
-    memset(st, 0, sizeof *st);
-    st->factor = g->st.f;
-    memcpy(st->label, mg->net.label[g->st.f], sizeof st->label);
-    st->df = g->df;
-    st->K = g->K;
-    st->C = g->C;
-    st->Pn = g->Pn;
-    st->in_words = g->st.in_size;
-    st->out_words = g->st.out_size;
-    st->factor_words = g->st.factor_size;
-    st->in_mem = g->first ? CM_MEM_INBUF : CM_MEM_WORK;
-    st->out_mem = g->last ? CM_MEM_ZBUF : CM_MEM_WORK;
+    cm_stage_shape(mg, s, st);
     st->macs = g->st.macs;
     st->fill = cm_hw_pipe_depth(hw);
     if (g->df == CM_DF_WP)

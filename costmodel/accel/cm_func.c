@@ -97,55 +97,52 @@ static void side_close(int64_t *next, int64_t g, int B)
     *next += cm_cdiv(g, B);
 }
 
-/* Reader groups of the input tensor of step g. */
+/* One group, {A[p] + C[l] : p < na, l < nc}, at positions p nc + l. */
+static void side_group(sides *s, int64_t *next, const int64_t *A, int64_t na, const int64_t *C,
+                       int64_t nc, int B)
+{
+    for (int64_t p = 0; p < na; p++)
+        for (int64_t l = 0; l < nc; l++)
+            side_add(s, next, A[p] + C[l], p * nc + l, B);
+    side_close(next, na * nc, B);
+}
+
+/* Size of block i of n items in blocks of b (the last may be short). */
+static int64_t blk(int64_t n, int64_t i, int64_t b) { return n - i * b < b ? n - i * b : b; }
+
+/* Reader groups of the input tensor of step g: wp, one kept index by a
+ * lane block; op, a PE block of kept indices by a lane block. */
 static void reader_groups(const fctx *x, const cm_geom *g, const int64_t *Ak, const int64_t *Ac,
                           sides *s)
 {
     int64_t next = 0;
-    if (g->df == CM_DF_WP) {
-        for (int64_t k = 0; k < g->K; k++)
-            for (int64_t cb = 0; cb < g->NCb; cb++) {
-                int64_t la = g->C - cb * x->L < x->L ? g->C - cb * x->L : x->L;
-                for (int64_t l = 0; l < la; l++)
-                    side_add(s, &next, Ak[k] + Ac[cb * x->L + l], l, x->B);
-                side_close(&next, la, x->B);
-            }
-    } else {
-        for (int64_t kb = 0; kb < g->NKb; kb++)
-            for (int64_t cb = 0; cb < g->NCb; cb++) {
-                int64_t pa = g->K - kb * x->P < x->P ? g->K - kb * x->P : x->P;
-                int64_t la = g->C - cb * x->L < x->L ? g->C - cb * x->L : x->L;
-                for (int64_t p = 0; p < pa; p++)
-                    for (int64_t l = 0; l < la; l++)
-                        side_add(s, &next, Ak[kb * x->P + p] + Ac[cb * x->L + l], p * la + l,
-                                 x->B);
-                side_close(&next, pa * la, x->B);
-            }
-    }
+    for (int64_t kb = 0; kb < (g->df == CM_DF_WP ? g->K : g->NKb); kb++)
+        for (int64_t cb = 0; cb < g->NCb; cb++) {
+            int64_t lc = blk(g->C, cb, x->L);
+            if (g->df == CM_DF_WP)
+                side_group(s, &next, &Ak[kb], 1, &Ac[cb * x->L], lc, x->B);
+            else
+                side_group(s, &next, &Ak[kb * x->P], blk(g->K, kb, x->P), &Ac[cb * x->L], lc,
+                           x->B);
+        }
     s->n = next;
 }
 
-/* Writer groups of the output tensor of step g. */
+/* Writer groups of the output tensor of step g: wp, one kept index by a
+ * PE block of produced ones; op, a PE block of kept indices by one
+ * produced index. */
 static void writer_groups(const fctx *x, const cm_geom *g, const int64_t *Ok, const int64_t *Op,
                           sides *s)
 {
     int64_t next = 0;
     if (g->df == CM_DF_WP) {
         for (int64_t pb = 0; pb < g->NPb; pb++)
-            for (int64_t k = 0; k < g->K; k++) {
-                int64_t pa = g->Pn - pb * x->P < x->P ? g->Pn - pb * x->P : x->P;
-                for (int64_t p = 0; p < pa; p++)
-                    side_add(s, &next, Ok[k] + Op[pb * x->P + p], p, x->B);
-                side_close(&next, pa, x->B);
-            }
+            for (int64_t k = 0; k < g->K; k++)
+                side_group(s, &next, &Ok[k], 1, &Op[pb * x->P], blk(g->Pn, pb, x->P), x->B);
     } else {
         for (int64_t kb = 0; kb < g->NKb; kb++)
-            for (int64_t p = 0; p < g->Pn; p++) {
-                int64_t pa = g->K - kb * x->P < x->P ? g->K - kb * x->P : x->P;
-                for (int64_t q = 0; q < pa; q++)
-                    side_add(s, &next, Ok[kb * x->P + q] + Op[p], q, x->B);
-                side_close(&next, pa, x->B);
-            }
+            for (int64_t p = 0; p < g->Pn; p++)
+                side_group(s, &next, &Ok[kb * x->P], blk(g->K, kb, x->P), &Op[p], 1, x->B);
     }
     s->n = next;
 }
@@ -673,18 +670,7 @@ static int func_matrix(fctx *x, const cm_point *pt, int mi, const cm_mgeom *mg,
     for (int s = 0; s < mg->n; s++) {
         const cm_geom *g = &mg->g[s];
         cm_stage_stats *st = &ms->st[s];
-        memset(st, 0, sizeof *st);
-        st->factor = g->st.f;
-        memcpy(st->label, mg->net.label[g->st.f], sizeof st->label);
-        st->df = g->df;
-        st->K = g->K;
-        st->C = g->C;
-        st->Pn = g->Pn;
-        st->in_words = g->st.in_size;
-        st->out_words = g->st.out_size;
-        st->factor_words = g->st.factor_size;
-        st->in_mem = s == 0 ? CM_MEM_INBUF : CM_MEM_WORK;
-        st->out_mem = g->last ? CM_MEM_ZBUF : CM_MEM_WORK;
+        cm_stage_shape(mg, s, st);
         st->fill = depth;
         st->exact = 1;
         if (!g->last) {

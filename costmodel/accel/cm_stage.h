@@ -57,6 +57,10 @@ typedef struct {
 void cm_mgeom_from_net(const cm_matmap *mm, const cm_net *net, int pes, int lanes,
                        cm_mgeom *mg);
 
+/* Step s's shape fields of st (factor, label, dataflow, K, C, P, word
+ * counts, memories), every count zero: each model then fills its counts. */
+void cm_stage_shape(const cm_mgeom *mg, int s, cm_stage_stats *st);
+
 /* The geometry of src's matrix mapping on pes x lanes instead: everything
  * but the blockings is independent of the array's shape. */
 void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst);

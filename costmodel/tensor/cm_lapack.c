@@ -185,80 +185,77 @@ static void perm_offsets(const cm_modes *md, unsigned mask, int64_t srow, int64_
             c *= sz;
         }
     }
-    /* i = (i_1..i_d) row-major: walk the digits with a counter. */
+    /* i = (i_1..i_d) and j = (j_1..j_d) row-major */
+    int64_t wi[CM_MAX_D], wj[CM_MAX_D];
+    for (int k = 0; k < d; k++) {
+        wj[k] = rs[k] + cs[k];
+        wi[k] = md->n[k] * wj[k];
+    }
+    svd_digit_sums(md->m, d, wi, offi);
+    svd_digit_sums(md->n, d, wj, offj);
+}
+
+void svd_digit_sums(const int *radix, int d, const int64_t *wt, int64_t *out)
+{
     int dig[CM_MAX_D] = {0};
+    int64_t n = 1;
+    for (int k = 0; k < d; k++)
+        n *= radix[k];
+    for (int64_t i = 0; i < n; i++) {
+        int64_t o = 0;
+        for (int k = 0; k < d; k++)
+            o += (int64_t)dig[k] * wt[k];
+        out[i] = o;
+        for (int k = d - 1; k >= 0; k--) { /* a counter: the last digit fastest */
+            if (++dig[k] < radix[k])
+                break;
+            dig[k] = 0;
+        }
+    }
+}
+
+/* W <-> its matricization A by mask (row stride srow, column stride scol):
+ * to_a, A[offset of (i, j)] = W[i][j]; otherwise the inverse. */
+static int permute(double *W, double *A, const cm_modes *md, unsigned mask, int64_t srow,
+                   int64_t scol, int to_a)
+{
     int64_t M = cm_modes_rows(md), N = cm_modes_cols(md);
+    int64_t *offi = malloc((size_t)M * sizeof *offi);
+    int64_t *offj = malloc((size_t)N * sizeof *offj);
+    if (!offi || !offj) {
+        free(offi);
+        free(offj);
+        return -1;
+    }
+    perm_offsets(md, mask, srow, scol, offi, offj);
     for (int64_t i = 0; i < M; i++) {
-        int64_t o = 0;
-        for (int k = 0; k < d; k++)
-            o += (int64_t)dig[k] * md->n[k] * (rs[k] + cs[k]);
-        offi[i] = o;
-        for (int k = d - 1; k >= 0; k--) {
-            if (++dig[k] < md->m[k])
-                break;
-            dig[k] = 0;
-        }
+        double *w = W + i * N, *a = A + offi[i];
+        if (to_a)
+            for (int64_t j = 0; j < N; j++)
+                a[offj[j]] = w[j];
+        else
+            for (int64_t j = 0; j < N; j++)
+                w[j] = a[offj[j]];
     }
-    memset(dig, 0, sizeof dig);
-    for (int64_t j = 0; j < N; j++) {
-        int64_t o = 0;
-        for (int k = 0; k < d; k++)
-            o += (int64_t)dig[k] * (rs[k] + cs[k]);
-        offj[j] = o;
-        for (int k = d - 1; k >= 0; k--) {
-            if (++dig[k] < md->n[k])
-                break;
-            dig[k] = 0;
-        }
-    }
+    free(offi);
+    free(offj);
+    return 0;
 }
 
 /* A = matricization of W by mask, row stride srow, column stride scol. */
 int svd_matricize(const double *W, const cm_modes *md, unsigned mask, int64_t srow,
                   int64_t scol, double *A)
 {
-    int64_t M = cm_modes_rows(md), N = cm_modes_cols(md);
-    int64_t *offi = malloc((size_t)M * sizeof *offi);
-    int64_t *offj = malloc((size_t)N * sizeof *offj);
-    if (!offi || !offj) {
-        free(offi);
-        free(offj);
-        return -1;
-    }
-    perm_offsets(md, mask, srow, scol, offi, offj);
-    for (int64_t i = 0; i < M; i++) {
-        const double *w = W + i * N;
-        double *a = A + offi[i];
-        for (int64_t j = 0; j < N; j++)
-            a[offj[j]] = w[j];
-    }
-    free(offi);
-    free(offj);
-    return 0;
+    /* W is only read on this direction */
+    return permute((double *)W, A, md, mask, srow, scol, 1);
 }
 
 /* Inverse of svd_matricize: W[i][j] = A[offset of (i, j)]. */
 int svd_unmatricize(const double *A, const cm_modes *md, unsigned mask, int64_t srow,
                     int64_t scol, double *W)
 {
-    int64_t M = cm_modes_rows(md), N = cm_modes_cols(md);
-    int64_t *offi = malloc((size_t)M * sizeof *offi);
-    int64_t *offj = malloc((size_t)N * sizeof *offj);
-    if (!offi || !offj) {
-        free(offi);
-        free(offj);
-        return -1;
-    }
-    perm_offsets(md, mask, srow, scol, offi, offj);
-    for (int64_t i = 0; i < M; i++) {
-        double *w = W + i * N;
-        const double *a = A + offi[i];
-        for (int64_t j = 0; j < N; j++)
-            w[j] = a[offj[j]];
-    }
-    free(offi);
-    free(offj);
-    return 0;
+    /* A is only read on this direction */
+    return permute(W, (double *)A, md, mask, srow, scol, 0);
 }
 
 /*

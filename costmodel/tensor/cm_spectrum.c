@@ -207,36 +207,13 @@ static int gram_plan_make(const cm_modes *md, unsigned gmask, gram_plan *g)
         gram_plan_free(g);
         return -1;
     }
-    int dig[CM_MAX_D] = {0};
-    for (int64_t i = 0; i < M; i++) { /* row-major digits, i_1 most significant */
-        int64_t o = 0, a = 0;
-        for (int k = 0; k < d; k++) {
-            o += (int64_t)dig[k] * md->n[k] * gs[k];
-            a += (int64_t)dig[k] * as[k];
-        }
-        g->row_g[i] = o;
-        g->row_alpha[i] = a;
-        for (int k = d - 1; k >= 0; k--) {
-            if (++dig[k] < md->m[k])
-                break;
-            dig[k] = 0;
-        }
-    }
-    memset(dig, 0, sizeof dig);
-    for (int64_t j = 0; j < N; j++) {
-        int64_t o = 0, b = 0;
-        for (int k = 0; k < d; k++) {
-            o += (int64_t)dig[k] * gs[k];
-            b += (int64_t)dig[k] * bs[k];
-        }
-        g->col_g[j] = o;
-        g->col_b[j] = b;
-        for (int k = d - 1; k >= 0; k--) {
-            if (++dig[k] < md->n[k])
-                break;
-            dig[k] = 0;
-        }
-    }
+    int64_t gsr[CM_MAX_D]; /* a row digit of W weighs n_k in the row of the Gram block */
+    for (int k = 0; k < d; k++)
+        gsr[k] = md->n[k] * gs[k];
+    svd_digit_sums(md->m, d, gsr, g->row_g);
+    svd_digit_sums(md->m, d, as, g->row_alpha);
+    svd_digit_sums(md->n, d, gs, g->col_g);
+    svd_digit_sums(md->n, d, bs, g->col_b);
     /* Counting sort of the rows by alpha: each alpha has rows_per_alpha rows. */
     for (int64_t a = 0; a < na; a++)
         cursor[a] = a * rpa;

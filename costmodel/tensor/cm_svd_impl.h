@@ -43,6 +43,9 @@ int svd_matricize(const double *W, const cm_modes *md, unsigned mask, int64_t sr
                   int64_t scol, double *A);
 int svd_unmatricize(const double *A, const cm_modes *md, unsigned mask, int64_t srow,
                     int64_t scol, double *W);
+/* out[i] = sum_k digit_k(i) wt[k] over i < prod radix[k], the digits of i
+ * mixed-radix with the last fastest (row-major tensor indices). */
+void svd_digit_sums(const int *radix, int d, const int64_t *wt, int64_t *out);
 /* z[x]: the row of the parent's matricization (mode set mt) holding row x of
  * the child's (mode set m, a subset); malloc'd, NULL when out of memory. */
 int64_t *svd_child_offsets(const cm_modes *md, unsigned mt, unsigned m);

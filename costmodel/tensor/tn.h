@@ -36,33 +36,6 @@
 typedef double tn_real;
 #else
 typedef float tn_real;
-/*
- * A network applied to a batch with groups of factors merged ahead of time
- * (tn_group.c says how the groups are chosen): the same contract as a plan,
- * with tn_gplan_prepare merging the groups once per mini-batch and
- * tn_gplan_finish taking the merged gradients back to the factors.
- * batch_rows: rows of one mini-batch over all its applications (the weight
- * of the per-row cost against the merging); merge = 0 keeps every factor
- * on its own.
- */
-typedef struct tn_gplan tn_gplan;
-
-int tn_gplan_new(const cm_net *net, int maxrows, int64_t batch_rows, int merge,
-                 tn_gplan **out, char *err, size_t errlen);
-void tn_gplan_free(tn_gplan *p);
-int64_t tn_gplan_tape_size(const tn_gplan *p);
-int64_t tn_gplan_macs(const tn_gplan *p);         /* per row */
-int64_t tn_gplan_merge_macs(const tn_gplan *p);   /* per mini-batch */
-const char *tn_gplan_describe(const tn_gplan *p); /* the groups, e.g. "3+4+34 1 2 12 1234" */
-/* The cost model's figure for the plan's mini-batch, and for a dense W
- * (rows x cols, reconstructed with recon_macs) over the same batch rows. */
-double tn_gplan_cost(const tn_gplan *p);
-double tn_dense_cost(int64_t rows, int64_t cols, int64_t batch_rows, int64_t recon_macs);
-void tn_gplan_prepare(tn_gplan *p, tn_real *const *factors);
-void tn_gplan_forward(tn_gplan *p, int nb, const tn_real *x, tn_real *y, tn_real *tape);
-void tn_gplan_backward(tn_gplan *p, int nb, const tn_real *tape, const tn_real *dy, tn_real *dx);
-void tn_gplan_finish(tn_gplan *p, tn_real *const *grads);
-
 #endif
 
 typedef struct tn_plan tn_plan;
