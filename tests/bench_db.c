@@ -68,6 +68,21 @@ static void burn(double us)
         ;
 }
 
+/* Point i of a pass (decoded, in index or permuted order) with the result
+ * of a pooled point copied in, as the evaluation would leave it, and the
+ * configured per-point CPU burnt; returns a value to sink. */
+static uint64_t next_point(map_eval *ev, map_result *cur, const map_result *pool, long i, int rnd,
+                           uint64_t size, double spin_us)
+{
+    map_eval_decode(ev, rnd ? map_permute((uint64_t)i, size, 7) : (uint64_t)i, cur);
+    const map_result *p = &pool[i % POOL];
+    cur->res = p->res;
+    cur->reject = p->reject;
+    cur->modeled = p->modeled;
+    burn(spin_us);
+    return (uint64_t)cur->pt.hw.banks;
+}
+
 static void rm_db(const char *path)
 {
     static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
@@ -131,15 +146,8 @@ int main(int argc, char **argv)
     /* pass 1: decoding and copying only */
     double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     uint64_t sink = 0;
-    for (long i = 0; i < n; i++) {
-        map_eval_decode(ev, rnd ? map_permute((uint64_t)i, size, 7) : (uint64_t)i, cur);
-        const map_result *p = &pool[i % POOL];
-        cur->res = p->res;
-        cur->reject = p->reject;
-        cur->modeled = p->modeled;
-        sink += (uint64_t)cur->pt.hw.banks;
-        burn(spin_us);
-    }
+    for (long i = 0; i < n; i++)
+        sink += next_point(ev, cur, pool, i, rnd, size, spin_us);
     double base = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
 
     /* pass 2: the same, stored */
@@ -165,13 +173,7 @@ int main(int argc, char **argv)
     c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     double p0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), s0 = sys_s();
     for (long i = 0; i < n; i++) {
-        map_eval_decode(ev, rnd ? map_permute((uint64_t)i, size, 7) : (uint64_t)i, cur);
-        const map_result *p = &pool[i % POOL];
-        cur->res = p->res;
-        cur->reject = p->reject;
-        cur->modeled = p->modeled;
-        sink += (uint64_t)cur->pt.hw.banks;
-        burn(spin_us);
+        sink += next_point(ev, cur, pool, i, rnd, size, spin_us);
         /* what dse run does per point (cmd_run.c: store) */
         const char *key = store_fmt_point(&fmt, &cur->pt, NULL);
         db_row row;

@@ -22,21 +22,13 @@
  *   bench_hsvd --small    the accuracy checks only
  */
 #include "cm_hsvd.h"
+#include "test_hsvd_util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-extern void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
-                    double *work, const int *lwork, int *info);
-extern void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
-                    const double *tau, double *work, const int *lwork, int *info);
-extern void dgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k,
-                   const double *alpha, const double *a, const int *lda, const double *b,
-                   const int *ldb, const double *beta, double *c, const int *ldc,
-                   size_t ta_len, size_t tb_len);
 
 static double wall_now(void)
 {
@@ -225,64 +217,19 @@ static void compare(const cm_spectrum *g, const double *ref, int n, dev *d)
     }
 }
 
-static double *orthonormal(int rows, int cols, uint64_t seed)
-{
-    char err[CM_ERRLEN];
-    int info = 0, lw = 64 * cols;
-    double *q = malloc((size_t)rows * (size_t)cols * sizeof *q);
-    double *tau = malloc((size_t)cols * sizeof *tau), *work = malloc((size_t)lw * sizeof *work);
-    if (!q || !tau || !work ||
-        cm_synth_matrix("gaussian", seed, rows, cols, q, err, sizeof err)) {
-        free(q), free(tau), free(work);
-        return NULL;
-    }
-    dgeqrf_(&rows, &cols, q, &rows, tau, work, &lw, &info);
-    if (info == 0)
-        dorgqr_(&rows, &cols, &cols, q, &rows, tau, work, &lw, &info);
-    free(tau);
-    free(work);
-    if (info) {
-        free(q);
-        return NULL;
-    }
-    return q;
-}
-
-/* W whose matricization by mask is U diag(s) V^T (p x q); index convention of cm_hsvd.h. */
+/* W whose matricization by mask is U diag(s) V^T (p x q). */
 static double *known_matrix(const cm_modes *md, unsigned mask, const double *s, int p, int q)
 {
-    double *u = orthonormal(p, p, 11), *v = orthonormal(q, p, 12);
-    double *a = malloc((size_t)p * (size_t)q * sizeof *a);
+    double *a = tu_known_spectrum(p, q, s, 11);
     int64_t M = cm_modes_rows(md), N = cm_modes_cols(md);
     double *W = malloc((size_t)(M * N) * sizeof *W);
-    if (!u || !v || !a || !W) {
-        free(u), free(v), free(a), free(W);
+    if (a && W)
+        tu_place(md, mask, a, q, W);
+    free(a);
+    if (!a) {
+        free(W);
         return NULL;
     }
-    for (int k = 0; k < p; k++)
-        for (int i = 0; i < p; i++)
-            u[(size_t)k * p + i] *= s[k];
-    double one = 1, zero = 0;
-    dgemm_("N", "T", &q, &p, &p, &one, v, &q, u, &p, &zero, a, &q, 1, 1);
-    for (int64_t i = 0; i < M; i++)
-        for (int64_t j = 0; j < N; j++) {
-            int64_t ri = i, rj = j, row = 0, col = 0;
-            int ik[4], jk[4];
-            for (int k = 3; k >= 0; k--) {
-                ik[k] = (int)(ri % md->m[k]);
-                ri /= md->m[k];
-                jk[k] = (int)(rj % md->n[k]);
-                rj /= md->n[k];
-            }
-            for (int k = 0; k < 4; k++) {
-                if (mask & (1u << k))
-                    row = (row * md->m[k] + ik[k]) * md->n[k] + jk[k];
-                else
-                    col = (col * md->m[k] + ik[k]) * md->n[k] + jk[k];
-            }
-            W[i * N + j] = a[row * q + col];
-        }
-    free(u), free(v), free(a);
     return W;
 }
 

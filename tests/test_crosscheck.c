@@ -15,6 +15,7 @@
  * functional y must equal cm_qmatvec bit for bit.
  */
 #include "test_util.h"
+#include "test_net_util.h"
 
 #include "cm_accel.h"
 
@@ -26,36 +27,6 @@ static uint64_t rng;
 static int rnd(int lo, int hi) /* inclusive */
 {
     return lo + (int)(cm_rand_next(&rng) % (uint64_t)(hi - lo + 1));
-}
-
-typedef struct {
-    int want, i;
-    ht_tree t;
-} pick_tree;
-
-static int tree_visit(const ht_tree *t, void *ud)
-{
-    pick_tree *p = ud;
-    if (p->i++ == p->want) {
-        p->t = *t;
-        return 1;
-    }
-    return 0;
-}
-
-typedef struct {
-    int64_t want, i;
-    cm_order o;
-} pick_order;
-
-static int order_visit(const cm_order *o, void *ud)
-{
-    pick_order *p = ud;
-    if (p->i++ == p->want) {
-        p->o = *o;
-        return 1;
-    }
-    return 0;
 }
 
 static int count_visit(const cm_order *o, void *ud)
@@ -78,9 +49,7 @@ static void gen_format(cm_format *f, const cm_modes *md, int kind)
         for (int k = 1; k < md->d; k++)
             f->tt_rank[k] = rnd(1, 4);
     } else if (f->kind == CM_HT) {
-        pick_tree p = {rnd(0, (int)ht_count_trees(md->d) - 1), 0, {0}};
-        ht_enumerate(md->d, tree_visit, &p);
-        f->tree = p.t;
+        f->tree = tu_tree_at(md->d, rnd(0, (int)ht_count_trees(md->d) - 1));
         for (int t = 0; t < f->tree.nnodes; t++)
             f->tree.rank[t] = t == f->tree.root ? 1 : rnd(1, 4);
     }
@@ -93,9 +62,7 @@ static void gen_matmap(cm_matmap *mm, const cm_modes *md, int kind)
     assert_int_equal(cm_net_build(&mm->fmt, &net, NULL, 0), 0);
     int64_t n = 0;
     cm_order_enumerate(&net, count_visit, &n);
-    pick_order p = {rnd(0, (int)n - 1), 0, {0, {0}}};
-    cm_order_enumerate(&net, order_visit, &p);
-    mm->order = p.o;
+    mm->order = tu_order_at(&net, rnd(0, (int)n - 1));
     int uniform = rnd(0, 1);
     cm_dataflow d0 = (cm_dataflow)rnd(0, 1);
     for (int s = 0; s < CM_NET_MAXF; s++)

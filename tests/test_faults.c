@@ -278,6 +278,19 @@ static void test_concurrent_shards(void **state)
     }
 }
 
+/* fork(), the child's stdin and stdout /dev/null and its stderr errpath
+ * (the child exits 127 when they cannot be opened). */
+static pid_t fork_quiet(const char *errpath)
+{
+    fflush(NULL); /* no buffered output duplicated in the child */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0 && (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
+                     !freopen(errpath, "w", stderr)))
+        _exit(127);
+    return pid;
+}
+
 /*
  * `dse run --db PATH` as user uid (0: unchanged); exit status, stderr in *err.
  */
@@ -285,13 +298,8 @@ static int run_as(uid_t uid, const char *db, char **err)
 {
     char errpath[512];
     path_in(errpath, sizeof errpath, "ro.err");
-    fflush(NULL); /* no buffered output duplicated in the child */
-    pid_t pid = fork();
-    assert_true(pid >= 0);
+    pid_t pid = fork_quiet(errpath);
     if (pid == 0) {
-        if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
-            !freopen(errpath, "w", stderr))
-            _exit(127);
         if (uid && (setgid((gid_t)uid) || setuid(uid)))
             _exit(126);
         execl(tu_dse_bin(), tu_dse_bin(), "run", RESUME, "--db", db, "--quiet", (char *)NULL);
@@ -508,13 +516,8 @@ static pid_t spawn_run(const char *bin, const char *spec, const char *db,
         argv[n++] = part();
     }
     argv[n] = NULL;
-    fflush(NULL); /* no buffered output duplicated in the child */
-    pid_t pid = fork();
-    assert_true(pid >= 0);
+    pid_t pid = fork_quiet(errpath);
     if (pid == 0) {
-        if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
-            !freopen(errpath, "w", stderr))
-            _exit(127);
         signal(SIGXFSZ, SIG_DFL);
         if (fsize > 0) {
             struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};

@@ -8,6 +8,7 @@
  * error^2 = sum of squared discarded tails.
  */
 #include "test_util.h"
+#include "test_hsvd_util.h"
 #include "cm_hsvd.h"
 
 static cm_modes modes_of(int d, const int *m, const int *n)
@@ -217,83 +218,12 @@ static void test_sv_large_two_routes(void **state)
 
 /* ---------------------------------------------------------------- Gram route */
 
-/* LAPACK for building matrices with a known spectrum (Fortran ABI). */
-extern void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
-                    double *work, const int *lwork, int *info);
-extern void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
-                    const double *tau, double *work, const int *lwork, int *info);
-extern void dgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k,
-                   const double *alpha, const double *a, const int *lda, const double *b,
-                   const int *ldb, const double *beta, double *c, const int *ldc,
-                   size_t ta_len, size_t tb_len);
-
-/* Q (rows x cols, column-major, orthonormal columns) of a seeded Gaussian matrix. */
-static double *orthonormal(int rows, int cols, uint64_t seed)
-{
-    char err[CM_ERRLEN];
-    double *q = malloc((size_t)rows * (size_t)cols * sizeof *q), *tau = malloc(
-        (size_t)cols * sizeof *tau);
-    assert_non_null(q);
-    assert_non_null(tau);
-    assert_int_equal(cm_synth_matrix("gaussian", seed, rows, cols, q, err, sizeof err), 0);
-    int info = 0, lw = 64 * cols;
-    double *work = malloc((size_t)lw * sizeof *work);
-    assert_non_null(work);
-    dgeqrf_(&rows, &cols, q, &rows, tau, work, &lw, &info);
-    assert_int_equal(info, 0);
-    dorgqr_(&rows, &cols, &cols, q, &rows, tau, work, &lw, &info);
-    assert_int_equal(info, 0);
-    free(work);
-    free(tau);
-    return q;
-}
-
-/* A = U diag(s) V^T, p x q (p <= q), row-major, U and V seeded orthonormal. */
+/* A = U diag(s) V^T (test_hsvd_util.h); the test fails when memory is short. */
 static double *known_spectrum(int p, int q, const double *s, uint64_t seed)
 {
-    double *u = orthonormal(p, p, seed), *v = orthonormal(q, p, seed + 1);
-    double *a = malloc((size_t)p * (size_t)q * sizeof *a);
+    double *a = tu_known_spectrum(p, q, s, seed);
     assert_non_null(a);
-    for (int k = 0; k < p; k++) /* U diag(s): scale column k */
-        for (int i = 0; i < p; i++)
-            u[(size_t)k * p + i] *= s[k];
-    /* column-major A^T (q x p) = V (U diag(s))^T, i.e. row-major A */
-    double one = 1, zero = 0;
-    dgemm_("N", "T", &q, &p, &p, &one, v, &q, u, &p, &zero, a, &q, 1, 1);
-    free(u);
-    free(v);
     return a;
-}
-
-/*
- * W such that its matricization by mask is A (p x q, row-major), from the
- * index convention of cm_hsvd.h written out digit by digit: W[i][j], i and
- * j row-major over (i_1..i_d), (j_1..j_d); row of A = the digits (i_k, j_k),
- * k in mask, increasing k, i_k before j_k; column the same over the rest.
- */
-static void place(const cm_modes *md, unsigned mask, const double *A, int64_t q, double *W)
-{
-    int d = md->d;
-    int64_t M = cm_modes_rows(md), N = cm_modes_cols(md);
-    for (int64_t i = 0; i < M; i++)
-        for (int64_t j = 0; j < N; j++) {
-            int ik[CM_MAX_D], jk[CM_MAX_D];
-            int64_t ri = i, rj = j;
-            for (int k = d - 1; k >= 0; k--) {
-                ik[k] = (int)(ri % md->m[k]);
-                ri /= md->m[k];
-                jk[k] = (int)(rj % md->n[k]);
-                rj /= md->n[k];
-            }
-            int64_t row = 0, col = 0;
-            for (int k = 0; k < d; k++) {
-                if (mask & (1u << k))
-                    row = (row * md->m[k] + ik[k]) * md->n[k] + jk[k];
-                else
-                    col = (col * md->m[k] + ik[k]) * md->n[k] + jk[k];
-            }
-            W[i * N + j] = A[row * q + col];
-        }
 }
 
 /*
@@ -333,7 +263,7 @@ static void test_gram_known_spectrum(void **state)
         cm_modes md = modes_of(4, cfg[c].m, cfg[c].n);
         assert_int_equal(cm_modes_rows(&md) * cm_modes_cols(&md), (int64_t)P * Q);
         double *W = dense_alloc(&md);
-        place(&md, cfg[c].mask, A, Q, W);
+        tu_place(&md, cfg[c].mask, A, Q, W);
         for (int side = 0; side < 2; side++) {
             unsigned mask = side ? (0xfu & ~cfg[c].mask) : cfg[c].mask;
             cm_spectrum g, e;

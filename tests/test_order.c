@@ -5,6 +5,7 @@
  * hook-length formula, and the text form of orders.
  */
 #include "test_util.h"
+#include "test_net_util.h"
 #include "cm_hash.h"
 
 #include "cm_net.h"
@@ -517,41 +518,9 @@ static int64_t count_extensions(const ht_tree *t)
     return num / den;
 }
 
-typedef struct {
-    int64_t want, seen;
-    ht_tree t;
-} pick_tree;
-
-static int pick_visit(const ht_tree *t, void *ud)
-{
-    pick_tree *p = ud;
-    if (p->seen++ == p->want) {
-        p->t = *t;
-        return 1;
-    }
-    return 0;
-}
-
 static void random_format(cm_format *f, int d, int kind, int maxrank)
 {
-    memset(f, 0, sizeof *f);
-    f->kind = kind;
-    f->modes.d = d;
-    for (int k = 0; k < d; k++) {
-        f->modes.m[k] = rnd(1, 5);
-        f->modes.n[k] = rnd(1, 5);
-    }
-    if (kind == CM_TT) {
-        f->tt_rank[0] = f->tt_rank[d] = 1;
-        for (int k = 1; k < d; k++)
-            f->tt_rank[k] = rnd(1, maxrank);
-    } else if (kind == CM_HT) {
-        pick_tree p = {rnd(0, (int)ht_count_trees(d) - 1), 0, {0}};
-        assert_int_equal(ht_enumerate(d, pick_visit, &p), 1);
-        f->tree = p.t;
-        for (int v = 0; v < f->tree.nnodes; v++)
-            f->tree.rank[v] = v == f->tree.root ? 1 : rnd(1, maxrank);
-    }
+    tu_random_format(f, d, (cm_kind)kind, 5, maxrank, rnd);
 }
 
 static void check_dp_against_exhaustive(const cm_format *f)

@@ -273,9 +273,11 @@ static double reference_loss(tr_model *m, const cm_point *p, const double *x, co
     return loss / NB;
 }
 
-static void test_forward_matches_reference(void **state)
+/* check(m, p, name, x, y) on a model of every point of g_points in every
+ * contraction, all on the same batch. */
+static void each_model(void (*check)(tr_model *m, const cm_point *p, const char *name,
+                                     const double *x, const int32_t *y))
 {
-    (void)state;
     double x[NB * T * 12];
     int32_t y[NB];
     data(x, y);
@@ -283,54 +285,65 @@ static void test_forward_matches_reference(void **state)
         for (int c = TR_FACTORED; c <= TR_GROUPED; c++) {
             cm_point p;
             tr_model *m = model_of(g_points[i], (tr_contract)c, &p);
-            int right;
-            double l = tr_batch(m, NB, x, y, 0, &right), r = reference_loss(m, &p, x, y);
-            if (fabs(l - r) > 1e-12 * (1 + fabs(r)))
-                fail_msg("%s (%s %s): loss %.17g, reference %.17g", g_points[i],
-                         tr_contract_name(m, 0), tr_groups(m, 0), l, r);
-            assert_true(right >= 0 && right <= NB);
+            check(m, &p, g_points[i], x, y);
             tr_model_free(m);
         }
+}
+
+static void forward_matches(tr_model *m, const cm_point *p, const char *name, const double *x,
+                            const int32_t *y)
+{
+    int right;
+    double l = tr_batch(m, NB, x, y, 0, &right), r = reference_loss(m, p, x, y);
+    if (fabs(l - r) > 1e-12 * (1 + fabs(r)))
+        fail_msg("%s (%s %s): loss %.17g, reference %.17g", name, tr_contract_name(m, 0),
+                 tr_groups(m, 0), l, r);
+    assert_true(right >= 0 && right <= NB);
+}
+
+static void test_forward_matches_reference(void **state)
+{
+    (void)state;
+    each_model(forward_matches);
+}
+
+static void gradients_match(tr_model *m, const cm_point *p, const char *name, const double *x,
+                            const int32_t *y)
+{
+    (void)p;
+    int right;
+    int64_t n = tr_nparams(m);
+    tr_batch(m, NB, x, y, 1, &right);
+    double *g = malloc((size_t)n * sizeof *g);
+    assert_non_null(g);
+    memcpy(g, tr_grads(m), (size_t)n * sizeof *g);
+    tn_real *th = tr_params(m);
+    double worst = 0, gmax = 0;
+    for (int64_t k = 0; k < n; k++) {
+        double keep = th[k], h = 1e-6;
+        th[k] = keep + h;
+        double lp = tr_batch(m, NB, x, y, 0, &right);
+        th[k] = keep - h;
+        double lm = tr_batch(m, NB, x, y, 0, &right);
+        th[k] = keep;
+        double fd = (lp - lm) / (2 * h), e = fabs(fd - g[k]);
+        worst = e > worst ? e : worst;
+        gmax = fabs(g[k]) > gmax ? fabs(g[k]) : gmax;
+    }
+    /* Central differences in double: error ~h^2 f''' + eps/h ~ 1e-10. */
+    if (worst > 1e-7 || gmax < 1e-3)
+        fail_msg("%s (%s): worst |fd - analytic| %.3g, largest gradient %.3g", name,
+                 tr_contract_name(m, 0), worst, gmax);
+    if (getenv("TG_VERBOSE"))
+        fprintf(stderr, "%s %s: %lld parameters, worst %.2g, largest %.2g\n", name,
+                tr_contract_name(m, 0), (long long)n, worst, gmax);
+    free(g);
 }
 
 static void test_gradients_match_finite_differences(void **state)
 {
     (void)state;
-    double x[NB * T * 12];
-    int32_t y[NB];
-    data(x, y);
-    for (size_t i = 0; i < sizeof g_points / sizeof g_points[0]; i++)
-        for (int c = TR_FACTORED; c <= TR_GROUPED; c++) {
-            cm_point p;
-            tr_model *m = model_of(g_points[i], (tr_contract)c, &p);
-            int right;
-            int64_t n = tr_nparams(m);
-            tr_batch(m, NB, x, y, 1, &right);
-            double *g = malloc((size_t)n * sizeof *g);
-            memcpy(g, tr_grads(m), (size_t)n * sizeof *g);
-            tn_real *th = tr_params(m);
-            double worst = 0, gmax = 0;
-            for (int64_t k = 0; k < n; k++) {
-                double keep = th[k], h = 1e-6;
-                th[k] = keep + h;
-                double lp = tr_batch(m, NB, x, y, 0, &right);
-                th[k] = keep - h;
-                double lm = tr_batch(m, NB, x, y, 0, &right);
-                th[k] = keep;
-                double fd = (lp - lm) / (2 * h), e = fabs(fd - g[k]);
-                worst = e > worst ? e : worst;
-                gmax = fabs(g[k]) > gmax ? fabs(g[k]) : gmax;
-            }
-            /* Central differences in double: error ~h^2 f''' + eps/h ~ 1e-10. */
-            if (worst > 1e-7 || gmax < 1e-3)
-                fail_msg("%s (%s): worst |fd - analytic| %.3g, largest gradient %.3g",
-                         g_points[i], tr_contract_name(m, 0), worst, gmax);
-            if (getenv("TG_VERBOSE"))
-                fprintf(stderr, "%s %s: %lld parameters, worst %.2g, largest %.2g\n",
-                        g_points[i], tr_contract_name(m, 0), (long long)n, worst, gmax);
-            free(g);
-            tr_model_free(m);
-        }
+    each_model(gradients_match);
 }
 
 int main(void)

@@ -77,11 +77,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
     char err[256], err2[1024];
     err[0] = err2[0] = '\0';
     int rc = npy_parse(data, size, &a, err, sizeof err);
-    if (rc != 0) {
-        if (rc != -1)
-            FUZZ_FAIL("npy: npy_parse returned neither 0 nor -1");
-        if (!fuzz_msg_ok(err))
-            FUZZ_FAIL("npy: refusal without a one-line message");
+    if (fuzz_check_rc("npy: npy_parse", rc, err)) {
         if (a.data)
             FUZZ_FAIL("npy: a refused parse left data allocated");
     } else {

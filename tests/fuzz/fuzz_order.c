@@ -75,11 +75,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
     o0 = o;
     err[0] = '\0';
     int rc = cm_order_parse(&net, order, &o, err, sizeof err);
-    if (rc != 0) {
-        if (rc != -1)
-            FUZZ_FAIL("order: cm_order_parse returned neither 0 nor -1");
-        if (!fuzz_msg_ok(err))
-            FUZZ_FAIL("order: refusal without a one-line message");
+    if (fuzz_check_rc("order: cm_order_parse", rc, err)) {
         if (memcmp(&o, &o0, sizeof o))
             FUZZ_FAIL("order: a refused parse changed the order");
         free(s);

@@ -29,11 +29,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
     char err[CM_ERRLEN], txt[CM_POINT_MAXLEN], txt2[CM_POINT_MAXLEN];
     err[0] = '\0';
     int rc = cm_point_parse(s, &p, err, sizeof err);
-    if (rc != 0) {
-        if (rc != -1)
-            FUZZ_FAIL("point: cm_point_parse returned neither 0 nor -1");
-        if (!fuzz_msg_ok(err))
-            FUZZ_FAIL("point: refusal without a one-line message");
+    if (fuzz_check_rc("point: cm_point_parse", rc, err)) {
         free(s);
         return 0;
     }

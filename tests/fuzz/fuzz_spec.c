@@ -19,29 +19,9 @@
 
 #include "fuzz_common.h"
 
-/* Diagnostics: one or more '\n'-terminated lines, each starting with the
- * file name ("fuzz.yaml:LINE:COL: error: ..." or "fuzz.yaml: error: ...")
- * and free of other control characters (tabs allowed), so a value echoed
- * into a message cannot break it into lines of its own.  Built with
+/* Diagnostics: clean lines naming the file (fuzz_lines_ok).  Built with
  * -DFUZZ_SPEC_NO_LINE_CHECK (FUZZ_CFLAGS of tools/fuzz.sh) only the crash
  * checks remain: a way to keep fuzzing while a message bug is open. */
-#ifndef FUZZ_SPEC_NO_LINE_CHECK
-static int spec_fuzz_diag_ok(const char *m)
-{
-    static const char prefix[] = "fuzz.yaml:";
-    if (!m[0])
-        return 0;
-    while (*m) {
-        if (strncmp(m, prefix, sizeof prefix - 1))
-            return 0;
-        for (; *m != '\n'; m++)
-            if (!*m || ((unsigned char)*m < 0x20 && *m != '\t') || (unsigned char)*m == 0x7f)
-                return 0;
-        m++;
-    }
-    return 1;
-}
-#endif
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
@@ -59,7 +39,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
         if (g.nerr < 1 || !spec_diag_text(&g)[0])
             FUZZ_FAIL("spec: refusal without a diagnostic");
 #ifndef FUZZ_SPEC_NO_LINE_CHECK
-        if (!spec_fuzz_diag_ok(spec_diag_text(&g)))
+        if (!fuzz_lines_ok(spec_diag_text(&g), "fuzz.yaml:"))
             FUZZ_FAIL("spec: diagnostics are not clean lines naming the file");
 #endif
     } else {

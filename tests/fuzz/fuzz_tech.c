@@ -55,22 +55,12 @@ static int tech_fuzz_write(const uint8_t *data, size_t size)
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
-/* Diagnostics: '\n'-terminated lines, each "PATH:..." with no other
- * control characters than tabs. */
+/* Diagnostics: clean lines, each "PATH:..." (fuzz_lines_ok). */
 static int tech_fuzz_diag_ok(const char *m)
 {
-    size_t n = strlen(tech_fuzz_file);
-    if (!m[0])
-        return 0;
-    while (*m) {
-        if (strncmp(m, tech_fuzz_file, n) || m[n] != ':')
-            return 0;
-        for (; *m != '\n'; m++)
-            if (!*m || ((unsigned char)*m < 0x20 && *m != '\t') || (unsigned char)*m == 0x7f)
-                return 0;
-        m++;
-    }
-    return 1;
+    char prefix[sizeof tech_fuzz_file + 1];
+    snprintf(prefix, sizeof prefix, "%s:", tech_fuzz_file);
+    return fuzz_lines_ok(m, prefix);
 }
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size)

@@ -30,11 +30,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
     t0 = t;
     err[0] = '\0';
     int rc = ht_parse(s, &t, err, sizeof err);
-    if (rc != 0) {
-        if (rc != -1)
-            FUZZ_FAIL("tree: ht_parse returned neither 0 nor -1");
-        if (!fuzz_msg_ok(err))
-            FUZZ_FAIL("tree: refusal without a one-line message");
+    if (fuzz_check_rc("tree: ht_parse", rc, err)) {
         if (memcmp(&t, &t0, sizeof t))
             FUZZ_FAIL("tree: a refused parse changed the tree");
         free(s);

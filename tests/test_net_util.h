@@ -1,0 +1,76 @@
+/*
+ * test_net_util.h - picking formats, trees and orders for the tests of the
+ * tensor algebra and the models (test_matvec, test_order, test_crosscheck):
+ * the k-th tree or order of the enumerations, and a random format drawn
+ * with the test's own generator.  Include after test_util.h.
+ */
+#ifndef TEST_NET_UTIL_H
+#define TEST_NET_UTIL_H
+
+#include "cm_net.h"
+
+typedef struct {
+    int64_t want, seen;
+    ht_tree t;
+    cm_order o;
+} tu_pick;
+
+static inline int tu_pick_tree_visit(const ht_tree *t, void *ud)
+{
+    tu_pick *p = ud;
+    if (p->seen++ != p->want)
+        return 0;
+    p->t = *t;
+    return 1;
+}
+
+static inline int tu_pick_order_visit(const cm_order *o, void *ud)
+{
+    tu_pick *p = ud;
+    if (p->seen++ != p->want)
+        return 0;
+    p->o = *o;
+    return 1;
+}
+
+/* Tree k (0 <= k < ht_count_trees(d)) in ht_enumerate's order. */
+static inline ht_tree tu_tree_at(int d, int64_t k)
+{
+    tu_pick p = {.want = k};
+    assert_int_equal(ht_enumerate(d, tu_pick_tree_visit, &p), 1);
+    return p.t;
+}
+
+/* Order k of net (k below the number of its orders) in cm_order_enumerate's order. */
+static inline cm_order tu_order_at(const cm_net *net, int64_t k)
+{
+    tu_pick p = {.want = k};
+    cm_order_enumerate(net, tu_pick_order_visit, &p);
+    assert_true(p.seen > k);
+    return p.o;
+}
+
+/* A random format of kind TT or HT on d modes of sizes 1..maxmode, ranks
+ * 1..maxrank (the HT root's 1), drawn with rnd(lo, hi) (inclusive). */
+static inline void tu_random_format(cm_format *f, int d, cm_kind kind, int maxmode, int maxrank,
+                                    int (*rnd)(int, int))
+{
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->modes.d = d;
+    for (int k = 0; k < d; k++) {
+        f->modes.m[k] = rnd(1, maxmode);
+        f->modes.n[k] = rnd(1, maxmode);
+    }
+    if (kind == CM_TT) {
+        f->tt_rank[0] = f->tt_rank[d] = 1;
+        for (int k = 1; k < d; k++)
+            f->tt_rank[k] = rnd(1, maxrank);
+    } else if (kind == CM_HT) {
+        f->tree = tu_tree_at(d, rnd(0, (int)ht_count_trees(d) - 1));
+        for (int v = 0; v < f->tree.nnodes; v++)
+            f->tree.rank[v] = v == f->tree.root ? 1 : rnd(1, maxrank);
+    }
+}
+
+#endif
