@@ -433,130 +433,104 @@ static int region_alloc(const fctx *x, region *m)
     return m->data ? 0 : -1;
 }
 
-/* Step g, weight-parallel: PEs over produced, lanes over consumed; loops pb, k, cb. */
-static void run_wp(fctx *x, const cm_geom *g, const offs *o, const int32_t *F, const region *in,
-                   region *out, int32_t *y, cm_stage_stats *st, int64_t *acc, int32_t *tile,
-                   int32_t *wreg)
+/*
+ * One (outer, middle) pair of a step's loops, as the dataflow lays it out:
+ * wp: outer pb (PE block of produced), middle k; op: outer kb (PE block of
+ * kept), middle p.  A slot reads an input tile (na rows of the kept
+ * offsets, one per PE under op, one broadcast under wp), loads nw weight
+ * rows (one per PE under wp, one broadcast under op), and PE q multiplies
+ * tile row q * tstride by weight row q * wstride; its output goes to
+ * Ok[q * okstride] + Op[q * opstride].
+ */
+typedef struct {
+    int64_t pa;                   /* PEs in use */
+    int64_t tile_id, w_id;        /* which tile / weight rows (reloaded when they change) */
+    const int64_t *Ak, *Fp;       /* kept offsets of the tile rows, produced of the weight rows */
+    int64_t na, nw, tstride, wstride;
+    const int64_t *Ok, *Op;
+    int64_t okstride, opstride;
+} slot_shape;
+
+static inline void shape_of(const cm_geom *g, const offs *o, int wp, int P, int L, int64_t ob,
+                            int64_t m, slot_shape *sh)
 {
-    int P = x->P, L = x->L, bank;
-    int64_t prev_in = -1, prev_w = -1;
-    for (int64_t pb = 0; pb < g->NPb; pb++) {
-        int64_t pa = g->Pn - pb * P < P ? g->Pn - pb * P : P;
-        for (int64_t k = 0; k < g->K; k++)
-            for (int64_t cb = 0; cb < g->NCb; cb++) {
-                int64_t la = g->C - cb * L < L ? g->C - cb * L : L;
-                const int64_t *ac = o->Ac + cb * L;
-                st->slots++;
-                int64_t tid = k * g->NCb + cb;
-                if (tid != prev_in) { /* broadcast tile: la distinct addresses */
-                    for (int64_t l = 0; l < la; l++) {
-                        int64_t ph = phys(x, in, o->Ak[k] + ac[l], &bank);
-                        cnt_add(x, bank);
-                        tile[l] = in->data[ph];
-                    }
-                    cnt_done(x, la, &st->rd_stall, &st->rd_conflicts);
-                    st->in_loads++;
-                    st->in_reads += la;
-                    prev_in = tid;
-                }
-                int64_t wid = pb * g->NCb + cb;
-                if (wid != prev_w) {
-                    for (int64_t p = 0; p < pa; p++)
-                        for (int64_t l = 0; l < la; l++)
-                            wreg[p * L + l] = F[o->Fc[cb * L + l] + o->Fp[pb * P + p]];
-                    st->wgt_loads += pa;
-                    st->wgt_words += pa * la;
-                    prev_w = wid;
-                }
-                for (int64_t p = 0; p < pa; p++) {
-                    int64_t s = cb ? acc[p] : 0;
-                    const int32_t *w = wreg + p * L;
-                    for (int64_t l = 0; l < la; l++)
-                        s += (int64_t)tile[l] * w[l];
-                    acc[p] = s;
-                }
-                st->macs += pa * la;
-                if (cb == g->NCb - 1) {
-                    for (int64_t p = 0; p < pa; p++) {
-                        int32_t v = cm_fix_rescale(acc[p], x->shift, x->bits);
-                        int64_t a = o->Ok[k] + o->Op[pb * P + p];
-                        if (g->last) {
-                            y[a] = v;
-                        } else {
-                            int64_t ph = phys(x, out, a, &bank);
-                            cnt_add(x, bank);
-                            out->data[ph] = v;
-                        }
-                    }
-                    if (!g->last)
-                        cnt_done(x, pa, &st->wr_stall, &st->wr_conflicts);
-                    st->out_writes += pa;
-                }
-            }
+    if (wp) {
+        int64_t pa = g->Pn - ob * P < P ? g->Pn - ob * P : P;
+        *sh = (slot_shape){pa, m, ob, o->Ak + m, o->Fp + ob * P, 1, pa, 0, L,
+                           o->Ok + m, o->Op + ob * P, 0, 1};
+    } else {
+        int64_t pa = g->K - ob * P < P ? g->K - ob * P : P;
+        *sh = (slot_shape){pa, ob, m, o->Ak + ob * P, o->Fp + m, pa, 1, L, 0,
+                           o->Ok + ob * P, o->Op + m, 1, 0};
     }
 }
 
-/* Step g, output-parallel: PEs over kept, lanes over consumed; loops kb, p, cb. */
-static void run_op(fctx *x, const cm_geom *g, const offs *o, const int32_t *F, const region *in,
-                   region *out, int32_t *y, cm_stage_stats *st, int64_t *acc, int32_t *tile,
-                   int32_t *wreg)
+/* Step g: PEs over produced (wp) or kept (op), lanes over consumed; loops
+ * outer block, middle index, cb.  wp = (g->df == CM_DF_WP), a constant at
+ * each call, so that the compiler makes one loop nest per dataflow. */
+static inline void run_step(fctx *x, const cm_geom *g, int wp, const offs *o, const int32_t *F,
+                            const region *in, region *out, int32_t *y, cm_stage_stats *st,
+                            int64_t *acc, int32_t *tile, int32_t *wreg)
 {
     int P = x->P, L = x->L, bank;
     int64_t prev_in = -1, prev_w = -1;
-    for (int64_t kb = 0; kb < g->NKb; kb++) {
-        int64_t pa = g->K - kb * P < P ? g->K - kb * P : P;
-        for (int64_t p = 0; p < g->Pn; p++)
+    slot_shape sh;
+    for (int64_t ob = 0; ob < (wp ? g->NPb : g->NKb); ob++)
+        for (int64_t m = 0; m < (wp ? g->K : g->Pn); m++) {
+            shape_of(g, o, wp, P, L, ob, m, &sh);
+            int64_t pa = sh.pa;
             for (int64_t cb = 0; cb < g->NCb; cb++) {
                 int64_t la = g->C - cb * L < L ? g->C - cb * L : L;
                 const int64_t *ac = o->Ac + cb * L;
                 st->slots++;
-                int64_t tid = kb * g->NCb + cb;
-                if (tid != prev_in) { /* every PE its own slice: pa * la addresses */
-                    for (int64_t q = 0; q < pa; q++)
+                int64_t tid = sh.tile_id * g->NCb + cb;
+                if (tid != prev_in) { /* wp: a broadcast tile; op: every PE its own slice */
+                    for (int64_t q = 0; q < sh.na; q++)
                         for (int64_t l = 0; l < la; l++) {
-                            int64_t ph = phys(x, in, o->Ak[kb * P + q] + ac[l], &bank);
+                            int64_t ph = phys(x, in, sh.Ak[q] + ac[l], &bank);
                             cnt_add(x, bank);
                             tile[q * L + l] = in->data[ph];
                         }
-                    cnt_done(x, pa * la, &st->rd_stall, &st->rd_conflicts);
+                    cnt_done(x, sh.na * la, &st->rd_stall, &st->rd_conflicts);
                     st->in_loads++;
-                    st->in_reads += pa * la;
+                    st->in_reads += sh.na * la;
                     prev_in = tid;
                 }
-                int64_t wid = p * g->NCb + cb;
-                if (wid != prev_w) { /* broadcast weights */
-                    for (int64_t l = 0; l < la; l++)
-                        wreg[l] = F[o->Fc[cb * L + l] + o->Fp[p]];
-                    st->wgt_loads++;
-                    st->wgt_words += la;
+                int64_t wid = sh.w_id * g->NCb + cb;
+                if (wid != prev_w) { /* wp: a row per PE; op: broadcast weights */
+                    for (int64_t r = 0; r < sh.nw; r++)
+                        for (int64_t l = 0; l < la; l++)
+                            wreg[r * L + l] = F[o->Fc[cb * L + l] + sh.Fp[r]];
+                    st->wgt_loads += sh.nw;
+                    st->wgt_words += sh.nw * la;
                     prev_w = wid;
                 }
                 for (int64_t q = 0; q < pa; q++) {
                     int64_t s = cb ? acc[q] : 0;
-                    const int32_t *t = tile + q * L;
+                    const int32_t *t = tile + q * sh.tstride, *w = wreg + q * sh.wstride;
                     for (int64_t l = 0; l < la; l++)
-                        s += (int64_t)t[l] * wreg[l];
+                        s += (int64_t)t[l] * w[l];
                     acc[q] = s;
                 }
                 st->macs += pa * la;
-                if (cb == g->NCb - 1) {
-                    for (int64_t q = 0; q < pa; q++) {
-                        int32_t v = cm_fix_rescale(acc[q], x->shift, x->bits);
-                        int64_t a = o->Ok[kb * P + q] + o->Op[p];
-                        if (g->last) {
-                            y[a] = v;
-                        } else {
-                            int64_t ph = phys(x, out, a, &bank);
-                            cnt_add(x, bank);
-                            out->data[ph] = v;
-                        }
+                if (cb < g->NCb - 1)
+                    continue;
+                for (int64_t q = 0; q < pa; q++) {
+                    int32_t v = cm_fix_rescale(acc[q], x->shift, x->bits);
+                    int64_t a = sh.Ok[q * sh.okstride] + sh.Op[q * sh.opstride];
+                    if (g->last) {
+                        y[a] = v;
+                    } else {
+                        int64_t ph = phys(x, out, a, &bank);
+                        cnt_add(x, bank);
+                        out->data[ph] = v;
                     }
-                    if (!g->last)
-                        cnt_done(x, pa, &st->wr_stall, &st->wr_conflicts);
-                    st->out_writes += pa;
                 }
+                if (!g->last)
+                    cnt_done(x, pa, &st->wr_stall, &st->wr_conflicts);
+                st->out_writes += pa;
             }
-    }
+        }
 }
 
 /* The input tensor arrives: DMA / SFU chunks with conflict counting, the
@@ -683,9 +657,9 @@ static int func_matrix(fctx *x, const cm_point *pt, int mi, const cm_mgeom *mg,
             }
         }
         if (g->df == CM_DF_WP)
-            run_wp(x, g, &o[s], q->f[g->st.f], &cur, &nxt, y, st, acc, tile, wreg);
+            run_step(x, g, 1, &o[s], q->f[g->st.f], &cur, &nxt, y, st, acc, tile, wreg);
         else
-            run_op(x, g, &o[s], q->f[g->st.f], &cur, &nxt, y, st, acc, tile, wreg);
+            run_step(x, g, 0, &o[s], q->f[g->st.f], &cur, &nxt, y, st, acc, tile, wreg);
         region_free(&cur);
         cur = nxt;
         memset(&nxt, 0, sizeof nxt);
