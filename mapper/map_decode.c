@@ -17,19 +17,14 @@ static const char *const hw_names[MAP_HW_NPARAM] = {
     "pes", "lanes", "bits", "banks", "work_words", "wgt_words", "dram_mbps", "sfu_lanes",
     "freq_mhz"};
 
-const char *map_hw_param_name(map_hw_param p)
-{
-    return (unsigned)p < MAP_HW_NPARAM ? hw_names[p] : "?";
-}
+const char *map_hw_param_name(map_hw_param p) { return cm_name_of(hw_names, MAP_HW_NPARAM, (int)p); }
 
 int map_hw_param_parse(const char *s, map_hw_param *p)
 {
-    for (int i = 0; i < MAP_HW_NPARAM; i++)
-        if (!strcmp(s, hw_names[i])) {
-            *p = (map_hw_param)i;
-            return 0;
-        }
-    return -1;
+    int i = cm_name_find(hw_names, MAP_HW_NPARAM, s);
+    if (i >= 0)
+        *p = (map_hw_param)i;
+    return i < 0 ? -1 : 0;
 }
 
 void map_hw_param_set(cm_hw *hw, map_hw_param p, int64_t v)

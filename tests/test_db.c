@@ -656,16 +656,7 @@ static char *dump_all(const char *path)
     static const char *const q[] = {
         "SELECT * FROM point ORDER BY id", "SELECT * FROM breakdown ORDER BY point_id, comp_id",
         "SELECT * FROM component ORDER BY id"};
-    sqlite3 *h;
-    size_t cap = 1 << 20, n = 0;
-    char *b = malloc(cap);
-    assert_non_null(b);
-    b[0] = '\0';
-    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
-        tu_sql_rows(h, q[k], &b, &n, &cap);
-    sqlite3_close(h);
-    return b;
+    return tu_sql_dump_all(path, q, sizeof q / sizeof q[0]);
 }
 
 #define WN 5000   /* rows offered */

@@ -83,8 +83,9 @@ static inline void tu_sql_rows(sqlite3 *h, const char *sql, char **b, size_t *n,
     sqlite3_finalize(st);
 }
 
-/* The rows of a query on database path (tu_sql_rows) as a heap string. */
-static inline char *tu_sql_dump(const char *path, const char *sql)
+/* The rows of nq queries on database path (tu_sql_rows), one after the
+ * other, as a heap string; tu_sql_dump: of one query. */
+static inline char *tu_sql_dump_all(const char *path, const char *const *q, size_t nq)
 {
     sqlite3 *h;
     size_t cap = 1 << 16, n = 0;
@@ -92,9 +93,15 @@ static inline char *tu_sql_dump(const char *path, const char *sql)
     assert_non_null(b);
     b[0] = '\0';
     assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    tu_sql_rows(h, sql, &b, &n, &cap);
+    for (size_t k = 0; k < nq; k++)
+        tu_sql_rows(h, q[k], &b, &n, &cap);
     sqlite3_close(h);
     return b;
+}
+
+static inline char *tu_sql_dump(const char *path, const char *sql)
+{
+    return tu_sql_dump_all(path, &sql, 1);
 }
 
 /* Each of the nq queries gives the same rows on databases a and b. */

@@ -9,45 +9,41 @@
 
 #include "cm_net.h"
 
+/* Enumeration visitor state: keeps item number want (of size bytes) in dst. */
 typedef struct {
     int64_t want, seen;
-    ht_tree t;
-    cm_order o;
+    void *dst;
+    size_t size;
 } tu_pick;
 
-static inline int tu_pick_tree_visit(const ht_tree *t, void *ud)
+static inline int tu_pick_take(tu_pick *p, const void *item)
 {
-    tu_pick *p = ud;
     if (p->seen++ != p->want)
         return 0;
-    p->t = *t;
+    memcpy(p->dst, item, p->size);
     return 1;
 }
 
-static inline int tu_pick_order_visit(const cm_order *o, void *ud)
-{
-    tu_pick *p = ud;
-    if (p->seen++ != p->want)
-        return 0;
-    p->o = *o;
-    return 1;
-}
+static inline int tu_pick_tree_visit(const ht_tree *t, void *ud) { return tu_pick_take(ud, t); }
+static inline int tu_pick_order_visit(const cm_order *o, void *ud) { return tu_pick_take(ud, o); }
 
 /* Tree k (0 <= k < ht_count_trees(d)) in ht_enumerate's order. */
 static inline ht_tree tu_tree_at(int d, int64_t k)
 {
-    tu_pick p = {.want = k};
+    ht_tree t;
+    tu_pick p = {k, 0, &t, sizeof t};
     assert_int_equal(ht_enumerate(d, tu_pick_tree_visit, &p), 1);
-    return p.t;
+    return t;
 }
 
 /* Order k of net (k below the number of its orders) in cm_order_enumerate's order. */
 static inline cm_order tu_order_at(const cm_net *net, int64_t k)
 {
-    tu_pick p = {.want = k};
+    cm_order o;
+    tu_pick p = {k, 0, &o, sizeof o};
     cm_order_enumerate(net, tu_pick_order_visit, &p);
     assert_true(p.seen > k);
-    return p.o;
+    return o;
 }
 
 /* A random format of kind TT or HT on d modes of sizes 1..maxmode, ranks

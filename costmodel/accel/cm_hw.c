@@ -66,34 +66,24 @@ int cm_hw_check(const cm_hw *hw, char *err, size_t errlen)
 static const char *const df_names[CM_DF_COUNT] = {"wp", "op"};
 static const char *const map_names[CM_MAP_COUNT] = {"linear", "skew", "xor", "transform"};
 
-const char *cm_dataflow_name(cm_dataflow df)
-{
-    return (unsigned)df < CM_DF_COUNT ? df_names[df] : "?";
-}
+const char *cm_dataflow_name(cm_dataflow df) { return cm_name_of(df_names, CM_DF_COUNT, (int)df); }
 
 int cm_dataflow_parse(const char *s, cm_dataflow *df)
 {
-    for (int i = 0; i < CM_DF_COUNT; i++)
-        if (!strcmp(s, df_names[i])) {
-            *df = (cm_dataflow)i;
-            return 0;
-        }
-    return -1;
+    int i = cm_name_find(df_names, CM_DF_COUNT, s);
+    if (i >= 0)
+        *df = (cm_dataflow)i;
+    return i < 0 ? -1 : 0;
 }
 
-const char *cm_bankmap_name(cm_bankmap m)
-{
-    return (unsigned)m < CM_MAP_COUNT ? map_names[m] : "?";
-}
+const char *cm_bankmap_name(cm_bankmap m) { return cm_name_of(map_names, CM_MAP_COUNT, (int)m); }
 
 int cm_bankmap_parse(const char *s, cm_bankmap *m)
 {
-    for (int i = 0; i < CM_MAP_COUNT; i++)
-        if (!strcmp(s, map_names[i])) {
-            *m = (cm_bankmap)i;
-            return 0;
-        }
-    return -1;
+    int i = cm_name_find(map_names, CM_MAP_COUNT, s);
+    if (i >= 0)
+        *m = (cm_bankmap)i;
+    return i < 0 ? -1 : 0;
 }
 
 int cm_is_pow2(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }

@@ -4,9 +4,23 @@
 #include "cm_common.h"
 
 #include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 
 #define CM_EXACT_LIMIT (INT64_C(1) << 53)
+
+const char *cm_name_of(const char *const *names, int n, int i)
+{
+    return i >= 0 && i < n ? names[i] : "?";
+}
+
+int cm_name_find(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    return -1;
+}
 
 int cm_fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -34,6 +34,11 @@ int64_t cm_modes_cols(const cm_modes *md);
 /* Checks 1 <= d <= CM_MAX_D, every mode >= 1 and M*N < 2^53. */
 int cm_modes_check(const cm_modes *md, char *err, size_t errlen);
 
+/* Enum names kept in one table: names[i] for 0 <= i < n, otherwise "?";
+ * and the index of s among names[0..n) (-1 if absent or s is NULL). */
+const char *cm_name_of(const char *const *names, int n, int i);
+int cm_name_find(const char *const *names, int n, const char *s);
+
 /* printf into err if err != NULL; always returns -1 (for `return cm_fail(..)`). */
 int cm_fail(char *err, size_t errlen, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -23,14 +23,10 @@ const char *cm_kind_name(cm_kind k)
 
 int cm_kind_parse(const char *s, cm_kind *k)
 {
-    if (!s)
-        return -1;
-    for (int i = 0; i < NKINDS; i++)
-        if (strcmp(s, kind_names[i]) == 0) {
-            *k = (cm_kind)i;
-            return 0;
-        }
-    return -1;
+    int i = cm_name_find(kind_names, NKINDS, s);
+    if (i >= 0)
+        *k = (cm_kind)i;
+    return i < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -12,19 +12,14 @@
 
 static const char *const decomp_names[] = {"partial", "separate", "concat"};
 
-const char *cm_decomp_name(cm_decomp d)
-{
-    return (d >= CM_DECOMP_PARTIAL && d <= CM_DECOMP_CONCAT) ? decomp_names[d] : "?";
-}
+const char *cm_decomp_name(cm_decomp d) { return cm_name_of(decomp_names, 3, (int)d); }
 
 int cm_decomp_parse(const char *s, cm_decomp *d)
 {
-    for (int i = 0; s && i < 3; i++)
-        if (!strcmp(s, decomp_names[i])) {
-            *d = (cm_decomp)i;
-            return 0;
-        }
-    return -1;
+    int i = cm_name_find(decomp_names, 3, s);
+    if (i >= 0)
+        *d = (cm_decomp)i;
+    return i < 0 ? -1 : 0;
 }
 
 static int64_t rows_of(const cm_weights *w)

@@ -192,6 +192,21 @@ static int enabled(const cm_net *net, uint32_t done, int f)
     return !(done & (1u << f)) && !(net->pred[f] & ~done);
 }
 
+/* Factor f as the next step after the factors in *done: not twice (where
+ * ends that message), not before a factor it needs; adds it to *done. */
+static int order_take(const cm_net *net, int f, uint32_t *done, const char *where, char *err,
+                      size_t errlen)
+{
+    if (*done & (1u << f))
+        return cm_fail(err, errlen, "factor '%s' appears twice%s", net->label[f], where);
+    uint32_t missing = net->pred[f] & ~*done;
+    if (missing)
+        return cm_fail(err, errlen, "factor '%s' comes before '%s', which it needs",
+                       net->label[f], net->label[lowest_bit(missing)]);
+    *done |= 1u << f;
+    return 0;
+}
+
 int cm_order_check(const cm_net *net, const cm_order *o, char *err, size_t errlen)
 {
     if (o->n != net->nf)
@@ -202,13 +217,8 @@ int cm_order_check(const cm_net *net, const cm_order *o, char *err, size_t errle
         int f = o->f[s];
         if (f < 0 || f >= net->nf)
             return cm_fail(err, errlen, "step %d: no factor %d", s + 1, f);
-        if (done & (1u << f))
-            return cm_fail(err, errlen, "factor '%s' appears twice", net->label[f]);
-        uint32_t missing = net->pred[f] & ~done;
-        if (missing)
-            return cm_fail(err, errlen, "factor '%s' comes before '%s', which it needs",
-                           net->label[f], net->label[lowest_bit(missing)]);
-        done |= 1u << f;
+        if (order_take(net, f, &done, "", err, errlen))
+            return -1;
     }
     return 0;
 }
@@ -557,13 +567,8 @@ int cm_order_parse(const cm_net *net, const char *s, cm_order *o, char *err, siz
                            net->kind == CM_HT ? "tree node labels such as 12"
                            : net->kind == CM_TT ? "core numbers 1..d" : "W");
         }
-        if (seen & (1u << f))
-            return cm_fail(err, errlen, "factor '%s' appears twice in order", net->label[f]);
-        uint32_t missing = net->pred[f] & ~seen;
-        if (missing)
-            return cm_fail(err, errlen, "factor '%s' comes before '%s', which it needs",
-                           net->label[f], net->label[lowest_bit(missing)]);
-        seen |= 1u << f;
+        if (order_take(net, f, &seen, " in order", err, errlen))
+            return -1;
         tmp.f[tmp.n++] = f; /* n <= nf: a repeat would have failed above */
         if (*p == '\0')
             break;
