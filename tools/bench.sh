@@ -395,56 +395,53 @@ else
     row "4 dse pareto / sqlite3 scan" "skipped" "" "<=" 2 "missing:$why"
 fi
 
-# ---- 5: functional model, one frame ----
-B=$BUILD/tests/bench_accel
-if [ -x "$B" ]; then
-    echo "-- 5. functional model: $B"
+# run_bench N TITLE ROW PROG OP TARGET: figure N's bench program PROG, its
+# output in $TMP/fN (shown; $t its start, $RC its exit); false, after the
+# "not built" row ROW, when PROG is missing.
+run_bench() {
+    local n=$1 title=$2 name=$3 prog=$4 op=$5 target=$6
+    if [ ! -x "$prog" ]; then
+        row "$name" "not built" "" "$op" "$target" "$prog missing"
+        return 1
+    fi
+    echo "-- $n. $title: $prog"
     t=$EPOCHREALTIME
-    timed "$TMP/f5" "$B"
-    show "$TMP/f5"
+    timed "$TMP/f$n" "$prog"
+    show "$TMP/f$n"
+}
+
+# ---- 5: functional model, one frame ----
+name="5 functional model, one frame"
+if run_bench 5 "functional model" "$name" "$BUILD/tests/bench_accel" "<=" 50; then
     ms=$(sed -n 's/.*figure functional_frame \([0-9.]*\) ms.*/\1/p' "$TMP/f5" | tail -n 1)
     if [ -n "$ms" ]; then
-        row "5 functional model, one frame" "$ms" "ms" "<=" 50 \
+        row "$name" "$ms" "ms" "<=" 50 \
             "LSTM-UCF input layer, HT r4, 16x16, slowest bank map; $(step_time "$t")"
     else
-        row "5 functional model, one frame" "failed" "" "<=" 50 "no figure line (exit $RC)"
+        row "$name" "failed" "" "<=" 50 "no figure line (exit $RC)"
     fi
-else
-    row "5 functional model, one frame" "not built" "" "<=" 50 "$B missing"
 fi
 
 # ---- 6: rank-error profile ----
-B=$BUILD/tests/bench_hsvd
-if [ -x "$B" ]; then
-    echo "-- 6. rank-error profile: $B"
-    t=$EPOCHREALTIME
-    timed "$TMP/f6" "$B"
-    show "$TMP/f6"
+name="6 rank-error profile 1024x57600"
+if run_bench 6 "rank-error profile" "$name" "$BUILD/tests/bench_hsvd" "<=" 60; then
     # A line "figure rank_error_profile S s" if the program prints one, else
     # the first "N s" on its "rank-error profile" line.
     s=$(sed -n 's/.*figure rank_error_profile \([0-9.]*\) s.*/\1/p' "$TMP/f6" | tail -n 1)
     [ -z "$s" ] && s=$(grep -i 'rank-error profile' "$TMP/f6" | grep -o '[0-9][0-9.]* *s\b' |
                        head -n 1 | tr -d ' s')
     if [ -n "$s" ]; then
-        row "6 rank-error profile 1024x57600" "$s" "s" "<=" 60 "d = 4, every node; $(step_time "$t")"
+        row "$name" "$s" "s" "<=" 60 "d = 4, every node; $(step_time "$t")"
     else
-        row "6 rank-error profile 1024x57600" "see above" "" "<=" 60 "no time found (exit $RC)"
+        row "$name" "see above" "" "<=" 60 "no time found (exit $RC)"
     fi
-else
-    row "6 rank-error profile 1024x57600" "not built" "" "<=" 60 "$B missing"
 fi
 
 # ---- 7: storage rate (no target) ----
-B=$BUILD/tests/bench_db
-if [ -x "$B" ]; then
-    echo "-- 7. storage: $B"
-    t=$EPOCHREALTIME
-    timed "$TMP/f7" "$B"
-    show "$TMP/f7"
+name="7 storage (info)"
+if run_bench 7 "storage" "$name" "$BUILD/tests/bench_db" "" ""; then
     r=$(grep -o '[0-9][0-9.]* *\(rows\|points\)/s' "$TMP/f7" | tail -n 1)
-    row "7 storage (info)" "${r%% *}" "${r#* }" "" "" "no target; $(step_time "$t")"
-else
-    row "7 storage (info)" "not built" "" "" "" "$B missing"
+    row "$name" "${r%% *}" "${r#* }" "" "" "no target; $(step_time "$t")"
 fi
 
 # ---- 8: dse train against PyTorch (issue 12), side by side ----
