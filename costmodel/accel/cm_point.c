@@ -300,6 +300,38 @@ static char *put_str(char *p, const char *s, size_t n)
 
 #define PUT_LIT(p, lit) put_str(p, lit, sizeof lit - 1)
 
+/* The numeric fields of the hw section in point-string order: key, place
+ * in cm_hw, int64_t (wide) or int, and the range parse accepts.  Printing
+ * and parsing both walk this one table. */
+typedef struct {
+    const char *key;
+    size_t off;
+    int wide;
+    int64_t lo, hi;
+} hw_field;
+
+#define HW_INT(k, m, lo, hi) {k, offsetof(cm_hw, m), 0, lo, hi}
+#define HW_I64(k, m, lo, hi) {k, offsetof(cm_hw, m), 1, lo, hi}
+static const hw_field hw_fields[] = {
+    HW_INT("P", pes, 1, 4096), HW_INT("L", lanes, 1, 4096), HW_INT("b", bits, 2, 16),
+    HW_INT("B", banks, 1, 4096), HW_I64("wm", work_words, 2, INT64_C(1) << 40),
+    HW_I64("wg", wgt_words, 0, INT64_C(1) << 40), HW_INT("bw", dram_mbps, 1, 10000000),
+    HW_INT("sfu", sfu_lanes, 1, 4096), HW_INT("mhz", freq_mhz, 1, 100000)};
+#define NHW_FIELDS (sizeof hw_fields / sizeof hw_fields[0])
+
+static int64_t hw_get(const cm_hw *h, const hw_field *f)
+{
+    const char *a = (const char *)h + f->off;
+    if (f->wide) {
+        int64_t v;
+        memcpy(&v, a, sizeof v);
+        return v;
+    }
+    int v;
+    memcpy(&v, a, sizeof v);
+    return v;
+}
+
 int cm_point_format_hw(const cm_point *pt, char *buf, size_t buflen)
 {
     const cm_hw *h = &pt->hw;
@@ -309,24 +341,13 @@ int cm_point_format_hw(const cm_point *pt, char *buf, size_t buflen)
     if (!tech_end || buflen < CM_POINT_HWMAX || strlen(map) > 32)
         return -1;
     char *p = buf;
-    p = PUT_LIT(p, "/hw;P=");
-    p = put_i64(p, h->pes);
-    p = PUT_LIT(p, ";L=");
-    p = put_i64(p, h->lanes);
-    p = PUT_LIT(p, ";b=");
-    p = put_i64(p, h->bits);
-    p = PUT_LIT(p, ";B=");
-    p = put_i64(p, h->banks);
-    p = PUT_LIT(p, ";wm=");
-    p = put_i64(p, h->work_words);
-    p = PUT_LIT(p, ";wg=");
-    p = put_i64(p, h->wgt_words);
-    p = PUT_LIT(p, ";bw=");
-    p = put_i64(p, h->dram_mbps);
-    p = PUT_LIT(p, ";sfu=");
-    p = put_i64(p, h->sfu_lanes);
-    p = PUT_LIT(p, ";mhz=");
-    p = put_i64(p, h->freq_mhz);
+    p = PUT_LIT(p, "/hw");
+    for (size_t i = 0; i < NHW_FIELDS; i++) {
+        *p++ = ';';
+        p = put_str(p, hw_fields[i].key, strlen(hw_fields[i].key));
+        *p++ = '=';
+        p = put_i64(p, hw_get(h, &hw_fields[i]));
+    }
     p = PUT_LIT(p, ";map=");
     p = put_str(p, map, strlen(map));
     p = PUT_LIT(p, ";tech=");
@@ -611,16 +632,15 @@ static int parse_hw(section *sec, cm_point *p, char *err, size_t errlen)
     const char *v;
     if (strcmp(sec->name, "hw"))
         return cm_fail(err, errlen, "expected the 'hw' section, got '%.16s'", sec->name);
-    if (need_int(sec, "P", 1, 4096, &h->pes, err, errlen) < 0 ||
-        need_int(sec, "L", 1, 4096, &h->lanes, err, errlen) < 0 ||
-        need_int(sec, "b", 2, 16, &h->bits, err, errlen) < 0 ||
-        need_int(sec, "B", 1, 4096, &h->banks, err, errlen) < 0 ||
-        need_i64(sec, "wm", 2, INT64_C(1) << 40, &h->work_words, err, errlen) < 0 ||
-        need_i64(sec, "wg", 0, INT64_C(1) << 40, &h->wgt_words, err, errlen) < 0 ||
-        need_int(sec, "bw", 1, 10000000, &h->dram_mbps, err, errlen) < 0 ||
-        need_int(sec, "sfu", 1, 4096, &h->sfu_lanes, err, errlen) < 0 ||
-        need_int(sec, "mhz", 1, 100000, &h->freq_mhz, err, errlen) < 0)
-        return -1;
+    for (size_t i = 0; i < NHW_FIELDS; i++) {
+        const hw_field *f = &hw_fields[i];
+        char *a = (char *)h + f->off;
+        int rc = f->wide ? need_i64(sec, f->key, f->lo, f->hi, (int64_t *)(void *)a, err, errlen)
+                         : need_int(sec, f->key, (int)f->lo, (int)f->hi, (int *)(void *)a, err,
+                                    errlen);
+        if (rc < 0)
+            return -1;
+    }
     if (!(v = need(sec, "map", err, errlen)))
         return -1;
     if (cm_bankmap_parse(v, &p->map) < 0)
