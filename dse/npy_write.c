@@ -180,31 +180,35 @@ void npy_writer_abort(npy_writer *w)
 
 /* ---- whole arrays ---- */
 
+typedef enum { WHOLE_F8, WHOLE_F4, WHOLE_I8 } whole_type;
+
+/* A whole array of one type to path: open, every element, close. */
+static int write_whole(const char *path, whole_type t, int ndim, const int64_t *shape,
+                       const void *data, char *err, size_t errlen)
+{
+    static const char *const descr[] = {"<f8", "<f4", "<i8"};
+    npy_writer *w;
+    if (npy_writer_open(&w, path, descr[t], ndim, shape, err, errlen))
+        return -1;
+    int rc = t == WHOLE_F8   ? writer_f64(w, data, w->count, err, errlen)
+             : t == WHOLE_F4 ? npy_writer_f32(w, data, w->count, err, errlen)
+                             : npy_writer_i64(w, data, w->count, err, errlen);
+    return rc ? -1 : npy_writer_close(w, err, errlen);
+}
+
 int npy_write(const char *path, int ndim, const int64_t *shape, const double *data,
               char *err, size_t errlen)
 {
-    npy_writer *w;
-    if (npy_writer_open(&w, path, "<f8", ndim, shape, err, errlen) ||
-        writer_f64(w, data, w->count, err, errlen))
-        return -1;
-    return npy_writer_close(w, err, errlen);
+    return write_whole(path, WHOLE_F8, ndim, shape, data, err, errlen);
 }
 
 int npy_write_f32(const char *path, int ndim, const int64_t *shape, const float *data,
                   char *err, size_t errlen)
 {
-    npy_writer *w;
-    if (npy_writer_open(&w, path, "<f4", ndim, shape, err, errlen) ||
-        npy_writer_f32(w, data, w->count, err, errlen))
-        return -1;
-    return npy_writer_close(w, err, errlen);
+    return write_whole(path, WHOLE_F4, ndim, shape, data, err, errlen);
 }
 
 int npy_write_i64(const char *path, int64_t n, const int64_t *data, char *err, size_t errlen)
 {
-    npy_writer *w;
-    if (npy_writer_open(&w, path, "<i8", 1, &n, err, errlen) ||
-        npy_writer_i64(w, data, w->count, err, errlen))
-        return -1;
-    return npy_writer_close(w, err, errlen);
+    return write_whole(path, WHOLE_I8, 1, &n, data, err, errlen);
 }

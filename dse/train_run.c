@@ -275,27 +275,45 @@ static int layer_of(const cm_point *p, tr_layer *l, char *err, size_t errlen)
     return 0;
 }
 
+/* r->pt from --point. */
+static int point_of(run *r)
+{
+    char err[CM_ERRLEN];
+    if (cm_point_parse_net(r->o->point, &r->pt, err, sizeof err))
+        return cli_bad(CMD, "--point: %s", err);
+    return 0;
+}
+
+/* r->m for the point's layer on clips of `frames` frames in `classes` classes. */
+static int model_of(run *r, int classes, int frames)
+{
+    char err[CM_ERRLEN];
+    tr_opts to = {classes, frames, r->o->batch, r->o->contract};
+    tr_layer ly;
+    if (layer_of(&r->pt, &ly, err, sizeof err) || tr_model_new(&ly, &to, &r->m, err, sizeof err))
+        return cli_bad(CMD, "%s", err);
+    return 0;
+}
+
 static int setup(run *r)
 {
     const train_opts *o = r->o;
     char err[CM_ERRLEN];
-    if (cm_point_parse_net(o->point, &r->pt, err, sizeof err))
-        return cli_bad(CMD, "--point: %s", err);
+    int rc = point_of(r);
+    if (rc)
+        return rc;
     if (r->pt.layer != CM_LAYER_LSTM)
         return cli_bad(CMD, "--point: not an LSTM layer (training needs lstm;nin=...;h=...)");
     if (cm_point_format_net(&r->pt, r->net, sizeof r->net) < 0)
         return cli_bad(CMD, "--point: cannot be printed");
-    int rc = open_db_check(o);
-    if (rc)
+    if ((rc = open_db_check(o)))
         return rc;
     if (td_open(o->data, r->pt.n_in, &r->data, err, sizeof err))
         return cli_bad(CMD, "--data: %s", err);
     if (o->write_data)
         return 0;
-    tr_opts to = {td_classes(r->data), td_frames(r->data), o->batch, o->contract};
-    tr_layer ly;
-    if (layer_of(&r->pt, &ly, err, sizeof err) || tr_model_new(&ly, &to, &r->m, err, sizeof err))
-        return cli_bad(CMD, "%s", err);
+    if ((rc = model_of(r, td_classes(r->data), td_frames(r->data))))
+        return rc;
     if (tr_adam_init(&r->adam, r->m, o->lr, o->clip))
         return cli_bad(CMD, "out of memory");
     size_t fr = (size_t)o->batch * (size_t)td_frames(r->data) * (size_t)r->pt.n_in;
@@ -354,13 +372,9 @@ static int train(run *r)
 static int bench(run *r)
 {
     const train_opts *o = r->o;
-    char err[CM_ERRLEN];
-    if (cm_point_parse_net(o->point, &r->pt, err, sizeof err))
-        return cli_bad(CMD, "--point: %s", err);
-    tr_opts to = {o->classes, o->frames, o->batch, o->contract};
-    tr_layer ly;
-    if (layer_of(&r->pt, &ly, err, sizeof err) || tr_model_new(&ly, &to, &r->m, err, sizeof err))
-        return cli_bad(CMD, "%s", err);
+    int rc = point_of(r);
+    if (rc || (rc = model_of(r, o->classes, o->frames)))
+        return rc;
     size_t fr = (size_t)o->batch * (size_t)o->frames * (size_t)r->pt.n_in;
     r->x = malloc(fr * sizeof *r->x);
     r->y = malloc((size_t)o->batch * sizeof *r->y);

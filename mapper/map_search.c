@@ -22,6 +22,7 @@
 #include "cm_hset.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 const char *map_strategy_name(map_strategy s)
@@ -464,35 +465,36 @@ static int other_decomp(guided *g, const map_coord *c0, int v)
     return 0;
 }
 
+/* The points that differ from c0 in one digit only, the int at byte
+ * offset off of a map_coord (values 0..n-1), evaluated in value order;
+ * 1 when the search is done. */
+static int vary_digit(guided *g, const map_coord *c0, size_t off, int n)
+{
+    int v0;
+    memcpy(&v0, (const char *)c0 + off, sizeof v0);
+    for (int v = 0; v < n; v++)
+        if (v != v0) {
+            map_coord c = *c0;
+            memcpy((char *)&c + off, &v, sizeof v);
+            if (g_eval(g, map_space_encode(g->sp, &c)))
+                return 1;
+        }
+    return 0;
+}
+
 static int neighbours(guided *g, uint64_t k)
 {
     const map_space *sp = g->sp;
     const map_space_def *def = &sp->def;
-    map_coord c0, c;
+    map_coord c0;
     map_space_decode(sp, k, &c0);
     for (int i = 0; i < def->naxis; i++)
-        for (int v = 0; v < def->axis[i].n; v++) {
-            if (v == c0.hw[i])
-                continue;
-            c = c0;
-            c.hw[i] = v;
-            if (g_eval(g, map_space_encode(sp, &c)))
-                return 1;
-        }
-    for (int v = 0; v < def->ndataflow; v++)
-        if (v != c0.df) {
-            c = c0;
-            c.df = v;
-            if (g_eval(g, map_space_encode(sp, &c)))
-                return 1;
-        }
-    for (int v = 0; v < def->nbankmap; v++)
-        if (v != c0.bm) {
-            c = c0;
-            c.bm = v;
-            if (g_eval(g, map_space_encode(sp, &c)))
-                return 1;
-        }
+        if (vary_digit(g, &c0, offsetof(map_coord, hw) + (size_t)i * sizeof c0.hw[0],
+                       def->axis[i].n))
+            return 1;
+    if (vary_digit(g, &c0, offsetof(map_coord, df), def->ndataflow) ||
+        vary_digit(g, &c0, offsetof(map_coord, bm), def->nbankmap))
+        return 1;
     if (role_neighbours(g, &c0, 0) || role_neighbours(g, &c0, 1))
         return 1;
     /* other decompositions: the structures of the same shape there */

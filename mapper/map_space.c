@@ -126,17 +126,6 @@ static int fail_at(build_ctx *b, map_src src, const char *fmt, ...)
     return -1;
 }
 
-static int64_t prod_of(const int64_t *f, int d)
-{
-    int64_t p = 1;
-    for (int k = 0; k < d; k++) {
-        if (f[k] < 1 || p > INT64_MAX / f[k])
-            return -1;
-        p *= f[k];
-    }
-    return p;
-}
-
 /*
  * The factorizations of one side: explicit entries with a product in
  * [lo, hi] (used[] marks them), else generated for every d in ds.
@@ -151,7 +140,7 @@ static int side_facts(build_ctx *b, const map_modes_def *md, int out_side, int64
             int64_t f[CM_MAX_D];
             for (int k = 0; k < m->d; k++)
                 f[k] = out_side ? m->m[k] : m->n[k];
-            int64_t p = prod_of(f, m->d);
+            int64_t p = out_side ? cm_modes_rows(m) : cm_modes_cols(m); /* -1: overflow */
             if (p < lo || p > hi)
                 continue;
             used[i] = 1;

@@ -176,7 +176,7 @@ static void test_kill_and_resume(void **state)
 {
     (void)state;
     char db[512], cmd[1024];
-    long nk, nr, nc;
+    long nk;
     db_file(db, sizeof db, "killed.db");
     pid_t pid = start_run(db, "--quiet");
     int running = wait_some(pid, db);
@@ -190,13 +190,8 @@ static void test_kill_and_resume(void **state)
         assert_true(nk < 27648);
     snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --batch 32 --quiet 2>&1", tu_dse_bin(), db);
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    char *r = tu_points_of(db, &nr), *c = tu_points_of(clean_resume_db(), &nc);
-    assert_int_equal(nr, nc);
-    assert_string_equal(r, c);
-    free(r);
-    free(c);
-    r = rows_of(db, 1);
-    c = rows_of(clean_resume_db(), 1);
+    tu_assert_same_points(db, clean_resume_db());
+    char *r = rows_of(db, 1), *c = rows_of(clean_resume_db(), 1);
     assert_string_equal(r, c); /* every metric too */
     free(r);
     free(c);
@@ -206,7 +201,6 @@ static void test_sigint(void **state)
 {
     (void)state;
     char db[512], cmd[1024], out[1 << 16];
-    long n;
     db_file(db, sizeof db, "sigint.db");
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -235,10 +229,7 @@ static void test_sigint(void **state)
     }
     snprintf(cmd, sizeof cmd, "%s run " RESUME " --db %s --quiet 2>&1", tu_dse_bin(), db);
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    char *r = tu_points_of(db, &n), *c = tu_points_of(clean_resume_db(), &n);
-    assert_string_equal(r, c);
-    free(r);
-    free(c);
+    tu_assert_same_points(db, clean_resume_db());
 }
 
 static int cmp_line(const void *a, const void *b)
@@ -290,7 +281,7 @@ static void test_sweep(void **state)
 {
     (void)state;
     char cmd[1024], out[512];
-    long n, nc;
+    long nc;
     if (sh("command -v parallel >/dev/null 2>&1", NULL, 0) != 0) {
         printf("GNU parallel not installed: sweep not tested\n");
         return;
@@ -299,16 +290,10 @@ static void test_sweep(void **state)
     snprintf(cmd, sizeof cmd, "%s sweep " QUICK " --jobs 2 --shards 3 --db %s --quiet 2>&1",
              tu_dse_bin(), out);
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    char *m = tu_points_of(out, &n), *c = tu_points_of(clean_db(), &nc);
-    assert_int_equal(n, nc);
-    assert_string_equal(m, c);
-    free(m);
-    free(c);
+    nc = tu_assert_same_points(out, clean_db());
     /* again: nothing new anywhere */
     assert_int_equal(sh(cmd, NULL, 0), 0);
-    m = tu_points_of(out, &n);
-    assert_int_equal(n, nc);
-    free(m);
+    assert_int_equal(tu_assert_same_points(out, clean_db()), nc);
 }
 
 /* ---- dse sweep with paths a shell would split, expand or end ---- */
@@ -380,13 +365,7 @@ static int run_argv(char *const argv[], const char *ssh, char *out, size_t outle
 /* The points of db are exactly those of the clean run of quick.yaml. */
 static void assert_clean_points(const char *db)
 {
-    long n, nc;
-    char *m = tu_points_of(db, &n), *c = tu_points_of(clean_db(), &nc);
-    assert_int_equal(nc, 6912);
-    assert_int_equal(n, nc);
-    assert_string_equal(m, c);
-    free(m);
-    free(c);
+    assert_int_equal(tu_assert_same_points(db, clean_db()), 6912);
 }
 
 /* The dse binary by absolute path (tu_dse_bin may be relative). */

@@ -46,6 +46,19 @@ static inline char *tu_points_of(const char *db, long *count)
     return buf;
 }
 
+/* Databases a and b hold the same points (the same number, the same
+ * strings); returns how many. */
+static inline long tu_assert_same_points(const char *a, const char *b)
+{
+    long na, nb;
+    char *x = tu_points_of(a, &na), *y = tu_points_of(b, &nb);
+    assert_int_equal(na, nb);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+    return nb;
+}
+
 /* The first column of the first row of a query on database path (-1 when
  * there is no row), through a read-only connection of its own. */
 static inline int64_t tu_sql_int(const char *path, const char *sql)

@@ -177,28 +177,29 @@ static void check_to_dense(const cm_format *f, uint64_t seed)
     cm_weights_free(&w);
 }
 
+/* check_to_dense on reps random formats of kind for each d = 1..6 (the
+ * generator seeded with rng, the weights with seed0 + rep). */
+static void to_dense_random(cm_kind kind, uint64_t rng, int reps, uint64_t seed0)
+{
+    rng_state = rng;
+    for (int d = 1; d <= 6; d++)
+        for (int rep = 0; rep < reps; rep++) {
+            cm_format f;
+            random_format(&f, d, kind, d <= 3 ? 4 : d == 4 ? 3 : 2, 4);
+            check_to_dense(&f, seed0 + (uint64_t)rep);
+        }
+}
+
 static void test_to_dense_tt(void **state)
 {
     (void)state;
-    rng_state = 1;
-    for (int d = 1; d <= 6; d++)
-        for (int rep = 0; rep < 4; rep++) {
-            cm_format f;
-            random_format(&f, d, CM_TT, d <= 3 ? 4 : d == 4 ? 3 : 2, 4);
-            check_to_dense(&f, 100 + (uint64_t)rep);
-        }
+    to_dense_random(CM_TT, 1, 4, 100);
 }
 
 static void test_to_dense_ht(void **state)
 {
     (void)state;
-    rng_state = 2;
-    for (int d = 1; d <= 6; d++)
-        for (int rep = 0; rep < 6; rep++) {
-            cm_format f;
-            random_format(&f, d, CM_HT, d <= 3 ? 4 : d == 4 ? 3 : 2, 4);
-            check_to_dense(&f, 200 + (uint64_t)rep);
-        }
+    to_dense_random(CM_HT, 2, 6, 200);
 }
 
 /* Balanced d = 4 written out as one formula, no recursion. */
