@@ -19,6 +19,7 @@
  *   accumulate 1 + write 1 = 6 cycles per stage.
  */
 #include "test_util.h"
+#include "test_net_util.h"
 
 #include "cm_accel.h"
 
@@ -61,13 +62,8 @@ static void functional_agrees(const cm_point *p, const cm_result *ra)
     assert_memory_equal(y, yr, (size_t)M * sizeof *y);
     for (int s2 = 0; s2 < ra->mat[0].nsteps; s2++) {
         const cm_stage_stats *a = &ra->mat[0].st[s2], *f = &rf.mat[0].st[s2];
-        assert_int_equal(a->slots, f->slots);
-        assert_int_equal(a->rd_stall, f->rd_stall);
-        assert_int_equal(a->wr_stall, f->wr_stall);
-        assert_int_equal(a->rd_conflicts, f->rd_conflicts);
-        assert_int_equal(a->wr_conflicts, f->wr_conflicts);
-        assert_int_equal(a->in_reads, f->in_reads);
-        assert_int_equal(a->wgt_words, f->wgt_words);
+        tu_assert_stage_counts(a, f);
+        tu_assert_stage_conflicts(a, f);
     }
     assert_int_equal(ra->cycles, rf.cycles);
     free(x);

@@ -173,24 +173,14 @@ typedef struct {
 /* pass 0: default budget; pass 1: tiny budget (forces the bounded path). */
 static void compare_stage(const cm_stage_stats *a, const cm_stage_stats *f, tally *t, int pass)
 {
-    assert_int_equal(a->slots, f->slots);
-    assert_int_equal(a->fill, f->fill);
-    assert_int_equal(a->macs, f->macs);
-    assert_int_equal(a->in_loads, f->in_loads);
-    assert_int_equal(a->in_reads, f->in_reads);
-    assert_int_equal(a->out_writes, f->out_writes);
-    assert_int_equal(a->wgt_loads, f->wgt_loads);
-    assert_int_equal(a->wgt_words, f->wgt_words);
+    tu_assert_stage_counts(a, f);
     if (pass == 0) {
         t->rd_conf += f->rd_conflicts;
         t->wr_conf += f->wr_conflicts;
     }
     if (a->exact) {
         t->exact_stages += pass == 0;
-        assert_int_equal(a->rd_stall, f->rd_stall);
-        assert_int_equal(a->wr_stall, f->wr_stall);
-        assert_int_equal(a->rd_conflicts, f->rd_conflicts);
-        assert_int_equal(a->wr_conflicts, f->wr_conflicts);
+        tu_assert_stage_conflicts(a, f);
     } else {
         t->bound_stages += pass == 1;
         assert_int_equal(pass, 1); /* the default budget never needs the bound here */

@@ -2,11 +2,14 @@
  * test_net_util.h - picking formats, trees and orders for the tests of the
  * tensor algebra and the models (test_matvec, test_order, test_crosscheck):
  * the k-th tree or order of the enumerations, and a random format drawn
- * with the test's own generator.  Include after test_util.h.
+ * with the test's own generator; and the comparison of a step's counts
+ * between the analytical and the functional model (test_accel,
+ * test_crosscheck).  Include after test_util.h.
  */
 #ifndef TEST_NET_UTIL_H
 #define TEST_NET_UTIL_H
 
+#include "cm_accel.h"
 #include "cm_net.h"
 
 /* Enumeration visitor state: keeps item number want (of size bytes) in dst. */
@@ -67,6 +70,28 @@ static inline void tu_random_format(cm_format *f, int d, cm_kind kind, int maxmo
         for (int v = 0; v < f->tree.nnodes; v++)
             f->tree.rank[v] = v == f->tree.root ? 1 : rnd(1, maxrank);
     }
+}
+
+/* The counts of a step that both models derive exactly, whatever the bank map. */
+static inline void tu_assert_stage_counts(const cm_stage_stats *a, const cm_stage_stats *f)
+{
+    assert_int_equal(a->slots, f->slots);
+    assert_int_equal(a->fill, f->fill);
+    assert_int_equal(a->macs, f->macs);
+    assert_int_equal(a->in_loads, f->in_loads);
+    assert_int_equal(a->in_reads, f->in_reads);
+    assert_int_equal(a->out_writes, f->out_writes);
+    assert_int_equal(a->wgt_loads, f->wgt_loads);
+    assert_int_equal(a->wgt_words, f->wgt_words);
+}
+
+/* A step's stalls and conflicts, equal (the analytical count is exact). */
+static inline void tu_assert_stage_conflicts(const cm_stage_stats *a, const cm_stage_stats *f)
+{
+    assert_int_equal(a->rd_stall, f->rd_stall);
+    assert_int_equal(a->wr_stall, f->wr_stall);
+    assert_int_equal(a->rd_conflicts, f->rd_conflicts);
+    assert_int_equal(a->wr_conflicts, f->wr_conflicts);
 }
 
 #endif

@@ -238,29 +238,31 @@ static int finish(sbuf *b, char *buf, size_t buflen)
     return b->len > (size_t)INT32_MAX ? -1 : (int)b->len;
 }
 
-int cm_point_format_net(const cm_point *p, char *buf, size_t buflen)
+/* The point (full: with its mapping and hw section) or its network. */
+static int format_point(const cm_point *p, int full, char *buf, size_t buflen)
 {
     sbuf b = {buf, buflen, 0};
     if (buflen)
         buf[0] = '\0';
-    if (format_algo(&b, p, 0) < 0)
+    if (format_algo(&b, p, full) < 0)
         return -1;
+    if (full) {
+        char hw[CM_POINT_HWMAX];
+        if (cm_point_format_hw(p, hw, sizeof hw) < 0)
+            return -1;
+        put(&b, "%s", hw);
+    }
     return finish(&b, buf, buflen);
+}
+
+int cm_point_format_net(const cm_point *p, char *buf, size_t buflen)
+{
+    return format_point(p, 0, buf, buflen);
 }
 
 int cm_point_format(const cm_point *p, char *buf, size_t buflen)
 {
-    sbuf b = {buf, buflen, 0};
-    if (buflen)
-        buf[0] = '\0';
-    if (format_algo(&b, p, 1) < 0)
-        return -1;
-    char hw[CM_POINT_HWMAX];
-    int n = cm_point_format_hw(p, hw, sizeof hw);
-    if (n < 0)
-        return -1;
-    put(&b, "%s", hw);
-    return finish(&b, buf, buflen);
+    return format_point(p, 1, buf, buflen);
 }
 
 /* Decimal digits of v at p (two at a time, no printf: sweeps format the

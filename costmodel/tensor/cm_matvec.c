@@ -201,48 +201,29 @@ static void odo_next(mv_odo *o, const mv_group *g)
 
 /*
  * The consumed sum for one output element: the innermost dimension is a
- * flat strided loop, the outer ones an odometer.  Two versions, double and
- * exact int64.
+ * flat strided loop, the outer ones an odometer.  One body, two versions:
+ * double (dot_d) and exact int64 over int32 (dot_q).
  */
-static double dot_d(const mv_plan *p, const double *a, const double *b)
-{
-    int64_t n = p->cn, sa = p->csa, sb = p->csb;
-    double acc = 0.0;
-    if (p->nouter == 1) {
-        for (int64_t i = 0; i < n; i++)
-            acc += a[i * sa] * b[i * sb];
-        return acc;
+#define DEFINE_DOT(name, acc_t, elem_t)                                              \
+    static acc_t name(const mv_plan *p, const elem_t *a, const elem_t *b)            \
+    {                                                                                \
+        int64_t n = p->cn, sa = p->csa, sb = p->csb;                                 \
+        acc_t acc = 0;                                                               \
+        mv_odo o;                                                                    \
+        o.a = o.b = 0;                      /* one outer pass needs no odometer */   \
+        if (p->nouter > 1)                                                           \
+            odo_init(&o, &p->cons);                                                  \
+        for (int64_t q = 0; q < p->nouter; q++) {                                    \
+            const elem_t *pa = a + o.a, *pb = b + o.b;                               \
+            for (int64_t i = 0; i < n; i++)                                          \
+                acc += (acc_t)pa[i * sa] * pb[i * sb];                               \
+            if (p->nouter > 1)                                                       \
+                odo_next(&o, &p->cons);                                              \
+        }                                                                            \
+        return acc;                                                                  \
     }
-    mv_odo o;
-    odo_init(&o, &p->cons);
-    for (int64_t q = 0; q < p->nouter; q++) {
-        const double *pa = a + o.a, *pb = b + o.b;
-        for (int64_t i = 0; i < n; i++)
-            acc += pa[i * sa] * pb[i * sb];
-        odo_next(&o, &p->cons);
-    }
-    return acc;
-}
-
-static int64_t dot_q(const mv_plan *p, const int32_t *a, const int32_t *b)
-{
-    int64_t n = p->cn, sa = p->csa, sb = p->csb;
-    int64_t acc = 0;
-    if (p->nouter == 1) {
-        for (int64_t i = 0; i < n; i++)
-            acc += (int64_t)a[i * sa] * b[i * sb];
-        return acc;
-    }
-    mv_odo o;
-    odo_init(&o, &p->cons);
-    for (int64_t q = 0; q < p->nouter; q++) {
-        const int32_t *pa = a + o.a, *pb = b + o.b;
-        for (int64_t i = 0; i < n; i++)
-            acc += (int64_t)pa[i * sa] * pb[i * sb];
-        odo_next(&o, &p->cons);
-    }
-    return acc;
-}
+DEFINE_DOT(dot_d, double, double)
+DEFINE_DOT(dot_q, int64_t, int32_t)
 
 static int32_t fix_rescale(int64_t acc, int shift, int bits);
 
