@@ -83,16 +83,26 @@ typedef struct {
     int n, cap;
 } side_list;
 
+/* Array v of n used and *cap allocated elements of size elem, with room
+ * for one more (doubling, from `first`): the array, or NULL when out of
+ * memory (v is then unchanged). */
+static void *grow(void *v, int n, int *cap, size_t elem, int first)
+{
+    if (n < *cap)
+        return v;
+    int nc = *cap ? *cap * 2 : first;
+    void *nv = realloc(v, elem * (size_t)nc);
+    if (nv)
+        *cap = nc;
+    return nv;
+}
+
 static int side_push(side_list *l, int d, const int64_t *f)
 {
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 16;
-        side_fact *nv = realloc(l->v, sizeof *nv * (size_t)cap);
-        if (!nv)
-            return -1;
-        l->v = nv;
-        l->cap = cap;
-    }
+    side_fact *nv = grow(l->v, l->n, &l->cap, sizeof *nv, 16);
+    if (!nv)
+        return -1;
+    l->v = nv;
     side_fact *s = &l->v[l->n++];
     memset(s, 0, sizeof *s);
     s->d = d;
@@ -181,14 +191,10 @@ static int tree_push(tree_list *l, const ht_tree *t)
     for (int i = 0; i < l->n; i++)
         if (!memcmp(&l->t[i], t, sizeof *t))
             return 0;
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 16;
-        ht_tree *nt = realloc(l->t, sizeof *nt * (size_t)cap);
-        if (!nt)
-            return -1;
-        l->t = nt;
-        l->cap = cap;
-    }
+    ht_tree *nt = grow(l->t, l->n, &l->cap, sizeof *nt, 16);
+    if (!nt)
+        return -1;
+    l->t = nt;
     l->t[l->n++] = *t;
     return 0;
 }
@@ -393,14 +399,10 @@ static int role_push(build_ctx *b, map_role *r, int *cap, const map_struct *s)
 {
     if (r->n >= MAP_STRUCT_CAP)
         return fail_at(b, -1, "more than %d structures for one matrix", MAP_STRUCT_CAP);
-    if (r->n == *cap) {
-        int nc = *cap ? *cap * 2 : 64;
-        map_struct *ns = realloc(r->s, sizeof *ns * (size_t)nc);
-        if (!ns)
-            return fail_at(b, -1, "out of memory");
-        r->s = ns;
-        *cap = nc;
-    }
+    map_struct *ns = grow(r->s, r->n, cap, sizeof *ns, 64);
+    if (!ns)
+        return fail_at(b, -1, "out of memory");
+    r->s = ns;
     r->s[r->n++] = *s;
     return 0;
 }

@@ -655,6 +655,18 @@ static int parse_hw(section *sec, cm_point *p, char *err, size_t errlen)
     return no_unknown(sec, err, errlen);
 }
 
+/* Section text s, which must be the matrix section `name`, into *mm. */
+static int matmap_section(char *s, const char *name, cm_matmap *mm, int net, char *err,
+                          size_t errlen)
+{
+    section sec;
+    if (parse_section(s, &sec, err, errlen) < 0)
+        return -1;
+    if (strcmp(sec.name, name))
+        return cm_fail(err, errlen, "expected the '%s' section, got '%.16s'", name, sec.name);
+    return parse_matmap(&sec, mm, net, err, errlen);
+}
+
 /* A point (net = 0) or a network (net = 1: the hardware section may be
  * left out, and each matrix's o= and df=). */
 static int parse_any(const char *s, cm_point *p, int net, char *err, size_t errlen)
@@ -689,20 +701,9 @@ static int parse_any(const char *s, cm_point *p, int net, char *err, size_t errl
     if (!has_hw && !(net && ns == want - 1))
         return cm_fail(err, errlen, "this workload needs %d sections (work/wx%s%s), got %d",
                        want - net, want == 4 ? "/wh" : "", net ? "[/hw]" : "/hw", ns);
-    if (parse_section(secs[1], &sec, err, errlen) < 0)
+    if (matmap_section(secs[1], "wx", &p->wx, net, err, errlen) < 0 ||
+        (want == 4 && matmap_section(secs[2], "wh", &p->wh, net, err, errlen) < 0))
         return -1;
-    if (strcmp(sec.name, "wx"))
-        return cm_fail(err, errlen, "expected the 'wx' section, got '%.16s'", sec.name);
-    if (parse_matmap(&sec, &p->wx, net, err, errlen) < 0)
-        return -1;
-    if (want == 4) {
-        if (parse_section(secs[2], &sec, err, errlen) < 0)
-            return -1;
-        if (strcmp(sec.name, "wh"))
-            return cm_fail(err, errlen, "expected the 'wh' section, got '%.16s'", sec.name);
-        if (parse_matmap(&sec, &p->wh, net, err, errlen) < 0)
-            return -1;
-    }
     if (has_hw && (parse_section(secs[ns - 1], &sec, err, errlen) < 0 ||
                    parse_hw(&sec, p, err, errlen) < 0))
         return -1;

@@ -227,36 +227,6 @@ DEFINE_DOT(dot_q, int64_t, int32_t)
 
 static int32_t fix_rescale(int64_t acc, int shift, int bits);
 
-static void step_d(const mv_plan *p, const double *in, const double *F, double *out)
-{
-    mv_odo ko, po;
-    odo_init(&ko, &p->kept);
-    for (int64_t k = 0; k < p->nkept; k++) {
-        odo_init(&po, &p->prod);
-        for (int64_t j = 0; j < p->nprod; j++) {
-            out[ko.b + po.b] = dot_d(p, in + ko.a, F + po.a);
-            odo_next(&po, &p->prod);
-        }
-        odo_next(&ko, &p->kept);
-    }
-}
-
-static void step_q(const mv_plan *p, const int32_t *in, const int32_t *F, int32_t *out,
-                   int shift, int bits)
-{
-    mv_odo ko, po;
-    odo_init(&ko, &p->kept);
-    for (int64_t k = 0; k < p->nkept; k++) {
-        odo_init(&po, &p->prod);
-        for (int64_t j = 0; j < p->nprod; j++) {
-            int64_t acc = dot_q(p, in + ko.a, F + po.a);
-            out[ko.b + po.b] = fix_rescale(acc, shift, bits);
-            odo_next(&po, &p->prod);
-        }
-        odo_next(&ko, &p->kept);
-    }
-}
-
 /* ---------------------------------------------------------------- matvec */
 
 int64_t cm_matvec_work_size(const cm_net *net, const cm_order *o)
@@ -266,27 +236,52 @@ int64_t cm_matvec_work_size(const cm_net *net, const cm_order *o)
     return c.peak;
 }
 
-/* Ping-pong between the two halves of work; the last step writes y. */
-static void run_d(const cm_net *net, double *const *fac, const cm_order *o, uint32_t T,
-                  const double *x, double *y, double *work, int64_t ws)
-{
-    const double *cur = x;
-    for (int s = 0; s < o->n; s++) {
-        int f = o->f[s];
-        double *out = s == o->n - 1 ? y : work + (s % 2) * ws;
-        mv_plan p;
-        plan_step(net, T, f, &p);
-        step_d(&p, cur, fac[f], out);
-        T ^= net->fmask[f];
-        cur = out;
+/*
+ * One step (every kept x produced element: the consumed sum, finished by
+ * FIN(acc, shift, bits)) and the whole order (ping-pong between the two
+ * halves of work; the last step writes y).  One body, two versions: double
+ * (step_d, run_d) and fixed point with rescaling (step_q, run_q).
+ */
+#define KEEP_D(acc, shift, bits) (acc)
+#define DEFINE_RUN(step, run, elem_t, dot, FIN)                                         \
+    static void step(const mv_plan *p, const elem_t *in, const elem_t *F, elem_t *out,   \
+                     int shift, int bits)                                                \
+    {                                                                                    \
+        (void)shift, (void)bits;                                                         \
+        mv_odo ko, po;                                                                   \
+        odo_init(&ko, &p->kept);                                                         \
+        for (int64_t k = 0; k < p->nkept; k++) {                                         \
+            odo_init(&po, &p->prod);                                                     \
+            for (int64_t j = 0; j < p->nprod; j++) {                                     \
+                out[ko.b + po.b] = FIN(dot(p, in + ko.a, F + po.a), shift, bits);        \
+                odo_next(&po, &p->prod);                                                 \
+            }                                                                            \
+            odo_next(&ko, &p->kept);                                                     \
+        }                                                                                \
+    }                                                                                    \
+    static void run(const cm_net *net, elem_t *const *fac, const cm_order *o, uint32_t T, \
+                    const elem_t *x, elem_t *y, elem_t *work, int64_t ws, int shift,     \
+                    int bits)                                                            \
+    {                                                                                    \
+        const elem_t *cur = x;                                                           \
+        for (int s = 0; s < o->n; s++) {                                                 \
+            int f = o->f[s];                                                             \
+            elem_t *out = s == o->n - 1 ? y : work + (s % 2) * ws;                       \
+            mv_plan p;                                                                   \
+            plan_step(net, T, f, &p);                                                    \
+            step(&p, cur, fac[f], out, shift, bits);                                     \
+            T ^= net->fmask[f];                                                          \
+            cur = out;                                                                   \
+        }                                                                                \
     }
-}
+DEFINE_RUN(step_d, run_d, double, dot_d, KEEP_D)
+DEFINE_RUN(step_q, run_q, int32_t, dot_q, fix_rescale)
 
 void cm_matvec(const cm_weights *w, const cm_order *o, const double *x, double *y,
                double *work)
 {
     int64_t ws = cm_matvec_work_size(&w->net, o);
-    run_d(&w->net, w->f, o, w->net.xmask, x, y, work, ws);
+    run_d(&w->net, w->f, o, w->net.xmask, x, y, work, ws, 0, 0);
 }
 
 int cm_weights_to_dense(const cm_weights *w, double *W, char *err, size_t errlen)
@@ -306,7 +301,7 @@ int cm_weights_to_dense(const cm_weights *w, double *W, char *err, size_t errlen
     if (!work)
         return cm_fail(err, errlen, "no memory for the dense product (%lld elements)",
                        (long long)c.peak);
-    run_d(&net, w->f, &o, 0, &one, W, work, c.peak);
+    run_d(&net, w->f, &o, 0, &one, W, work, c.peak, 0, 0);
     free(work);
     return 0;
 }
@@ -425,16 +420,6 @@ void cm_qmatvec(const cm_qweights *q, const cm_order *o, const int32_t *x, int32
                 int32_t *work)
 {
     const cm_net *net = &q->net;
-    int64_t ws = cm_matvec_work_size(net, o);
-    uint32_t T = net->xmask;
-    const int32_t *cur = x;
-    for (int s = 0; s < o->n; s++) {
-        int f = o->f[s];
-        int32_t *out = s == o->n - 1 ? y : work + (s % 2) * ws;
-        mv_plan p;
-        plan_step(net, T, f, &p);
-        step_q(&p, cur, q->f[f], out, q->fix.frac_w, q->fix.bits);
-        T ^= net->fmask[f];
-        cur = out;
-    }
+    run_q(net, q->f, o, net->xmask, x, y, work, cm_matvec_work_size(net, o), q->fix.frac_w,
+          q->fix.bits);
 }
