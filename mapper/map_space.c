@@ -431,6 +431,16 @@ static int add_struct(build_ctx *b, map_role *r, int *cap, map_struct *s)
     return 0;
 }
 
+/* A dense rows x cols structure (one mode), nothing else set. */
+static void dense_struct(map_struct *s, int64_t rows, int64_t cols)
+{
+    memset(s, 0, sizeof *s);
+    s->fmt.kind = CM_DENSE;
+    s->fmt.modes.d = 1;
+    s->fmt.modes.m[0] = (int)rows;
+    s->fmt.modes.n[0] = (int)cols;
+}
+
 /*
  * The structures of one decomposed matrix of rows x [clo, chi] columns:
  * every format x (out, in) factorization pair of equal d x tree.
@@ -463,11 +473,7 @@ static int build_role(build_ctx *b, const map_modes_def *md, const char *what, i
         cm_kind kind = def->format[fi];
         if (kind == CM_DENSE) {
             map_struct s;
-            memset(&s, 0, sizeof s);
-            s.fmt.kind = CM_DENSE;
-            s.fmt.modes.d = 1;
-            s.fmt.modes.m[0] = (int)rows;
-            s.fmt.modes.n[0] = (int)clo;
+            dense_struct(&s, rows, clo);
             if (add_struct(b, r, &cap, &s))
                 goto out;
             continue;
@@ -536,11 +542,7 @@ static int build_dense_role(build_ctx *b, int64_t rows, int64_t cols, map_role *
     int cap = 0;
     memset(r, 0, sizeof *r);
     map_struct s;
-    memset(&s, 0, sizeof s);
-    s.fmt.kind = CM_DENSE;
-    s.fmt.modes.d = 1;
-    s.fmt.modes.m[0] = (int)rows;
-    s.fmt.modes.n[0] = (int)cols;
+    dense_struct(&s, rows, cols);
     s.nranks = 1;
     s.norders = 1;
     s.size = 1;

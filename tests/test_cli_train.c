@@ -20,6 +20,7 @@
 #include "db.h"
 #include "npy.h"
 #include "test_walk.h"
+#include "test_clips.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -39,16 +40,15 @@ static void clip(uint64_t *st, float *x, int64_t *y)
 
 static void write_split(const char *name, int n, uint64_t seed)
 {
-    char p[512], err[256];
+    char dir[512];
     float *x = malloc((size_t)n * T * NIN * sizeof *x);
-    int64_t *y = malloc((size_t)n * sizeof *y), shape[3] = {n, T, NIN};
+    int64_t *y = malloc((size_t)n * sizeof *y);
+    assert_true(x && y);
     uint64_t st = seed;
     for (int i = 0; i < n; i++)
         clip(&st, x + (size_t)i * T * NIN, y + i);
-    snprintf(p, sizeof p, "%s/data/%s_x.npy", g_dir, name);
-    assert_int_equal(npy_write_f32(p, 3, shape, x, err, sizeof err), 0);
-    snprintf(p, sizeof p, "%s/data/%s_y.npy", g_dir, name);
-    assert_int_equal(npy_write_i64(p, n, y, err, sizeof err), 0);
+    snprintf(dir, sizeof dir, "%s/data", g_dir);
+    tu_write_clips(dir, name, n, T, NIN, x, y);
     free(x);
     free(y);
 }

@@ -13,6 +13,7 @@
 #include "fmnist.h"
 #include "npy.h"
 #include "traindata.h"
+#include "test_clips.h"
 
 #include <sys/stat.h>
 #include <zlib.h>
@@ -582,7 +583,6 @@ enum { ND_T = 3, ND_NIN = 6 };
  * base + i + t / 10 + f / 100, label (i + base) % classes. */
 static void write_split(const char *dir, const char *sp, int64_t n, int base, int classes)
 {
-    char p[400];
     float *x = malloc((size_t)n * ND_T * ND_NIN * sizeof *x);
     int64_t *y = malloc((size_t)n * sizeof *y);
     assert_true(x && y);
@@ -592,12 +592,7 @@ static void write_split(const char *dir, const char *sp, int64_t n, int base, in
             for (int f = 0; f < ND_NIN; f++)
                 x[(i * ND_T + t) * ND_NIN + f] = (float)(base + i + t / 10.0 + f / 100.0);
     }
-    char err[300];
-    int64_t sh[3] = {n, ND_T, ND_NIN};
-    snprintf(p, sizeof p, "%s/%s_x.npy", dir, sp);
-    assert_int_equal(npy_write_f32(p, 3, sh, x, err, sizeof err), 0);
-    snprintf(p, sizeof p, "%s/%s_y.npy", dir, sp);
-    assert_int_equal(npy_write_i64(p, n, y, err, sizeof err), 0);
+    tu_write_clips(dir, sp, n, ND_T, ND_NIN, x, y);
     free(x);
     free(y);
 }
