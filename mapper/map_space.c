@@ -557,23 +557,20 @@ static int build_dense_role(build_ctx *b, int64_t rows, int64_t cols, map_role *
 static int check_used(build_ctx *b, const map_modes_def *md, const char *uo, const char *ui,
                       int64_t rows, const char *cols_text)
 {
-    for (int i = 0; i < md->nout; i++)
-        if (!uo[i]) {
+    char rows_text[64];
+    snprintf(rows_text, sizeof rows_text, "%lld (4 x hidden)", (long long)rows);
+    for (int out = 1; out >= 0; out--) /* the output side first */
+        for (int i = 0; i < (out ? md->nout : md->nin); i++) {
+            if ((out ? uo : ui)[i])
+                continue;
+            const cm_modes *m = out ? &md->out[i] : &md->in[i];
+            const map_src *src = out ? md->out_src : md->in_src;
             int64_t p = 1;
-            for (int k = 0; k < md->out[i].d; k++)
-                p *= md->out[i].m[k];
-            return fail_at(b, md->out_src ? md->out_src[i] : md->src,
-                           "output factorization has product %lld, expected %lld (4 x hidden)",
-                           (long long)p, (long long)rows);
-        }
-    for (int i = 0; i < md->nin; i++)
-        if (!ui[i]) {
-            int64_t p = 1;
-            for (int k = 0; k < md->in[i].d; k++)
-                p *= md->in[i].n[k];
-            return fail_at(b, md->in_src ? md->in_src[i] : md->src,
-                           "input factorization has product %lld, expected %s", (long long)p,
-                           cols_text);
+            for (int k = 0; k < m->d; k++)
+                p *= out ? m->m[k] : m->n[k];
+            return fail_at(b, src ? src[i] : md->src,
+                           "%s factorization has product %lld, expected %s",
+                           out ? "output" : "input", (long long)p, out ? rows_text : cols_text);
         }
     return 0;
 }
