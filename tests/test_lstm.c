@@ -105,27 +105,51 @@ static void bias16(double *b)
         b[r] = 0.05 * (r - 8);
 }
 
+/* A layer of two matrices (partial or separate) of formats fx, fh, with
+ * seeded weights (seeds sx, sy), their dense forms and the bias; orders
+ * unset. */
+typedef struct {
+    cm_weights wx, wh;
+    double *Wx, *Wh, b[4 * H];
+    cm_lstm L;
+} two_mats;
+
+static void two_mats_make(two_mats *t, const cm_format *fx, const cm_format *fh, uint64_t sx,
+                          uint64_t sh, cm_decomp dc)
+{
+    make_weights(fx, sx, &t->wx, &t->Wx);
+    make_weights(fh, sh, &t->wh, &t->Wh);
+    bias16(t->b);
+    memset(&t->L, 0, sizeof t->L);
+    t->L.n_in = NIN;
+    t->L.hidden = H;
+    t->L.decomp = dc;
+    t->L.wx = &t->wx;
+    t->L.wh = &t->wh;
+}
+
+static void two_mats_free(two_mats *t)
+{
+    free(t->Wx);
+    free(t->Wh);
+    cm_weights_free(&t->wx);
+    cm_weights_free(&t->wh);
+}
+
 static void test_partial(void **state)
 {
     (void)state;
     cm_format fx, fh;
-    cm_weights wx, wh;
-    double *Wx, *Wh, b[4 * H];
     int mx[] = {4, 4}, nx[] = {3, 4}, mh[] = {4, 4}, nh[] = {2, 2};
     make_format(&fx, CM_HT, "(1:3,2:3)", 2, mx, nx, NULL);
     make_format(&fh, CM_DENSE, NULL, 2, mh, nh, NULL);
-    make_weights(&fx, 1, &wx, &Wx);
-    make_weights(&fh, 2, &wh, &Wh);
-    bias16(b);
-    cm_lstm L;
-    memset(&L, 0, sizeof L);
-    L.n_in = NIN;
-    L.hidden = H;
-    L.decomp = CM_DECOMP_PARTIAL;
-    L.wx = &wx;
-    L.wh = &wh;
+    two_mats t;
+    two_mats_make(&t, &fx, &fh, 1, 2, CM_DECOMP_PARTIAL);
+    cm_lstm L = t.L;
+    cm_weights *wx = &t.wx, *wh = &t.wh;
+    double *Wx = t.Wx, *Wh = t.Wh, *b = t.b;
     cm_order_cost cost;
-    cm_order_best(&wx.net, &L.ox, &cost);
+    cm_order_best(&wx->net, &L.ox, &cost);
     L.oh.n = 0; /* default */
     L.bias = b;
     run_and_compare(&L, Wx, NIN, Wh, H);
@@ -141,10 +165,10 @@ static void test_partial(void **state)
     L.n_in = NIN + 1;
     assert_int_equal(cm_lstm_check(&L, err, sizeof err), -1);
     L.n_in = NIN;
-    L.wh = &wx; /* not dense */
+    L.wh = wx; /* not dense */
     assert_int_equal(cm_lstm_check(&L, err, sizeof err), -1);
     assert_non_null(strstr(err, "dense"));
-    L.wh = &wh;
+    L.wh = wh;
     L.ox.n = 2;
     L.ox.f[0] = L.ox.f[1] = 0;
     assert_int_equal(cm_lstm_check(&L, err, sizeof err), -1);
@@ -156,47 +180,32 @@ static void test_partial(void **state)
     L.decomp = (cm_decomp)7;
     assert_int_equal(cm_lstm_check(&L, err, sizeof err), -1);
 
-    free(Wx);
-    free(Wh);
-    cm_weights_free(&wx);
-    cm_weights_free(&wh);
+    two_mats_free(&t);
 }
 
 static void test_separate(void **state)
 {
     (void)state;
     cm_format fx, fh;
-    cm_weights wx, wh;
-    double *Wx, *Wh, b[4 * H];
     int mx[] = {2, 2, 4}, nx[] = {2, 2, 3}, rx[] = {1, 3, 2, 1};
     int mh[] = {4, 4}, nh[] = {2, 2};
     make_format(&fx, CM_TT, NULL, 3, mx, nx, rx);
     make_format(&fh, CM_HT, "(1:2,2:3)", 2, mh, nh, NULL);
-    make_weights(&fx, 3, &wx, &Wx);
-    make_weights(&fh, 4, &wh, &Wh);
-    bias16(b);
-    cm_lstm L;
-    memset(&L, 0, sizeof L);
-    L.n_in = NIN;
-    L.hidden = H;
-    L.decomp = CM_DECOMP_SEPARATE;
-    L.wx = &wx;
-    L.wh = &wh;
-    assert_int_equal(cm_order_parse(&wx.net, "3,1,2", &L.ox, NULL, 0), 0);
-    assert_int_equal(cm_order_parse(&wh.net, "2,1,12", &L.oh, NULL, 0), 0);
-    L.bias = b;
-    run_and_compare(&L, Wx, NIN, Wh, H);
+    two_mats t;
+    two_mats_make(&t, &fx, &fh, 3, 4, CM_DECOMP_SEPARATE);
+    cm_lstm L = t.L;
+    assert_int_equal(cm_order_parse(&t.wx.net, "3,1,2", &L.ox, NULL, 0), 0);
+    assert_int_equal(cm_order_parse(&t.wh.net, "2,1,12", &L.oh, NULL, 0), 0);
+    L.bias = t.b;
+    run_and_compare(&L, t.Wx, NIN, t.Wh, H);
 
     char err[CM_ERRLEN] = "";
     L.wh = NULL;
     assert_int_equal(cm_lstm_check(&L, err, sizeof err), -1);
-    L.wh = &wx; /* 16 x 12, not 16 x 4 */
+    L.wh = &t.wx; /* 16 x 12, not 16 x 4 */
     assert_int_equal(cm_lstm_check(&L, err, sizeof err), -1);
 
-    free(Wx);
-    free(Wh);
-    cm_weights_free(&wx);
-    cm_weights_free(&wh);
+    two_mats_free(&t);
 }
 
 static void test_concat(void **state)

@@ -221,14 +221,20 @@ static void check_anchors_exact(const cm_tech *t)
     }
 }
 
+/* check on the built-in 28 nm table, then on tech/45nm.yaml, left in *t. */
+static void on_both_tables(void (*check)(const cm_tech *), cm_tech *t)
+{
+    cm_tech_default_28nm(t);
+    check(t);
+    load_ok("tech/45nm.yaml", t);
+    check(t);
+}
+
 static void test_sram_anchors_exact(void **state)
 {
     (void)state;
     cm_tech t;
-    cm_tech_default_28nm(&t);
-    check_anchors_exact(&t);
-    load_ok("tech/45nm.yaml", &t);
-    check_anchors_exact(&t);
+    on_both_tables(check_anchors_exact, &t);
 }
 
 static void test_sram_between_anchors(void **state)
@@ -299,10 +305,7 @@ static void test_sram_monotone_finite(void **state)
 {
     (void)state;
     cm_tech t;
-    cm_tech_default_28nm(&t);
-    sweep(&t);
-    load_ok("tech/45nm.yaml", &t);
-    sweep(&t);
+    on_both_tables(sweep, &t);
     /* Degenerate inputs are taken as 1 (byte, bit, bank), never NaN. */
     cm_sram_cost a = cm_tech_sram(&t, 0, 0, 0), b = cm_tech_sram(&t, 1, 1, 1);
     assert_true(a.read_pj == b.read_pj && a.area_mm2 == b.area_mm2);
