@@ -344,50 +344,48 @@ static int lw_need(lwbuf *b, double q)
     return 0;
 }
 
+/*
+ * A LAPACK call the way its workspace convention asks: first a query (WORK
+ * = &q, LWORK = -1: the optimal size comes back in q), then the call itself
+ * with wb's workspace, grown to that size.  CALL names its work arguments
+ * WORK and LWORK and its status `info`; returns -1 from the caller on any
+ * failure.
+ */
+#define WITH_WORKSPACE(wb, CALL)                                                          \
+    do {                                                                                \
+        double q_;                                                                      \
+        int lw_ = -1;                                                                   \
+        double *WORK = &q_;                                                             \
+        int *LWORK = &lw_;                                                              \
+        CALL;                                                                           \
+        if (info || lw_need(wb, q_))                                                    \
+            return -1;                                                                  \
+        WORK = (wb)->w;                                                                 \
+        LWORK = &(wb)->n;                                                               \
+        CALL;                                                                           \
+        if (info)                                                                       \
+            return -1;                                                                  \
+    } while (0)
+
 /* Stage 1: A -> upper band of bandwidth nb (entries outside are garbage). */
 static int band_reduce(double *a, int n, int nb, lwbuf *wb, double *tau)
 {
-    int info = 0, lw = -1;
-    double q;
+    int info = 0;
     for (int j = 0; j < n; j += nb) {
         int jb = n - j < nb ? n - j : nb, mr = n - j, nc = n - j - jb;
         double *pan = a + (size_t)j * n + j;
-        lw = -1;
-        dgeqrf_(&mr, &jb, pan, &n, tau, &q, &lw, &info);
-        if (info || lw_need(wb, q))
-            return -1;
-        dgeqrf_(&mr, &jb, pan, &n, tau, wb->w, &wb->n, &info);
-        if (info)
-            return -1;
+        WITH_WORKSPACE(wb, dgeqrf_(&mr, &jb, pan, &n, tau, WORK, LWORK, &info));
         if (nc == 0)
             break;
         double *right = a + (size_t)(j + jb) * n + j; /* rows j.., cols j+jb.. */
-        lw = -1;
-        dormqr_("L", "T", &mr, &nc, &jb, pan, &n, tau, right, &n, &q, &lw, &info, 1, 1);
-        if (info || lw_need(wb, q))
-            return -1;
-        dormqr_("L", "T", &mr, &nc, &jb, pan, &n, tau, right, &n, wb->w, &wb->n, &info, 1,
-                1);
-        if (info)
-            return -1;
+        WITH_WORKSPACE(wb, dormqr_("L", "T", &mr, &nc, &jb, pan, &n, tau, right, &n, WORK,
+                                   LWORK, &info, 1, 1));
         /* Row panel: rows j..j+jb of the columns right of the diagonal block. */
-        lw = -1;
-        dgelqf_(&jb, &nc, right, &n, tau, &q, &lw, &info);
-        if (info || lw_need(wb, q))
-            return -1;
-        dgelqf_(&jb, &nc, right, &n, tau, wb->w, &wb->n, &info);
-        if (info)
-            return -1;
+        WITH_WORKSPACE(wb, dgelqf_(&jb, &nc, right, &n, tau, WORK, LWORK, &info));
         double *trail = a + (size_t)(j + jb) * n + (j + jb);
         int kr = jb < nc ? jb : nc; /* reflectors of the row panel */
-        lw = -1;
-        dormlq_("R", "T", &nc, &nc, &kr, right, &n, tau, trail, &n, &q, &lw, &info, 1, 1);
-        if (info || lw_need(wb, q))
-            return -1;
-        dormlq_("R", "T", &nc, &nc, &kr, right, &n, tau, trail, &n, wb->w, &wb->n, &info,
-                1, 1);
-        if (info)
-            return -1;
+        WITH_WORKSPACE(wb, dormlq_("R", "T", &nc, &nc, &kr, right, &n, tau, trail, &n, WORK,
+                                   LWORK, &info, 1, 1));
     }
     return 0;
 }
