@@ -193,19 +193,24 @@ static void test_several_errors(void **state)
 
 static const char *base_head = "version: 1\nname: t\n";
 
+/* The size of the space of base_head + body. */
+static uint64_t size_of_spec(const char *body)
+{
+    char t[2048];
+    snprintf(t, sizeof t, "%s%s", base_head, body);
+    return size_of(t);
+}
+
 static void test_size_minimal(void **state)
 {
     (void)state;
     /* 4H = 16 = 4x4, N_in = 56 = 7x8; d = 2 has one tree; ranks 2 values;
      * orders best: 1; dataflows 2 x bank maps 1 x pes 3 = 6 hw points.
      * 1 structure x 2 ranks x 1 order x 6 = 12 */
-    char t[1024];
-    snprintf(t, sizeof t, "%s"
-             "workload: {n_in: 56, hidden: 4, decomposition: partial}\n"
-             "space:\n  modes: {wx: {out: [4x4], in: [7x8]}}\n  ranks: {values: [2, 3]}\n"
-             "  dataflows: [wp, op]\n"
-             "hardware: {pes: [4, 8, 16]}\n", base_head);
-    assert_int_equal(size_of(t), 12);
+    assert_int_equal(size_of_spec("workload: {n_in: 56, hidden: 4, decomposition: partial}\n"
+                                  "space:\n  modes: {wx: {out: [4x4], in: [7x8]}}\n  ranks: {values: [2, 3]}\n"
+                                  "  dataflows: [wp, op]\n"
+                                  "hardware: {pes: [4, 8, 16]}\n"), 12);
 }
 
 static void test_size_orders_all(void **state)
@@ -219,15 +224,12 @@ static void test_size_orders_all(void **state)
      * algorithms: 3 x 8 x 8 = 192.
      * hardware: dataflows 1 x bank maps 2 x zip(pes, lanes) 2 x banks
      * {4, 8, 16} 3 = 12.  Total 192 x 12 = 2304. */
-    char t[1024];
-    snprintf(t, sizeof t, "%s"
-             "workload: {n_in: 20, hidden: 4, decomposition: concat}\n"
-             "space:\n  modes: {wx: {out: [4x2x2], in: [4x3x2]}}\n  trees: all\n"
-             "  ranks: {values: [1, 2], mode: per_node}\n  orders: all\n"
-             "  bank_maps: [linear, xor]\n"
-             "hardware:\n  banks: {from: 4, to: 16, mul: 2}\n"
-             "  zip:\n    - {pes: [4, 8], lanes: [4, 8]}\n", base_head);
-    assert_int_equal(size_of(t), 2304);
+    assert_int_equal(size_of_spec("workload: {n_in: 20, hidden: 4, decomposition: concat}\n"
+                                  "space:\n  modes: {wx: {out: [4x2x2], in: [4x3x2]}}\n  trees: all\n"
+                                  "  ranks: {values: [1, 2], mode: per_node}\n  orders: all\n"
+                                  "  bank_maps: [linear, xor]\n"
+                                  "hardware:\n  banks: {from: 4, to: 16, mul: 2}\n"
+                                  "  zip:\n    - {pes: [4, 8], lanes: [4, 8]}\n"), 2304);
 }
 
 static void test_size_separate(void **state)
@@ -237,13 +239,10 @@ static void test_size_separate(void **state)
      * W_x: out [2x4], in [2x3]; formats ht, tt -> 2 structures x 3 = 6.
      * W_h: out [2x4, 4x2], in [1x2] -> 4 structures x 3 = 12.
      * separate: 6 x 12 = 72; partial: 6 x 1 (dense W_h) = 6.  Total 78. */
-    char t[1024];
-    snprintf(t, sizeof t, "%s"
-             "workload: {n_in: 6, hidden: 2, decomposition: [partial, separate]}\n"
-             "space:\n  formats: [ht, tt]\n"
-             "  modes:\n    wx: {out: [2x4], in: [2x3]}\n    wh: {out: [2x4, 4x2], in: [1x2]}\n"
-             "  ranks: {values: {from: 1, to: 3}}\n", base_head);
-    assert_int_equal(size_of(t), 78);
+    assert_int_equal(size_of_spec("workload: {n_in: 6, hidden: 2, decomposition: [partial, separate]}\n"
+                                  "space:\n  formats: [ht, tt]\n"
+                                  "  modes:\n    wx: {out: [2x4], in: [2x3]}\n    wh: {out: [2x4, 4x2], in: [1x2]}\n"
+                                  "  ranks: {values: {from: 1, to: 3}}\n"), 78);
 }
 
 static void test_size_generated(void **state)
@@ -252,28 +251,18 @@ static void test_size_generated(void **state)
     /* 4H = 4: 2x2 is the only factorization with factors >= 2 (d = 2).
      * N_in = 12: sorted 6x2, 4x3 -> 2 structures; shape any adds 2x6 and 3x4
      * -> 4.  One tree, one rank, one of everything else. */
-    char t[1024];
-    snprintf(t, sizeof t, "%s"
-             "workload: {n_in: 12, hidden: 1, decomposition: partial}\n"
-             "space:\n  modes: {wx: {d: 2}}\n  ranks: {values: 1}\n", base_head);
-    assert_int_equal(size_of(t), 2);
-    snprintf(t, sizeof t, "%s"
-             "workload: {n_in: 12, hidden: 1, decomposition: partial}\n"
-             "space:\n  modes: {wx: {d: 2, shape: any}}\n  ranks: {values: 1}\n", base_head);
-    assert_int_equal(size_of(t), 4);
+    assert_int_equal(size_of_spec("workload: {n_in: 12, hidden: 1, decomposition: partial}\n"
+                                  "space:\n  modes: {wx: {d: 2}}\n  ranks: {values: 1}\n"), 2);
+    assert_int_equal(size_of_spec("workload: {n_in: 12, hidden: 1, decomposition: partial}\n"
+                                  "space:\n  modes: {wx: {d: 2, shape: any}}\n  ranks: {values: 1}\n"), 4);
     /* concat with padding: N_in + H = 11 + 1 = 12, pad 0.25 -> products
      * 12..15: 6x2, 4x3 (12), none for 13, 7x2 (14), 5x3 (15): 4 candidates;
      * limit 3 keeps the smallest factor sums 4x3 (7), 6x2 (8, product 12),
      * 5x3 (8, product 15). */
-    snprintf(t, sizeof t, "%s"
-             "workload: {n_in: 11, hidden: 1, decomposition: concat}\n"
-             "space:\n  modes: {wx: {d: 2, pad: 0.25}}\n  ranks: {values: 1}\n", base_head);
-    assert_int_equal(size_of(t), 4);
-    snprintf(t, sizeof t, "%s"
-             "workload: {n_in: 11, hidden: 1, decomposition: concat}\n"
-             "space:\n  modes: {wx: {d: 2, pad: 0.25, limit: 3}}\n  ranks: {values: 1}\n",
-             base_head);
-    assert_int_equal(size_of(t), 3);
+    assert_int_equal(size_of_spec("workload: {n_in: 11, hidden: 1, decomposition: concat}\n"
+                                  "space:\n  modes: {wx: {d: 2, pad: 0.25}}\n  ranks: {values: 1}\n"), 4);
+    assert_int_equal(size_of_spec("workload: {n_in: 11, hidden: 1, decomposition: concat}\n"
+                                  "space:\n  modes: {wx: {d: 2, pad: 0.25, limit: 3}}\n  ranks: {values: 1}\n"), 3);
 }
 
 static void test_factorize(void **state)
