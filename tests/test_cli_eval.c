@@ -5,12 +5,9 @@
  */
 #include "test_util.h"
 
-static char cmd[2048];
-
 static int eval(const char *args, char **out, char **err)
 {
-    snprintf(cmd, sizeof cmd, "%s eval %s", tu_dse_bin(), args);
-    return tu_run(cmd, out, err);
+    return tu_dse(out, err, "eval %s", args);
 }
 
 /*
