@@ -119,23 +119,6 @@ void cm_mgeom_from_net(const cm_matmap *mm, const cm_net *src, int pes, int lane
     }
 }
 
-void cm_stage_shape(const cm_mgeom *mg, int s, cm_stage_stats *st)
-{
-    const cm_geom *g = &mg->g[s];
-    memset(st, 0, sizeof *st);
-    st->factor = g->st.f;
-    memcpy(st->label, mg->net.label[g->st.f], sizeof st->label);
-    st->df = g->df;
-    st->K = g->K;
-    st->C = g->C;
-    st->Pn = g->Pn;
-    st->in_words = g->st.in_size;
-    st->out_words = g->st.out_size;
-    st->factor_words = g->st.factor_size;
-    st->in_mem = g->first ? CM_MEM_INBUF : CM_MEM_WORK;
-    st->out_mem = g->last ? CM_MEM_ZBUF : CM_MEM_WORK;
-}
-
 void cm_mgeom_reblock(const cm_mgeom *src, int pes, int lanes, cm_mgeom *dst)
 {
     /* the used part only: a whole cm_mgeom is tens of KB */

@@ -17,6 +17,8 @@
 
 #include "cm_accel.h"
 
+#include <string.h>
+
 /* A mixed-radix linear index -> memory offset map. */
 typedef struct {
     int nd;
@@ -58,8 +60,24 @@ void cm_mgeom_from_net(const cm_matmap *mm, const cm_net *net, int pes, int lane
                        cm_mgeom *mg);
 
 /* Step s's shape fields of st (factor, label, dataflow, K, C, P, word
- * counts, memories), every count zero: each model then fills its counts. */
-void cm_stage_shape(const cm_mgeom *mg, int s, cm_stage_stats *st);
+ * counts, memories), every count zero: each model then fills its counts.
+ * Inline: the analytical model calls it for every step it counts. */
+static inline void cm_stage_shape(const cm_mgeom *mg, int s, cm_stage_stats *st)
+{
+    const cm_geom *g = &mg->g[s];
+    memset(st, 0, sizeof *st);
+    st->factor = g->st.f;
+    memcpy(st->label, mg->net.label[g->st.f], sizeof st->label);
+    st->df = g->df;
+    st->K = g->K;
+    st->C = g->C;
+    st->Pn = g->Pn;
+    st->in_words = g->st.in_size;
+    st->out_words = g->st.out_size;
+    st->factor_words = g->st.factor_size;
+    st->in_mem = g->first ? CM_MEM_INBUF : CM_MEM_WORK;
+    st->out_mem = g->last ? CM_MEM_ZBUF : CM_MEM_WORK;
+}
 
 /* The geometry of src's matrix mapping on pes x lanes instead: everything
  * but the blockings is independent of the array's shape. */
