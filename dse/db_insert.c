@@ -3,7 +3,8 @@
  * find, and db_insert_batch, which stores a batch atomically in the order
  * of the point keys (so that the key index fills in runs), DB_CHUNK rows a
  * statement, inside a write transaction committed every commit interval.
- * Points whose key is taken go through the probing of db_key.c.
+ * Points whose key is taken go through the probing of db_key.c; those
+ * stored before by another run become the run's through table run_point.
  *
  * Speed comes from reusing prepared statements, transactions of many
  * batches (committed every few seconds), WAL with synchronous=NORMAL, a
@@ -90,6 +91,25 @@ int db_run_find(db_conn *d, const char *spec_hash, int shard_i, int shard_n,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return dbi_sqlfail(d, err, errlen, "cannot read runs");
     return found;
+}
+
+/* ---- run membership ---- */
+
+/* Only on the path of points stored before (probed): a sweep into a new
+ * file never gets here, so its insert rate does not change.  One lookup of
+ * the point by id (just probed: its page is in the cache) and, for a point
+ * of another run, one row of a small WITHOUT ROWID table. */
+int dbi_add_member(db_conn *d, int64_t run, int64_t point_id, char *err, size_t errlen)
+{
+    if (dbi_prepare(d, &d->ins_member,
+                    "INSERT OR IGNORE INTO run_point(run_id, point_id) SELECT ?1, ?2"
+                    " WHERE (SELECT run_id FROM point WHERE id = ?2) IS NOT ?1", err, errlen))
+        return -1;
+    sqlite3_bind_int64(d->ins_member, 1, run);
+    sqlite3_bind_int64(d->ins_member, 2, point_id);
+    int rc = sqlite3_step(d->ins_member);
+    sqlite3_reset(d->ins_member);
+    return rc == SQLITE_DONE ? 0 : dbi_sqlfail(d, err, errlen, "cannot store a run's point");
 }
 
 /* ---- points ---- */
@@ -358,6 +378,8 @@ static int insert_chunk(db_conn *d, int64_t run_id, const db_row *rows, size_t j
                 for (int q = 0; q < k && !claimed; q++)
                     claimed = inserted[q] && ids[q] == id;
                 inserted[k] = !claimed; /* else stored before, or earlier in rows */
+                if (id <= *base && dbi_add_member(d, run_id, id, err, errlen))
+                    return -1; /* stored before this chunk: maybe by another run */
             } else {
                 bind_row(d->ins_point, 0, run_id, r, o[k].len, o[k].akey);
                 if (dbi_insert_point_key(d, d->ins_point, r->point, free_key, &id, err, errlen) < 0)
@@ -402,8 +424,11 @@ static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
         int rc = dbi_insert_point_key(d, st, r->point, d->order[j].key, &id, err, errlen);
         if (rc < 0)
             return -1;
-        if (rc == 0)
-            continue; /* stored before: the first evaluation stays */
+        if (rc == 0) { /* stored before: the first evaluation stays */
+            if (dbi_add_member(d, run_id, id, err, errlen))
+                return -1;
+            continue;
+        }
         ++*ninserted;
         if (r->ncomp && insert_breakdown(d, id, r, err, errlen))
             return -1;

@@ -41,7 +41,7 @@ struct db_conn {
     int version;           /* schema version of the file (decides the key hash) */
     int disk_failed;       /* a failure came from the storage (full, size limit, I/O) */
     sqlite3_stmt *ins_point, *ins_bd, *key_point, *ins_comp, *sel_comp, *ins_acc;
-    sqlite3_stmt *ins_chunk, *max_id, *point_by_id, *ins_algo;
+    sqlite3_stmt *ins_chunk, *max_id, *point_by_id, *ins_algo, *ins_member;
     int64_t algo_seen[DB_ALGO_CACHE]; /* algo keys stored (db_insert.c), 0: none */
     int pending;           /* our write transaction holds uncommitted batches */
     double txn_start;      /* when it began (monotonic seconds) */
@@ -103,6 +103,25 @@ static inline void dbi_bind_desc(sqlite3_stmt *st, int i, int v)
     else
         sqlite3_bind_null(st, i);
 }
+
+/* ---- run membership (db_insert.c, db_query.c) ---- */
+
+/*
+ * Records that run evaluated point_id: a row of run_point unless the run
+ * stored that point itself (then point.run_id says it) or the row exists.
+ * Inside the caller's write transaction.  0, or -1 with err.
+ */
+int dbi_add_member(db_conn *d, int64_t run, int64_t point_id, char *err, size_t errlen);
+/*
+ * " AND <the rows of run :run>" for a query over point / results (columns
+ * id and run_id), and, when workload is set, " AND <the rows of the runs
+ * of spec workload :workload>": the points they stored or share (table
+ * run_point, when the file has it; a read-only older file has not).
+ * Written into buf (len bytes); -1 with err when the question about the
+ * table fails.
+ */
+int dbi_pick_sql(db_conn *d, int run, int workload, char *buf, size_t len, char *err,
+                 size_t errlen);
 
 /* ---- keys (db_key.c) ---- */
 
