@@ -347,7 +347,7 @@ int db_run_workloads(db_conn *d, const char *where, char (*names)[DB_WORKLOAD_NA
     int rc = sql ? pick_sql(d, &(db_pick){0, ""}, pk, sizeof pk, err, errlen)
                  : cm_fail(err, errlen, "out of memory");
     if (!rc) {
-        snprintf(sql, len, "SELECT EXISTS (SELECT 1 FROM %s WHERE (%s)%s)",
+        snprintf(sql, len, "SELECT EXISTS (SELECT 1 FROM %s WHERE (%s\n)%s)",
                  where ? "results" : "point", where ? where : "1", pk);
         rc = rows_new(d, sql, &q, err, errlen);
     }
