@@ -295,12 +295,12 @@ int db_workloads(db_conn *d, const char *where, const db_pick *pick,
         "SELECT DISTINCT coalesce((SELECT CASE WHEN g.workload = 'lstm' THEN 'lstm N_in ' ||"
         " g.n_in || ', H ' || g.hidden ELSE g.workload END FROM algo g WHERE g.akey = k.akey),"
         " 'unknown') FROM (SELECT DISTINCT akey FROM results WHERE akey IN (SELECT akey FROM algo)"
-        " AND (%s)%s) k",
+        " AND (%s\n)%s) k",
         "SELECT DISTINCT CASE WHEN point LIKE 'lstm;nin=%%;h=%%;dec=%%' THEN 'lstm N_in ' ||"
         " substr(point, 10, instr(point, ';h=') - 10) || ', H ' ||"
         " substr(point, instr(point, ';h=') + 3, instr(point, ';dec=') - instr(point, ';h=') - 3)"
         " WHEN point LIKE 'mv/%%' THEN 'mv' ELSE 'unknown' END"
-        " FROM results WHERE (akey IS NULL OR akey NOT IN (SELECT akey FROM algo)) AND (%s)%s"};
+        " FROM results WHERE (akey IS NULL OR akey NOT IN (SELECT akey FROM algo)) AND (%s\n)%s"};
     char pk[512];
     *n = 0;
     if (pick_sql(d, pick, pk, sizeof pk, err, errlen))
