@@ -332,6 +332,10 @@ int db_results_rows(db_conn *d, const char *const *cols, int ncol, int64_t id_of
  * seed, spec_hash, tool_version, tech_name, tech_hash, shard_i, shard_n,
  * command, spec_text. */
 int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen);
+/* The runs that evaluated a point, by its id (db_rows_bind_id): id
+ * (shifted by run_off), workload (the spec's name), stored (1 for the run
+ * that stored it, 0 for one that shares it, db_pick), by id. */
+int db_point_runs(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen);
 /*
  * Which points a read query takes: a run's (run > 0) and the ones of the
  * runs of a spec workload (workload non-NULL; the spec's `workload: name`,

@@ -272,6 +272,22 @@ int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t er
     return rows_new(d, sql, out, err, errlen);
 }
 
+int db_point_runs(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen)
+{
+    char sql[700];
+    int members = db_has_table(d, "run_point", err, errlen);
+    if (members < 0)
+        return -1;
+    /* run_point is keyed by run: its rows of one point are a scan, of the
+     * shared points only */
+    snprintf(sql, sizeof sql, "SELECT r.id + %lld AS id, %s AS workload, r.id = (SELECT run_id"
+             " FROM point WHERE id = ?1) AS stored FROM run r WHERE r.id IN (SELECT run_id FROM"
+             " point WHERE id = ?1%s) ORDER BY r.id", (long long)run_off,
+             has_col(d, "run", "workload") ? "r.workload" : "NULL",
+             members ? " UNION SELECT run_id FROM run_point WHERE point_id = ?1" : "");
+    return rows_new(d, sql, out, err, errlen);
+}
+
 /* Adds name to names[0..*n) unless there; counts up to max + 1. */
 static void add_name(char (*names)[DB_WORKLOAD_NAME], int max, int *n, const char *name)
 {

@@ -230,8 +230,14 @@ static void test_run_returns_shared_points(void **state)
     assert_int_equal(two.rows, SPACE);
     same_answer(two, pareto(g_only_b, ""));
     same_answer(pareto(g_ab, "--run 1"), pareto(g_only_a, ""));
-    /* resumed, the run has nothing left to do: all its points are known */
+    /* dse show of a shared point names both runs, the one that stored it */
     char *out, *err;
+    long shared = query_long(g_ab, "SELECT min(point_id) FROM run_point");
+    assert_int_equal(dse(&out, &err, "show %ld --db %s", shared, g_ab), 0);
+    assert_non_null(strstr(out, "evaluated by     run 1 (toy-a; stored it), run 2 (toy-b)\n"));
+    free(out);
+    free(err);
+    /* resumed, the run has nothing left to do: all its points are known */
     assert_int_equal(dse(&out, &err, "run %s --db %s", g_b, g_ab), 0);
     assert_non_null(strstr(err, "resuming run 2: 3456 points already stored"));
     free(out);
