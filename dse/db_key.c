@@ -93,7 +93,8 @@ static int64_t next_key(int64_t k) { return k == INT64_MAX ? 0 : k + 1; }
 int dbi_probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
               int64_t *free_key, char *err, size_t errlen)
 {
-    if (dbi_prepare(d, &d->key_point, "SELECT id, point FROM point WHERE key = ?1", err, errlen))
+    if (dbi_prepare(d, &d->key_point, "SELECT id, point, run_id FROM point WHERE key = ?1", err,
+                    errlen))
         return -1;
     for (;;) {
         sqlite3_bind_int64(d->key_point, 1, k);
@@ -111,6 +112,8 @@ int dbi_probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
         int same = !strcmp((const char *)sqlite3_column_text(d->key_point, 1), point);
         if (same && id)
             *id = sqlite3_column_int64(d->key_point, 0);
+        if (same) /* read with the row anyway: run membership needs no lookup */
+            d->probe_run = sqlite3_column_int64(d->key_point, 2);
         sqlite3_reset(d->key_point);
         if (same) {
             *found = 1;

@@ -503,6 +503,7 @@ void db_close(db_conn *d)
     sqlite3_finalize(d->max_id);
     sqlite3_finalize(d->point_by_id);
     sqlite3_finalize(d->ins_member);
+    sqlite3_finalize(d->ins_members);
     for (int i = 0; i < d->ncomp; i++)
         free(d->comp_name[i]);
     free(d->order);
