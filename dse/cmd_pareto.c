@@ -20,6 +20,7 @@
 #include "db.h"
 #include "dbset.h"
 #include "map_pareto.h"
+#include "pareto_workloads.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -36,6 +37,7 @@ typedef struct {
     const char **db; /* --db arguments (ndb; none: DB_DEFAULT_PATH) */
     int ndb;
     const char *where;
+    const char *workload; /* --workload: the points of that spec workload's runs */
     long run, limit;
     int all_workloads;
     db_outfmt fmt;
@@ -64,21 +66,26 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: dse pareto [--db F]... --objective COL:min|max [--objective ...]\n"
-        "                  [--where SQL] [--run ID] [--columns C1,C2..]\n"
+        "                  [--where SQL] [--run ID] [--workload NAME] [--columns C1,C2..]\n"
         "                  [--format table|csv|json] [--wide] [--limit N]\n\n"
         "The exact Pareto front (non-dominated set) of the stored design points over\n"
         "the given columns of the `results` view, each minimized or maximized.\n\n"
         "  --db F          results database (default " DB_DEFAULT_PATH "); never modified.\n"
         "                  Repeat it, or name a directory of databases or the shard-set\n"
         "                  file of dse sweep --no-merge: the databases are read as one\n"
-        "  --all-workloads one front over rows of several workloads (layer sizes); by\n"
-        "                  default such rows are refused, naming the workloads\n"
+        "  --all-workloads one front over rows of several workloads (layer sizes or\n"
+        "                  spec workload names); by default such rows are refused,\n"
+        "                  naming the workloads\n"
         "  --objective O   COL:min or COL:max, or a metric alone (its natural direction:\n"
         "                  params min, throughput_fps max ...); aliases area, energy,\n"
         "                  power, throughput, error, util; repeat, or separate by commas (1..%d)\n"
         "  --where SQL     an SQL expression over the columns of `results`, e.g.\n"
         "                  \"valid AND banks = 16\" (only rows where it is true count)\n"
-        "  --run ID        only the points stored by run ID\n"
+        "  --run ID        only the points run ID evaluated (also those another run\n"
+        "                  had stored first)\n"
+        "  --workload NAME only the points the runs of spec workload NAME evaluated\n"
+        "                  (the spec's `workload: name`; the runs view lists them); a\n"
+        "                  point can belong to two workloads\n"
         "  --columns LIST  more columns of `results` to print for each front point\n"
         "  --format F      table (default), csv (header row, a `point` column) or json\n"
         "                  The table shows each point as its id and a short design label\n"
@@ -171,6 +178,7 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
         {"format", required_argument, NULL, 'f'}, {"limit", required_argument, NULL, 'l'},
         {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
         {"all-workloads", no_argument, NULL, 'A'}, {"wide", no_argument, NULL, 'W'},
+        {"workload", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 0; /* glibc: full re-initialization */
@@ -181,6 +189,7 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
         case 'd': o->db[o->ndb++] = optarg; break;
         case 'W': o->wide = 1; break;
         case 'w': o->where = optarg; break;
+        case 'L': o->workload = optarg; break;
         case 'A': o->all_workloads = 1; break;
         case 'o':
             if (parse_objectives(o, optarg))
@@ -292,11 +301,12 @@ static int check_where(db_conn *d, const char *where)
 }
 
 /* The scan: id and the objectives of the rows where --where holds, of
- * --run only (run: the database's own id of it, 0: none). */
+ * --run only (run: the database's own id of it, 0: none) and --workload. */
 static int prepare_scan(db_conn *d, const pareto_opts *o, int64_t run, db_rows **st)
 {
     char err[512], ws[240];
-    int rc = db_front_scan(d, (const char *const *)o->obj, o->nobj, o->where, run, st, err,
+    db_pick pk = {run, o->workload};
+    int rc = db_front_scan(d, (const char *const *)o->obj, o->nobj, o->where, &pk, st, err,
                            sizeof err);
     if (rc == 0)
         return 0;
@@ -656,6 +666,9 @@ static void print_json(const table *t, const pareto_opts *o, size_t nrows, size_
         printf("  \"run\": %ld,\n", o->run);
     else
         printf("  \"run\": null,\n");
+    char *wl = o->workload ? db_quote(o->workload, DB_OUT_JSON) : NULL;
+    printf("  \"workload\": %s,\n", wl ? wl : "null");
+    free(wl);
     printf("  \"rows\": %zu,\n  \"excluded_null\": %zu,\n  \"front_size\": %zu,\n"
            "  \"front\": [", nrows, nnull, nfront);
     for (size_t i = 0; i < t->nrow; i++) {
@@ -671,48 +684,6 @@ static void print_json(const table *t, const pareto_opts *o, size_t nrows, size_
     printf("%s]\n}\n", t->nrow ? "\n  " : "");
 }
 
-/*
- * One front per workload: rows of several workloads (other layer sizes, or
- * mv and lstm) are refused unless --all-workloads, naming what was found.
- */
-static int check_workloads(const dbset *set, const pareto_opts *o, int run_member,
-                           int64_t run_local)
-{
-    enum { MAXW = 4 };
-    char names[MAXW][DB_WORKLOAD_NAME], err[512];
-    char all[MAXW * (DB_WORKLOAD_NAME + 4)] = "";
-    int total = 0;
-    for (int i = 0; i < set->n; i++) {
-        if (o->run && i != run_member)
-            continue;
-        char mine[MAXW][DB_WORKLOAD_NAME];
-        int n;
-        if (db_workloads(set->m[i].d, o->where, o->run ? run_local : 0, mine, MAXW, &n, err,
-                         sizeof err))
-            return cli_bad(CMD, "%s", err);
-        for (int k = 0; k < n && k < MAXW; k++) {
-            int seen = 0;
-            for (int j = 0; j < total && j < MAXW; j++)
-                seen |= !strcmp(names[j], mine[k]);
-            if (!seen && total < MAXW)
-                memcpy(names[total], mine[k], DB_WORKLOAD_NAME); /* NUL-terminated */
-            total += !seen;
-        }
-        if (n > MAXW)
-            total = MAXW + 1;
-    }
-    if (total <= 1 || o->all_workloads)
-        return 0;
-    for (int j = 0; j < total && j < MAXW; j++) {
-        size_t u = strlen(all);
-        snprintf(all + u, sizeof all - u, "%s%s", j ? "; " : "", names[j]);
-    }
-    return cli_bad(CMD, "the rows mix %s%d workloads (%s%s): one front per workload; select one "
-                        "with --where (e.g. \"n_in = ... AND hidden = ...\") or give "
-                        "--all-workloads", total > MAXW ? "more than " : "",
-                   total > MAXW ? MAXW : total, all, total > MAXW ? "; ..." : "");
-}
-
 static int run_query(const dbset *set, const pareto_opts *o, int run_member,
                      int64_t run_local)
 {
@@ -721,7 +692,8 @@ static int run_query(const dbset *set, const pareto_opts *o, int run_member,
     table t = {0};
     int rc = scan(set, o, run_member, run_local, &r, &nrows, &nnull);
     if (!rc) /* after the scan, which reports a bad --where in the user's words */
-        rc = check_workloads(set, o, run_member, run_local);
+        rc = pareto_check_workloads(set, o->where, o->run ? run_member : -1, run_local,
+                                    o->workload, o->all_workloads);
     if (rc)
         goto out;
     /* the front of the databases' fronts (one database: its front again) */
@@ -774,6 +746,8 @@ static int check_query(const dbset *set, const pareto_opts *o, int *run_member,
         rc = check_where(set->m[0].d, o->where);
     if (!rc && o->run)
         rc = check_run(set, o->run, run_member, run_local);
+    if (!rc && o->workload)
+        rc = pareto_check_workload_name(set, o->workload);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
  * cmd_show.c - `dse show POINT|ID`: everything stored about one design
  * point (metrics, area and energy breakdown with shares, the run that
- * stored it, measured accuracies) as a readable stats report or JSON.
+ * stored it and every run that evaluated it, measured accuracies) as a
+ * readable stats report or JSON.
  * Several databases read as one (dbset.h): the point is looked up in each,
  * in order, the first holding it answers, its ids shown in the set's id
  * space.
@@ -48,8 +49,9 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: dse show POINT|ID [--db F]... [--json] [--wide]\n\n"
         "Everything stored about one design point: metrics, per-component area and\n"
-        "energy breakdown, the run that stored it, measured accuracies; for a rejected\n"
-        "point the sentence that explains it (as dse eval --point prints it).\n\n"
+        "energy breakdown, the run that stored it and every run that evaluated it,\n"
+        "measured accuracies; for a rejected point the sentence that explains it (as\n"
+        "dse eval --point prints it).\n\n"
         "  POINT      the canonical point string (as dse pareto --wide or --format csv\n"
         "             prints it), or its id (as dse pareto prints it)\n"
         "  --db F     results database (default " DB_DEFAULT_PATH "); never modified.\n"
@@ -196,6 +198,24 @@ static void text_run(db_rows *run)
             text_value(run, c, db_rows_name(run, c));
 }
 
+/* "evaluated by  run 1 (lstm-ucf; stored it), run 2 (lstm-youtube)": a
+ * point is stored once, by the first run that evaluated it, and belongs to
+ * every run that did (run membership). */
+static int text_runs(db_rows *runs)
+{
+    int rc, n = 0;
+    printf("  %-16s ", "evaluated by");
+    while ((rc = db_rows_next(runs, NULL, 0)) == 1) {
+        const char *w = db_rows_text(runs, 1);
+        printf("%srun %lld%s%s%s%s", n++ ? ", " : "", (long long)db_rows_int(runs, 0),
+               w || db_rows_int(runs, 2) ? " (" : "", w ? w : "",
+               db_rows_int(runs, 2) ? (w ? "; stored it" : "stored it") : "",
+               w || db_rows_int(runs, 2) ? ")" : "");
+    }
+    printf("%s\n", n ? "" : "-");
+    return rc == 0 ? 0 : -1;
+}
+
 /* A total like db_rows_value prints reals in tables. */
 static const char *num(char *buf, size_t len, double v)
 {
@@ -271,6 +291,7 @@ static int text_accuracy(db_rows *acc)
 
 typedef struct {
     db_rows *row, *run, *bd, *acc;
+    db_rows *runs;         /* every run that evaluated the point */
     int64_t id, run_id;    /* the database's own ids of the point and its run */
     const char *bd_source; /* "stored", "recomputed" or "none" */
     char bd_note[600];     /* why none, or how it was recomputed */
@@ -527,12 +548,14 @@ static int prepare_related(const dbset_member *mb, show_stmts *s)
     int64_t id = s->id = db_rows_int(s->row, db_rows_col(s->row, "id")) - mb->id_off;
     int64_t run = s->run_id = db_rows_int(s->row, db_rows_col(s->row, "run_id")) - mb->run_off;
     if (db_run_rows(d, mb->run_off, &s->run, err, sizeof err) ||
+        db_point_runs(d, mb->run_off, &s->runs, err, sizeof err) ||
         db_breakdown_rows(d, &s->bd, err, sizeof err) ||
         db_accuracy_rows(d, col_text(s->row, "point"), &s->acc, err, sizeof err)) {
         cli_bad(CMD, "%s", err);
         return -1;
     }
     db_rows_bind_id(s->run, run);
+    db_rows_bind_id(s->runs, id);
     db_rows_bind_id(s->bd, id);
     s->bd_source = "stored";
     int rc = db_rows_next(s->bd, NULL, 0);
@@ -580,7 +603,7 @@ static int report_text(show_stmts *s, int wide)
         return -1;
     putchar('\n');
     text_run(s->run);
-    return 0;
+    return text_runs(s->runs);
 }
 
 static int report_json(show_stmts *s)
@@ -598,7 +621,7 @@ static int report_json(show_stmts *s)
     } else {
         printf("null");
     }
-    if (json_rows(s->bd, "breakdown"))
+    if (json_rows(s->runs, "runs") || json_rows(s->bd, "breakdown"))
         return -1;
     char *src = db_quote(s->bd_source, DB_OUT_JSON), *note = db_quote(s->bd_note, DB_OUT_JSON);
     if (!src || !note) {
@@ -664,6 +687,7 @@ int cmd_show(int argc, char **argv)
     }
     db_rows_free(s.row);
     db_rows_free(s.run);
+    db_rows_free(s.runs);
     db_rows_free(s.bd);
     db_rows_free(s.acc);
     dbset_close(set);

@@ -176,12 +176,13 @@ int db_point_id(db_conn *d, const char *point, int64_t *id, char *err, size_t er
  * one.  Also handy for in-memory sets of points.
  */
 int64_t db_point_key(const char *point);
-/* Number of points stored by run_id (0: all runs). */
+/* Number of points of run_id (0: all runs): stored by it or shared (db_pick). */
 int db_point_count(db_conn *d, int64_t run_id, int64_t *n, char *err, size_t errlen);
 /*
- * Calls fn(point, ctx) for every point stored by run_id (0: all runs), in
- * insertion order; a non-zero return of fn stops the walk (returned as is).
- * For resume: load the stored points into a set, skip them.
+ * Calls fn(point, ctx) for every point of run_id (0: all runs; stored by it
+ * or shared, db_pick), in insertion order; a non-zero return of fn stops
+ * the walk (returned as is).  For resume: load the run's points into a
+ * set, skip them.
  */
 int db_each_point(db_conn *d, int64_t run_id, int (*fn)(const char *point, void *ctx),
                   void *ctx, char *err, size_t errlen);
@@ -331,15 +332,39 @@ int db_results_rows(db_conn *d, const char *const *cols, int ncol, int64_t id_of
  * seed, spec_hash, tool_version, tech_name, tech_hash, shard_i, shard_n,
  * command, spec_text. */
 int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen);
+/* The runs that evaluated a point, by its id (db_rows_bind_id): id
+ * (shifted by run_off), workload (the spec's name), stored (1 for the run
+ * that stored it, 0 for one that shares it, db_pick), by id. */
+int db_point_runs(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen);
 /*
- * The workloads of the `results` rows where `where` (NULL: all) holds, of
- * run `run` only when run > 0: their names ("lstm N_in 57600, H 256", "mv")
- * into names[0..max), *n how many distinct (at most max are named; the
- * count stops at max + 1).  0, or -1 with a reason.
+ * Which points a read query takes: a run's (run > 0) and the ones of the
+ * runs of a spec workload (workload non-NULL; the spec's `workload: name`,
+ * run.workload): the points they stored and those they evaluated after
+ * another run had stored them (table run_point, view run_points).  One
+ * point may so belong to several runs and workloads (LSTM-UCF's and
+ * LSTM-Youtube's concat points are the same designs).  NULL: every point.
+ */
+typedef struct {
+    int64_t run;          /* 0: any */
+    const char *workload; /* NULL: any */
+} db_pick;
+
+/*
+ * The workloads of the `results` rows where `where` (NULL: all) holds and
+ * pick takes: their layers' names ("lstm N_in 57600, H 256", "mv") into
+ * names[0..max), *n how many distinct (at most max are named; the count
+ * stops at max + 1).  0, or -1 with a reason.
  */
 #define DB_WORKLOAD_NAME 48
-int db_workloads(db_conn *d, const char *where, int64_t run, char (*names)[DB_WORKLOAD_NAME],
-                 int max, int *n, char *err, size_t errlen);
+int db_workloads(db_conn *d, const char *where, const db_pick *pick,
+                 char (*names)[DB_WORKLOAD_NAME], int max, int *n, char *err, size_t errlen);
+/*
+ * The spec workload names (run.workload, sorted) of the runs that stored or
+ * share some `results` row where `where` (NULL: any row) holds, as
+ * db_workloads counts them.  Runs without a name are left out.
+ */
+int db_run_workloads(db_conn *d, const char *where, char (*names)[DB_WORKLOAD_NAME], int max,
+                     int *n, char *err, size_t errlen);
 /* dse reproduce's reuse: records that run_id stored n points, its whole
  * front (run.front_points). */
 int db_run_set_front_points(db_conn *d, int64_t run_id, int64_t n, char *err, size_t errlen);
@@ -348,8 +373,9 @@ int db_run_set_front_points(db_conn *d, int64_t run_id, int64_t n, char *err, si
  * 0 none, -1 error. */
 int db_run_find_front(db_conn *d, const char *spec_hash, const char *tech_hash,
                       int64_t *run_id, int64_t *n, char *err, size_t errlen);
-/* The valid points of run_id, by id: point, params, throughput_fps,
- * area_mm2, energy_pj and the stored DRAM energy (component dram). */
+/* The valid points of run_id (stored or shared, db_pick), by id: point,
+ * params, throughput_fps, area_mm2, energy_pj and the stored DRAM energy
+ * (component dram). */
 int db_front_rows(db_conn *d, int64_t run_id, db_rows **out, char *err, size_t errlen);
 /* The stored breakdown of a point, by its id: component, area_um2,
  * energy_pj, accesses, by component name. */
@@ -365,12 +391,12 @@ int db_accuracy_rows(db_conn *d, const char *point, db_rows **out, char *err, si
 
 /*
  * The scan of dse pareto: id and the columns obj[0..nobj) of every
- * `results` row where the SQL expression `where` (NULL: all) holds, and of
- * run `run` only when run > 0.  0; 1 when where is more than one
+ * `results` row where the SQL expression `where` (NULL: all) holds and
+ * that pick (NULL: all) takes.  0; 1 when where is more than one
  * expression; -1 with SQLite's message in err.
  */
 int db_front_scan(db_conn *d, const char *const *obj, int nobj, const char *where,
-                  int64_t run, db_rows **out, char *err, size_t errlen);
+                  const db_pick *pick, db_rows **out, char *err, size_t errlen);
 /*
  * Checks an SQL expression over the columns of `results` on its own: 0
  * valid; 1 followed by more text (not one expression); -1 not valid, with

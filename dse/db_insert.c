@@ -3,7 +3,8 @@
  * find, and db_insert_batch, which stores a batch atomically in the order
  * of the point keys (so that the key index fills in runs), DB_CHUNK rows a
  * statement, inside a write transaction committed every commit interval.
- * Points whose key is taken go through the probing of db_key.c.
+ * Points whose key is taken go through the probing of db_key.c; those
+ * stored before by another run become the run's through table run_point.
  *
  * Speed comes from reusing prepared statements, transactions of many
  * batches (committed every few seconds), WAL with synchronous=NORMAL, a
@@ -92,6 +93,77 @@ int db_run_find(db_conn *d, const char *spec_hash, int shard_i, int shard_n,
     return found;
 }
 
+/* Rows per statement of the bulk insert: one multi-row INSERT pays the
+ * statement's fixed cost (cursors, savepoint journal) once for all. */
+#define DB_CHUNK 8
+
+/* ---- run membership ---- */
+
+/* Only on the path of points stored before (probed): a sweep into a new
+ * file never gets here, so its insert rate does not change.  One lookup of
+ * the point by id (just probed: its page is in the cache) and, for a point
+ * of another run, one row of a small WITHOUT ROWID table. */
+int dbi_add_member(db_conn *d, int64_t run, int64_t point_id, char *err, size_t errlen)
+{
+    if (dbi_prepare(d, &d->ins_member,
+                    "INSERT OR IGNORE INTO run_point(run_id, point_id) SELECT ?1, ?2"
+                    " WHERE (SELECT run_id FROM point WHERE id = ?2) IS NOT ?1", err, errlen))
+        return -1;
+    sqlite3_bind_int64(d->ins_member, 1, run);
+    sqlite3_bind_int64(d->ins_member, 2, point_id);
+    int rc = sqlite3_step(d->ins_member);
+    sqlite3_reset(d->ins_member);
+    return rc == SQLITE_DONE ? 0 : dbi_sqlfail(d, err, errlen, "cannot store a run's point");
+}
+
+/*
+ * The insert path's points stored before by another run (the probe that
+ * found one read its run, d->probe_run: no lookup here), DB_CHUNK rows a
+ * statement, as for points: a run that shares many points (all of them,
+ * a spec run again under another workload name) pays one row each.
+ */
+typedef struct {
+    int64_t id[DB_CHUNK];
+    int n;
+} member_buf;
+
+static int members_flush(db_conn *d, int64_t run, member_buf *mb, char *err, size_t errlen)
+{
+    if (mb->n < DB_CHUNK) {
+        for (int i = 0; i < mb->n; i++)
+            if (dbi_add_member(d, run, mb->id[i], err, errlen))
+                return -1;
+        mb->n = 0;
+        return 0;
+    }
+    if (!d->ins_members) {
+        char sql[128 + 12 * DB_CHUNK];
+        size_t u = (size_t)snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO run_point(run_id,"
+                                    " point_id) VALUES ");
+        for (int i = 0; i < DB_CHUNK; i++)
+            u += (size_t)snprintf(sql + u, sizeof sql - u, "%s(?1, ?%d)", i ? ", " : "", i + 2);
+        if (dbi_prepare(d, &d->ins_members, sql, err, errlen))
+            return -1;
+    }
+    sqlite3_bind_int64(d->ins_members, 1, run);
+    for (int i = 0; i < DB_CHUNK; i++)
+        sqlite3_bind_int64(d->ins_members, i + 2, mb->id[i]);
+    int rc = sqlite3_step(d->ins_members);
+    sqlite3_reset(d->ins_members);
+    mb->n = 0;
+    return rc == SQLITE_DONE ? 0 : dbi_sqlfail(d, err, errlen, "cannot store a run's point");
+}
+
+/* Notes that the run evaluated point id, just found stored (by d->probe_run). */
+static int members_add(db_conn *d, int64_t run, member_buf *mb, int64_t id, char *err,
+                       size_t errlen)
+{
+    if (d->probe_run == run)
+        return 0; /* its own (a repeat, or a resumed run) */
+    mb->id[mb->n++] = id;
+    return mb->n == DB_CHUNK ? members_flush(d, run, mb, err, errlen) : 0;
+}
+
 /* ---- points ---- */
 
 void db_row_init(db_row *r, const char *point)
@@ -104,9 +176,6 @@ void db_row_init(db_row *r, const char *point)
     r->valid = 1;
 }
 
-/* Rows per statement of the bulk insert: one multi-row INSERT pays the
- * statement's fixed cost (cursors, savepoint journal) once for all. */
-#define DB_CHUNK 8
 
 /* The columns of a stored point, the metrics from map_metric.h: ?1 is the
  * key (bound while probing), the point string the last. */
@@ -326,7 +395,8 @@ static int prepare_chunk(db_conn *d, char *err, size_t errlen)
  * by another string (inserted alone at the next free key).
  */
 static int insert_chunk(db_conn *d, int64_t run_id, const db_row *rows, size_t j,
-                        int64_t *base, size_t *ninserted, char *err, size_t errlen)
+                        int64_t *base, size_t *ninserted, member_buf *mb, char *err,
+                        size_t errlen)
 {
     sqlite3_stmt *st = d->ins_chunk;
     const keyed_row *o = d->order + j;
@@ -358,6 +428,8 @@ static int insert_chunk(db_conn *d, int64_t run_id, const db_row *rows, size_t j
                 for (int q = 0; q < k && !claimed; q++)
                     claimed = inserted[q] && ids[q] == id;
                 inserted[k] = !claimed; /* else stored before, or earlier in rows */
+                if (id <= *base && members_add(d, run_id, mb, id, err, errlen))
+                    return -1; /* stored before this chunk: maybe by another run */
             } else {
                 bind_row(d->ins_point, 0, run_id, r, o[k].len, o[k].akey);
                 if (dbi_insert_point_key(d, d->ins_point, r->point, free_key, &id, err, errlen) < 0)
@@ -387,13 +459,14 @@ static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
 {
     sqlite3_stmt *st = d->ins_point;
     int64_t base = 0;
+    member_buf mb = {.n = 0};
     if (order_rows(d, rows, n, err, errlen))
         return -1;
     if (n >= DB_CHUNK && max_point_id(d, &base, err, errlen))
         return -1;
     size_t j = 0;
     for (; j + DB_CHUNK <= n; j += DB_CHUNK)
-        if (insert_chunk(d, run_id, rows, j, &base, ninserted, err, errlen))
+        if (insert_chunk(d, run_id, rows, j, &base, ninserted, &mb, err, errlen))
             return -1;
     for (; j < n; j++) {
         const db_row *r = &rows[d->order[j].i];
@@ -402,13 +475,16 @@ static int insert_rows(db_conn *d, int64_t run_id, const db_row *rows, size_t n,
         int rc = dbi_insert_point_key(d, st, r->point, d->order[j].key, &id, err, errlen);
         if (rc < 0)
             return -1;
-        if (rc == 0)
-            continue; /* stored before: the first evaluation stays */
+        if (rc == 0) { /* stored before: the first evaluation stays */
+            if (members_add(d, run_id, &mb, id, err, errlen))
+                return -1;
+            continue;
+        }
         ++*ninserted;
         if (r->ncomp && insert_breakdown(d, id, r, err, errlen))
             return -1;
     }
-    return 0;
+    return members_flush(d, run_id, &mb, err, errlen);
 }
 
 /* The algo row of a point's algorithm (schemas/results.sql), from its

@@ -41,8 +41,9 @@ struct db_conn {
     int version;           /* schema version of the file (decides the key hash) */
     int disk_failed;       /* a failure came from the storage (full, size limit, I/O) */
     sqlite3_stmt *ins_point, *ins_bd, *key_point, *ins_comp, *sel_comp, *ins_acc;
-    sqlite3_stmt *ins_chunk, *max_id, *point_by_id, *ins_algo;
+    sqlite3_stmt *ins_chunk, *max_id, *point_by_id, *ins_algo, *ins_member, *ins_members;
     int64_t algo_seen[DB_ALGO_CACHE]; /* algo keys stored (db_insert.c), 0: none */
+    int64_t probe_run;     /* run_id of the point dbi_probe last found */
     int pending;           /* our write transaction holds uncommitted batches */
     double txn_start;      /* when it began (monotonic seconds) */
     double last_call_end;  /* end of the previous db_insert_batch */
@@ -104,6 +105,25 @@ static inline void dbi_bind_desc(sqlite3_stmt *st, int i, int v)
         sqlite3_bind_null(st, i);
 }
 
+/* ---- run membership (db_insert.c, db_query.c) ---- */
+
+/*
+ * Records that run evaluated point_id: a row of run_point unless the run
+ * stored that point itself (then point.run_id says it) or the row exists.
+ * Inside the caller's write transaction.  0, or -1 with err.
+ */
+int dbi_add_member(db_conn *d, int64_t run, int64_t point_id, char *err, size_t errlen);
+/*
+ * " AND <the rows of run :run>" for a query over point / results (columns
+ * id and run_id), and, when workload is set, " AND <the rows of the runs
+ * of spec workload :workload>": the points they stored or share (table
+ * run_point, when the file has it; a read-only older file has not).
+ * Written into buf (len bytes); -1 with err when the question about the
+ * table fails.
+ */
+int dbi_pick_sql(db_conn *d, int run, int workload, char *buf, size_t len, char *err,
+                 size_t errlen);
+
 /* ---- keys (db_key.c) ---- */
 
 /* The key of a point string of length len under d's schema version. */
@@ -114,8 +134,8 @@ int64_t dbi_key_of(const db_conn *d, const char *point, size_t len);
 int64_t dbi_keys_of(const db_conn *d, const char *point, size_t len, int64_t *akey);
 /*
  * Probes from key k (the point's key): *found = 1 and *id (may be NULL)
- * when the string is stored at one; otherwise *found = 0 and *free_key is
- * the first key not in use.
+ * when the string is stored at one (d->probe_run then the run that stored
+ * it); otherwise *found = 0 and *free_key is the first key not in use.
  */
 int dbi_probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
               int64_t *free_key, char *err, size_t errlen);
@@ -123,7 +143,7 @@ int dbi_probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
  * ins: an INSERT OR IGNORE INTO point(key, ...) VALUES (?1, ...) with every
  * parameter but ?1 bound; ?1 is bound here, from key on, probing past keys
  * taken by other strings.  1 inserted (*id its row id), 0 already stored
- * (*id its id), -1 error.  ins is reset.
+ * (*id its id, d->probe_run its run), -1 error.  ins is reset.
  */
 int dbi_insert_point_key(db_conn *d, sqlite3_stmt *ins, const char *point, int64_t key,
                          int64_t *id, char *err, size_t errlen);

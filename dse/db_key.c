@@ -2,7 +2,8 @@
  * db_key.c - point keys (db.h, schemas/results.sql): the on-disk 63-bit key
  * hash of a point string (version 2, and version 1 for reading old files),
  * probing past keys taken by other strings, and the point lookups built on
- * it (db_point_id, db_has_point), with the point count and walk of resume.
+ * it (db_point_id, db_has_point), with the point count and walk of resume
+ * (a run's points: stored by it or shared, table run_point).
  * The hashes are part of the schema version: never change them within one.
  */
 #include "db_int.h"
@@ -92,7 +93,8 @@ static int64_t next_key(int64_t k) { return k == INT64_MAX ? 0 : k + 1; }
 int dbi_probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
               int64_t *free_key, char *err, size_t errlen)
 {
-    if (dbi_prepare(d, &d->key_point, "SELECT id, point FROM point WHERE key = ?1", err, errlen))
+    if (dbi_prepare(d, &d->key_point, "SELECT id, point, run_id FROM point WHERE key = ?1", err,
+                    errlen))
         return -1;
     for (;;) {
         sqlite3_bind_int64(d->key_point, 1, k);
@@ -110,6 +112,8 @@ int dbi_probe(db_conn *d, const char *point, int64_t k, int *found, int64_t *id,
         int same = !strcmp((const char *)sqlite3_column_text(d->key_point, 1), point);
         if (same && id)
             *id = sqlite3_column_int64(d->key_point, 0);
+        if (same) /* read with the row anyway: run membership needs no lookup */
+            d->probe_run = sqlite3_column_int64(d->key_point, 2);
         sqlite3_reset(d->key_point);
         if (same) {
             *found = 1;
@@ -164,11 +168,23 @@ int db_has_point(db_conn *d, const char *point, char *err, size_t errlen)
     return db_point_id(d, point, NULL, err, errlen);
 }
 
+/* "SELECT what FROM point WHERE 1<the points of run_id> tail" into sql. */
+static int run_sql(db_conn *d, int64_t run_id, const char *what, const char *tail, char *sql,
+                   size_t len, char *err, size_t errlen)
+{
+    char pk[256];
+    if (dbi_pick_sql(d, run_id != 0, 0, pk, sizeof pk, err, errlen))
+        return -1;
+    snprintf(sql, len, "SELECT %s FROM point WHERE 1%s%s", what, pk, tail);
+    return 0;
+}
+
 int db_point_count(db_conn *d, int64_t run_id, int64_t *n, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    if (dbi_prepare(d, &st, run_id ? "SELECT count(*) FROM point WHERE run_id = ?1"
-                                   : "SELECT count(*) FROM point", err, errlen))
+    char sql[512];
+    if (run_sql(d, run_id, "count(*)", "", sql, sizeof sql, err, errlen) ||
+        dbi_prepare(d, &st, sql, err, errlen))
         return -1;
     if (run_id)
         sqlite3_bind_int64(st, 1, run_id);
@@ -185,8 +201,9 @@ int db_each_point(db_conn *d, int64_t run_id, int (*fn)(const char *point, void 
                   void *ctx, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    if (dbi_prepare(d, &st, run_id ? "SELECT point FROM point WHERE run_id = ?1 ORDER BY id"
-                                   : "SELECT point FROM point ORDER BY id", err, errlen))
+    char sql[512];
+    if (run_sql(d, run_id, "point", " ORDER BY id", sql, sizeof sql, err, errlen) ||
+        dbi_prepare(d, &st, sql, err, errlen))
         return -1;
     if (run_id)
         sqlite3_bind_int64(st, 1, run_id);

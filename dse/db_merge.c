@@ -3,7 +3,8 @@
  * for dse merge): runs (deduplicated by uuid, so merging twice adds
  * nothing), component names, points (a point present in several inputs is
  * stored once, with the breakdown of its first copy), breakdowns (re-keyed
- * to OUT's ids), accuracies and trained accuracies.  Columns are copied
+ * to OUT's ids), accuracies, trained accuracies and run membership (a
+ * point a run evaluated that OUT had stored by another).  Columns are copied
  * generically from the schema, by name; one loop over the tables
  * (tables[]), each with its own row function.  An input attached to OUT
  * has its points copied set-based first (db_merge_fast.c), and only the
@@ -224,6 +225,38 @@ static int copy_mapped(merge_ctx *m, copier *c, idmaps *map)
     return changes;
 }
 
+/*
+ * Run membership (table run_point): each row of the input's, as OUT's run
+ * and point ids (the point found by its string), unless OUT's point is that
+ * run's own.  Points OUT had already got their rows where they were met
+ * (row_point, dbi_copy_points).  Rows are few (shared points only): one
+ * probe each.
+ */
+static int copy_members(merge_ctx *m)
+{
+    int has = db_has_table(m->in, "run_point", m->err, m->errlen);
+    sqlite3_stmt *st;
+    if (has <= 0)
+        return has;
+    if (sqlite3_prepare_v2(m->in->h, "SELECT r.run_id, p.point FROM run_point r"
+                           " JOIN point p ON p.id = r.point_id", -1, &st, NULL) != SQLITE_OK)
+        return dbi_readfail(m->in, m->err, m->errlen);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *pt = (const char *)sqlite3_column_text(st, 1);
+        int64_t run = get_map(&m->runs, sqlite3_column_int64(st, 0)), id = 0, k;
+        int found;
+        if (dbi_probe(m->out, pt, dbi_key_of(m->out, pt, strlen(pt)), &found, &id, &k, m->err,
+                      m->errlen) ||
+            (found && run > 0 && dbi_add_member(m->out, run, id, m->err, m->errlen)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return -1;
+    return rc == SQLITE_DONE ? 0 : dbi_readfail(m->in, m->err, m->errlen);
+}
+
 /* Runs: deduplicated by uuid, so that merging twice adds none. */
 static int row_run(merge_ctx *m, copier *c)
 {
@@ -250,9 +283,13 @@ static int row_point(merge_ctx *m, copier *c)
                                    &id, m->err, m->errlen);
     if (ins < 0)
         return -1;
-    if (ins == 0) {
+    if (ins == 0) { /* OUT has it: the input's run evaluated it too */
         m->st->dup_points++;
-        return 0;
+        int r = 1, nc = sqlite3_column_count(c->sel);
+        while (r < nc && strcmp(sqlite3_column_name(c->sel, r), "run_id"))
+            r++;
+        return dbi_add_member(m->out, get_map(&m->runs, sqlite3_column_int64(c->sel, r)), id,
+                              m->err, m->errlen);
     }
     m->st->points++;
     if (put_map(&m->added, sqlite3_column_int64(c->sel, 0), id))
@@ -409,6 +446,8 @@ int db_merge_input(db_conn *out, db_conn *in, const char *alias, db_merge_stats 
         rc = merge_attached(&m, alias);
     for (size_t t = 0; !alias && t < T_COUNT && !rc; t++)
         rc = copy_table(&m, t);
+    if (!rc)
+        rc = copy_members(&m);
     sqlite3_exec(in->h, "COMMIT", NULL, NULL, NULL);
     free(m.runs.m);
     free(m.comps.m);

@@ -277,6 +277,26 @@ out:
     return rc;
 }
 
+/*
+ * Run membership of the points OUT had already, at the same key (r->dup of
+ * them): the input's run evaluated them too, unless OUT's copy is that
+ * run's own.  Only when there are such points: merging shards finds none,
+ * and pays nothing.  The input's own run_point rows go row by row
+ * (db_merge.c).
+ */
+static int dup_members(db_conn *out, const char *alias, const dbi_copy_result *r, char *err,
+                       size_t errlen)
+{
+    char sql[512];
+    if (r->dup <= 0)
+        return 0;
+    snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO main.run_point(run_id, point_id)"
+             " SELECT dse_run_id(s.run_id), m.id FROM \"%s\".point s JOIN main.point m"
+             " ON m.key = s.key AND m.point = s.point WHERE m.run_id <> dse_run_id(s.run_id)",
+             alias);
+    return run_sql(out, sql, 0, NULL, err, errlen);
+}
+
 int dbi_copy_points(db_conn *out, const char *alias, dbi_map_fn map, const void *runs,
                     const void *comps, dbi_copy_result *r, char *err, size_t errlen)
 {
@@ -299,6 +319,8 @@ int dbi_copy_points(db_conn *out, const char *alias, dbi_map_fn map, const void 
         rc = slow_rows(out, alias, off, r, err, errlen);
     if (!rc)
         r->dup = r->total - r->fast - (int64_t)r->nslow;
+    if (!rc)
+        rc = dup_members(out, alias, r, err, errlen);
     unregister_fns(h);
     return rc;
 }

@@ -226,10 +226,11 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
     if (k == FILE_OURS) {
         /* A version-2 file made before the columns and tables added since:
          * add the columns, then what the schema adds (every statement is IF
-         * NOT EXISTS), and renew the results view, the only object whose
-         * text changed. */
+         * NOT EXISTS: tables train, algo, run_point), and renew the views,
+         * the only objects whose text changed. */
         if (add_columns(d, err, errlen) ||
-            dbi_exec(d, "DROP VIEW IF EXISTS results; DROP VIEW IF EXISTS runs", err, errlen) ||
+            dbi_exec(d, "DROP VIEW IF EXISTS results; DROP VIEW IF EXISTS runs;"
+                        " DROP VIEW IF EXISTS run_points", err, errlen) ||
             dbi_exec(d, embed_results_sql, err, errlen))
             goto bad;
     } else if (k == FILE_EMPTY) {
@@ -286,19 +287,20 @@ static int add_columns(db_conn *d, char *err, size_t errlen)
 }
 
 /* 1 when the file has every table and column added within version 2
- * (train, algo, the added columns); 0 also when the question cannot be
- * answered (the upgrade then reports the error). */
+ * (train, algo, run_point, the added columns); 0 also when the question
+ * cannot be answered (the upgrade then reports the error). */
 static int is_current(db_conn *d)
 {
     int64_t n = 0;
     if (dbi_query_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                         " AND name IN ('train', 'algo')", &n, NULL, 0) || n != 2)
+                         " AND name IN ('train', 'algo', 'run_point')", &n, NULL, 0) || n != 3)
         return 0;
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (has_column(d, added[i].table, added[i].column, NULL, 0) != 1)
             return 0;
     return has_column(d, "results", "akey", NULL, 0) == 1 && /* the views' latest text */
-           has_column(d, "runs", "workload", NULL, 0) == 1;
+           has_column(d, "runs", "stored", NULL, 0) == 1 &&
+           has_column(d, "run_points", "point_id", NULL, 0) == 1;
 }
 
 static int check_kind(db_conn *d, file_kind k, int64_t version, char *err, size_t errlen)
@@ -500,6 +502,8 @@ void db_close(db_conn *d)
     sqlite3_finalize(d->ins_chunk);
     sqlite3_finalize(d->max_id);
     sqlite3_finalize(d->point_by_id);
+    sqlite3_finalize(d->ins_member);
+    sqlite3_finalize(d->ins_members);
     for (int i = 0; i < d->ncomp; i++)
         free(d->comp_name[i]);
     free(d->order);

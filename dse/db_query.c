@@ -84,6 +84,70 @@ int db_has_table(db_conn *d, const char *name, char *err, size_t errlen)
     return n > 0;
 }
 
+/* ---- which points: a run's, a workload's (db_pick) ---- */
+
+/* 1 when relation has the column, 0 when not (or the question fails). */
+static int has_col(db_conn *d, const char *relation, const char *col)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    if (sqlite3_prepare_v2(d->h, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, relation, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n > 0;
+}
+
+/*
+ * A run's points are the ones it stored (point.run_id) and the ones it
+ * shares (run_point): an OR of a column test and a subquery that SQLite
+ * computes once into a temporary index, so the scan stays one pass.
+ */
+int dbi_pick_sql(db_conn *d, int run, int workload, char *buf, size_t len, char *err,
+                 size_t errlen)
+{
+    int members = 0;
+    if ((run || workload) && (members = db_has_table(d, "run_point", err, errlen)) < 0)
+        return -1;
+    size_t u = 0;
+    buf[0] = '\0';
+    if (run)
+        u += (size_t)snprintf(buf, len, members ? " AND (run_id = :run OR id IN"
+                              " (SELECT point_id FROM run_point WHERE run_id = :run))"
+                              : " AND run_id = :run");
+    /* an older file read as it is may lack run.workload: no run has a name */
+    if (workload && u < len && !has_col(d, "run", "workload"))
+        u += (size_t)snprintf(buf + u, len - u, " AND 0");
+    else if (workload && u < len)
+        u += (size_t)snprintf(buf + u, len - u, " AND (run_id IN (SELECT id FROM run"
+                              " WHERE workload = :workload)%s)", members ? " OR id IN"
+                              " (SELECT m.point_id FROM run_point m JOIN run r ON r.id ="
+                              " m.run_id WHERE r.workload = :workload)" : "");
+    return u < len ? 0 : cm_fail(err, errlen, "%s: query too long", d->path);
+}
+
+/* Binds what a statement made with dbi_pick_sql names. */
+static void pick_bind(sqlite3_stmt *st, const db_pick *pk)
+{
+    int i;
+    if (!pk)
+        return;
+    if (pk->run && (i = sqlite3_bind_parameter_index(st, ":run")) > 0)
+        sqlite3_bind_int64(st, i, pk->run);
+    if (pk->workload && (i = sqlite3_bind_parameter_index(st, ":workload")) > 0)
+        sqlite3_bind_text(st, i, pk->workload, -1, SQLITE_TRANSIENT);
+}
+
+static int pick_sql(db_conn *d, const db_pick *pk, char *buf, size_t len, char *err,
+                    size_t errlen)
+{
+    return dbi_pick_sql(d, pk && pk->run, pk && pk->workload, buf, len, err, errlen);
+}
+
 /* ---- db_rows ---- */
 
 /* A cursor over sql prepared on d (not persistent: most are run once). */
@@ -208,6 +272,22 @@ int db_run_rows(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t er
     return rows_new(d, sql, out, err, errlen);
 }
 
+int db_point_runs(db_conn *d, int64_t run_off, db_rows **out, char *err, size_t errlen)
+{
+    char sql[700];
+    int members = db_has_table(d, "run_point", err, errlen);
+    if (members < 0)
+        return -1;
+    /* run_point is keyed by run: its rows of one point are a scan, of the
+     * shared points only */
+    snprintf(sql, sizeof sql, "SELECT r.id + %lld AS id, %s AS workload, r.id = (SELECT run_id"
+             " FROM point WHERE id = ?1) AS stored FROM run r WHERE r.id IN (SELECT run_id FROM"
+             " point WHERE id = ?1%s) ORDER BY r.id", (long long)run_off,
+             has_col(d, "run", "workload") ? "r.workload" : "NULL",
+             members ? " UNION SELECT run_id FROM run_point WHERE point_id = ?1" : "");
+    return rows_new(d, sql, out, err, errlen);
+}
+
 /* Adds name to names[0..*n) unless there; counts up to max + 1. */
 static void add_name(char (*names)[DB_WORKLOAD_NAME], int max, int *n, const char *name)
 {
@@ -220,8 +300,8 @@ static void add_name(char (*names)[DB_WORKLOAD_NAME], int max, int *n, const cha
         ++*n;
 }
 
-int db_workloads(db_conn *d, const char *where, int64_t run, char (*names)[DB_WORKLOAD_NAME],
-                 int max, int *n, char *err, size_t errlen)
+int db_workloads(db_conn *d, const char *where, const db_pick *pick,
+                 char (*names)[DB_WORKLOAD_NAME], int max, int *n, char *err, size_t errlen)
 {
     /* Distinct algorithm keys first (a plain column: the view's joins are
      * not evaluated), then their rows of algo; points without one (stored
@@ -231,26 +311,28 @@ int db_workloads(db_conn *d, const char *where, int64_t run, char (*names)[DB_WO
         "SELECT DISTINCT coalesce((SELECT CASE WHEN g.workload = 'lstm' THEN 'lstm N_in ' ||"
         " g.n_in || ', H ' || g.hidden ELSE g.workload END FROM algo g WHERE g.akey = k.akey),"
         " 'unknown') FROM (SELECT DISTINCT akey FROM results WHERE akey IN (SELECT akey FROM algo)"
-        " AND (%s)%s) k",
+        " AND (%s\n)%s) k",
         "SELECT DISTINCT CASE WHEN point LIKE 'lstm;nin=%%;h=%%;dec=%%' THEN 'lstm N_in ' ||"
         " substr(point, 10, instr(point, ';h=') - 10) || ', H ' ||"
         " substr(point, instr(point, ';h=') + 3, instr(point, ';dec=') - instr(point, ';h=') - 3)"
         " WHEN point LIKE 'mv/%%' THEN 'mv' ELSE 'unknown' END"
-        " FROM results WHERE (akey IS NULL OR akey NOT IN (SELECT akey FROM algo)) AND (%s)%s"};
+        " FROM results WHERE (akey IS NULL OR akey NOT IN (SELECT akey FROM algo)) AND (%s\n)%s"};
+    char pk[512];
     *n = 0;
+    if (pick_sql(d, pick, pk, sizeof pk, err, errlen))
+        return -1;
     for (int k = 0; k < 2; k++) {
-        size_t len = 1024 + (where ? strlen(where) : 0);
+        size_t len = 1024 + sizeof pk + (where ? strlen(where) : 0);
         char *sql = malloc(len);
         if (!sql)
             return cm_fail(err, errlen, "out of memory");
-        snprintf(sql, len, q[k], where ? where : "1", run ? " AND run_id = ?1" : "");
+        snprintf(sql, len, q[k], where ? where : "1", pk);
         db_rows *r;
         int rc = rows_new(d, sql, &r, err, errlen);
         free(sql);
         if (rc)
             return -1;
-        if (run)
-            db_rows_bind_id(r, run);
+        pick_bind(r->st, pick);
         while ((rc = db_rows_next(r, err, errlen)) == 1)
             add_name(names, max, n, db_rows_text(r, 0) ? db_rows_text(r, 0) : "?");
         db_rows_free(r);
@@ -258,6 +340,45 @@ int db_workloads(db_conn *d, const char *where, int64_t run, char (*names)[DB_WO
             return -1;
     }
     return 0;
+}
+
+/*
+ * Spec workload names first (a few runs), then, per name, whether some row
+ * of its runs holds where: EXISTS stops at the first, so a database of one
+ * workload, or rows of every workload, cost no scan of the table.
+ */
+int db_run_workloads(db_conn *d, const char *where, char (*names)[DB_WORKLOAD_NAME], int max,
+                     int *n, char *err, size_t errlen)
+{
+    *n = 0;
+    if (!has_col(d, "run", "workload"))
+        return 0;
+    db_rows *r, *q = NULL;
+    char pk[512];
+    if (rows_new(d, "SELECT DISTINCT workload FROM run WHERE workload IS NOT NULL"
+                    " ORDER BY workload", &r, err, errlen))
+        return -1;
+    size_t len = 1024 + sizeof pk + (where ? strlen(where) : 0);
+    char *sql = malloc(len);
+    int rc = sql ? pick_sql(d, &(db_pick){0, ""}, pk, sizeof pk, err, errlen)
+                 : cm_fail(err, errlen, "out of memory");
+    if (!rc) {
+        snprintf(sql, len, "SELECT EXISTS (SELECT 1 FROM %s WHERE (%s\n)%s)",
+                 where ? "results" : "point", where ? where : "1", pk);
+        rc = rows_new(d, sql, &q, err, errlen);
+    }
+    while (!rc && (rc = db_rows_next(r, err, errlen)) == 1) {
+        const char *w = db_rows_text(r, 0);
+        sqlite3_reset(q->st);
+        pick_bind(q->st, &(db_pick){0, w});
+        if ((rc = db_rows_next(q, err, errlen)) == 1 && db_rows_int(q, 0))
+            add_name(names, max, n, w);
+        rc = rc < 0 ? -1 : 0;
+    }
+    free(sql);
+    db_rows_free(q);
+    db_rows_free(r);
+    return rc < 0 ? -1 : 0;
 }
 
 int db_run_set_front_points(db_conn *d, int64_t run_id, int64_t n, char *err, size_t errlen)
@@ -279,7 +400,8 @@ int db_run_find_front(db_conn *d, const char *spec_hash, const char *tech_hash,
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(d->h,
                            "SELECT r.id, r.front_points, (SELECT count(*) FROM point p"
-                           " WHERE p.run_id = r.id) FROM run r WHERE r.spec_hash = ?1 AND"
+                           " WHERE p.run_id = r.id) + (SELECT count(*) FROM run_point m"
+                           " WHERE m.run_id = r.id) FROM run r WHERE r.spec_hash = ?1 AND"
                            " r.status = 'done' AND r.tech_hash = ?2 AND r.tool_version = ?3"
                            " ORDER BY r.id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
         return dbi_sqlfail(d, err, errlen, "cannot read the runs");
@@ -305,7 +427,8 @@ int db_front_rows(db_conn *d, int64_t run_id, db_rows **out, char *err, size_t e
                       "SELECT p.point, p.params, p.throughput_fps, p.area_mm2, p.energy_pj,"
                       " (SELECT b.energy_pj FROM breakdown b JOIN component c ON c.id = b.comp_id"
                       " WHERE b.point_id = p.id AND c.name = 'dram') FROM point p"
-                      " WHERE p.run_id = ?1 AND p.valid = 1 ORDER BY p.id", out, err, errlen);
+                      " WHERE (p.run_id = ?1 OR p.id IN (SELECT point_id FROM run_point"
+                      " WHERE run_id = ?1)) AND p.valid = 1 ORDER BY p.id", out, err, errlen);
     if (!rc)
         db_rows_bind_id(*out, run_id);
     return rc;
@@ -397,18 +520,22 @@ int db_where_check(db_conn *d, const char *where, int *at, char *err, size_t err
 }
 
 int db_front_scan(db_conn *d, const char *const *obj, int nobj, const char *where,
-                  int64_t run, db_rows **out, char *err, size_t errlen)
+                  const db_pick *pick, db_rows **out, char *err, size_t errlen)
 {
     size_t len = 4096 + (where ? strlen(where) : 0);
-    char *sql = malloc(len);
+    char *sql = malloc(len), pk[512];
     *out = NULL;
     if (!sql)
         return cm_fail(err, errlen, "out of memory");
+    if (pick_sql(d, pick, pk, sizeof pk, err, errlen)) {
+        free(sql);
+        return -1;
+    }
     size_t u = (size_t)snprintf(sql, len, "SELECT id");
     for (int i = 0; i < nobj; i++)
         add_ident(sql, len, &u, obj[i]);
     snprintf(sql + u, len - u, " FROM results WHERE %s%s%s%s", where ? "(" : "",
-             where ? where : "1", where ? "\n)" : "", run ? " AND run_id = ?1" : "");
+             where ? where : "1", where ? "\n)" : "", pk);
     db_rows *r = calloc(1, sizeof *r);
     const char *tail = NULL;
     int rc = 0;
@@ -420,8 +547,7 @@ int db_front_scan(db_conn *d, const char *const *obj, int nobj, const char *wher
         rc = 1;
     } else {
         r->d = d;
-        if (run)
-            sqlite3_bind_int64(r->st, 1, run);
+        pick_bind(r->st, pick);
         *out = r;
         r = NULL;
     }

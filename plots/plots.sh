@@ -8,7 +8,8 @@
 #     `dse sweep --no-merge` leaves, docs/SPEC.md): each query then runs on
 #     every database and the rows are concatenated (the queries only filter
 #     rows), and the fronts come from dse pareto, which reads them as one;
-#     --run ID keeps the points of one run;
+#     --run ID keeps the points of one run (all it evaluated, also those
+#     another run had stored first);
 #   - one figure set per workload the database holds (the layer's N_in and H
 #     read from the point strings): pareto_energy_params_TAG,
 #     pareto_throughput_area_TAG, and accuracy_params_TAG when some point of
@@ -87,8 +88,16 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # read-only queries (sqlite3 -readonly never writes the file)
 q() { members | while IFS= read -r m; do sqlite3 -readonly -csv "$m" "$1"; done; }
+# --run: the points the run evaluated, also those another run stored first
+# (table run_point; a file older than it knows only the stored ones)
 runw=""
-[ -n "$run" ] && runw=" AND run_id = $run"
+if [ -n "$run" ]; then
+  if q "SELECT count(*) FROM sqlite_master WHERE name = 'run_point'" | grep -q '^0$'; then
+    runw=" AND run_id = $run"
+  else
+    runw=" AND (run_id = $run OR id IN (SELECT point_id FROM run_point WHERE run_id = $run))"
+  fi
+fi
 runf=""
 [ -n "$run" ] && runf="--run $run"
 
@@ -170,9 +179,11 @@ workload_set() {
   done
   [ "$tag" = mv ] && q "SELECT $cols FROM results WHERE $where" >"$tmp/partial.csv"
   npts=$(cat "$tmp/partial.csv" "$tmp/concat.csv" "$tmp/separate.csv" | wc -l)
+  # one layer's figure: the runs of every spec of that layer (LSTM-UCF and
+  # LSTM-Youtube share theirs), hence --all-workloads
   front() { # front FILE SORTKEYS OBJECTIVES...
     file=$1; keys=$2; shift 2
-    "$dse" pareto --db "$db" $runf "$@" --where "$where" --format csv \
+    "$dse" pareto --db "$db" $runf "$@" --where "$where" --all-workloads --format csv \
         --columns params,energy_pj,throughput_fps,area_mm2,accuracy 2>/dev/null |
       awk -F, 'NR > 1 { n = NF; printf "%s,%s,%s,%s,%s\n", $(n-4), $(n-3) / 1e6, $(n-2), $(n-1), $n }' |
       sort -t, -g $keys >"$file"

@@ -6,7 +6,7 @@
 -- refuses to write files of another version (read-only commands also read
 -- version 1, which differs only by the key hash below; `dse merge NEW OLD`
 -- converts).  Query the views: `results` (one row per design point, every
--- metric a column), `breakdowns`, `runs`.
+-- metric a column), `breakdowns`, `runs`, `run_points`.
 
 PRAGMA page_size = 16384;           -- only effective on a new, empty file
 PRAGMA application_id = 1178880084;  -- 0x46444854, "FDHT"
@@ -108,6 +108,21 @@ CREATE TABLE IF NOT EXISTS algo (
 ) WITHOUT ROWID;
 -- No index on run_id: it would cost ~15% of the insert rate, and queries by
 -- run scan the table (a million rows in a fraction of a second) anyway.
+
+-- Run membership: the points a run evaluated that another run had stored
+-- first (a point is stored once, by the first run that evaluates it:
+-- point.run_id).  A run's points are those it stored plus its rows here
+-- (view run_points); a point of its own never has a row.  So a sweep into
+-- a new file writes no row at all, and a run whose space overlaps an
+-- earlier one's (LSTM-Youtube's concat points are LSTM-UCF's) one row per
+-- shared point, written with the batch that met it (dse/db_insert.c).
+-- Added within version 2: opening an older file for writing adds it (its
+-- earlier runs then know only the points they stored).
+CREATE TABLE IF NOT EXISTS run_point (
+    run_id   INTEGER NOT NULL REFERENCES run(id),
+    point_id INTEGER NOT NULL REFERENCES point(id),
+    PRIMARY KEY (run_id, point_id)
+) WITHOUT ROWID;
 
 -- Names of the breakdown components (mult, add, reg, wsram, work, work_rd,
 -- work_wr, inbuf ..., dram, leak: cm_area_name and cm_energy_name).
@@ -222,8 +237,20 @@ CREATE VIEW IF NOT EXISTS breakdowns AS
 SELECT p.id, p.point, c.name AS component, b.area_um2, b.energy_pj, b.accesses
 FROM breakdown b JOIN point p ON p.id = b.point_id JOIN component c ON c.id = b.comp_id;
 
+-- Every point of every run: (run_id, point_id), the run's stored points and
+-- those it shares (table run_point).  The points of run 2:
+--   SELECT * FROM results WHERE id IN (SELECT point_id FROM run_points WHERE run_id = 2)
+CREATE VIEW IF NOT EXISTS run_points AS
+SELECT run_id, id AS point_id FROM point
+UNION ALL
+SELECT run_id, point_id FROM run_point;
+
+-- points: every point the run evaluated (and stored); stored: those it
+-- stored first; the rest had been stored by another run.
 CREATE VIEW IF NOT EXISTS runs AS
 SELECT r.id, r.workload, r.status, r.started, r.ended, r.seed, r.spec_hash, r.tech_name,
-       r.shard_i, r.shard_n, r.tool_version, coalesce(c.n, 0) AS points
+       r.shard_i, r.shard_n, r.tool_version,
+       coalesce(c.n, 0) + coalesce(m.n, 0) AS points, coalesce(c.n, 0) AS stored
 FROM run r
-LEFT JOIN (SELECT run_id, count(*) AS n FROM point GROUP BY run_id) c ON c.run_id = r.id;
+LEFT JOIN (SELECT run_id, count(*) AS n FROM point GROUP BY run_id) c ON c.run_id = r.id
+LEFT JOIN (SELECT run_id, count(*) AS n FROM run_point GROUP BY run_id) m ON m.run_id = r.id;

@@ -12,13 +12,12 @@ for spec in lstm-ucf lstm-youtube hollywood2; do
   "$dse" run "schemas/examples/$spec.yaml" --db "$db"
   echo
 done
-# One front per workload (layer shape): LSTM-UCF and LSTM-Youtube share
-# theirs (N_in 57,600, H 256), Hollywood2 has its own (70,200, 256).
-for w in "57600 256 LSTM-UCF / LSTM-Youtube" "70200 256 Hollywood2"; do
-  set -- $w
-  nin=$1 h=$2; shift 2
-  echo "== Pareto front of $db, $* (N_in $nin, H $h; valid points): params, energy per frame, throughput"
-  "$dse" pareto --db "$db" --where "valid = 1 AND point LIKE 'lstm;nin=$nin;h=$h;%'" \
+# One front per workload: the points each spec's runs evaluated (dse pareto
+# --workload), LSTM-UCF's and LSTM-Youtube's each whole although they share
+# their concat designs (one layer shape, N_in 57,600, H 256).
+for w in lstm-ucf lstm-youtube hollywood2; do
+  echo "== Pareto front of $db, workload $w (valid points): params, energy per frame, throughput"
+  "$dse" pareto --db "$db" --workload "$w" --where "valid = 1" \
     --objective params:min --objective energy_pj:min --objective throughput_fps:max --limit 40
   echo
 done
