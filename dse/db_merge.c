@@ -365,7 +365,7 @@ static int merge_attached(merge_ctx *m, const char *alias)
     if (!rc) {
         m->st->points += r.fast;
         m->st->dup_points += r.dup;
-        m->st->breakdowns += r.breakdown;
+        m->st->breakdowns += r.refs[DBI_REF_BREAKDOWN];
         for (size_t i = 0; i < r.nslow && !rc; i++)
             rc = copy_rows(m, T_POINT, " WHERE id = ?1", r.slow[i]);
         if (!rc && m->added.n)
