@@ -438,8 +438,12 @@ void db_merge_count(db_conn *in, db_merge_stats *st)
 
 int db_bulk_mode(db_conn *d, int on, char *err, size_t errlen)
 {
-    /* synchronous first: leaving WAL would otherwise sync the whole file */
-    const char *sql = on ? "PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF"
+    /* synchronous first: leaving WAL would otherwise sync the whole file.
+     * secure_delete (Debian's SQLite turns it on) zeroes the space cells
+     * leave when pages split: nothing of a new file's is deleted, and it
+     * cost 3% of the merge's instructions. */
+    const char *sql = on ? "PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF;"
+                           " PRAGMA secure_delete = OFF"
                          : "PRAGMA journal_mode = WAL";
     char *msg = NULL;
     if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) == SQLITE_OK)
