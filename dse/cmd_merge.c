@@ -110,7 +110,7 @@ static int group_size(db_conn *out)
     return lim < 1 ? 1 : lim > MERGE_GROUP_MAX ? MERGE_GROUP_MAX : lim;
 }
 
-/* The largest input of the current schema version (a page copy keeps its
+/* The largest input of the current schema version (a wholesale copy keeps its
  * keys, which version 1 files hash otherwise); -1 when none. */
 static int largest_input(db_conn **in, int n)
 {
@@ -168,7 +168,7 @@ static int bulk_mode(db_conn *out, int on)
 }
 
 /*
- * A new OUT: the page copy of the largest input, then the others group by
+ * A new OUT: a copy of the largest input (db_copy_whole), then the others group by
  * group, written without a journal (a failure removes the file: the caller);
  * the file is left in WAL mode like every database of dse.
  */
@@ -179,7 +179,7 @@ static int merge_new(const char *out_path, db_conn **in, int n, merge_stats *st)
     if (first >= 0 && db_copy_whole(out_path, in[first], err, sizeof err))
         return cli_bad(CMD, "%s", err), CLI_FAIL;
     if (first >= 0)
-        db_merge_count(in[first], st); /* what the page copy brought, for the summary */
+        db_merge_count(in[first], st); /* what the copy brought, for the summary */
     db_conn *out;
     int orc = db_open(out_path, DB_CREATE, &out, err, sizeof err);
     if (orc) { /* a full disk is a write failure (1), not bad input (2) */

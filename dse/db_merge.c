@@ -8,7 +8,7 @@
  * (tables[]), each with its own row function.  An input attached to OUT
  * has its points copied set-based first (db_merge_fast.c), and only the
  * rest row by row here.  Also the small pieces dse merge needs around it:
- * attaching, the page copy's counts, the bulk mode of a new OUT.
+ * the wholesale copy's counts, the bulk mode of a new OUT.
  */
 #include "db_int.h"
 
