@@ -10,18 +10,21 @@
  * stored once, with the breakdown of its first copy), breakdowns,
  * accuracies and trained accuracies.
  *
- * Speed (db_merge_fast.c): a new OUT starts as a page copy of the largest
- * input; the points of the others go in by one INSERT ... SELECT each from
- * the input attached to OUT, keys reused; only the rare rest row by row.
- * Atomicity: an OUT that existed gets everything in ONE transaction (more
- * inputs than SQLite attaches at once are first merged into a new
- * temporary file); a new OUT is written group by group without a journal
- * and removed on any error, so either way OUT ends complete or as it was.
+ * Speed: a new OUT starts as a copy of the largest input's file (db_copy.c,
+ * in the kernel); the points of the others go in by one INSERT ... SELECT
+ * each from the input attached to OUT, keys reused (db_merge_fast.c); only
+ * the rare rest row by row.  Atomicity: an OUT that existed gets everything
+ * in ONE transaction (more inputs than SQLite attaches at once are first
+ * merged into a new temporary file); a new OUT is written group by group
+ * without a journal under a temporary name, and linked to OUT's name only
+ * when complete, so either way OUT ends complete or as it was, also when
+ * the merge is killed.
  */
 #include "cli.h"
 #include "db.h"
 #include "dbset.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +43,7 @@ static void usage(FILE *f)
         "Merges results databases (e.g. the shards of one sweep) into OUT, created\n"
         "when missing.  A point stored in several inputs is stored once; runs are\n"
         "copied (once, however often merged).  All inputs must have this dse's\n"
-        "schema version.  On error OUT is left as it was.\n");
+        "schema version.  On error, or when killed, OUT is left as it was.\n");
 }
 
 static int same_file(const char *a, const char *b)
@@ -107,7 +110,7 @@ static int group_size(db_conn *out)
     return lim < 1 ? 1 : lim > MERGE_GROUP_MAX ? MERGE_GROUP_MAX : lim;
 }
 
-/* The largest input of the current schema version (a page copy keeps its
+/* The largest input of the current schema version (a wholesale copy keeps its
  * keys, which version 1 files hash otherwise); -1 when none. */
 static int largest_input(db_conn **in, int n)
 {
@@ -165,7 +168,7 @@ static int bulk_mode(db_conn *out, int on)
 }
 
 /*
- * A new OUT: the page copy of the largest input, then the others group by
+ * A new OUT: a copy of the largest input (db_copy_whole), then the others group by
  * group, written without a journal (a failure removes the file: the caller);
  * the file is left in WAL mode like every database of dse.
  */
@@ -176,7 +179,7 @@ static int merge_new(const char *out_path, db_conn **in, int n, merge_stats *st)
     if (first >= 0 && db_copy_whole(out_path, in[first], err, sizeof err))
         return cli_bad(CMD, "%s", err), CLI_FAIL;
     if (first >= 0)
-        db_merge_count(in[first], st); /* what the page copy brought, for the summary */
+        db_merge_count(in[first], st); /* what the copy brought, for the summary */
     db_conn *out;
     int orc = db_open(out_path, DB_CREATE, &out, err, sizeof err);
     if (orc) { /* a full disk is a write failure (1), not bad input (2) */
@@ -204,7 +207,7 @@ static int merge_staged(const char *out_path, db_conn **in, int n, merge_stats *
         return cli_bad(CMD, "out of memory"), CLI_FAIL;
     snprintf(tmp, len, "%s.merging%ld", out_path, (long)getpid());
     merge_stats st1 = {0};
-    int rc = merge_all(tmp, in, n, &st1);
+    int rc = merge_new(tmp, in, n, &st1);
     db_conn *t = NULL;
     if (rc == CLI_OK && db_open(tmp, DB_READONLY, &t, err, sizeof err)) {
         cli_bad(CMD, "%s", err);
@@ -218,16 +221,52 @@ static int merge_staged(const char *out_path, db_conn **in, int n, merge_stats *
     return rc;
 }
 
+/* The finished temporary file tmp becomes OUT: linked (never over an OUT
+ * made meanwhile by another process), or renamed where the file system has
+ * no links; then the temporary name goes. */
+static int publish(const char *tmp, const char *out_path)
+{
+    if (link(tmp, out_path) == 0) {
+        unlink(tmp);
+        return CLI_OK;
+    }
+    if (errno == EEXIST)
+        return cli_bad(CMD, "%s was created by another process meanwhile; left as it is (the "
+                       "merge is in %s)", out_path, tmp), CLI_FAIL;
+    if (errno != EPERM && errno != ENOTSUP && errno != ENOSYS && errno != EMLINK)
+        return cli_bad(CMD, "%s: %s", out_path, strerror(errno)), CLI_FAIL;
+    if (rename(tmp, out_path))
+        return cli_bad(CMD, "%s: %s", out_path, strerror(errno)), CLI_FAIL;
+    return CLI_OK;
+}
+
+/*
+ * A new OUT is built under a temporary name beside it (OUT.merge-PID) and
+ * appears complete, or not at all: a merge killed midway leaves no OUT
+ * (only the temporary file, which may be removed).
+ */
+static int merge_into_new(const char *out_path, db_conn **in, int n, merge_stats *st)
+{
+    size_t len = strlen(out_path) + 32;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return cli_bad(CMD, "out of memory"), CLI_FAIL;
+    snprintf(tmp, len, "%s.merge-%ld", out_path, (long)getpid());
+    int rc = merge_new(tmp, in, n, st);
+    if (rc == CLI_OK)
+        rc = publish(tmp, out_path);
+    if (rc != CLI_OK)
+        remove_created(tmp);
+    free(tmp);
+    return rc;
+}
+
 static int merge_all(const char *out_path, db_conn **in, int n, merge_stats *st)
 {
     char err[512];
     struct stat sb;
-    if (stat(out_path, &sb) != 0) {
-        int rc = merge_new(out_path, in, n, st);
-        if (rc != CLI_OK)
-            remove_created(out_path);
-        return rc;
-    }
+    if (stat(out_path, &sb) != 0)
+        return merge_into_new(out_path, in, n, st);
     db_conn *out;
     int orc = db_open(out_path, DB_CREATE, &out, err, sizeof err);
     if (orc) { /* a full disk is a write failure (1), not bad input (2) */

@@ -433,11 +433,12 @@ typedef struct {
 /* The schema version of the file (PRAGMA user_version); -1 on error. */
 int db_schema_version(db_conn *d);
 /*
- * A new, empty file at out_path, created here (O_EXCL: never one that
- * exists), holding a page copy of in (its WAL included): its runs, points
- * with their ids and keys, breakdowns, accuracies.  The caller opens it
- * with db_open afterwards.  0, -1 with err (out_path may then exist: the
- * caller removes it).
+ * A new file at out_path, created here (O_EXCL: never one that exists),
+ * holding a copy of in: its runs, points with their ids and keys,
+ * breakdowns, accuracies.  The file's bytes, copied in the kernel, when
+ * in's WAL is empty (as an exited dse leaves it), else SQLite's page copy
+ * (the WAL's rows included).  The caller opens it with db_open afterwards.
+ * 0, -1 with err (out_path may then exist: the caller removes it).
  */
 int db_copy_whole(const char *out_path, db_conn *in, char *err, size_t errlen);
 /* Adds what db_copy_whole of in brings (points, runs, breakdown rows,

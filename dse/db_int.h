@@ -8,8 +8,8 @@
  * db_insert.c (runs, batch inserts in key order), db_writer.c (the writer
  * thread), db_key.c (point keys, probing, point lookups), db_train.c
  * (measured and trained accuracies), db_value.c (values as text),
- * db_query.c (the read queries of the commands), db_merge.c and
- * db_merge_fast.c (dse merge's copy).
+ * db_query.c (the read queries of the commands), db_merge.c,
+ * db_merge_fast.c and db_copy.c (dse merge's copy).
  */
 #ifndef DB_INT_H
 #define DB_INT_H
@@ -157,11 +157,13 @@ char *dbi_value_text(sqlite3_stmt *st, int col, db_outfmt fmt);
 
 /*
  * The set-based parts of `dse merge` (db_merge.c keeps the row-by-row copy
- * for what these leave): a new OUT starts as a page copy of the largest
- * input (db_copy_whole), and the points of the other inputs go in by one
- * INSERT ... SELECT per input from the input ATTACHed to OUT's connection,
- * reusing the stored keys and shifting the ids, so that SQLite copies rows
- * without a round trip through C per row.
+ * for what these leave): a new OUT starts as a copy of the largest input
+ * (db_copy_whole, db_copy.c), and the points of the other inputs go in by
+ * one INSERT ... SELECT per input from the input ATTACHed to OUT's
+ * connection, reusing the stored keys and shifting the ids, so that SQLite
+ * copies rows without a round trip through C per row.  The rows it leaves
+ * out are noted while it runs (db_merge_fast.c: take_ctx), not looked for
+ * afterwards.
  *
  * Why the stored keys may be reused: a point is stored at its hash key
  * (db_point_key) unless that key was taken when it was stored, and keys are
@@ -174,12 +176,16 @@ char *dbi_value_text(sqlite3_stmt *st, int col, db_outfmt fmt);
 /* The id of OUT that an id of the input maps to (-1: none). */
 typedef int64_t (*dbi_map_fn)(const void *map, int64_t src);
 
+/* The tables that refer to points, copied with them set-based
+ * (db_merge_fast.c: refs[]). */
+enum { DBI_REF_BREAKDOWN, DBI_REF_COUNT };
+
 /* What dbi_copy_points did. */
 typedef struct {
     int64_t total;     /* rows of the input's point table */
     int64_t fast;      /* inserted by the set-based copy */
     int64_t dup;       /* stored in OUT already, at the same key */
-    int64_t breakdown; /* breakdown rows copied with the fast rows */
+    int64_t refs[DBI_REF_COUNT]; /* rows of each referring table copied with the fast rows */
     int64_t *slow;     /* input ids left to the probing path (malloc'd) */
     size_t nslow;
 } dbi_copy_result;

@@ -17,7 +17,10 @@
 
 #include "db.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define NPTS 240
 
@@ -420,6 +423,143 @@ static void test_files_without_train(void **state)
                      count_of(a, "SELECT count(*) FROM point WHERE point IN (SELECT point FROM accuracy)"));
 }
 
+/* ---- the paths of a merge into a new file ---- */
+
+static int take_not3(int i, int arg) { return (void)arg, i % 3 != 0; }
+static int take_3(int i, int arg) { return (void)arg, i % 3 == 0; }
+
+/* Size of the WAL beside path (0: none). */
+static long wal_size(const char *path)
+{
+    char w[400];
+    struct stat sb;
+    snprintf(w, sizeof w, "%s-wal", path);
+    return stat(w, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+/*
+ * The wholesale copy of the largest input: its file's bytes when its WAL is
+ * empty (the usual case, test_merge_equals_single), SQLite's page copy when
+ * a writer still holds rows in the WAL (here the odd points, stored by a
+ * connection left open): the copy must have them.  And a row of the other
+ * input that is not at its hash key (forged here: the key of another
+ * point) goes through the probing path and is found where dse looks.
+ */
+static void test_merge_copy_paths(void **state)
+{
+    (void)state;
+    make_points();
+    const char *single = path_of("csingle.db", 0), *w = path_of("cwal.db", 0);
+    make_db(single, take_all, 0, "spec-w", 0, 1);
+    make_db(w, take_mod, 0 << 8 | 2, "spec-w", 0, 1);
+    char err[512];
+    db_conn *d;
+    assert_int_equal(db_open(w, DB_WRITE, &d, err, sizeof err), 0);
+    db_run_info ri = {.spec_hash = "spec-w", .seed = 2, .shard_n = 1};
+    int64_t run;
+    assert_int_equal(db_run_begin(d, &ri, &run, err, sizeof err), 0);
+    static db_row rows[NPTS];
+    size_t n = 0;
+    for (int i = 1; i < NPTS; i += 2) {
+        db_row_init(&rows[n], pt[i].name);
+        rows[n].m[MAP_M_ENERGY] = pt[i].energy;
+        rows[n].m[MAP_M_THROUGHPUT] = pt[i].thr;
+        rows[n].m[MAP_M_AREA] = pt[i].area;
+        rows[n].m[MAP_M_PARAMS] = pt[i].params;
+        rows[n++].m[MAP_M_CYCLES] = 1000 + i;
+    }
+    assert_int_equal(db_insert_batch(d, run, rows, n, NULL, err, sizeof err), 0);
+    assert_int_equal(db_flush(d, err, sizeof err), 0);
+    assert_true(wal_size(w) > 0); /* the odd points are in the WAL only */
+    const char *out = path_of("cout.db", 0);
+    assert_int_equal(dse("merge '%s' '%s'", out, w), 0);
+    db_close(d);
+    /* no breakdowns for the odd points here: compare the points only */
+    char *x = dump(out, "SELECT point, params, cycles, energy_pj FROM results ORDER BY point");
+    char *y = dump(single, "SELECT point, params, cycles, energy_pj FROM results ORDER BY point");
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+
+    /* forged keys in b, the smaller input: pt[0] at a key no point has
+     * (copied there, dse would not find it), pt[3] at pt[1]'s (of a, the
+     * copied input: the same key for another string) */
+    const char *a = path_of("cfa.db", 0), *b = path_of("cfb.db", 0);
+    make_db(a, take_not3, 0, "spec-f", 0, 2);
+    make_db(b, take_3, 0, "spec-f", 1, 2);
+    static const int from[] = {0, 3};
+    int64_t to[] = {db_point_key(pt[0].name) ^ 0x5a5a5a, db_point_key(pt[1].name)};
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(b, &h), SQLITE_OK);
+    for (int i = 0; i < 2; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE point SET key = %lld WHERE key = %lld",
+                 (long long)to[i], (long long)db_point_key(pt[from[i]].name));
+        assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_changes(h), 1);
+    }
+    sqlite3_close(h);
+    out = path_of("cfout.db", 0);
+    assert_int_equal(dse("merge '%s' '%s' '%s'", out, a, b), 0);
+    assert_non_null(strstr(err_buf, "240 points added (0 already present)"));
+    assert_same_content(out, single); /* shows pt[0] where dse looks for it */
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(dse("show --db '%s' '%s'", out, pt[i].name), 0);
+        assert_non_null(strstr(out_buf, pt[i].name));
+    }
+}
+
+/*
+ * A merge killed at any moment: a new OUT does not exist or is complete;
+ * an existing OUT holds what it held or everything (one transaction).  The
+ * kill comes after 0, 3, 6 ... ms: the outcome is checked, whichever
+ * moment it hit.
+ */
+static void test_merge_killed(void **state)
+{
+    (void)state;
+    make_points();
+    const char *single = path_of("ksingle.db", 0), *a = path_of("ka.db", 0);
+    const char *b = path_of("kb.db", 0), *out = path_of("kout.db", 0);
+    make_db(single, take_all, 0, "spec-k", 0, 1);
+    make_db(a, take_mod, 0 << 8 | 2, "spec-k", 0, 2);
+    make_db(b, take_mod, 1 << 8 | 2, "spec-k", 1, 2);
+    const char *q = "SELECT point, params, cycles, energy_pj FROM results ORDER BY point";
+    char *all = dump(single, q), *half = dump(a, q), cmd[1200];
+    for (int existing = 0; existing < 2; existing++)
+        for (int ms = 0; ms <= 30; ms += 3) {
+            snprintf(cmd, sizeof cmd, "rm -f '%s' '%s'-* '%s'.merge-*", out, out, out);
+            assert_int_equal(system(cmd), 0);
+            if (existing) {
+                snprintf(cmd, sizeof cmd, "cp '%s' '%s'", a, out);
+                assert_int_equal(system(cmd), 0);
+            }
+            fflush(NULL);
+            pid_t c = fork();
+            assert_true(c >= 0);
+            if (c == 0) {
+                int nul = open("/dev/null", O_WRONLY);
+                dup2(nul, 2);
+                execl(tu_dse_bin_raw(), "dse", "merge", out, existing ? b : a, b, (char *)NULL);
+                _exit(127);
+            }
+            nanosleep(&(struct timespec){0, ms * 1000000L}, NULL);
+            kill(c, SIGKILL);
+            int st;
+            assert_int_equal(waitpid(c, &st, 0), c);
+            if (access(out, F_OK) != 0) {
+                assert_int_equal(existing, 0); /* only a new OUT may be missing */
+                continue;
+            }
+            char *got = dump(out, q);
+            if (strcmp(got, all))
+                assert_string_equal(got, existing ? half : all);
+            free(got);
+        }
+    free(all);
+    free(half);
+}
+
 /* dse sweep --no-merge: a shard-set file that pareto and show read like
  * the --merge file of the same sweep and like one dse run; merging it
  * later gives the same database. */
@@ -481,6 +621,8 @@ int main(void)
         cmocka_unit_test(test_merge_equals_single),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_files_without_train),
+        cmocka_unit_test(test_merge_copy_paths),
+        cmocka_unit_test(test_merge_killed),
         cmocka_unit_test(test_sweep_no_merge),
     };
     return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
