@@ -47,6 +47,7 @@ struct drive {
     cm_hset done;
     db_conn *rdb;             /* confirms hash hits (the writer owns the run's connection) */
     drive_least least[3];     /* params, err_upper, area (drive_least_of) */
+    acc_stage *acc;           /* the accuracy stage (drive_accuracy) */
     int failed;
     char err[512];
 };
@@ -97,6 +98,7 @@ void drive_free(drive *d)
     free(d->pool);
     free(d->members);
     cm_hset_free(&d->done);
+    acc_free(d->acc);
     free(d);
 }
 
@@ -385,6 +387,20 @@ int drive_run(drive *d)
         return -1;
     }
     if (d->o.store == DRIVE_STORE_FRONT && store_front(d))
+        return -1;
+    return 0;
+}
+
+/* ---- the accuracy stage ---- */
+
+acc_stage *drive_acc(const drive *d) { return d->acc; }
+
+int drive_accuracy(drive *d, db_conn *db, const acc_opts *o)
+{
+    acc_free(d->acc);
+    d->acc = acc_new(o, d->err, sizeof d->err);
+    if (!d->acc || acc_load(d->acc, db, d->err, sizeof d->err) ||
+        acc_run(d->acc, db, d->err, sizeof d->err) || acc_front(d->acc, d->err, sizeof d->err))
         return -1;
     return 0;
 }
