@@ -39,7 +39,8 @@ struct acc_stage {
     vpoint *pts;
     size_t npts, cappts;
     double *vals;                        /* the points' values, nobj each (grown) */
-    size_t capvals;
+    char (*names)[CM_POINT_MAXLEN];      /* the network of each point, while loading */
+    int failed;
     acc_member *front;
     double *fv;                          /* the front members' values, nobj + 1 each */
     size_t nfront;
@@ -119,6 +120,7 @@ void acc_free(acc_stage *s)
     free(s->nets);
     free(s->pts);
     free(s->vals);
+    free(s->names);
     free(s->front);
     free(s->fv);
     free(s);
@@ -130,39 +132,32 @@ const acc_member *acc_front_member(const acc_stage *s, size_t i) { return &s->fr
 
 /* ---- loading the points and their networks ---- */
 
-typedef struct {
-    acc_stage *s;
-    char (*names)[CM_POINT_MAXLEN];      /* the network of each point, while loading */
-    int failed;
-} loader;
-
 static int load_point(const char *point, const double *v, void *ud)
 {
-    loader *l = ud;
-    acc_stage *s = l->s;
+    acc_stage *s = ud;
     int k = s->o.nobj;
     cm_point p;
     char err[CM_ERRLEN];
     if (s->npts == s->cappts) {
         size_t cap = s->cappts ? 2 * s->cappts : 256;
         vpoint *t = realloc(s->pts, cap * sizeof *t);
-        char (*nm)[CM_POINT_MAXLEN] = t ? realloc(l->names, cap * sizeof *nm) : NULL;
+        char (*nm)[CM_POINT_MAXLEN] = t ? realloc(s->names, cap * sizeof *nm) : NULL;
         double *vv = nm ? realloc(s->vals, cap * (size_t)(k ? k : 1) * sizeof *vv) : NULL;
         if (t)
             s->pts = t;
         if (nm)
-            l->names = nm;
+            s->names = nm;
         if (!vv)
-            return l->failed = 1;
+            return s->failed = 1;
         s->vals = vv;
         s->cappts = cap;
     }
     vpoint *q = &s->pts[s->npts];
     if (cm_point_parse_net(point, &p, err, sizeof err) ||
-        cm_point_format_net(&p, l->names[s->npts], CM_POINT_MAXLEN) < 0)
+        cm_point_format_net(&p, s->names[s->npts], CM_POINT_MAXLEN) < 0)
         return 0; /* not a network the trainer knows: no accuracy */
     if (!(q->point = strdup(point)))
-        return l->failed = 1;
+        return s->failed = 1;
     memcpy(s->vals + s->npts * (size_t)k, v, (size_t)k * sizeof *v);
     s->npts++;
     return 0;
@@ -225,20 +220,67 @@ static int group_nets(acc_stage *s, char (*names)[CM_POINT_MAXLEN])
     return 0;
 }
 
+int acc_add(acc_stage *s, const char *point, const double *v)
+{
+    load_point(point, v, s);
+    return s->failed ? -1 : 0;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+    const vpoint *p = a, *q = b;
+    int c = strcmp(p->point, q->point);
+    return c ? c : (p->net > q->net) - (p->net < q->net);
+}
+
+/* Each point string once (visited now and stored both): the points sorted
+ * by string, their network names and values moved along. */
+static int dedup(acc_stage *s)
+{
+    int k = s->o.nobj;
+    for (size_t i = 0; i < s->npts; i++)
+        s->pts[i].net = i; /* the original row, for names and values */
+    qsort(s->pts, s->npts, sizeof *s->pts, cmp_point);
+    char (*nm)[CM_POINT_MAXLEN] = malloc((s->npts ? s->npts : 1) * sizeof *nm);
+    double *vv = malloc((s->npts ? s->npts : 1) * (size_t)(k ? k : 1) * sizeof *vv);
+    if (!nm || !vv) {
+        free(nm);
+        free(vv);
+        return -1;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < s->npts; i++) {
+        if (w && !strcmp(s->pts[w - 1].point, s->pts[i].point)) {
+            free(s->pts[i].point);
+            continue;
+        }
+        size_t o = s->pts[i].net;
+        memcpy(nm[w], s->names[o], CM_POINT_MAXLEN);
+        memcpy(vv + w * (size_t)k, s->vals + o * (size_t)k, (size_t)k * sizeof *vv);
+        s->pts[w++] = s->pts[i];
+    }
+    free(s->names);
+    free(s->vals);
+    s->names = nm;
+    s->vals = vv;
+    s->npts = w;
+    return 0;
+}
+
 int acc_load(acc_stage *s, db_conn *db, char *err, size_t errlen)
 {
-    loader l = {s, NULL, 0};
     const char *cols[MAP_MAX_OBJ];
     for (int i = 0; i < s->o.nobj; i++)
         cols[i] = map_metric_name(s->o.obj[i]);
-    int rc = db_each_valid(db, s->o.spec_hash, s->o.nobj, cols, load_point, &l, err, errlen);
-    if (rc == 0 && !l.failed && group_nets(s, l.names))
-        l.failed = 1;
-    free(l.names);
-    if (l.failed)
+    int rc = db_each_valid(db, s->o.spec_hash, s->o.nobj, cols, load_point, s, err, errlen);
+    if (rc == 0 && !s->failed && (dedup(s) || group_nets(s, s->names)))
+        s->failed = 1;
+    free(s->names);
+    s->names = NULL;
+    if (s->failed)
         snprintf(err, errlen, "out of memory (accuracy stage)");
     s->st.points = s->npts;
-    return rc || l.failed ? -1 : 0;
+    return rc || s->failed ? -1 : 0;
 }
 
 /* ---- trainings ---- */

@@ -68,7 +68,11 @@ typedef struct acc_stage acc_stage;
 acc_stage *acc_new(const acc_opts *o, char *err, size_t errlen);
 void acc_free(acc_stage *s);
 
-/* Reads the valid points of the spec's runs and their networks. */
+/* A valid point with its nobj hardware values (those the driver visited
+ * now); -1 out of memory. */
+int acc_add(acc_stage *s, const char *point, const double *v);
+/* Adds the valid points of the spec's runs in db, then groups every point
+ * (each point string once) by network. */
 int acc_load(acc_stage *s, db_conn *db, char *err, size_t errlen);
 /* Runs the rungs (after acc_load).  0 done (or stopped, or waiting for
  * other shards: acc_get_stats says), -1 on a failure. */
@@ -77,7 +81,7 @@ const acc_stats *acc_get_stats(const acc_stage *s);
 
 /* The final budget's accuracy-aware front: the points of the networks that
  * reached the last rung, over the hardware objectives and accuracy (max).
- * Valid after a complete acc_run; members in increasing point order. */
+ * Valid after a complete acc_run; members in point-string order. */
 typedef struct {
     const char *point;
     const double *v;                    /* nobj hardware values, then the accuracy */

@@ -560,6 +560,7 @@ static int setup(run_ctx *x, int argc, char **argv)
     memcpy(dopt.dir, x->so.dir, sizeof dopt.dir);
     dopt.store = x->o.no_db ? DRIVE_STORE_NONE : DRIVE_STORE_ALL;
     dopt.breakdowns = x->o.breakdowns;
+    dopt.collect = x->s->acc.on && !x->o.no_db && x->so.shard_n == 1;
     dopt.stop = &run_stop;
     dopt.time_limit = x->s->time_limit;
     dopt.tick = on_tick;

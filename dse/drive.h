@@ -60,6 +60,8 @@ typedef struct {
     drive_store store;
     db_writer *w;               /* borrowed (or drive_set_writer); needed unless NONE */
     int breakdowns;             /* rows carry the per-component breakdown */
+    int collect;                /* keep each visited valid point's string and the metrics
+                                 * search.obj for the accuracy stage (drive_accuracy) */
     /* control */
     volatile const sig_atomic_t *stop; /* non-zero: stop after the current point */
     double time_limit;          /* seconds from drive_run's start, 0 = none */
@@ -130,9 +132,9 @@ const drive_least *drive_least_of(const drive *d, int rej);
 size_t drive_front_size(const drive *d);
 const drive_member *drive_front_member(const drive *d, size_t i);
 
-/* The accuracy stage over the valid points stored by the runs of
- * o->spec_hash in db (after drive_run and the writer's flush, or alone
- * for one rung of a sweep): 0 done, stopped or waiting for other shards
+/* The accuracy stage over the valid points this run visited (collect) and
+ * those stored by the runs of o->spec_hash in db (after drive_run and the
+ * writer's flush, or alone for one rung of a sweep): 0 done, stopped or waiting for other shards
  * (drive_acc's stats say), -1 on a failure (drive_error). */
 int drive_accuracy(drive *d, db_conn *db, const acc_opts *o);
 /* The stage after drive_accuracy (NULL before). */

@@ -366,6 +366,32 @@ static void test_same_twice(void **state)
     assert_non_null(strstr(out, "accuracy: 0 trainings now"));
 }
 
+static void trainings(const char *out, long *now, long *found);
+
+/* A longer final budget in another spec over the same points (stored by
+ * the first spec's run): every point is seen, rung 0 is reused, and the 4
+ * epochs continue from the 3-epoch checkpoints (1 epoch each). */
+static void test_changed_spec(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(sh(NULL, 0, "%s run s.yaml --db c.db --quiet >/dev/null", g_dse), 0);
+    assert_int_equal(sh(NULL, 0, "sed 's/epochs: 3/epochs: 4/; s/\\[1, 3\\]/[1, 4]/' s.yaml "
+                                 "> s4.yaml"), 0);
+    assert_int_equal(sh(out, sizeof out, "%s run s4.yaml --db c.db", g_dse), 0);
+    assert_non_null(strstr(out, "accuracy: 8 networks of 16 valid points"));
+    long now, found, epochs;
+    const char *p = strstr(out, "trainings now (");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p, "trainings now (%ld epochs", &epochs), 1);
+    trainings(out, &now, &found);
+    assert_int_equal(found, 8);          /* rung 0: the 8 networks at 1 epoch */
+    assert_int_equal(epochs, now);       /* each survivor: one epoch more */
+    sqlite3 *h = open_db("c.db");
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 4"), now);
+    sqlite3_close(h);
+}
+
 /* The n of "N trainings now" and "M found stored" of dse run's summary. */
 static void trainings(const char *out, long *now, long *found)
 {
@@ -503,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_continue_bits),
         cmocka_unit_test(test_network_identity),
         cmocka_unit_test(test_same_twice),
+        cmocka_unit_test(test_changed_spec),
         cmocka_unit_test(test_kill_resume),
         cmocka_unit_test(test_sweep_equals_run),
         cmocka_unit_test(test_pareto_accuracy),
