@@ -30,9 +30,9 @@ front "$TMP/halving.out" > "$TMP/halving.front"
 of=$(wc -l < "$TMP/all.front")
 found=$(comm -12 "$TMP/all.front" "$TMP/halving.front" | wc -l)
 awk -v f="$found" -v n="$of" 'BEGIN { printf "acc front %d %d %.1f\n", f, n, n ? 100 * f / n : 0 }'
-tr() { sed -n 's/^accuracy: [0-9]* trainings now (\([0-9]*\) epochs, \([0-9.]*\) s).*/\2 \1/p' "$1"; }
-read -r hs he <<< "$(tr "$TMP/halving.out")"
-read -r as ae <<< "$(tr "$TMP/all.out")"
-awk -v hs="$hs" -v as="$as" -v he="$he" -v ae="$ae" \
-    'BEGIN { printf "acc time %s %s %.1f %s %s\n", hs, as, as > 0 ? 100 * hs / as : 0, he, ae }'
+trained() { sed -n 's/^accuracy: [0-9]* trainings now (\([0-9]*\) epochs, \([0-9.]*\) s).*/\2 \1/p' "$1"; }
+read -r hs he <<< "$(trained "$TMP/halving.out")"
+read -r als ale <<< "$(trained "$TMP/all.out")"
+awk -v hs="$hs" -v als="$als" -v he="$he" -v ale="$ale" \
+    'BEGIN { printf "acc time %s %s %.1f %s %s\n", hs, als, (als > 0) ? 100 * hs / als : 0, he, ale }'
 exit 0
