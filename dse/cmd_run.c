@@ -457,7 +457,7 @@ static void print_acc(run_ctx *x)
             printf("accuracy: not trained without a database (--no-db)\n");
         return;
     }
-    run_acc_print(x->dr, x->s, &x->so, x->o.quiet ? 1 : x->o.front_all ? 0 : RUN_FRONT_SHOW);
+    run_acc_print(x->dr, x->s, &x->so, x->o.quiet ? -1 : x->o.front_all ? 0 : RUN_FRONT_SHOW);
 }
 
 /* ---- set-up ---- */

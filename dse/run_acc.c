@@ -64,7 +64,7 @@ static void print_rungs(const spec *s, const acc_stats *st)
            (unsigned long long)st->found);
 }
 
-void run_acc_print(const drive *dr, const spec *s, const map_search_opts *so, size_t show)
+void run_acc_print(const drive *dr, const spec *s, const map_search_opts *so, long show)
 {
     acc_stage *ac = drive_acc(dr);
     if (!ac)
@@ -84,20 +84,20 @@ void run_acc_print(const drive *dr, const spec *s, const map_search_opts *so, si
         printf("%s:%s, ", map_metric_name(so->obj[i]), so->dir[i] == MAP_MAX ? "max" : "min");
     printf("accuracy:max at %d epochs): %zu point%s\n", s->acc.budget[s->acc.nrungs - 1], n,
            n == 1 ? "" : "s");
-    if (!n)
+    if (!n || show < 0)
         return;
     printf(" ");
     for (int i = 0; i < so->nobj; i++)
         printf(" %14s", map_metric_name(so->obj[i]));
     printf(" %9s  point\n", "accuracy");
-    for (size_t i = 0; i < n && (!show || i < show); i++) {
+    for (size_t i = 0; i < n && (!show || i < (size_t)show); i++) {
         const acc_member *m = acc_front_member(ac, i);
         printf(" ");
         for (int j = 0; j < so->nobj; j++)
             printf(" %14.6g", m->v[j]);
         printf(" %9.4f  %s\n", m->v[so->nobj], m->point);
     }
-    if (show && show < n)
+    if (show && (size_t)show < n)
         printf("  ... %zu more (--front-all lists them; dse pareto --objective accuracy:max "
                "queries the database)\n", n - show);
 }

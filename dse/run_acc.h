@@ -20,7 +20,8 @@ int run_acc_open(const spec *s, struct td_set **out);
 int run_acc_stage(drive *dr, db_conn *db, const spec *s, const map_search_opts *so,
                   const char *hash, struct td_set *data, int last_rung, volatile sig_atomic_t *stop,
                   int progress);
-/* What the stage did, and its front (at most show members, 0: all). */
-void run_acc_print(const drive *dr, const spec *s, const map_search_opts *so, size_t show);
+/* What the stage did, and its front (at most show members; 0: all, < 0:
+ * only their number). */
+void run_acc_print(const drive *dr, const spec *s, const map_search_opts *so, long show);
 
 #endif
