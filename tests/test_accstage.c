@@ -520,6 +520,11 @@ static void test_pareto_accuracy(void **state)
                                          "sort -n", g_dse), 0);
     assert_true(strlen(want) > 0);
     assert_string_equal(out, want);
+    /* accuracy alone takes its natural direction, max */
+    assert_int_equal(sh(out, sizeof out, "%s pareto --db a.db --objective params,energy_pj,"
+                                         "accuracy --format csv 2>/dev/null | tail -n +2 | "
+                                         "cut -d, -f1 | sort -n", g_dse), 0);
+    assert_string_equal(out, want);
 }
 
 int main(void)
