@@ -58,7 +58,8 @@ typedef struct {
     size_t alive[SPEC_ACC_MAX_RUNGS];   /* networks of each rung reached */
     uint64_t trained, found;            /* trainings done now; results found stored */
     uint64_t epochs;                    /* epochs trained now */
-    double seconds;                     /* training time now */
+    double seconds;                     /* CPU seconds of the trainings now (with
+                                         * their test evaluations) */
     size_t missing;                     /* results of other shards not stored yet */
     int stopped;                        /* by opts.stop */
 } acc_stats;

@@ -59,7 +59,7 @@ static void print_rungs(const spec *s, const acc_stats *st)
         if (r < st->rungs || (r == st->rungs && st->alive[r]))
             printf(" %zu at %d epochs%s", st->alive[r], a->budget[r],
                    r + 1 < a->nrungs && r + 1 <= st->rungs ? "," : "");
-    printf("\naccuracy: %llu trainings now (%llu epochs, %.3f s), %llu found stored\n",
+    printf("\naccuracy: %llu trainings now (%llu epochs, %.3f CPU-s), %llu found stored\n",
            (unsigned long long)st->trained, (unsigned long long)st->epochs, st->seconds,
            (unsigned long long)st->found);
 }

@@ -396,7 +396,7 @@ static void test_changed_spec(void **state)
 static void trainings(const char *out, long *now, long *found)
 {
     for (const char *p = out; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (sscanf(p, "accuracy: %ld trainings now (%*d epochs, %*f s), %ld found stored", now,
+        if (sscanf(p, "accuracy: %ld trainings now (%*d epochs, %*f CPU-s), %ld found stored", now,
                    found) == 2)
             return;
     fail_msg("no trainings line in: %s", out);

@@ -474,7 +474,7 @@ read -r _ _ found of pct <<< "$(grep '^acc front' "$TMP/f9")"
 read -r _ _ hs as tpct he ae <<< "$(grep '^acc time' "$TMP/f9")"
 if [ -n "$pct" ] && [ -n "$tpct" ]; then
     row "9a halving: share of the all front" "$pct" "%" ">=" 90 "$found of $of points, accuracy.yaml"
-    row "9b halving: share of training time" "$tpct" "%" "<=" 25 "$hs s vs $as s (trainings, test evaluations included); $(step_time "$t")"
+    row "9b halving: share of training time" "$tpct" "%" "<=" 25 "$hs vs $as CPU-s (trainings with their test evaluations); $(step_time "$t")"
     epct=$(awk -v a="$he" -v b="$ae" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b }')
     row "9c halving: share of epochs (info)" "$epct" "%" "" "" "$he of $ae epochs trained"
 else

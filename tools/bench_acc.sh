@@ -5,8 +5,10 @@
 #   - the share of the train-everything front (hardware objectives and
 #     accuracy at the final budget, points of dse run's accuracy-aware
 #     front) that the halving run's front holds;
-#   - the halving run's share of the training time (seconds around the
-#     trainings, as dse run reports them) and of the epochs trained.
+#   - the halving run's share of the training time (CPU seconds of the
+#     trainings and their test evaluations, as dse run reports them: the
+#     wall clock would count the other jobs of a shared machine) and of the
+#     epochs trained.
 # The train-everything spec is the example with `schedule: all` and the
 # halving keys removed.  Prints the two runs' summaries, then
 #   acc front FOUND OF PERCENT
@@ -30,7 +32,7 @@ front "$TMP/halving.out" > "$TMP/halving.front"
 of=$(wc -l < "$TMP/all.front")
 found=$(comm -12 "$TMP/all.front" "$TMP/halving.front" | wc -l)
 awk -v f="$found" -v n="$of" 'BEGIN { printf "acc front %d %d %.1f\n", f, n, n ? 100 * f / n : 0 }'
-trained() { sed -n 's/^accuracy: [0-9]* trainings now (\([0-9]*\) epochs, \([0-9.]*\) s).*/\2 \1/p' "$1"; }
+trained() { sed -n 's/^accuracy: [0-9]* trainings now (\([0-9]*\) epochs, \([0-9.]*\) CPU-s).*/\2 \1/p' "$1"; }
 read -r hs he <<< "$(trained "$TMP/halving.out")"
 read -r als ale <<< "$(trained "$TMP/all.out")"
 awk -v hs="$hs" -v als="$als" -v he="$he" -v ale="$ale" \
