@@ -77,7 +77,7 @@ static void usage(FILE *f)
         "                  spec workload names); by default such rows are refused,\n"
         "                  naming the workloads\n"
         "  --objective O   COL:min or COL:max, or a metric alone (its natural direction:\n"
-        "                  params min, throughput_fps max ...); aliases area, energy,\n"
+        "                  params min, throughput_fps max, accuracy max ...); aliases area, energy,\n"
         "                  power, throughput, error, util; repeat, or separate by commas (1..%d)\n"
         "  --where SQL     an SQL expression over the columns of `results`, e.g.\n"
         "                  \"valid AND banks = 16\" (only rows where it is true count)\n"
@@ -134,9 +134,10 @@ static int parse_objectives(pareto_opts *o, const char *arg)
                            d, item, d);
         int m = map_metric_lookup(item);
         const char *col = m >= 0 ? map_metric_name((map_metric)m) : item;
+        int acc = !strcmp(item, "accuracy"); /* a column of results, naturally max */
         map_dir dir = d ? (d[1] == 'a' ? MAP_MAX : MAP_MIN)
-                        : m >= 0 ? map_metric_dir((map_metric)m) : MAP_MIN;
-        if (!d && m < 0)
+                        : m >= 0 ? map_metric_dir((map_metric)m) : acc ? MAP_MAX : MAP_MIN;
+        if (!d && m < 0 && !acc)
             return cli_bad(CMD, "objective '%s' needs a direction ('%s:min' or '%s:max'): it is "
                            "not a metric with a natural one", item, item, item);
         if (o->nobj == MAP_PARETO_MAXK)

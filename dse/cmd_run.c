@@ -32,6 +32,8 @@
 #include "npy.h"
 #include "spec.h"
 #include "spec_ref.h"
+#include "run_acc.h"
+#include "traindata.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -58,6 +60,7 @@ static void on_signal(int sig)
 typedef struct {
     const char *spec_path, *db_path, *shard;
     int no_db, quiet, progress, seed_given, batch, front_all, breakdowns, inline_writer;
+    int rung;                 /* --rung K: only the accuracy stage, up to rung K (-1: none) */
     uint64_t seed;
     double commit_every;      /* < 0: the database's default */
 } run_opts;
@@ -74,8 +77,10 @@ typedef struct {
     int64_t run_id;
     char *cmdline;            /* the command as typed, shell-quoted, runnable from any
                                * directory (cli_command_anywhere: record, resume hint) */
+    char hash[17];            /* the run's identity (spec_hash) */
+    td_set *acc_data;         /* the accuracy section's data set */
     uint64_t stored;
-    double t_progress, cpu0;
+    double t_progress, cpu0, cpu_hw; /* cpu_hw: CPU seconds of the hardware stages */
     int tty, failed;
     char err[512];
 } run_ctx;
@@ -92,7 +97,8 @@ static void run_usage(FILE *f)
     fprintf(f,
         "usage: dse run SPEC.yaml [--db PATH | --no-db] [--shard I/N] [--seed S]\n"
         "                         [--batch N] [--commit-interval S] [--breakdowns]\n"
-        "                         [--writer thread|inline] [--quiet] [--progress] [--front-all]\n\n"
+        "                         [--writer thread|inline] [--quiet] [--progress] [--front-all]\n"
+        "                         [--rung K]\n\n"
         "Expands the spec's space, searches it with the spec's strategy, evaluates\n"
         "every point with the analytical model and stores it (one row per point,\n"
         "keyed by its canonical string).  Interrupt with Ctrl-C; the same command\n"
@@ -113,6 +119,11 @@ static void run_usage(FILE *f)
         "  --quiet       no progress bar and no front listing\n"
         "  --progress    a progress bar even when stderr is not a terminal\n"
         "  --front-all   list every point of the Pareto front (default: %d)\n"
+        "  --rung K      spec with an accuracy section: only its accuracy stage, rungs\n"
+        "                0..K (from 0), over the points already stored (dse sweep runs\n"
+        "                the rungs so); with --shard, only this shard's trainings of\n"
+        "                rung K.  Without --rung, an unsharded run trains every rung\n"
+        "                after the hardware; a sharded one only evaluates its points\n"
         "  --help        this text\n\n"
         "Exit status: 0 done (or stopped by the spec's time limit), 2 bad spec or\n"
         "flags, 1 internal or database failure, 130 interrupted.\n",
@@ -128,11 +139,13 @@ static int parse_args(int argc, char **argv, run_opts *o)
         {"progress", no_argument, 0, 'p'}, {"front-all", no_argument, 0, 'F'},
         {"commit-interval", required_argument, 0, 'C'},
         {"breakdowns", no_argument, 0, 'B'}, {"writer", required_argument, 0, 'W'},
+        {"rung", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     long v;
     memset(o, 0, sizeof *o);
     o->commit_every = -1;
+    o->rung = -1;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hq", lo, NULL)) != -1) {
@@ -161,6 +174,12 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 return cli_bad(CMD, "--commit-interval takes seconds in 0..86400, got '%s'", optarg);
             break;
         case 'B': o->breakdowns = 1; break;
+        case 'R':
+            if (cli_parse_long(optarg, 0, SPEC_ACC_MAX_RUNGS - 1, &v))
+                return cli_bad(CMD, "--rung takes an integer in 0..%d, got '%s'",
+                               SPEC_ACC_MAX_RUNGS - 1, optarg);
+            o->rung = (int)v;
+            break;
         case 'W':
             if (strcmp(optarg, "thread") && strcmp(optarg, "inline"))
                 return cli_bad(CMD, "--writer takes thread or inline, got '%s'", optarg);
@@ -180,6 +199,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
     o->spec_path = argv[optind];
     if (o->no_db && o->db_path)
         return cli_bad(CMD, "--db and --no-db exclude each other");
+    if (o->no_db && o->rung >= 0)
+        return cli_bad(CMD, "--rung reads and stores trainings: drop --no-db");
     return 0;
 }
 
@@ -382,6 +403,8 @@ static void print_unmet(run_ctx *x, const uint64_t *counts)
     }
 }
 
+static void print_acc(run_ctx *x);
+
 static void print_summary(run_ctx *x, double el)
 {
     uint64_t counts[MAP_REJ_COUNT], total = 0;
@@ -394,7 +417,7 @@ static void print_summary(run_ctx *x, double el)
     if (x->so.shard_n > 1)
         printf(", shard %llu/%llu", (unsigned long long)x->so.shard_i,
                (unsigned long long)x->so.shard_n);
-    double cpu = cpu_s() - x->cpu0;
+    double cpu = x->cpu_hw;
     printf("\nevaluated %llu points in %.3f s (%.0f points/s; %.3f s of CPU, %.0f points/CPU-s)",
            (unsigned long long)total, el, el > 0 ? (double)total / el : 0.0, cpu,
            cpu > 0 ? (double)total / cpu : 0.0);
@@ -418,6 +441,23 @@ static void print_summary(run_ctx *x, double el)
                db_path(x->db), (long long)x->run_id,
                x->o.breakdowns ? ", with breakdowns" : "");
     print_front(x);
+    print_acc(x);
+}
+
+/* The accuracy stage's lines and front, or why it did not run. */
+static void print_acc(run_ctx *x)
+{
+    if (!x->s->acc.on)
+        return;
+    if (!drive_acc(x->dr)) {
+        if (x->db && x->so.shard_n > 1)
+            printf("accuracy: the rungs run once every shard is stored (dse sweep; or dse run "
+                   "SPEC --db MERGED)\n");
+        else if (!x->db)
+            printf("accuracy: not trained without a database (--no-db)\n");
+        return;
+    }
+    run_acc_print(x->dr, x->s, &x->so, x->o.quiet ? -1 : x->o.front_all ? 0 : RUN_FRONT_SHOW);
 }
 
 /* ---- set-up ---- */
@@ -434,7 +474,7 @@ static int open_db(run_ctx *x, int argc, char **argv)
 {
     const char *path = x->o.db_path ? x->o.db_path : x->s->db_path ? x->s->db_path
                                                                    : DB_DEFAULT_PATH;
-    char hash[17];
+    char *hash = x->hash;
     /* before anything is stored: the resume hint must not fail later */
     if (!(x->cmdline = cli_command_anywhere(argc, argv)))
         return run_fail("out of memory");
@@ -466,6 +506,18 @@ static int open_db(run_ctx *x, int argc, char **argv)
     return 0;
 }
 
+/* --rung: the database of the stored points, no run row of its own. */
+static int open_rung_db(run_ctx *x)
+{
+    const char *path = x->o.db_path ? x->o.db_path : x->s->db_path ? x->s->db_path
+                                                                   : DB_DEFAULT_PATH;
+    int orc = db_open(path, DB_WRITE, &x->db, x->err, sizeof x->err);
+    if (orc)
+        return orc == DB_FAIL_WRITE ? run_fail(x->err) : cli_bad(CMD, "%s", x->err);
+    spec_hash(x->s, x->so.strategy == MAP_EXHAUSTIVE ? 0 : x->so.seed, x->hash);
+    return 0;
+}
+
 static int setup(run_ctx *x, int argc, char **argv)
 {
     spec_diag g;
@@ -488,7 +540,15 @@ static int setup(run_ctx *x, int argc, char **argv)
         x->so.seed = x->o.seed;
     if (!x->o.batch)
         x->o.batch = x->s->batch > 0 ? x->s->batch : DB_BATCH;
-    int rc = load_ref(x);
+    if (x->o.rung >= 0 && !x->s->acc.on)
+        return cli_bad(CMD, "--rung: the spec has no accuracy section");
+    if (x->o.rung >= x->s->acc.nrungs && x->s->acc.on)
+        return cli_bad(CMD, "--rung %d: the spec's schedule has %d rung%s (0..%d)", x->o.rung,
+                       x->s->acc.nrungs, x->s->acc.nrungs == 1 ? "" : "s", x->s->acc.nrungs - 1);
+    int rc = x->o.no_db ? 0 : run_acc_open(x->s, &x->acc_data);
+    if (rc)
+        return rc;
+    rc = load_ref(x);
     if (rc)
         return rc;
     map_ref ref = {x->wx, x->wh};
@@ -500,6 +560,7 @@ static int setup(run_ctx *x, int argc, char **argv)
     memcpy(dopt.dir, x->so.dir, sizeof dopt.dir);
     dopt.store = x->o.no_db ? DRIVE_STORE_NONE : DRIVE_STORE_ALL;
     dopt.breakdowns = x->o.breakdowns;
+    dopt.collect = x->s->acc.on && !x->o.no_db && x->so.shard_n == 1;
     dopt.stop = &run_stop;
     dopt.time_limit = x->s->time_limit;
     dopt.tick = on_tick;
@@ -512,6 +573,8 @@ static int setup(run_ctx *x, int argc, char **argv)
     }
     if (x->o.no_db)
         return 0;
+    if (x->o.rung >= 0)
+        return open_rung_db(x);
     if ((rc = open_db(x, argc, argv)))
         return rc;
     db_writer_opts wo = {x->o.batch, !x->o.inline_writer, 0};
@@ -527,6 +590,7 @@ static void teardown(run_ctx *x)
 {
     db_writer_close(x->w, NULL, 0);
     drive_free(x->dr); /* before the database: it may hold a read connection */
+    td_close(x->acc_data);
     db_close(x->db);
     spec_free(x->s);
     free(x->wx);
@@ -535,6 +599,33 @@ static void teardown(run_ctx *x)
 }
 
 static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig);
+
+/* --rung K: the accuracy stage alone over the stored points. */
+static int rung_only(run_ctx *x)
+{
+    if (run_acc_stage(x->dr, x->db, x->s, &x->so, x->hash, x->acc_data, x->o.rung, &run_stop,
+                      x->tty)) {
+        fprintf(stderr, "dse run: %s\n", drive_error(x->dr));
+        return CLI_FAIL;
+    }
+    const acc_stats *st = acc_get_stats(drive_acc(x->dr));
+    if (!st->points) {
+        fprintf(stderr, "dse run: --rung: %s holds no valid point of this spec (run it "
+                "first, or merge its shards)\n", db_path(x->db));
+        return CLI_FAIL;
+    }
+    if (!x->o.quiet)
+        run_acc_print(x->dr, x->s, &x->so, x->o.front_all ? 0 : RUN_FRONT_SHOW);
+    if (run_stop)
+        return 130;
+    /* an earlier rung not complete: the shards of that rung must run first */
+    if (st->missing && st->rungs < x->o.rung) {
+        fprintf(stderr, "dse run: --rung %d: rung %d misses %zu trainings of other shards "
+                "(run it first)\n", x->o.rung, st->rungs, st->missing);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
 
 /* Two lines: what happened, and the command as typed, quoted so that it
  * can be pasted back, in any directory, whatever its paths hold (spaces,
@@ -579,6 +670,13 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     x.cpu0 = cpu_s();
+    if (x.o.rung >= 0) {
+        rc = rung_only(&x);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        teardown(&x);
+        return rc;
+    }
     int src = drive_run(x.dr);
     const drive_stats *st = drive_get_stats(x.dr);
     if (src < 0)
@@ -592,10 +690,17 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
         x.w = NULL;
     }
     double el = drive_now() - st->t0;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    x.cpu_hw = cpu_s() - x.cpu0;
     if (x.tty)
         progress(&x, 1);
+    /* the accuracy stage: once every point of the space is stored */
+    if (src >= 0 && !x.failed && x.acc_data && x.so.shard_n == 1 && !run_stop && !st->time_up &&
+        run_acc_stage(x.dr, x.db, x.s, &x.so, x.hash, x.acc_data, -1, &run_stop, x.tty)) {
+        snprintf(x.err, sizeof x.err, "%s", drive_error(x.dr));
+        x.failed = 1;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     const char *status = x.failed || (src < 0) ? "failed" : run_stop ? "interrupted"
                          : st->time_up ? "time_limit" : "done";
     if (x.db) {

@@ -76,6 +76,9 @@ static void sweep_usage(FILE *f)
         "  --dry-run         print the commands of the sweep (mkdir, parallel, merge),\n"
         "                    quoted to paste into a shell; run nothing\n"
         "  --quiet           no progress lines\n"
+        "A spec with an accuracy section: after the merge (always), its rungs run one\n"
+        "after the other, each as K shards of trainings (dse run --rung R --shard I/K)\n"
+        "storing into OUT; the accuracies are exactly those of one dse run.\n"
         "  --help            this text\n",
         DB_DEFAULT_PATH, SWEEP_AUTO_MERGE, SWEEP_AUTO_MERGE);
 }
@@ -270,10 +273,9 @@ static int copy_spec(const spec *s, const char *dir, const char *name)
  * split or expanded there: --quote makes it quote every word (after putting
  * the shard number into {}), locally and on the hosts alike.
  */
-static int build_parallel(const sweep_opts *o, const char *dse, const char *spec_abs,
-                          const char *shard_pat, int K, argvec *a)
+static int parallel_head(const sweep_opts *o, argvec *a)
 {
-    char buf[PATH_MAX + 64];
+    char buf[64];
     int rc = push(a, "parallel") || push(a, "--quote") || push(a, "--halt") ||
              push(a, "now,fail=1") || push(a, "--line-buffer") || push(a, "--tag");
     if (o->jobs) {
@@ -284,6 +286,14 @@ static int build_parallel(const sweep_opts *o, const char *dse, const char *spec
         rc |= push(a, "--sshlogin") || push(a, o->login[i]);
     if (getenv("FDHT_TECH_DIR"))
         rc |= push(a, "--env") || push(a, "FDHT_TECH_DIR");
+    return rc;
+}
+
+static int build_parallel(const sweep_opts *o, const char *dse, const char *spec_abs,
+                          const char *shard_pat, int K, argvec *a)
+{
+    char buf[PATH_MAX + 64];
+    int rc = parallel_head(o, a);
     if (o->transfer)
         rc |= push(a, "--basefile") ||
               push(a, spec_abs) || push(a, "--return") || push(a, shard_pat) ||
@@ -444,6 +454,57 @@ static int finish(const sweep_opts *o, const char *out, int merge, const argvec 
     return CLI_OK;
 }
 
+/*
+ * A spec with an accuracy section, once the points are merged into OUT: its
+ * rungs one after the other, each as K shards of trainings through GNU
+ * parallel (dse run --rung R --shard I/K; every shard stores into OUT, whose
+ * writers SQLite queues), then one dse run --rung that trains nothing and
+ * prints the accuracy-aware front.
+ */
+static int sweep_rungs(const sweep_opts *o, const spec *s, const char *dse,
+                       const char *spec_abs, const char *out, int K)
+{
+    char out_abs[PATH_MAX], buf[64];
+    if (abs_path(out, out_abs, sizeof out_abs) || parallel_literal("--db", out_abs))
+        return CLI_BADINPUT;
+    for (int r = 0; r <= s->acc.nrungs; r++) {
+        int last = r == s->acc.nrungs; /* the summary */
+        argvec a = {0};
+        snprintf(buf, sizeof buf, "%d", last ? r - 1 : r);
+        int bad = (!last && parallel_head(o, &a)) || push(&a, dse) || push(&a, "run") ||
+                  push(&a, spec_abs) || push(&a, "--db") || push(&a, out_abs) ||
+                  push(&a, "--rung") || push(&a, buf) || (o->seed && (push(&a, "--seed") ||
+                                                                     push(&a, o->seed)));
+        if (!last) {
+            snprintf(buf, sizeof buf, "{}/%d", K);
+            bad = bad || push(&a, "--shard") || push(&a, buf) || push(&a, "--quiet") ||
+                  push(&a, ":::");
+            for (int i = 0; i < K && !bad; i++) {
+                snprintf(buf, sizeof buf, "%d", i);
+                bad = push(&a, buf);
+            }
+        } else if (o->quiet) {
+            bad = bad || push(&a, "--quiet");
+        }
+        if (bad) {
+            argvec_free(&a);
+            fprintf(stderr, "dse sweep: out of memory\n");
+            return CLI_FAIL;
+        }
+        if (!o->quiet && !o->dry_run && !last)
+            printf("dse sweep: accuracy rung %d of %d (%d epochs) in %d shards\n", r + 1,
+                   s->acc.nrungs, s->acc.budget[r], K);
+        int st = o->dry_run ? print_cmd(NULL, &a) : run_child(&a, NULL);
+        argvec_free(&a);
+        if (st != 0) {
+            fprintf(stderr, "dse sweep: accuracy rung %d failed (status %d); %s keeps the "
+                    "trainings done: run the same command again to finish\n", r, st, out);
+            return st == 2 ? CLI_BADINPUT : CLI_FAIL;
+        }
+    }
+    return CLI_OK;
+}
+
 static int sweep_main(const sweep_opts *o)
 {
     spec *s = NULL;
@@ -472,6 +533,14 @@ static int sweep_main(const sweep_opts *o)
     if (merge < 0) {
         spec_free(s);
         return CLI_BADINPUT;
+    }
+    if (s->acc.on) { /* the rungs read every point and store into one database */
+        if (o->merge == 0 || o->transfer) {
+            spec_free(s);
+            return cli_bad(CMD, "the accuracy rungs train into one database (OUT, on paths "
+                           "every host shares): drop %s", o->transfer ? "--transfer" : "--no-merge");
+        }
+        merge = 1;
     }
     /* a shard-set OUT becomes a database only once the merge is complete */
     int to_tmp = merge && dbset_is_setfile(out);
@@ -546,7 +615,7 @@ static int sweep_main(const sweep_opts *o)
         argvec_free(&mv);
         if (bad)
             goto oom;
-        rc = CLI_OK;
+        rc = s->acc.on ? sweep_rungs(o, s, dse, spec_abs, out, K) : CLI_OK;
         goto done;
     }
     if (!o->quiet)
@@ -560,6 +629,8 @@ static int sweep_main(const sweep_opts *o)
         goto done;
     }
     rc = finish(o, out, merge, &mrg, &members, to_tmp ? tmp : NULL);
+    if (rc == CLI_OK && s->acc.on)
+        rc = sweep_rungs(o, s, dse, spec_abs, out, K);
     goto done;
 oom:
     fprintf(stderr, "dse sweep: out of memory\n");

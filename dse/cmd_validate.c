@@ -57,7 +57,19 @@ static void print_summary(const spec *s)
     printf("; objectives:");
     for (int i = 0; i < o.nobj; i++)
         printf(" %s:%s", map_metric_name(o.obj[i]), o.dir[i] == MAP_MAX ? "max" : "min");
+    if (s->acc.on)
+        printf(" accuracy:max");
     printf("\n");
+    if (!s->acc.on)
+        return;
+    const spec_acc *a = &s->acc;
+    printf("  accuracy: %s, epochs", a->halving ? "successive halving" : "every network");
+    for (int r = 0; r < a->nrungs; r++)
+        printf("%s%d", r ? "," : " ", a->budget[r]);
+    if (a->halving)
+        printf(" (eta %d)", a->eta);
+    printf(", batch %d, lr %g, %d seed%s, data %s\n", a->batch, a->lr, a->nseeds,
+           a->nseeds == 1 ? "" : "s", a->data);
 }
 
 int cmd_validate(int argc, char **argv)

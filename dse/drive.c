@@ -47,6 +47,12 @@ struct drive {
     cm_hset done;
     db_conn *rdb;             /* confirms hash hits (the writer owns the run's connection) */
     drive_least least[3];     /* params, err_upper, area (drive_least_of) */
+    acc_stage *acc;           /* the accuracy stage (drive_accuracy) */
+    /* collect: visited valid points for it, strings and values */
+    char *cstr;
+    size_t ncstr, capcstr;
+    double *cval;
+    size_t ncval, capcval;
     int failed;
     char err[512];
 };
@@ -97,6 +103,9 @@ void drive_free(drive *d)
     free(d->pool);
     free(d->members);
     cm_hset_free(&d->done);
+    acc_free(d->acc);
+    free(d->cstr);
+    free(d->cval);
     free(d);
 }
 
@@ -324,6 +333,48 @@ static int on_skip(const map_result *r, uint64_t pos, void *ud)
     return 1;
 }
 
+/* A visited valid point for the accuracy stage: its string (kept for the
+ * store stage) and its objective metrics. */
+static int collect_point(drive *d, const map_result *r)
+{
+    const char *key = store_fmt_point(&d->fmt, &r->pt, NULL);
+    if (!key) {
+        snprintf(d->err, sizeof d->err, "cannot format point %llu", (unsigned long long)r->index);
+        return -1;
+    }
+    d->key_ready = 1;
+    d->key_index = r->index;
+    size_t n = strlen(key) + 1, k = (size_t)d->o.search.nobj;
+    if (d->ncstr + n > d->capcstr) {
+        size_t cap = d->capcstr ? 2 * d->capcstr : 1 << 16;
+        while (cap < d->ncstr + n)
+            cap *= 2;
+        char *t = realloc(d->cstr, cap);
+        if (!t)
+            goto oom;
+        d->cstr = t;
+        d->capcstr = cap;
+    }
+    if (d->ncval + k > d->capcval) {
+        size_t cap = d->capcval ? 2 * d->capcval : 1024;
+        while (cap < d->ncval + k)
+            cap *= 2;
+        double *t = realloc(d->cval, cap * sizeof *t);
+        if (!t)
+            goto oom;
+        d->cval = t;
+        d->capcval = cap;
+    }
+    memcpy(d->cstr + d->ncstr, key, n);
+    d->ncstr += n;
+    for (size_t i = 0; i < k; i++)
+        d->cval[d->ncval++] = r->m[d->o.search.obj[i]];
+    return 0;
+oom:
+    snprintf(d->err, sizeof d->err, "out of memory (accuracy stage)");
+    return -1;
+}
+
 static int on_visit(const map_result *r, uint64_t pos, void *ud)
 {
     drive *d = ud;
@@ -351,6 +402,10 @@ static int on_visit(const map_result *r, uint64_t pos, void *ud)
             d->failed = 1;
             return 1;
         }
+    }
+    if (d->o.collect && !r->reject && collect_point(d, r)) {
+        d->failed = 1;
+        return 1;
     }
     if (d->o.store == DRIVE_STORE_ALL && store_point(d, r)) {
         d->failed = 1;
@@ -385,6 +440,31 @@ int drive_run(drive *d)
         return -1;
     }
     if (d->o.store == DRIVE_STORE_FRONT && store_front(d))
+        return -1;
+    return 0;
+}
+
+/* ---- the accuracy stage ---- */
+
+acc_stage *drive_acc(const drive *d) { return d->acc; }
+
+int drive_accuracy(drive *d, db_conn *db, const acc_opts *o)
+{
+    acc_free(d->acc);
+    d->acc = acc_new(o, d->err, sizeof d->err);
+    if (!d->acc)
+        return -1;
+    /* the points visited now (stored, or first stored by another run),
+     * then those of this spec's runs in the database */
+    size_t k = (size_t)d->o.search.nobj;
+    const char *p = d->cstr;
+    for (size_t i = 0; k == (size_t)o->nobj && i * k < d->ncval; i++, p += strlen(p) + 1)
+        if (acc_add(d->acc, p, d->cval + i * k)) {
+            snprintf(d->err, sizeof d->err, "out of memory (accuracy stage)");
+            return -1;
+        }
+    if (acc_load(d->acc, db, d->err, sizeof d->err) ||
+        acc_run(d->acc, db, d->err, sizeof d->err) || acc_front(d->acc, d->err, sizeof d->err))
         return -1;
     return 0;
 }

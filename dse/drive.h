@@ -17,12 +17,19 @@
  * the result of each of its members, so that nothing is re-evaluated after
  * the search (printing, selecting and storing the front read those).
  *
+ * A fifth stage, accuracy (accstage.h), runs when the spec has an accuracy
+ * section, once every point is stored (the writer flushed): the distinct
+ * networks of the stored valid points are trained by successive halving
+ * (or all at the final budget) into table train (drive_accuracy).
+ *
  * The caller owns the spec, the database, its run row and the writer; the
- * driver owns the evaluator, the front and the resume set.
+ * driver owns the evaluator, the front, the resume set and the accuracy
+ * stage.
  */
 #ifndef DRIVE_H
 #define DRIVE_H
 
+#include "accstage.h"
 #include "db.h"
 #include "map_search.h"
 
@@ -53,6 +60,8 @@ typedef struct {
     drive_store store;
     db_writer *w;               /* borrowed (or drive_set_writer); needed unless NONE */
     int breakdowns;             /* rows carry the per-component breakdown */
+    int collect;                /* keep each visited valid point's string and the metrics
+                                 * search.obj for the accuracy stage (drive_accuracy) */
     /* control */
     volatile const sig_atomic_t *stop; /* non-zero: stop after the current point */
     double time_limit;          /* seconds from drive_run's start, 0 = none */
@@ -122,6 +131,14 @@ const drive_least *drive_least_of(const drive *d, int rej);
 /* The front after drive_run, in increasing index order. */
 size_t drive_front_size(const drive *d);
 const drive_member *drive_front_member(const drive *d, size_t i);
+
+/* The accuracy stage over the valid points this run visited (collect) and
+ * those stored by the runs of o->spec_hash in db (after drive_run and the
+ * writer's flush, or alone for one rung of a sweep): 0 done, stopped or waiting for other shards
+ * (drive_acc's stats say), -1 on a failure (drive_error). */
+int drive_accuracy(drive *d, db_conn *db, const acc_opts *o);
+/* The stage after drive_accuracy (NULL before). */
+acc_stage *drive_acc(const drive *d);
 
 /* Seconds on CLOCK_MONOTONIC (progress and time limits). */
 double drive_now(void);

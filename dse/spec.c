@@ -81,7 +81,7 @@ double spec_nval(const ynode *n)
 /* ------------------------------------------------------------------ */
 
 /* Directory of the spec file joined with a relative path. */
-static char *rel_path(conv *v, const char *p)
+char *spec_rel_path(conv *v, const char *p)
 {
     const char *base = v->s->path ? v->s->path : "";
     const char *slash = strrchr(base, '/');
@@ -120,9 +120,9 @@ static int conv_reference(conv *v, const ynode *n)
         s->ref_seed = (x = ymap_get(n, "seed")) ? (uint64_t)spec_ival(x) : 1;
         return 0;
     }
-    s->ref_npy = rel_path(v, npy->text);
+    s->ref_npy = spec_rel_path(v, npy->text);
     if ((x = ymap_get(n, "npy_wh")))
-        s->ref_npy_wh = rel_path(v, x->text);
+        s->ref_npy_wh = spec_rel_path(v, x->text);
     struct stat st;
     if (s->ref_npy && stat(s->ref_npy, &st)) {
         ERR(v->c, npy, "cannot read %s: %s", s->ref_npy, strerror(errno));
@@ -174,6 +174,11 @@ static int conv_search(conv *v, const ynode *n)
         return 0;
     }
     for (x = obj->first; x; x = x->next) {
+        int acc = spec_acc_objective(v, x);
+        if (acc < 0)
+            return -1;
+        if (acc)
+            continue;
         if (map_objective_parse(x->text, &o->obj[o->nobj], &o->dir[o->nobj])) {
             const char *cand[MAP_M_COUNT];
             char sug[128];
@@ -188,7 +193,8 @@ static int conv_search(conv *v, const ynode *n)
             ERR(v->c, x, "expected an objective like energy_pj or throughput_fps:max "
                 "(params, macs, cycles, latency, area_mm2, energy_pj, power_mw, "
                 "throughput_fps, area_eff, energy_eff, utilization, err_upper, err_lower, "
-                "conflicts, stall_cycles, dram_bytes), got '%s'%s", x->text, sug);
+                "conflicts, stall_cycles, dram_bytes; accuracy:max with an accuracy section), "
+                "got '%s'%s", x->text, sug);
             return -1;
         }
         for (int i = 0; i < o->nobj; i++)
@@ -249,7 +255,8 @@ static int conv_all(conv *v, const ynode *root)
         spec_conv_hardware(v, ymap_get(root, "hardware")) ||
         conv_reference(v, ymap_get(root, "reference")) ||
         conv_search(v, ymap_get(root, "search")) ||
-        conv_constraints(v, ymap_get(root, "constraints")))
+        conv_constraints(v, ymap_get(root, "constraints")) ||
+        spec_conv_accuracy(v, ymap_get(root, "accuracy")))
         return -1;
     const ynode *out = ymap_get(root, "output");
     if (out && (x = ymap_get(out, "db")))

@@ -33,6 +33,24 @@ void spec_diag_add(spec_diag *g, const char *fmt, ...)
     ;
 const char *spec_diag_text(const spec_diag *g);
 
+/* The accuracy section (docs/SPEC.md, "accuracy"): what the accuracy stage
+ * (accstage.h) trains the distinct networks of the valid points on. */
+#define SPEC_ACC_MAX_RUNGS 16
+#define SPEC_ACC_MAX_SEEDS 16
+typedef struct {
+    int on;                     /* the spec has the section */
+    int objective;              /* accuracy (:max) is among search.objectives */
+    char *data;                 /* as dse train --data takes it (a directory resolved) */
+    int batch;
+    double lr;
+    int nseeds;
+    uint64_t seed[SPEC_ACC_MAX_SEEDS];
+    int halving;                /* schedule: halving (else all) */
+    int eta;                    /* keep about 1/eta of the networks per rung */
+    int nrungs;                 /* budgets: epochs of each rung, increasing; */
+    int budget[SPEC_ACC_MAX_RUNGS]; /* the last is the final budget (epochs) */
+} spec_acc;
+
 typedef struct {
     /* identity */
     char name[SPEC_NAME_MAX];
@@ -60,6 +78,8 @@ typedef struct {
     char ref_synth[16];         /* "gaussian", "decay" or "" */
     uint64_t ref_seed;
     int has_ref;
+
+    spec_acc acc;               /* the accuracy section */
 
     char *db_path;              /* output.db or NULL */
 

@@ -16,6 +16,7 @@ typedef struct {
     spec *s;
     const ynode *src[SPEC_MAX_SRC]; /* map_src -> node */
     int nsrc;
+    const ynode *acc_obj;           /* accuracy among the objectives, or NULL */
 } conv;
 
 /* An error about a node's value, at the value; about its key, at the key. */
@@ -31,5 +32,12 @@ double spec_nval(const ynode *n);              /* a checked number, 0 if none */
 int spec_conv_workload(conv *v, const ynode *w);
 int spec_conv_space(conv *v, const ynode *n);
 int spec_conv_hardware(conv *v, const ynode *n);
+
+/* spec_acc.c: the accuracy section, and accuracy among the objectives. */
+int spec_conv_accuracy(conv *v, const ynode *n);
+/* 1 when an objective's text names accuracy (then *bad says whether it is
+ * a direction other than max, reported); 0 otherwise. */
+int spec_acc_objective(conv *v, const ynode *x);
+char *spec_rel_path(conv *v, const char *p);
 
 #endif

@@ -38,7 +38,7 @@ typedef struct {
     float *x;
     int32_t *y;
     int64_t *idx;
-    int tty, resumed;
+    int tty, resumed, borrowed; /* borrowed: data is the caller's (train_fit) */
     double t0, t_bar, test_loss, test_acc;
 } run;
 
@@ -295,10 +295,9 @@ static int model_of(run *r, int classes, int frames)
     return 0;
 }
 
-static int setup(run *r)
+/* r->pt and r->net from --point, which must name an LSTM layer. */
+static int parse_point(run *r)
 {
-    const train_opts *o = r->o;
-    char err[CM_ERRLEN];
     int rc = point_of(r);
     if (rc)
         return rc;
@@ -306,13 +305,33 @@ static int setup(run *r)
         return cli_bad(CMD, "--point: not an LSTM layer (training needs lstm;nin=...;h=...)");
     if (cm_point_format_net(&r->pt, r->net, sizeof r->net) < 0)
         return cli_bad(CMD, "--point: cannot be printed");
-    if ((rc = open_db_check(o)))
+    return 0;
+}
+
+static int setup_model(run *r);
+
+static int setup(run *r)
+{
+    const train_opts *o = r->o;
+    char err[CM_ERRLEN];
+    int rc = parse_point(r);
+    if (rc || (rc = open_db_check(o)))
         return rc;
     if (td_open(o->data, r->pt.n_in, &r->data, err, sizeof err))
         return cli_bad(CMD, "--data: %s", err);
     if (o->write_data)
         return 0;
-    if ((rc = model_of(r, td_classes(r->data), td_frames(r->data))))
+    return setup_model(r);
+}
+
+/* The model, the optimizer and the batch buffers on r->data, initialized
+ * from the seed or from the checkpoint in o->save. */
+static int setup_model(run *r)
+{
+    const train_opts *o = r->o;
+    char err[CM_ERRLEN];
+    int rc = model_of(r, td_classes(r->data), td_frames(r->data));
+    if (rc)
         return rc;
     if (tr_adam_init(&r->adam, r->m, o->lr, o->clip))
         return cli_bad(CMD, "out of memory");
@@ -337,7 +356,8 @@ static int setup(run *r)
 
 static void teardown(run *r)
 {
-    td_close(r->data);
+    if (!r->borrowed)
+        td_close(r->data);
     tr_model_free(r->m);
     tr_adam_free(&r->adam);
     ckpt_free(&r->st);
@@ -427,6 +447,61 @@ int train_main(const train_opts *o)
             rc = store(&r);
         if (!rc)
             report(&r);
+    }
+    teardown(&r);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- library */
+
+/* A checkpoint of more epochs than asked (another schedule's): this budget
+ * is trained from scratch, in memory, leaving the checkpoint alone. */
+static int restart_unsaved(run *r, train_opts *copy)
+{
+    copy->save = NULL;
+    ckpt_free(&r->st);
+    memset(&r->st, 0, sizeof r->st);
+    tr_adam_free(&r->adam);
+    if (tr_adam_init(&r->adam, r->m, copy->lr, copy->clip))
+        return cli_bad(CMD, "out of memory");
+    tr_init(r->m, copy->seed);
+    r->st.ident = identity(r);
+    r->resumed = 0;
+    return 0;
+}
+
+int train_fit(const train_opts *o, td_set *data, train_result *res)
+{
+    run r;
+    train_opts copy = *o;
+    memset(&r, 0, sizeof r);
+    memset(res, 0, sizeof *res);
+    copy.quiet = 1;
+    copy.json = 0;
+    copy.progress = 0;
+    r.o = &copy;
+    r.data = data;
+    r.borrowed = 1;
+    pin_blas();
+    int rc = parse_point(&r);
+    if (!rc)
+        rc = setup_model(&r);
+    if (!rc && r.resumed && r.st.epochs > copy.epochs)
+        rc = restart_unsaved(&r, &copy);
+    int before = r.st.epochs;
+    if (!rc)
+        rc = train(&r);
+    if (!rc) {
+        int e = r.st.epochs;
+        res->test_accuracy = r.test_acc;
+        res->test_loss = r.test_loss;
+        res->train_accuracy = r.st.train_acc[e - 1];
+        res->val_accuracy = r.st.val_acc[e - 1];
+        res->seconds = r.st.seconds;
+        res->params = tr_weight_params(r.m);
+        res->clips = td_count(data, TD_TRAIN);
+        res->epochs_run = e - before;
+        res->resumed_from = before;
     }
     teardown(&r);
     return rc;

@@ -23,4 +23,26 @@ typedef struct {
 /* Runs it; returns the exit status (cli.h). */
 int train_main(const train_opts *o);
 
+/* What train_fit measured. */
+typedef struct {
+    double test_accuracy, test_loss, train_accuracy, val_accuracy;
+    double seconds;             /* training time of every epoch, resumed ones included */
+    int64_t params, clips;      /* weight parameters; training clips per epoch */
+    int epochs_run;             /* epochs trained by this call */
+    int resumed_from;           /* epochs the checkpoint held (0: from scratch) */
+} train_result;
+
+struct td_set;
+/*
+ * The library form of a training (the accuracy stage, accstage.h): o->point
+ * trained on data (opened by the caller, o->data unused) to o->epochs,
+ * quietly, nothing exported or stored.  With o->save, checkpointed every
+ * epoch and continued from the checkpoint there when it holds fewer epochs
+ * of the same run: the bits of a training of o->epochs from scratch (the
+ * run's identity excludes the epoch count, and no schedule depends on it).
+ * A checkpoint of more epochs is left alone and the budget trained from
+ * scratch unsaved.  Returns an exit status (cli.h; messages on stderr).
+ */
+int train_fit(const train_opts *o, struct td_set *data, train_result *res);
+
 #endif

@@ -28,7 +28,9 @@
 #                       pareto one ~400 MB; removed as soon as measured)
 #
 # Figure 8 runs tools/bench_train.sh (dse train beside Debian's python3-torch,
-# one thread each, on the two sizes of issue 12).
+# one thread each, on the two sizes of issue 12).  Figure 9 runs
+# tools/bench_acc.sh: successive halving against training every network of
+# schemas/examples/accuracy.yaml (issue 13).
 # The figures:
 #   1 analytical evaluation  dse run bench.yaml --no-db: points per CPU-second
 #   2 sweep into SQLite      dse run bench.yaml --db F: points per wall second,
@@ -459,6 +461,22 @@ for size in ucf m64; do
         row "$name" "n/a" "" ">=" "$goal" "no ratio (PyTorch or dse train missing, see above)"
     fi
 done
+
+# ---- 9: successive halving against training every network (issue 13) ----
+echo "-- 9. accuracy stage, halving vs all: tools/bench_acc.sh"
+t=$EPOCHREALTIME
+timed "$TMP/f9" bash tools/bench_acc.sh "$BUILD/dse"
+show "$TMP/f9"
+read -r _ _ found of pct <<< "$(grep '^acc front' "$TMP/f9")"
+read -r _ _ hs as tpct he ae <<< "$(grep '^acc time' "$TMP/f9")"
+if [ -n "$pct" ] && [ -n "$tpct" ]; then
+    row "9a halving: share of the all front" "$pct" "%" ">=" 90 "$found of $of points, accuracy.yaml"
+    row "9b halving: share of training time" "$tpct" "%" "<=" 25 "$hs vs $as CPU-s (trainings with their test evaluations); $(step_time "$t")"
+    epct=$(awk -v a="$he" -v b="$ae" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b }')
+    row "9c halving: share of epochs (info)" "$epct" "%" "" "" "$he of $ae epochs trained"
+else
+    row "9 accuracy halving" "n/a" "" "" "" "tools/bench_acc.sh failed, see above"
+fi
 
 # ---- the table ----
 echo

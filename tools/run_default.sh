@@ -1,7 +1,10 @@
 #!/bin/sh
 # run_default.sh DSE: what `make run` does after building - sweeps the paper
 # workloads (LSTM-UCF, LSTM-Youtube, Hollywood2) into results/dse.db,
-# prints the Pareto front of each workload, then draws the figures.
+# prints the Pareto front of each workload, then runs the accuracy-aware
+# example (schemas/examples/accuracy.yaml: its networks trained by
+# successive halving, a minute or two) and prints its accuracy-aware front,
+# then draws the figures.
 # Running it again resumes: points already stored are not evaluated twice.
 set -e
 dse=${1:-build/dse}
@@ -21,6 +24,10 @@ for w in lstm-ucf lstm-youtube hollywood2; do
     --objective params:min --objective energy_pj:min --objective throughput_fps:max --limit 40
   echo
 done
+echo "== accuracy-aware sweep schemas/examples/accuracy.yaml (N_in 1024, H 16; moving-fmnist"
+echo "   32x32 clips; its networks trained by successive halving, front with accuracy)"
+"$dse" run schemas/examples/accuracy.yaml --db "$db"
+echo
 if [ -f plots/plots.sh ]; then
   echo
   echo "== figures"

@@ -1,0 +1,536 @@
+/*
+ * accstage.c - the accuracy stage (accstage.h): the networks of the stored
+ * valid points, the rungs of successive halving (or the one rung of
+ * `schedule: all`), the trainings (train_fit) and their rows in table
+ * train, the halving rule (acc_keep) and the accuracy-aware front.
+ */
+#include "accstage.h"
+
+#include "cm_hash.h"
+#include "cm_point.h"
+#include "drive.h"
+#include "traindata.h"
+#include "train_run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+typedef struct {
+    char *name;                          /* network string */
+    double *best;                        /* nobj values, minimized form */
+    double acc[SPEC_ACC_MAX_RUNGS];      /* mean over the seeds; NaN: not all stored */
+    int last;                            /* the last rung it is in */
+} net;
+
+typedef struct {
+    char *point;
+    size_t net;
+    double *v;                           /* nobj values as stored */
+} vpoint;
+
+struct acc_stage {
+    acc_opts o;
+    acc_stats st;
+    net *nets;
+    vpoint *pts;
+    size_t npts, cappts;
+    double *vals;                        /* the points' values, nobj each (grown) */
+    char (*names)[CM_POINT_MAXLEN];      /* the network of each point, while loading */
+    int failed;
+    acc_member *front;
+    double *fv;                          /* the front members' values, nobj + 1 each */
+    size_t nfront;
+    double t_bar;
+};
+
+/* ---- the halving rule ---- */
+
+/* a dominates b: no worse in every value, better in one (all minimized) */
+static int dominates(const double *a, const double *b, int k)
+{
+    int better = 0;
+    for (int i = 0; i < k; i++) {
+        if (a[i] > b[i])
+            return 0;
+        better |= a[i] < b[i];
+    }
+    return better;
+}
+
+long acc_keep(const double *v, size_t n, int k, size_t need, unsigned char *keep)
+{
+    unsigned char *front = malloc(n ? n : 1);
+    if (!front)
+        return -1;
+    memset(keep, 0, n);
+    size_t kept = 0;
+    /* peel fronts off the rows not kept yet; a row is on the next front
+     * when no remaining row dominates it */
+    while (kept < need && kept < n) {
+        for (size_t i = 0; i < n; i++) {
+            front[i] = 0;
+            if (keep[i])
+                continue;
+            int dom = 0;
+            for (size_t j = 0; j < n && !dom; j++)
+                dom = j != i && !keep[j] && dominates(v + j * (size_t)k, v + i * (size_t)k, k);
+            front[i] = !dom;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (front[i]) {
+                keep[i] = 1;
+                kept++;
+            }
+    }
+    free(front);
+    return (long)kept;
+}
+
+/* ---- set-up ---- */
+
+acc_stage *acc_new(const acc_opts *o, char *err, size_t errlen)
+{
+    acc_stage *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->o = *o;
+    if (!s->o.shard_n)
+        s->o.shard_n = 1;
+    if (o->last_rung < 0 || o->last_rung >= o->acc->nrungs)
+        s->o.last_rung = o->acc->nrungs - 1;
+    return s;
+}
+
+void acc_free(acc_stage *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->st.nets; i++) {
+        free(s->nets[i].name);
+        free(s->nets[i].best);
+    }
+    for (size_t i = 0; i < s->npts; i++)
+        free(s->pts[i].point);
+    free(s->nets);
+    free(s->pts);
+    free(s->vals);
+    free(s->names);
+    free(s->front);
+    free(s->fv);
+    free(s);
+}
+
+const acc_stats *acc_get_stats(const acc_stage *s) { return &s->st; }
+size_t acc_front_size(const acc_stage *s) { return s->nfront; }
+const acc_member *acc_front_member(const acc_stage *s, size_t i) { return &s->front[i]; }
+
+/* ---- loading the points and their networks ---- */
+
+static int load_point(const char *point, const double *v, void *ud)
+{
+    acc_stage *s = ud;
+    int k = s->o.nobj;
+    cm_point p;
+    char err[CM_ERRLEN];
+    if (s->npts == s->cappts) {
+        size_t cap = s->cappts ? 2 * s->cappts : 256;
+        vpoint *t = realloc(s->pts, cap * sizeof *t);
+        char (*nm)[CM_POINT_MAXLEN] = t ? realloc(s->names, cap * sizeof *nm) : NULL;
+        double *vv = nm ? realloc(s->vals, cap * (size_t)(k ? k : 1) * sizeof *vv) : NULL;
+        if (t)
+            s->pts = t;
+        if (nm)
+            s->names = nm;
+        if (!vv)
+            return s->failed = 1;
+        s->vals = vv;
+        s->cappts = cap;
+    }
+    vpoint *q = &s->pts[s->npts];
+    if (cm_point_parse_net(point, &p, err, sizeof err) ||
+        cm_point_format_net(&p, s->names[s->npts], CM_POINT_MAXLEN) < 0)
+        return 0; /* not a network the trainer knows: no accuracy */
+    if (!(q->point = strdup(point)))
+        return s->failed = 1;
+    memcpy(s->vals + s->npts * (size_t)k, v, (size_t)k * sizeof *v);
+    s->npts++;
+    return 0;
+}
+
+typedef struct {
+    const char *name;
+    size_t pt;
+} by_name;
+
+static int cmp_name(const void *a, const void *b)
+{
+    const by_name *p = a, *q = b;
+    int c = strcmp(p->name, q->name);
+    return c ? c : (p->pt > q->pt) - (p->pt < q->pt);
+}
+
+/* Networks in name order (the order shards deal them in), with the best
+ * hardware values over their points. */
+static int group_nets(acc_stage *s, char (*names)[CM_POINT_MAXLEN])
+{
+    int k = s->o.nobj;
+    by_name *b = malloc((s->npts ? s->npts : 1) * sizeof *b);
+    s->nets = calloc(s->npts ? s->npts : 1, sizeof *s->nets);
+    if (!b || !s->nets) {
+        free(b);
+        return -1;
+    }
+    for (size_t i = 0; i < s->npts; i++) {
+        b[i].name = names[i];
+        b[i].pt = i;
+        s->pts[i].v = s->vals + i * (size_t)k;
+    }
+    qsort(b, s->npts, sizeof *b, cmp_name);
+    for (size_t i = 0; i < s->npts; i++) {
+        if (!i || strcmp(b[i].name, b[i - 1].name)) {
+            net *n = &s->nets[s->st.nets++];
+            n->name = strdup(b[i].name);
+            n->best = malloc((size_t)(k ? k : 1) * sizeof *n->best);
+            if (!n->name || !n->best) {
+                free(b);
+                return -1;
+            }
+            for (int j = 0; j < k; j++)
+                n->best[j] = INFINITY;
+            for (int r = 0; r < SPEC_ACC_MAX_RUNGS; r++)
+                n->acc[r] = NAN;
+            n->last = -1;
+        }
+        net *n = &s->nets[s->st.nets - 1];
+        s->pts[b[i].pt].net = s->st.nets - 1;
+        const double *v = s->pts[b[i].pt].v;
+        for (int j = 0; j < k; j++) {
+            double x = s->o.dir[j] == MAP_MAX ? -v[j] : v[j];
+            if (x < n->best[j])
+                n->best[j] = x;
+        }
+    }
+    free(b);
+    return 0;
+}
+
+int acc_add(acc_stage *s, const char *point, const double *v)
+{
+    load_point(point, v, s);
+    return s->failed ? -1 : 0;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+    const vpoint *p = a, *q = b;
+    int c = strcmp(p->point, q->point);
+    return c ? c : (p->net > q->net) - (p->net < q->net);
+}
+
+/* Each point string once (visited now and stored both): the points sorted
+ * by string, their network names and values moved along. */
+static int dedup(acc_stage *s)
+{
+    int k = s->o.nobj;
+    for (size_t i = 0; i < s->npts; i++)
+        s->pts[i].net = i; /* the original row, for names and values */
+    qsort(s->pts, s->npts, sizeof *s->pts, cmp_point);
+    char (*nm)[CM_POINT_MAXLEN] = malloc((s->npts ? s->npts : 1) * sizeof *nm);
+    double *vv = malloc((s->npts ? s->npts : 1) * (size_t)(k ? k : 1) * sizeof *vv);
+    if (!nm || !vv) {
+        free(nm);
+        free(vv);
+        return -1;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < s->npts; i++) {
+        if (w && !strcmp(s->pts[w - 1].point, s->pts[i].point)) {
+            free(s->pts[i].point);
+            continue;
+        }
+        size_t o = s->pts[i].net;
+        memcpy(nm[w], s->names[o], CM_POINT_MAXLEN);
+        memcpy(vv + w * (size_t)k, s->vals + o * (size_t)k, (size_t)k * sizeof *vv);
+        s->pts[w++] = s->pts[i];
+    }
+    free(s->names);
+    free(s->vals);
+    s->names = nm;
+    s->vals = vv;
+    s->npts = w;
+    return 0;
+}
+
+int acc_load(acc_stage *s, db_conn *db, char *err, size_t errlen)
+{
+    const char *cols[MAP_MAX_OBJ];
+    for (int i = 0; i < s->o.nobj; i++)
+        cols[i] = map_metric_name(s->o.obj[i]);
+    int rc = db_each_valid(db, s->o.spec_hash, s->o.nobj, cols, load_point, s, err, errlen);
+    if (rc == 0 && !s->failed && (dedup(s) || group_nets(s, s->names)))
+        s->failed = 1;
+    free(s->names);
+    s->names = NULL;
+    if (s->failed)
+        snprintf(err, errlen, "out of memory (accuracy stage)");
+    s->st.points = s->npts;
+    return rc || s->failed ? -1 : 0;
+}
+
+/* ---- trainings ---- */
+
+/* The checkpoint directory of a (network, data, options, seed): every
+ * budget of it continues there. */
+static void ckpt_dir(const acc_stage *s, const net *n, uint64_t seed, char *buf, size_t len)
+{
+    const spec_acc *a = s->o.acc;
+    char key[CM_POINT_MAXLEN + 128];
+    int m = snprintf(key, sizeof key, "%s|%s|%d|%.17g|%llu", n->name, td_hash(s->o.data),
+                     a->batch, a->lr, (unsigned long long)seed);
+    uint64_t h = cm_fnv1a(UINT64_C(14695981039346656037), key, (size_t)(m < 0 ? 0 : m));
+    snprintf(buf, len, "%s/%016llx", s->o.ckpt_root, (unsigned long long)h);
+}
+
+/* CPU seconds of this process: training runs on one thread (BLAS pinned),
+ * so this is its time, and unlike the wall clock it does not count what
+ * other jobs on the machine take. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static db_train_row key_of(const acc_stage *s, const net *n, int budget, uint64_t seed)
+{
+    const spec_acc *a = s->o.acc;
+    db_train_row k;
+    memset(&k, 0, sizeof k);
+    k.net = n->name;
+    k.dataset = td_describe(s->o.data);
+    k.data_hash = td_hash(s->o.data);
+    k.epochs = budget;
+    k.batch = a->batch;
+    k.lr = a->lr;
+    k.seed = seed;
+    return k;
+}
+
+static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64_t seed,
+                     double *acc, char *err, size_t errlen)
+{
+    const spec_acc *a = s->o.acc;
+    char dir[4096];
+    train_opts o;
+    memset(&o, 0, sizeof o);
+    o.point = n->name;
+    o.epochs = budget;
+    o.batch = a->batch;
+    o.lr = a->lr;
+    o.clip = 1.0; /* dse train's default: the train table's key has no clip */
+    o.seed = seed;
+    o.contract = TR_AUTO;
+    if (s->o.ckpt_root) {
+        ckpt_dir(s, n, seed, dir, sizeof dir);
+        o.save = dir;
+    }
+    train_result r;
+    double t0 = cpu_now();
+    if (train_fit(&o, s->o.data, &r)) {
+        snprintf(err, errlen, "training %s failed", n->name);
+        return -1;
+    }
+    s->st.seconds += cpu_now() - t0;
+    s->st.trained++;
+    s->st.epochs += (uint64_t)r.epochs_run;
+    db_train_row row = key_of(s, n, budget, seed);
+    row.clips = r.clips;
+    row.params = r.params;
+    row.test_accuracy = r.test_accuracy;
+    row.test_loss = r.test_loss;
+    row.train_accuracy = r.train_accuracy;
+    row.val_accuracy = r.val_accuracy;
+    row.seconds = r.seconds;
+    *acc = r.test_accuracy;
+    return db_put_train(db, &row, err, errlen);
+}
+
+static void bar(acc_stage *s, int rung, size_t done, size_t total, int final)
+{
+    double t = drive_now();
+    if (!s->o.progress || (!final && t - s->t_bar < 0.2))
+        return;
+    s->t_bar = t;
+    char b[31];
+    int fill = total ? (int)(30.0 * (double)done / (double)total) : 30;
+    for (int i = 0; i < 30; i++)
+        b[i] = i < fill ? '#' : '.';
+    b[30] = '\0';
+    fprintf(stderr, "\raccuracy rung %d/%d (%d epochs) [%s] %zu/%zu trainings ", rung + 1,
+            s->o.acc->nrungs, s->o.acc->budget[rung], b, done, total);
+    if (final)
+        fputc('\n', stderr);
+}
+
+/* The networks of rung r (their last >= r) after the rule on rung r-1. */
+static int select_rung(acc_stage *s, int r)
+{
+    size_t n = 0, k = (size_t)s->o.nobj + 1;
+    for (size_t i = 0; i < s->st.nets; i++)
+        n += s->nets[i].last >= r - 1;
+    double *v = malloc((n ? n : 1) * k * sizeof *v);
+    size_t *id = malloc((n ? n : 1) * sizeof *id);
+    unsigned char *keep = malloc(n ? n : 1);
+    long kept = -1;
+    if (v && id && keep) {
+        size_t m = 0;
+        for (size_t i = 0; i < s->st.nets; i++)
+            if (s->nets[i].last >= r - 1) {
+                memcpy(v + m * k, s->nets[i].best, (k - 1) * sizeof *v);
+                v[m * k + k - 1] = -s->nets[i].acc[r - 1];
+                id[m++] = i;
+            }
+        size_t eta = (size_t)s->o.acc->eta, need = (n + eta - 1) / eta;
+        kept = acc_keep(v, n, (int)k, need, keep);
+        for (size_t m2 = 0; kept >= 0 && m2 < n; m2++)
+            if (keep[m2])
+                s->nets[id[m2]].last = r;
+    }
+    free(v);
+    free(id);
+    free(keep);
+    return kept < 0 ? -1 : 0;
+}
+
+/* One rung: every (network, seed) of it, found stored or, when dealt to
+ * this shard, trained. */
+static int run_rung(acc_stage *s, db_conn *db, int r, char *err, size_t errlen)
+{
+    const spec_acc *a = s->o.acc;
+    int budget = a->budget[r];
+    size_t total = 0, done = 0, pos = 0;
+    for (size_t i = 0; i < s->st.nets; i++)
+        total += s->nets[i].last >= r ? (size_t)a->nseeds : 0;
+    s->st.alive[r] = total / (size_t)a->nseeds;
+    for (size_t i = 0; i < s->st.nets; i++) {
+        net *n = &s->nets[i];
+        if (n->last < r)
+            continue;
+        double sum = 0;
+        int have = 0;
+        for (int j = 0; j < a->nseeds; j++, pos++, done++) {
+            db_train_row k = key_of(s, n, budget, a->seed[j]);
+            double acc;
+            int f = db_get_train(db, &k, &acc, err, errlen);
+            if (f < 0)
+                return -1;
+            if (f) {
+                s->st.found++;
+            } else if (pos % s->o.shard_n != s->o.shard_i) {
+                s->st.missing++;
+                continue;
+            } else if (s->o.stop && *s->o.stop) {
+                s->st.stopped = 1;
+                return 0;
+            } else if (train_one(s, db, n, budget, a->seed[j], &acc, err, errlen)) {
+                return -1;
+            }
+            sum += acc;
+            have++;
+            bar(s, r, done + 1, total, 0);
+        }
+        n->acc[r] = have == a->nseeds ? sum / have : NAN;
+    }
+    bar(s, r, total, total, 1);
+    return 0;
+}
+
+int acc_run(acc_stage *s, db_conn *db, char *err, size_t errlen)
+{
+    const spec_acc *a = s->o.acc;
+    if (s->o.ckpt_root && mkdir(s->o.ckpt_root, 0777) && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", s->o.ckpt_root, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < s->st.nets; i++)
+        s->nets[i].last = 0;
+    for (int r = 0; r <= s->o.last_rung && r < a->nrungs; r++) {
+        if (r > 0 && select_rung(s, r)) {
+            snprintf(err, errlen, "out of memory (accuracy stage)");
+            return -1;
+        }
+        if (run_rung(s, db, r, err, errlen))
+            return -1;
+        if (s->st.stopped || s->st.missing)
+            return 0; /* later rungs need the rest of this one */
+        s->st.rungs = r + 1;
+    }
+    return 0;
+}
+
+/* ---- the accuracy-aware front ---- */
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t p = *(const size_t *)a, q = *(const size_t *)b;
+    return (p > q) - (p < q);
+}
+
+int acc_front(acc_stage *s, char *err, size_t errlen)
+{
+    int last = s->o.acc->nrungs - 1, k = s->o.nobj + 1;
+    size_t n = 0;
+    map_dir dir[MAP_MAX_OBJ + 1];
+    memcpy(dir, s->o.dir, (size_t)s->o.nobj * sizeof *dir);
+    dir[k - 1] = MAP_MAX;
+    free(s->front);
+    free(s->fv);
+    s->front = NULL;
+    s->fv = NULL;
+    s->nfront = 0;
+    if (s->st.rungs < s->o.acc->nrungs)
+        return 0; /* not complete: no final accuracies */
+    double *v = malloc((s->npts ? s->npts : 1) * (size_t)k * sizeof *v);
+    size_t *pt = malloc((s->npts ? s->npts : 1) * sizeof *pt);
+    size_t *fr = malloc((s->npts ? s->npts : 1) * sizeof *fr), nf = 0, nnan;
+    int rc = -1;
+    if (!v || !pt || !fr)
+        goto out;
+    for (size_t i = 0; i < s->npts; i++) {
+        const net *t = &s->nets[s->pts[i].net];
+        if (t->last < last || isnan(t->acc[last]))
+            continue;
+        memcpy(v + n * (size_t)k, s->pts[i].v, (size_t)(k - 1) * sizeof *v);
+        v[n * (size_t)k + (size_t)k - 1] = t->acc[last];
+        pt[n++] = i;
+    }
+    if (map_pareto(v, n, k, dir, fr, &nf, &nnan))
+        goto out;
+    s->front = malloc((nf ? nf : 1) * sizeof *s->front);
+    s->fv = malloc((nf ? nf : 1) * (size_t)k * sizeof *s->fv);
+    if (!s->front || !s->fv)
+        goto out;
+    /* fr holds row numbers; rows are in point (id) order */
+    qsort(fr, nf, sizeof *fr, cmp_size);
+    for (size_t i = 0; i < nf; i++) {
+        memcpy(s->fv + i * (size_t)k, v + fr[i] * (size_t)k, (size_t)k * sizeof *v);
+        s->front[i].point = s->pts[pt[fr[i]]].point;
+        s->front[i].v = s->fv + i * (size_t)k;
+    }
+    s->nfront = nf;
+    rc = 0;
+out:
+    if (rc)
+        snprintf(err, errlen, "out of memory (accuracy front)");
+    free(v);
+    free(pt);
+    free(fr);
+    return rc;
+}
