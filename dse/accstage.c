@@ -5,6 +5,7 @@
  * train, the halving rule (acc_keep) and the accuracy-aware front.
  */
 #include "accstage.h"
+#include "map_pareto.h"
 
 #include "cm_hash.h"
 #include "cm_point.h"
@@ -50,18 +51,6 @@ struct acc_stage {
 
 /* ---- the halving rule ---- */
 
-/* a dominates b: no worse in every value, better in one (all minimized) */
-static int dominates(const double *a, const double *b, int k)
-{
-    int better = 0;
-    for (int i = 0; i < k; i++) {
-        if (a[i] > b[i])
-            return 0;
-        better |= a[i] < b[i];
-    }
-    return better;
-}
-
 long acc_keep(const double *v, size_t n, int k, size_t need, unsigned char *keep)
 {
     unsigned char *front = malloc(n ? n : 1);
@@ -78,7 +67,7 @@ long acc_keep(const double *v, size_t n, int k, size_t need, unsigned char *keep
                 continue;
             int dom = 0;
             for (size_t j = 0; j < n && !dom; j++)
-                dom = j != i && !keep[j] && dominates(v + j * (size_t)k, v + i * (size_t)k, k);
+                dom = j != i && !keep[j] && map_dominates_min(v + j * (size_t)k, v + i * (size_t)k, k);
             front[i] = !dom;
         }
         for (size_t i = 0; i < n; i++)

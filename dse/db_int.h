@@ -61,6 +61,12 @@ struct db_conn {
 int dbi_sqlfail(db_conn *d, char *err, size_t errlen, const char *what);
 /* "PATH: SQLite's message" (the read commands' form); -1. */
 int dbi_readfail(db_conn *d, char *err, size_t errlen);
+
+/* Steps st (then finalizes it), calling fn on column 0's text of each row
+ * until fn returns nonzero; that value, 0, or -1 after a read error (which
+ * *sqlrc then holds). */
+int dbi_each_text(sqlite3_stmt *st, int (*fn)(const char *text, void *ctx), void *ctx,
+                  int *sqlrc);
 /* sqlite3_exec; on failure "PATH: [disk cause: ]message", -1. */
 int dbi_exec(db_conn *d, const char *sql, char *err, size_t errlen);
 /* One integer from a one-row query (pragmas, counts). */

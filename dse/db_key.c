@@ -207,12 +207,6 @@ int db_each_point(db_conn *d, int64_t run_id, int (*fn)(const char *point, void 
         return -1;
     if (run_id)
         sqlite3_bind_int64(st, 1, run_id);
-    int rc, ret = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if ((ret = fn((const char *)sqlite3_column_text(st, 0), ctx)) != 0)
-            break;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return dbi_sqlfail(d, err, errlen, "cannot read points");
-    return ret;
+    int rc, ret = dbi_each_text(st, fn, ctx, &rc);
+    return ret == -1 && rc != SQLITE_OK ? dbi_sqlfail(d, err, errlen, "cannot read points") : ret;
 }

@@ -618,12 +618,18 @@ int db_each_shard_spec(db_conn *d, int (*fn)(const char *hash, void *ctx), void 
     if (sqlite3_prepare_v2(d->h, "SELECT DISTINCT coalesce(spec_hash, '') FROM run"
                                  " WHERE shard_n > 1", -1, &st, NULL) != SQLITE_OK)
         return dbi_readfail(d, err, errlen);
+    int rc, ret = dbi_each_text(st, fn, ctx, &rc);
+    return ret == -1 && rc != SQLITE_OK ? dbi_readfail(d, err, errlen) : ret;
+}
+
+int dbi_each_text(sqlite3_stmt *st, int (*fn)(const char *text, void *ctx), void *ctx,
+                  int *sqlrc)
+{
     int rc, ret = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if ((ret = fn((const char *)sqlite3_column_text(st, 0), ctx)) != 0)
             break;
     sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return dbi_readfail(d, err, errlen);
-    return ret;
+    *sqlrc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return *sqlrc != SQLITE_OK ? -1 : ret;
 }

@@ -65,8 +65,7 @@ static int has_nan(const double *v, int k)
     return 0;
 }
 
-/* Minimized values: a dominates b (a row never dominates itself). */
-static int dominates_min(const double *a, const double *b, int k)
+int map_dominates_min(const double *a, const double *b, int k)
 {
     int strict = 0;
     for (int j = 0; j < k; j++) {
@@ -216,7 +215,7 @@ static int filter(const norm *nm, const double *v, size_t n, survivors *sv, size
         }
         minimize(nm, r, x);
         size_t f = 0;
-        while (f < nf && !dominates_min(fw + f * (size_t)k, x, k))
+        while (f < nf && !map_dominates_min(fw + f * (size_t)k, x, k))
             f++;
         if (f == nf && keep(sv, x, score(nm, x), i, k))
             return -1;
@@ -276,7 +275,7 @@ static size_t skyk(const cand *c, size_t m, int k, const double **win, size_t *f
     for (size_t i = 0; i < m; i++) {
         const double *x = c[i].w;
         size_t f = 0;
-        while (f < nf && !dominates_min(win[f], x, k))
+        while (f < nf && !map_dominates_min(win[f], x, k))
             f++;
         if (f < nf)
             continue;

@@ -22,6 +22,9 @@ typedef enum { MAP_MIN = 0, MAP_MAX = 1 } map_dir;
 /* 1 when a dominates b (k objectives, directions dir), else 0. */
 int map_dominates(const double *a, const double *b, int k, const map_dir *dir);
 
+/* The same on values all minimized (a row never dominates itself). */
+int map_dominates_min(const double *a, const double *b, int k);
+
 /*
  * The non-dominated rows of v (n rows of k values, row-major).  front must
  * hold n indices; it receives *nfront row indices in increasing order.

@@ -81,9 +81,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) ? -1 : 0;
+    return tu_rmrf(g_dir);
 }
 
 /* Runs a shell command in g_dir; its stdout into out (may be NULL). */

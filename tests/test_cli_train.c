@@ -69,9 +69,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) ? -1 : 0;
+    return tu_rmrf(g_dir);
 }
 
 /* Runs `dse train ... --json` with extra flags; the JSON line in out. */

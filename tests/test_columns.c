@@ -11,6 +11,7 @@
 #include "map_metric.h"
 
 #include <sqlite3.h>
+#include "test_db_util.h"
 
 static char g_dir[] = "/tmp/fdht-columns-XXXXXX";
 static char g_db[600];
@@ -30,9 +31,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) ? -1 : 0;
+    return tu_rmrf(g_dir);
 }
 
 /* The declared type of relation.column ("" for a view's expression, NULL
@@ -253,29 +252,10 @@ static void test_design_columns_say_what_the_point_says(void **state)
 /* Every row of `results` (point and design columns), sorted, as one text. */
 static char *design_dump(const char *db)
 {
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h,
+    return tu_sql_dump(db,
         "SELECT point || '|' || coalesce(n_in, '') || '|' || coalesce(wx_tree, '') || '|' ||"
         " coalesce(wx_ranks, '') || '|' || coalesce(wh_format, '') || '|' || bank_map || '|' ||"
-        " coalesce(latency, '') FROM results ORDER BY point", -1, &st, NULL), SQLITE_OK);
-    size_t cap = 1 << 22, len = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
-        size_t n = strlen(t);
-        while (len + n + 2 > cap)
-            assert_non_null(buf = realloc(buf, cap *= 2));
-        memcpy(buf + len, t, n);
-        len += n;
-        buf[len++] = '\n';
-    }
-    buf[len] = '\0';
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return buf;
+        " coalesce(latency, '') FROM results ORDER BY point");
 }
 
 /* Two shards merged show the same design columns as one run. */

@@ -31,6 +31,7 @@
 #define dse(...) tu_dse(NULL, NULL, __VA_ARGS__)
 #define assert_bad(rc, cmd, needle) tu_assert_bad(rc, cmd, needle)
 #define count_of(path, sql) tu_sql_int(path, sql)
+#define dump(path, sql) tu_sql_dump(path, sql)
 
 static const char *path_of(const char *fmt, int i)
 {

@@ -51,18 +51,6 @@ static void derive(const char *path, const char *name, const char *from, const c
     free(q);
 }
 
-/* Runs dse with the arguments (printf-style); 0 or the failing status. */
-static int dse(char **out, char **err, const char *fmt, ...)
-{
-    char args[3000], cmd[3200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s %s", tu_dse_bin(), args);
-    return tu_run(cmd, out, err);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -86,9 +74,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) ? -1 : 0;
+    return tu_rmrf(g_dir);
 }
 
 /* One integer from a query of db (plain SQLite). */
@@ -104,32 +90,6 @@ static long query_long(const char *db, const char *sql)
     sqlite3_finalize(st);
     sqlite3_close(h);
     return v;
-}
-
-/* The point strings of a query's rows, sorted, a line each (malloc'd). */
-static char *strings_of(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *p = (const char *)sqlite3_column_text(st, 0);
-        size_t l = strlen(p);
-        while (len + l + 2 > cap)
-            assert_non_null(buf = realloc(buf, cap *= 2));
-        memcpy(buf + len, p, l);
-        len += l;
-        buf[len++] = '\n';
-    }
-    buf[len] = '\0';
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return buf;
 }
 
 /* What dse pareto --format json said: the rows it read and its front's
@@ -176,7 +136,7 @@ static answer parse_json(const char *js)
 static answer pareto(const char *db, const char *sel)
 {
     char *out, *err;
-    int rc = dse(&out, &err, "pareto --db %s %s --objective params,energy_pj,throughput_fps"
+    int rc = tu_dse(&out, &err, "pareto --db %s %s --objective params,energy_pj,throughput_fps"
                  " --format json", db, sel);
     if (rc)
         fail_msg("pareto %s: exit %d: %s", sel, rc, err);
@@ -219,8 +179,8 @@ static void test_run_returns_shared_points(void **state)
     assert_int_equal(query_long(g_ab, "SELECT points FROM runs WHERE id = 2"), SPACE);
     assert_int_equal(query_long(g_ab, "SELECT stored FROM runs WHERE id = 2"), SPACE - SHARED);
     /* the run's points, through the view, are toy-b's whole space */
-    char *want = strings_of(g_only_b, all_points);
-    char *got = strings_of(g_ab, "SELECT point FROM point WHERE id IN (SELECT point_id FROM"
+    char *want = tu_sql_dump(g_only_b, all_points);
+    char *got = tu_sql_dump(g_ab, "SELECT point FROM point WHERE id IN (SELECT point_id FROM"
                                  " run_points WHERE run_id = 2) ORDER BY point");
     assert_string_equal(got, want);
     free(got);
@@ -233,12 +193,12 @@ static void test_run_returns_shared_points(void **state)
     /* dse show of a shared point names both runs, the one that stored it */
     char *out, *err;
     long shared = query_long(g_ab, "SELECT min(point_id) FROM run_point");
-    assert_int_equal(dse(&out, &err, "show %ld --db %s", shared, g_ab), 0);
+    assert_int_equal(tu_dse(&out, &err, "show %ld --db %s", shared, g_ab), 0);
     assert_non_null(strstr(out, "evaluated by     run 1 (toy-a; stored it), run 2 (toy-b)\n"));
     free(out);
     free(err);
     /* resumed, the run has nothing left to do: all its points are known */
-    assert_int_equal(dse(&out, &err, "run %s --db %s", g_b, g_ab), 0);
+    assert_int_equal(tu_dse(&out, &err, "run %s --db %s", g_b, g_ab), 0);
     assert_non_null(strstr(err, "resuming run 2: 3456 points already stored"));
     free(out);
     free(err);
@@ -257,18 +217,18 @@ static void test_workload_through_runs(void **state)
     assert_int_equal(all.rows, 2 * SPACE - SHARED);
     free(all.front);
     char *out, *err;
-    assert_int_equal(dse(&out, &err, "pareto --db %s --objective params", g_ab), 2);
+    assert_int_equal(tu_dse(&out, &err, "pareto --db %s --objective params", g_ab), 2);
     assert_int_equal(tu_lines(err), 1);
     assert_non_null(strstr(err, "toy-a; toy-b"));
     assert_non_null(strstr(err, "--workload"));
     free(out);
     free(err);
     /* --where alone still mixes them (one layer, two spec workloads) */
-    assert_int_equal(dse(&out, &err, "pareto --db %s --objective params --where 'pes = 16'",
+    assert_int_equal(tu_dse(&out, &err, "pareto --db %s --objective params --where 'pes = 16'",
                          g_ab), 2);
     free(out);
     free(err);
-    assert_int_equal(dse(&out, &err, "pareto --db %s --objective params --workload toy-c", g_ab),
+    assert_int_equal(tu_dse(&out, &err, "pareto --db %s --objective params --workload toy-c", g_ab),
                      2);
     assert_int_equal(tu_lines(err), 1);
     assert_non_null(strstr(err, "no workload 'toy-c'"));
@@ -332,7 +292,7 @@ static void test_old_file_upgraded(void **state)
     /* written: upgraded; the resumed run evaluates its shared points again
      * and records them */
     char *out, *err;
-    int rc = dse(&out, &err, "run %s --db %s", g_b, old);
+    int rc = tu_dse(&out, &err, "run %s --db %s", g_b, old);
     if (rc)
         fail_msg("run on the old file: %s", err);
     assert_non_null(strstr(err, "resuming run 2"));
@@ -351,7 +311,7 @@ static char *workload_points(const char *db, const char *w)
     snprintf(sql, sizeof sql, "SELECT point FROM point WHERE id IN (SELECT point_id FROM"
              " run_points WHERE run_id IN (SELECT id FROM run WHERE workload = '%s'))"
              " ORDER BY point", w);
-    return strings_of(db, sql);
+    return tu_sql_dump(db, sql);
 }
 
 /*
@@ -371,7 +331,7 @@ static void test_merge_keeps_membership(void **state)
     in_dir(s1, sizeof s1, "s1.db");
     in_dir(ms, sizeof ms, "ms.db");
     char *out, *err;
-    assert_int_equal(dse(&out, &err, "merge %s %s %s", m, g_only_a, g_only_b), 0);
+    assert_int_equal(tu_dse(&out, &err, "merge %s %s %s", m, g_only_a, g_only_b), 0);
     free(out);
     free(err);
     for (int i = 0; i < 2; i++) {
@@ -391,12 +351,12 @@ static void test_merge_keeps_membership(void **state)
     /* in each shard file toy-a's run stored the shared points first: the
      * toy-b shard runs there have run_point rows, which the merge copies */
     assert_true(query_long(s1, "SELECT count(*) FROM run_point") > 0);
-    char *want = strings_of(g_only_b, all_points), *got = workload_points(ms, "toy-b");
+    char *want = tu_sql_dump(g_only_b, all_points), *got = workload_points(ms, "toy-b");
     assert_string_equal(got, want);
     free(got);
     got = workload_points(ms, "toy-a");
     free(want);
-    want = strings_of(g_only_a, all_points);
+    want = tu_sql_dump(g_only_a, all_points);
     assert_string_equal(got, want);
     free(got);
     free(want);

@@ -130,16 +130,22 @@ static inline int tu_dir_setup(void **state)
     return mkdtemp(tu_dir) ? 0 : -1;
 }
 
+/* Removes dir with everything in it: 0, or -1 when rm failed. */
+static inline int tu_rmrf(const char *dir)
+{
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 /* Removes tu_dir with everything in it, and the last tu_dse's streams. */
 static inline int tu_dir_teardown(void **state)
 {
     (void)state;
-    char cmd[300];
     free(tu_out);
     free(tu_err);
     tu_out = tu_err = NULL;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tu_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rmrf(tu_dir);
 }
 
 /* tu_dir/name, in one of 64 buffers used in turn (a caller holds a few). */
