@@ -1,8 +1,8 @@
 # FDHT-DSE - design-space exploration for HT-decomposed LSTMs and their
 # accelerators.  `make run` and `make test` do all set-up on a fresh Debian
 # machine (see README.md).  Sources are picked up by wildcard:
-# costmodel/tensor/, costmodel/accel/, mapper/ and dse/ (all but dse/main.c)
-# form one static library that the `dse` binary and every tests/test_*.c
+# costmodel/tensor/, costmodel/accel/, mapper/, dse/io/ and dse/cmd/ (all but
+# dse/cmd/main.c) form one static library that the `dse` binary and every tests/test_*.c
 # program link against.
 
 PREFIX  ?= /usr/local
@@ -13,11 +13,13 @@ OPT     ?= -O2 -g
 #   costmodel/tensor/  tensor algebra and numerics   itself only
 #   costmodel/accel/   the accelerator model         tensor, accel
 #   mapper/            the design space and search   tensor, accel, mapper
-#   dse/, tests/       commands, I/O, tests          everything
+#   dse/io/            files, YAML, SQLite, data      tensor, accel, mapper, io
+#   dse/cmd/, tests/   the commands, tests           everything
 INC_TENSOR := -Icostmodel/tensor
 INC_ACCEL  := $(INC_TENSOR) -Icostmodel/accel
 INC_MAPPER := $(INC_ACCEL) -Imapper
-INC_ALL    := $(INC_MAPPER) -Idse
+INC_IO     := $(INC_MAPPER) -Idse/io
+INC_ALL    := $(INC_IO) -Idse/cmd
 CFLAGS_BASE = -std=c11 $(OPT) -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
               -DFDHT_PREFIX='"$(PREFIX)"' $(EXTRA_CFLAGS)
 CFLAGS_ALL = $(CFLAGS_BASE) $(INC_ALL)
@@ -25,15 +27,15 @@ LDLIBS  = -lyaml -lsqlite3 -llapack -lblas -lz -lm -pthread $(EXTRA_LDLIBS)
 BUILD   ?= build
 
 LIB_SRC  := $(wildcard costmodel/tensor/*.c costmodel/accel/*.c) $(wildcard mapper/*.c) \
-            $(filter-out dse/main.c,$(wildcard dse/*.c))
+            $(wildcard dse/io/*.c) $(filter-out dse/cmd/main.c,$(wildcard dse/cmd/*.c))
 # Files of schemas/ compiled in as C strings: schemas/results.sql becomes
 # `const char embed_results_sql[]` (see tools/embed.sh).
 EMBED_SRC := $(wildcard schemas/*.sql schemas/*.yaml)
-# dse reproduce's calibration sweeps (dse/repro.c loads them by name).
+# dse reproduce's calibration sweeps (dse/cmd/repro.c loads them by name).
 EMBED_SRC += $(wildcard schemas/reproduce/*.yaml)
 EMBED_OBJ := $(foreach f,$(EMBED_SRC),$(BUILD)/gen/embed_$(subst -,_,$(subst .,_,$(notdir $(f)))).o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(EMBED_OBJ)
-HDRS     := $(wildcard costmodel/tensor/*.h costmodel/accel/*.h mapper/*.h dse/*.h)
+HDRS     := $(wildcard costmodel/tensor/*.h costmodel/accel/*.h mapper/*.h dse/io/*.h dse/cmd/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench_*.c)
@@ -54,16 +56,17 @@ $(BUILD)/obj/costmodel/tensor/%.o $(BUILD)/obj-dbl/costmodel/tensor/%.o \
   $(BUILD)/hdr/costmodel/tensor/%.ok: INC = $(INC_TENSOR)
 $(BUILD)/obj/costmodel/accel/%.o $(BUILD)/hdr/costmodel/accel/%.ok: INC = $(INC_ACCEL)
 $(BUILD)/obj/mapper/%.o $(BUILD)/hdr/mapper/%.ok: INC = $(INC_MAPPER)
+$(BUILD)/obj/dse/io/%.o $(BUILD)/hdr/dse/io/%.ok: INC = $(INC_IO)
 
 # Each object depends on the headers it includes (-MMD -MP writes the .d files).
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(INC) -MMD -MP -c $< -o $@
 
-# Every header below dse/ compiles on its own with its layer's include path,
+# Every header below dse/cmd/ compiles on its own with its layer's include path,
 # so that one no source of its layer includes cannot reach above it either.
 HDR_CHECK := $(patsubst %.h,$(BUILD)/hdr/%.ok,$(wildcard costmodel/tensor/*.h \
-               costmodel/accel/*.h mapper/*.h))
+               costmodel/accel/*.h mapper/*.h dse/io/*.h))
 $(BUILD)/hdr/%.ok: %.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(INC) -MMD -MP -MT $@ -MF $(@:.ok=.d) -fsyntax-only -x c $<
@@ -83,7 +86,7 @@ $(BUILD)/libfdht.a: $(LIB_OBJ) | $(HDR_CHECK)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/dse: $(BUILD)/obj/dse/main.o $(BUILD)/libfdht.a
+$(BUILD)/dse: $(BUILD)/obj/dse/cmd/main.o $(BUILD)/libfdht.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libfdht.a $(HDRS) $(wildcard tests/*.h)
@@ -102,7 +105,7 @@ $(BUILD)/tests/test_train_grad: tests/test_train_grad.c $(TN_DBL_OBJ) $(BUILD)/l
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DTN_DOUBLE -Itests -o $@ $< $(TN_DBL_OBJ) $(BUILD)/libfdht.a $(LDLIBS) -lcmocka
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/dse/main.d $(TN_DBL_OBJ:.o=.d) $(HDR_CHECK:.ok=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/dse/cmd/main.d $(TN_DBL_OBJ:.o=.d) $(HDR_CHECK:.ok=.d)
 
 # Install what is missing (apt-get as root); otherwise say what to run.
 deps:

@@ -1,8 +1,8 @@
 /*
  * map_metric.h - the one definition of the metrics of a design point: the
  * mapper's objectives, the model's figures it copies (map_eval.c), the
- * database's metric columns and their insert (dse/db_insert.c), the spec's
- * objective names and aliases (dse/spec.c) and `dse pareto`'s objectives
+ * database's metric columns and their insert (dse/io/db_insert.c), the spec's
+ * objective names and aliases (dse/io/spec.c) and `dse pareto`'s objectives
  * all come from MAP_METRICS; tests/test_db.c holds schemas/results.sql to it.
  *
  * X(ID, name, direction, integer, what): ID names MAP_M_<ID>; name is the

@@ -38,7 +38,7 @@ CREATE INDEX IF NOT EXISTS run_spec ON run(spec_hash, shard_i, shard_n);
 -- (fast scans).  NULL: unknown or not applicable.
 --
 -- Uniqueness of `point` is enforced through `key`, a 63-bit hash of the
--- string (dse/db_key.c: db_point_key): a small integer index inserts far faster than
+-- string (dse/io/db_key.c: db_point_key): a small integer index inserts far faster than
 -- an index of long strings.  Its high 31 bits hash the string up to its last
 -- '/' (workload and matrices), its low 32 bits the rest (the hardware), so
 -- that the points of one algorithm, which a sweep visits together, land in
@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS point (
 -- decomposition, and per matrix its format, modes, ranks or tree, order and
 -- dataflows), one row per algorithm, derived from the point string once
 -- when its first point is stored; the results view joins it.  akey is a
--- 64-bit hash of that part (dse/db_insert.c), the same in every database,
+-- 64-bit hash of that part (dse/io/db_insert.c), the same in every database,
 -- so merged shards agree on it.
 CREATE TABLE IF NOT EXISTS algo (
     akey        INTEGER PRIMARY KEY,
@@ -115,7 +115,7 @@ CREATE TABLE IF NOT EXISTS algo (
 -- (view run_points); a point of its own never has a row.  So a sweep into
 -- a new file writes no row at all, and a run whose space overlaps an
 -- earlier one's (LSTM-Youtube's concat points are LSTM-UCF's) one row per
--- shared point, written with the batch that met it (dse/db_insert.c).
+-- shared point, written with the batch that met it (dse/io/db_insert.c).
 -- Added within version 2: opening an older file for writing adds it (its
 -- earlier runs then know only the points they stored).
 CREATE TABLE IF NOT EXISTS run_point (

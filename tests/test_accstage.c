@@ -1,5 +1,5 @@
 /*
- * test_accstage.c - the accuracy stage (dse/accstage.h, issue 13): the
+ * test_accstage.c - the accuracy stage (dse/cmd/accstage.h, issue 13): the
  * halving rule against a brute-force non-dominated sorting; continuing a
  * training from the previous rung's checkpoint against training the larger
  * budget from scratch (bit for bit); and, through the dse binary on a tiny

@@ -1,5 +1,5 @@
 /*
- * test_db.c - the results database API (dse/db.h): round trip of runs,
+ * test_db.c - the results database API (dse/io/db.h): round trip of runs,
  * points, metrics and breakdowns; a point stored twice is one row; whole
  * batches or nothing; refusal of foreign files and other schema versions
  * without touching them; two writer processes; a killed writer leaves a
@@ -9,7 +9,7 @@
  * or inline) storing exactly what direct db_insert_batch calls store, its
  * errors and idle commits; and the cached point strings of store.h equal
  * cm_point_format's.  Expectations are written out here, not derived from
- * the database module (dse/db_*.c).
+ * the database module (dse/io/db_*.c).
  */
 #include "test_util.h"
 #include "test_db_util.h"

@@ -1,6 +1,6 @@
 /*
  * test_db_util.h - helpers of the tests that read the results databases
- * `dse` writes (through plain SQLite, not dse/db.c: an independent reader).
+ * `dse` writes (through plain SQLite, not dse/io/db.c: an independent reader).
  * Include after test_util.h; the test programs link SQLite anyway.
  */
 #ifndef TEST_DB_UTIL_H

@@ -1,5 +1,5 @@
 /*
- * test_dbset.c - several databases read as one (dse/dbset.h) and the fast
+ * test_dbset.c - several databases read as one (dse/io/dbset.h) and the fast
  * dse merge, end to end through the dse binary: the Pareto front over K
  * shard databases (--db repeated, a directory, a shard-set file) equals
  * the front of their merge and of one database holding every point, for

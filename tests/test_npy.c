@@ -1,5 +1,5 @@
 /*
- * test_npy.c - the .npy reader and writer (dse/npy.h): round trips, the
+ * test_npy.c - the .npy reader and writer (dse/io/npy.h): round trips, the
  * accepted variants (float32, versions 2.0 / 3.0, Python 2 headers) and one
  * file per refusal, written byte by byte into a temporary directory; then a
  * mutation fuzz of the in-memory parser (it must refuse or accept, never

@@ -1,5 +1,5 @@
 /*
- * test_traindata.c - the data of `dse train` (dse/traindata.h, dse/fmnist.h):
+ * test_traindata.c - the data of `dse train` (dse/io/traindata.h, dse/io/fmnist.h):
  * the Fashion-MNIST reader on synthetic idx.gz files written here with zlib
  * (exact pixels, each refusal); the moving-fmnist generator on those files,
  * whose every image carries its own index in its first pixels, so that a

@@ -34,14 +34,14 @@ fi
 [ -n "$CLANG" ] || { echo "fuzz: clang not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-# (FDHT_PREFIX keeps the default of dse/tech.c.)
-CFLAGS="-std=c11 -g -O1 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Icostmodel/tensor -Icostmodel/accel -Imapper -Idse $SAN"
+# (FDHT_PREFIX keeps the default of dse/io/tech.c.)
+CFLAGS="-std=c11 -g -O1 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -Icostmodel/tensor -Icostmodel/accel -Imapper -Idse/io -Idse/cmd $SAN"
 LDLIBS="-lyaml -lsqlite3 -llapack -lblas -lz -lm"
 
 CM_SRC=$(echo costmodel/tensor/*.c costmodel/accel/*.c)
 ALL_SRC="$CM_SRC $(echo mapper/*.c)"
-for f in dse/*.c; do
-  [ "$f" = dse/main.c ] || ALL_SRC="$ALL_SRC $f"
+for f in dse/io/*.c dse/cmd/*.c; do
+  [ "$f" = dse/cmd/main.c ] || ALL_SRC="$ALL_SRC $f"
 done
 
 # Sources each harness is linked with.
@@ -49,8 +49,8 @@ sources() {
   case $1 in
     tree) echo costmodel/tensor/ht_tree.c costmodel/tensor/cm_common.c ;;
     point|order) echo "$CM_SRC" ;;
-    npy) echo dse/npy.c costmodel/tensor/cm_common.c ;;
-    tech) echo dse/tech.c dse/ydoc.c dse/yschema.c "$B/gen/embed_tech_schema_yaml.c" "$CM_SRC" ;;
+    npy) echo dse/io/npy.c costmodel/tensor/cm_common.c ;;
+    tech) echo dse/io/tech.c dse/io/ydoc.c dse/io/yschema.c "$B/gen/embed_tech_schema_yaml.c" "$CM_SRC" ;;
     spec) echo "$ALL_SRC" "$B/gen/embed_spec_schema_yaml.c" "$B/gen/embed_tech_schema_yaml.c" \
             "$B/gen/embed_results_sql.c" ;;
     *) return 1 ;;
@@ -58,7 +58,7 @@ sources() {
 }
 
 mkdir -p "$B/obj" "$B/gen" "$B/bin" || exit 2
-NEWEST_H=$(ls -t costmodel/*/*.h mapper/*.h dse/*.h | head -n 1)
+NEWEST_H=$(ls -t costmodel/*/*.h mapper/*.h dse/io/*.h dse/cmd/*.h | head -n 1)
 
 # Generated sources of schemas/ (as the Makefile makes them).
 for f in schemas/spec.schema.yaml schemas/tech.schema.yaml schemas/results.sql; do

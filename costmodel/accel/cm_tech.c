@@ -2,7 +2,7 @@
  * cm_tech.c - arithmetic on a technology table: width scaling of the
  * datapath components, the SRAM interpolation between anchors, the table
  * check, and the built-in 28 nm table.  Pure computation: tables are read
- * from YAML by dse/tech.c; every number and derivation is documented in
+ * from YAML by dse/io/tech.c; every number and derivation is documented in
  * tech/45nm.yaml, tech/28nm.yaml and tech/README.md.
  *
  * The SRAM model in one paragraph.  An access touches one bank.  Its energy

@@ -1,7 +1,7 @@
 /*
  * cm_tech.h - a technology table as plain numbers: energy per action and
  * area per component for one process node.  The tables live as YAML files
- * under tech/ (loaded by dse/tech.c, so users add a node without
+ * under tech/ (loaded by dse/io/tech.c, so users add a node without
  * recompiling); the cost model only sees this struct.
  *
  * Derivations the functions below implement (each documented in the YAML):

@@ -1,5 +1,5 @@
 /*
- * fuzz_npy.c - libFuzzer harness for the .npy reader (dse/npy.h).  The
+ * fuzz_npy.c - libFuzzer harness for the .npy reader (dse/io/npy.h).  The
  * input bytes are a whole .npy file.  They go through npy_parse (in memory)
  * and, written to a temporary file, through npy_read; both must agree.  A
  * refusal must give a one-line message; an accepted array must be 1-D or

@@ -1,5 +1,5 @@
 /*
- * fuzz_spec.c - libFuzzer harness for the sweep-spec loader (dse/spec.h:
+ * fuzz_spec.c - libFuzzer harness for the sweep-spec loader (dse/io/spec.h:
  * YAML, the embedded schema, conversion and space expansion).  The input
  * bytes are the spec text, loaded with spec_load_text under the name
  * "fuzz.yaml" (relative paths in it resolve in the working directory, and

@@ -1,6 +1,6 @@
 /*
  * fuzz_tech.c - libFuzzer harness for the technology-table loader
- * (dse/tech.h: the document layer, the embedded schema, conversion).
+ * (dse/io/tech.h: the document layer, the embedded schema, conversion).
  * tech_load only takes a path, so the input bytes are written to
  * DIR/fuzz.yaml in a per-process temporary directory (a `base:` given as a
  * relative path resolves there; a name such as 28nm resolves in ./tech, so

@@ -201,11 +201,11 @@ static int parse_args(int argc, char **argv, pareto_opts *o)
                 return CLI_BADINPUT;
             break;
         case 'r':
-            if (cli_parse_long(optarg, 1, LONG_MAX, &o->run))
+            if (vp_long(optarg, 1, LONG_MAX, &o->run))
                 return cli_bad(CMD, "bad --run '%s': expected a run id >= 1", optarg);
             break;
         case 'l':
-            if (cli_parse_long(optarg, 1, LONG_MAX, &o->limit))
+            if (vp_long(optarg, 1, LONG_MAX, &o->limit))
                 return cli_bad(CMD, "bad --limit '%s': expected an integer >= 1", optarg);
             break;
         case 'f':

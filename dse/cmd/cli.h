@@ -1,7 +1,7 @@
 /*
- * cli.h - what every `dse` sub-command shares: exit codes, error reporting,
- * the parsers of the small flag values (mode lists, rank lists) and the
- * quoting of command lines printed for the user to run.
+ * cli.h - what every `dse` sub-command shares: exit codes, error reporting
+ * and the quoting of command lines printed for the user to run (the parsers
+ * of small values are valparse.h's, shared with the spec loader).
  *
  * Exit status: 0 success, 1 an internal failure (out of memory, I/O error
  * on an output), 2 bad input (flags, spec, weights file, database).
@@ -10,6 +10,7 @@
 #define CLI_H
 
 #include "cm_common.h"
+#include "valparse.h"
 
 #define CLI_OK 0
 #define CLI_FAIL 1
@@ -21,14 +22,6 @@ int cli_bad(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-
-/* "8x20x20x18" -> v[0..*d-1]; each 1..2^31-1, at most CM_MAX_D values. */
-int cli_parse_modes(const char *s, int *v, int *d, char *err, size_t errlen);
-/* "4" or "1,4,4,4,1" -> v[0..*n-1], each 1..2^31-1, at most maxn values. */
-int cli_parse_ints(const char *s, int *v, int *n, int maxn, char *err, size_t errlen);
-/* Strict integer / double parse of a whole string. */
-int cli_parse_long(const char *s, long lo, long hi, long *out);
-int cli_parse_double(const char *s, double *out);
 
 /*
  * "PREFIX ARGV[0] ARGV[1] ..." as one POSIX shell command line that gives

@@ -5,7 +5,7 @@
  * is opened read-only and checked (SQLite, ours, a version this dse reads,
  * no shard of another spec among them) before OUT is touched.  Then each
  * input is copied into OUT by the database module (db.h: db_merge_input,
- * in dse/db_merge.c): runs (deduplicated by uuid, so merging twice adds
+ * in dse/io/db_merge.c): runs (deduplicated by uuid, so merging twice adds
  * nothing), component names, points (a point present in several inputs is
  * stored once, with the breakdown of its first copy), breakdowns,
  * accuracies and trained accuracies.

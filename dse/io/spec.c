@@ -8,7 +8,7 @@
  * exits 2 before any work.  Everything a spec points to lives in its arena.
  */
 #include "spec_int.h"
-#include "cli.h"
+#include "valparse.h"
 #include "yschema.h"
 #include "cm_hash.h"
 
@@ -398,7 +398,7 @@ int spec_parse_shard(const char *s, uint64_t *i, uint64_t *n)
         return -1;
     memcpy(a, s, (size_t)(slash - s));
     a[slash - s] = '\0';
-    if (cli_parse_long(a, 0, 1000000, &x) || cli_parse_long(slash + 1, 1, 1000000, &y) || x >= y)
+    if (vp_long(a, 0, 1000000, &x) || vp_long(slash + 1, 1, 1000000, &y) || x >= y)
         return -1;
     *i = (uint64_t)x;
     *n = (uint64_t)y;

@@ -231,7 +231,7 @@ static int one_record(char **f, int n, const layout *l, long line, const import_
         r.source = (char *)(o->source ? o->source : o->csv);
     if (!*r.point || !*r.dataset)
         return cli_bad(CMD, "%s:%ld: empty point or dataset", o->csv, line);
-    if (cli_parse_double(f[l->accuracy], &r.accuracy) || !isfinite(r.accuracy))
+    if (vp_double(f[l->accuracy], &r.accuracy) || !isfinite(r.accuracy))
         return cli_bad(CMD, "%s:%ld: accuracy '%s' is not a finite number", o->csv, line,
                        f[l->accuracy]);
     if (push(rs, r)) {

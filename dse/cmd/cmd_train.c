@@ -56,7 +56,7 @@ static void usage(FILE *f)
 static int parse_num(const char *opt, const char *v, long lo, long hi, int *out)
 {
     long x;
-    if (cli_parse_long(v, lo, hi, &x))
+    if (vp_long(v, lo, hi, &x))
         return cli_bad(CMD, "%s takes an integer in %ld..%ld, got '%s'", opt, lo, hi, v);
     *out = (int)x;
     return 0;
@@ -64,7 +64,7 @@ static int parse_num(const char *opt, const char *v, long lo, long hi, int *out)
 
 static int parse_real(const char *opt, const char *v, double lo, double hi, double *out)
 {
-    if (cli_parse_double(v, out) || !isfinite(*out) || *out < lo || *out > hi)
+    if (vp_double(v, out) || !isfinite(*out) || *out < lo || *out > hi)
         return cli_bad(CMD, "%s takes a number in %g..%g, got '%s'", opt, lo, hi, v);
     return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * main.c - the `dse` command: dispatches to one sub-command per file
- * (dse/cmd_*.c).  All I/O of the project lives in dse/.
+ * (dse/cmd/cmd_*.c).  All I/O of the project lives in dse/.
  */
 #include "cli.h"
 #include "db.h"

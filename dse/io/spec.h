@@ -64,7 +64,7 @@ typedef struct {
     map_space_def def;
     map_space space;            /* built */
     char tech[32];              /* as the spec names it (hardware.tech) */
-    cm_tech tech_table;         /* loaded (dse/tech.h); space hw_base.tech = its name */
+    cm_tech tech_table;         /* loaded (dse/io/tech.h); space hw_base.tech = its name */
 
     /* the search */
     map_search_opts search;     /* strategy, seed, budget, objectives */

@@ -164,18 +164,18 @@ static int parse_args(int argc, char **argv, run_opts *o)
             break;
         }
         case 'b':
-            if (cli_parse_long(optarg, 1, 1000000, &v))
+            if (vp_long(optarg, 1, 1000000, &v))
                 return cli_bad(CMD, "--batch takes an integer in 1..1000000, got '%s'", optarg);
             o->batch = (int)v;
             break;
         case 'C':
-            if (cli_parse_double(optarg, &o->commit_every) || o->commit_every < 0 ||
+            if (vp_double(optarg, &o->commit_every) || o->commit_every < 0 ||
                 o->commit_every > 86400)
                 return cli_bad(CMD, "--commit-interval takes seconds in 0..86400, got '%s'", optarg);
             break;
         case 'B': o->breakdowns = 1; break;
         case 'R':
-            if (cli_parse_long(optarg, 0, SPEC_ACC_MAX_RUNGS - 1, &v))
+            if (vp_long(optarg, 0, SPEC_ACC_MAX_RUNGS - 1, &v))
                 return cli_bad(CMD, "--rung takes an integer in 0..%d, got '%s'",
                                SPEC_ACC_MAX_RUNGS - 1, optarg);
             o->rung = (int)v;

@@ -93,7 +93,7 @@ static void eval_usage(FILE *f)
 /* Strict integer flag; CLI_BADINPUT with a message when out of range. */
 static int flag_long(const char *name, const char *s, long lo, long hi, long *out)
 {
-    if (cli_parse_long(s, lo, hi, out))
+    if (vp_long(s, lo, hi, out))
         return cli_bad(CMD, "--%s: '%s' is not an integer in %ld..%ld", name, s, lo, hi);
     return 0;
 }
@@ -180,9 +180,9 @@ static int build_format(const mat_flags *m, const char *pre, cm_format *f)
     if (cm_kind_parse(m->format, &f->kind))
         return cli_bad(CMD, "--%sformat: unknown format '%s' (expected dense, tt or ht)", pre,
                        m->format);
-    if (cli_parse_modes(m->in_modes, f->modes.n, &nin, err, sizeof err))
+    if (vp_modes(m->in_modes, f->modes.n, &nin, err, sizeof err))
         return cli_bad(CMD, "--%sin-modes: %s", pre, err);
-    if (cli_parse_modes(m->out_modes, f->modes.m, &nout, err, sizeof err))
+    if (vp_modes(m->out_modes, f->modes.m, &nout, err, sizeof err))
         return cli_bad(CMD, "--%sout-modes: %s", pre, err);
     if (nin != nout)
         return cli_bad(CMD, "--%sin-modes has %d modes but --%sout-modes has %d", pre, nin, pre,
@@ -206,7 +206,7 @@ static int build_format(const mat_flags *m, const char *pre, cm_format *f)
             ht_balanced(f->modes.d, &f->tree);
         }
         if (m->ranks) {
-            if (cli_parse_ints(m->ranks, r, &n, 1, err, sizeof err))
+            if (vp_ints(m->ranks, r, &n, 1, err, sizeof err))
                 return cli_bad(CMD, "--%sranks: %s (HT takes one rank)", pre, err);
             ht_fill_ranks(&f->tree, r[0]);
         }
@@ -218,7 +218,7 @@ static int build_format(const mat_flags *m, const char *pre, cm_format *f)
         int r[CM_MAX_D], n = 0, d = f->modes.d;
         if (!m->ranks)
             return cli_bad(CMD, "--%sformat tt needs --%sranks", pre, pre);
-        if (cli_parse_ints(m->ranks, r, &n, CM_MAX_D, err, sizeof err))
+        if (vp_ints(m->ranks, r, &n, CM_MAX_D, err, sizeof err))
             return cli_bad(CMD, "--%sranks: %s", pre, err);
         if (n != 1 && n != d - 1)
             return cli_bad(CMD, "--%sranks: TT with %d modes takes 1 or %d ranks, got %d", pre,

@@ -148,9 +148,9 @@ static int build_kind_modes(const hsvd_opts *o, hsvd_job *j)
                             "(try --help)");
     if (cm_kind_parse(o->format, &f->kind) || f->kind == CM_DENSE)
         return cli_bad(CMD, "unknown format '%s' (expected ht or tt)", shown(o->format));
-    if (cli_parse_modes(o->in_modes, f->modes.n, &nin, err, sizeof err))
+    if (vp_modes(o->in_modes, f->modes.n, &nin, err, sizeof err))
         return cli_bad(CMD, "--in-modes: %s", shown(err));
-    if (cli_parse_modes(o->out_modes, f->modes.m, &nout, err, sizeof err))
+    if (vp_modes(o->out_modes, f->modes.m, &nout, err, sizeof err))
         return cli_bad(CMD, "--out-modes: %s", shown(err));
     if (nin != nout)
         return cli_bad(CMD, "--in-modes has %d modes but --out-modes has %d", nin, nout);
@@ -160,7 +160,7 @@ static int build_kind_modes(const hsvd_opts *o, hsvd_job *j)
     if (o->ranks && o->tol)
         return cli_bad(CMD, "give --ranks or --tol, not both");
     j->tol = 0;
-    if (o->tol && (cli_parse_double(o->tol, &j->tol) || !(j->tol > 0) || !isfinite(j->tol)))
+    if (o->tol && (vp_double(o->tol, &j->tol) || !(j->tol > 0) || !isfinite(j->tol)))
         return cli_bad(CMD, "--tol: '%s' is not a number > 0", shown(o->tol));
     return 0;
 }
@@ -182,7 +182,7 @@ static int build_ht(const hsvd_opts *o, hsvd_job *j)
     }
     if (o->ranks) {
         int r[1] = {0}, n = 0;
-        if (cli_parse_ints(o->ranks, r, &n, 1, err, sizeof err))
+        if (vp_ints(o->ranks, r, &n, 1, err, sizeof err))
             return cli_bad(CMD, "--ranks: %s (HT takes one rank)", shown(err));
         ht_fill_ranks(&f->tree, r[0]);
     }
@@ -203,7 +203,7 @@ static int build_tt(const hsvd_opts *o, hsvd_job *j)
     memset(f->tt_rank, 0, sizeof f->tt_rank);
     f->tt_rank[0] = f->tt_rank[d] = 1;
     if (o->ranks) {
-        if (cli_parse_ints(o->ranks, r, &n, CM_MAX_D, err, sizeof err))
+        if (vp_ints(o->ranks, r, &n, CM_MAX_D, err, sizeof err))
             return cli_bad(CMD, "--ranks: %s", shown(err));
         if (n != 1 && n != d - 1)
             return cli_bad(CMD, "--ranks: TT with %d modes takes 1 or %d ranks, got %d", d,

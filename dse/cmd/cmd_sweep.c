@@ -102,12 +102,12 @@ static int parse_args(int argc, char **argv, sweep_opts *o)
     while ((c = getopt_long(argc, argv, ":hqj:", lo, NULL)) != -1) {
         switch (c) {
         case 'j':
-            if (cli_parse_long(optarg, 1, 4096, &v))
+            if (vp_long(optarg, 1, 4096, &v))
                 return cli_bad(CMD, "--jobs takes an integer in 1..4096, got '%s'", optarg);
             o->jobs = (int)v;
             break;
         case 'k':
-            if (cli_parse_long(optarg, 1, SWEEP_MAX_SHARDS, &v))
+            if (vp_long(optarg, 1, SWEEP_MAX_SHARDS, &v))
                 return cli_bad(CMD, "--shards takes an integer in 1..%d, got '%s'",
                                SWEEP_MAX_SHARDS, optarg);
             o->shards = (int)v;

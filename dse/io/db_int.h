@@ -1,5 +1,5 @@
 /*
- * db_int.h - what the files of the database module (dse/db_*.c) share and
+ * db_int.h - what the files of the database module (dse/io/db_*.c) share and
  * nothing outside it includes: the connection, the error and statement
  * helpers, the key functions the insert path probes with, and the
  * set-based merge copy.  The public interface is db.h.

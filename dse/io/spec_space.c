@@ -6,7 +6,7 @@
  * checks a schema cannot express, reported at the offending node.
  */
 #include "spec_int.h"
-#include "cli.h"
+#include "valparse.h"
 #include "tech.h"
 
 #include <limits.h>
@@ -133,7 +133,7 @@ static int conv_mode_list(conv *v, const ynode *n, int out_side, const cm_modes 
     for (int i = 0; i < k; i++) {
         int vals[CM_MAX_D], dd;
         char err[CM_ERRLEN];
-        if (cli_parse_modes(it[i]->text, vals, &dd, err, sizeof err)) {
+        if (vp_modes(it[i]->text, vals, &dd, err, sizeof err)) {
             ERR(v->c, it[i], "expected mode sizes like 16x4x4x4 (1 to %d sizes >= 1): %s",
                 CM_MAX_D, err);
             return -1;

@@ -4,7 +4,7 @@
  * imported measured accuracies and trained accuracies.  The schema is
  * schemas/results.sql (compiled in); plain `sqlite3` users query the
  * `results`, `breakdowns` and `runs` views.  The SQL of dse lives behind
- * this header, in the files dse/db_*.c (which share db_int.h); the
+ * this header, in the files dse/io/db_*.c (which share db_int.h); the
  * commands read through the query functions and db_rows below; no SQLite
  * call is made anywhere else.
  *

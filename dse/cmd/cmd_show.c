@@ -108,7 +108,7 @@ static int locate(const dbset *set, const char *key, int *m, int64_t *id)
             return 0;
     }
     *m = -1;
-    if (cli_parse_long(key, 1, LONG_MAX, &num) == 0)
+    if (vp_long(key, 1, LONG_MAX, &num) == 0)
         *m = dbset_member_of_id(set, num, id);
     return 0;
 }
