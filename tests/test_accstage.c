@@ -388,6 +388,15 @@ static void test_changed_spec(void **state)
     sqlite3 *h = open_db("c.db");
     assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 4"), now);
     sqlite3_close(h);
+    /* A spec of another space (one of the two PE counts) over points all
+     * stored by s.yaml's run: a rung on its own, as dse sweep starts it,
+     * still sees them, since they belong to its run too (run membership). */
+    assert_int_equal(sh(NULL, 0, "sed 's/pes: \\[4, 16\\]/pes: 16/' s4.yaml > s5.yaml"), 0);
+    assert_int_equal(sh(NULL, 0, "%s run s5.yaml --db c.db --quiet >/dev/null 2>&1", g_dse), 0);
+    assert_int_equal(sh(out, sizeof out, "%s run s5.yaml --rung 1 --db c.db 2>&1", g_dse), 0);
+    assert_non_null(strstr(out, "8 networks of 8 valid points"));
+    trainings(out, &now, &found);
+    assert_int_equal(now, 0);
 }
 
 /* The n of "N trainings now" and "M found stored" of dse run's summary. */

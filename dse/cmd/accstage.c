@@ -24,7 +24,10 @@
 typedef struct {
     char *name;                          /* network string */
     double *best;                        /* nobj values, minimized form */
-    double acc[SPEC_ACC_MAX_RUNGS];      /* mean over the seeds; NaN: not all stored */
+    double acc[SPEC_ACC_MAX_RUNGS];      /* test accuracy, mean over the seeds; NaN:
+                                          * not all stored */
+    double sel[SPEC_ACC_MAX_RUNGS];      /* what the halving ranks by: the validation
+                                          * accuracy (test without a validation split) */
     int last;                            /* the last rung it is in */
 } net;
 
@@ -194,7 +197,7 @@ static int group_nets(acc_stage *s, char (*names)[CM_POINT_MAXLEN])
             for (int j = 0; j < k; j++)
                 n->best[j] = INFINITY;
             for (int r = 0; r < SPEC_ACC_MAX_RUNGS; r++)
-                n->acc[r] = NAN;
+                n->acc[r] = n->sel[r] = NAN;
             n->last = -1;
         }
         net *n = &s->nets[s->st.nets - 1];
@@ -313,7 +316,7 @@ static db_train_row key_of(const acc_stage *s, const net *n, int budget, uint64_
 }
 
 static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64_t seed,
-                     double *acc, char *err, size_t errlen)
+                     double *acc, double *val, char *err, size_t errlen)
 {
     const spec_acc *a = s->o.acc;
     char dir[4096];
@@ -348,6 +351,7 @@ static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64
     row.val_accuracy = r.val_accuracy;
     row.seconds = r.seconds;
     *acc = r.test_accuracy;
+    *val = r.val_accuracy;
     return db_put_train(db, &row, err, errlen);
 }
 
@@ -383,7 +387,7 @@ static int select_rung(acc_stage *s, int r)
         for (size_t i = 0; i < s->st.nets; i++)
             if (s->nets[i].last >= r - 1) {
                 memcpy(v + m * k, s->nets[i].best, (k - 1) * sizeof *v);
-                v[m * k + k - 1] = -s->nets[i].acc[r - 1];
+                v[m * k + k - 1] = -s->nets[i].sel[r - 1];
                 id[m++] = i;
             }
         size_t eta = (size_t)s->o.acc->eta, need = (n + eta - 1) / eta;
@@ -412,12 +416,12 @@ static int run_rung(acc_stage *s, db_conn *db, int r, char *err, size_t errlen)
         net *n = &s->nets[i];
         if (n->last < r)
             continue;
-        double sum = 0;
+        double sum = 0, ssel = 0;
         int have = 0;
         for (int j = 0; j < a->nseeds; j++, pos++, done++) {
             db_train_row k = key_of(s, n, budget, a->seed[j]);
-            double acc;
-            int f = db_get_train(db, &k, &acc, err, errlen);
+            double acc, val;
+            int f = db_get_train(db, &k, &acc, &val, err, errlen);
             if (f < 0)
                 return -1;
             if (f) {
@@ -428,14 +432,16 @@ static int run_rung(acc_stage *s, db_conn *db, int r, char *err, size_t errlen)
             } else if (s->o.stop && *s->o.stop) {
                 s->st.stopped = 1;
                 return 0;
-            } else if (train_one(s, db, n, budget, a->seed[j], &acc, err, errlen)) {
+            } else if (train_one(s, db, n, budget, a->seed[j], &acc, &val, err, errlen)) {
                 return -1;
             }
             sum += acc;
+            ssel += isnan(val) ? acc : val;
             have++;
             bar(s, r, done + 1, total, 0);
         }
         n->acc[r] = have == a->nseeds ? sum / have : NAN;
+        n->sel[r] = have == a->nseeds ? ssel / have : NAN;
     }
     bar(s, r, total, total, 1);
     return 0;

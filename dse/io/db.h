@@ -252,14 +252,17 @@ typedef struct {
 
 /* Stores (replaces) one trained network's accuracy, in one transaction. */
 int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen);
-/* The stored test accuracy of the same key: 1 found (*acc set), 0 none, -1 error. */
-int db_get_train(db_conn *d, const db_train_row *key, double *acc, char *err, size_t errlen);
+/* The stored test and validation accuracies of the same key (*val NaN when
+ * the data had no validation split): 1 found, 0 none, -1 error. */
+int db_get_train(db_conn *d, const db_train_row *key, double *test, double *val, char *err,
+                 size_t errlen);
 
 /* ---- the accuracy stage (db_acc.c) ---- */
 
 #define DB_VALID_MAXCOLS 16
 typedef int (*db_valid_fn)(const char *point, const double *v, void *ctx);
-/* The valid points stored by the runs of spec_hash (every shard), in id
+/* The valid points the runs of spec_hash evaluated (every shard; also those
+ * another spec's run stored first: view run_points), in id
  * order, each with the values of the metric columns cols (NaN for NULL);
  * fn's non-zero return stops and is returned.  -1 on an error. */
 int db_each_valid(db_conn *d, const char *spec_hash, int ncols, const char *const *cols,

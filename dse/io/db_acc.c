@@ -1,7 +1,8 @@
 /*
  * db_acc.c - what the accuracy stage (accstage.h) reads (db.h): the valid
- * points stored by every run of a spec (all its shards, also after a
- * merge), each with the metric columns asked for.
+ * points every run of a spec evaluated (all its shards, also after a merge,
+ * and points another spec's run stored first), each with the metric columns
+ * asked for.
  */
 #include "db_int.h"
 
@@ -22,8 +23,11 @@ int db_each_valid(db_conn *d, const char *spec_hash, int ncols, const char *cons
             return cm_fail(err, errlen, "db_each_valid: bad column '%s'", cols[i]);
         n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", cols[i]);
     }
-    snprintf(sql + n, sizeof sql - n, " FROM point WHERE valid = 1 AND run_id IN"
-             " (SELECT id FROM run WHERE spec_hash = ?1) ORDER BY id");
+    /* every point a run of the spec evaluated (run_points: also those
+     * another spec's run stored first), not only those it stored */
+    snprintf(sql + n, sizeof sql - n, " FROM point WHERE valid = 1 AND id IN"
+             " (SELECT point_id FROM run_points WHERE run_id IN"
+             " (SELECT id FROM run WHERE spec_hash = ?1)) ORDER BY id");
     sqlite3_stmt *st = NULL;
     if (dbi_prepare(d, &st, sql, err, errlen))
         return -1;

@@ -79,17 +79,21 @@ bad:
     return -1;
 }
 
-int db_get_train(db_conn *d, const db_train_row *key, double *acc, char *err, size_t errlen)
+int db_get_train(db_conn *d, const db_train_row *key, double *test, double *val, char *err,
+                 size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    if (dbi_prepare(d, &st, "SELECT test_accuracy FROM train WHERE net = ?1 AND data_hash = ?2"
+    if (dbi_prepare(d, &st, "SELECT test_accuracy, val_accuracy FROM train"
+                            " WHERE net = ?1 AND data_hash = ?2"
                             " AND epochs = ?3 AND batch = ?4 AND lr = ?5 AND seed = ?6",
                     err, errlen))
         return -1;
     bind_train_key(st, key);
     int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
-    if (found)
-        *acc = sqlite3_column_double(st, 0);
+    if (found) {
+        *test = sqlite3_column_double(st, 0);
+        *val = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
+    }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return dbi_sqlfail(d, err, errlen, "cannot read trained accuracies");
