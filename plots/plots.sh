@@ -12,7 +12,8 @@
 #     another run had stored first);
 #   - one figure set per workload the database holds (the layer's N_in and H
 #     read from the point strings): pareto_energy_params_TAG,
-#     pareto_throughput_area_TAG, and accuracy_params_TAG when some point of
+#     pareto_throughput_area_TAG, and accuracy_params_TAG and
+#     accuracy_energy_TAG when some point of
 #     the workload has a measured accuracy; TAG is e.g. lstm-57600x256, and
 #     each title says what was drawn (workload, points, run);
 #   - OUT/dse.db missing (only when no database was named): the default sweep
@@ -196,7 +197,8 @@ workload_set() {
   figs="pareto_energy_params pareto_throughput_area"
   if awk -F, '$5 != "" { found = 1 } END { exit !found }' "$tmp/partial.csv" "$tmp/concat.csv" "$tmp/separate.csv"; then
     front "$tmp/front_ap.csv" "-k1,1 -k5,5" --objective params:min --objective accuracy:max
-    figs="$figs accuracy_params"
+    front "$tmp/front_ae.csv" "-k2,2 -k5,5" --objective energy_pj:min --objective accuracy:max
+    figs="$figs accuracy_params accuracy_energy"
   fi
   for fig in $figs; do
     draw "$fig" "dir='$tmp'; out='$out'; tag='$tag'; ttl='$ttl'; common='$here/common.gp'"
