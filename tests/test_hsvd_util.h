@@ -1,9 +1,10 @@
 /*
  * test_hsvd_util.h - matrices with a known spectrum, for the tests and the
- * benchmark of the truncation code (test_hsvd, bench_hsvd): seeded
- * orthonormal columns, A = U diag(s) V^T, and the W whose matricization is
- * A, placed by the index convention of cm_hsvd.h written out digit by
- * digit (an independent derivation of what cm_lapack's permutation does).
+ * benchmark of the truncation code (test_hsvd, test_hsvd_spectrum,
+ * bench_hsvd): seeded orthonormal columns, A = U diag(s) V^T, and the W
+ * whose matricization is A, placed by the index convention of cm_hsvd.h
+ * written out digit by digit (an independent derivation of what
+ * cm_lapack's permutation does).
  * No cmocka here (the benchmark does without): NULL when memory is short.
  */
 #ifndef TEST_HSVD_UTIL_H

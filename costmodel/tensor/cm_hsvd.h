@@ -57,8 +57,8 @@ typedef struct {
  *     EXACT, but it squares the condition number: |s_i^2 - sigma_i^2| <=
  *     c eps s_1^2, so s_i is within 1e-6 relative of the exact value only
  *     for s_i >= CM_SPECTRUM_GRAM_FLOOR s_1, the accuracy floor (measured:
- *     ~5e-10 there; tests/test_hsvd.c checks 1e-6 on a known spectrum from
- *     1 to 1e-8, tests/bench_hsvd.c prints the figure).  Values below the
+ *     ~5e-10 there; tests/test_hsvd_spectrum.c checks 1e-6 on a known
+ *     spectrum from 1 to 1e-8, tests/bench_hsvd.c prints the figure).  Values below the
  *     floor carry an absolute error of order sqrt(eps) s_1 (~1e-8 s_1;
  *     exact zeros come out as such values).  Tails: tail(r)^2 within a few
  *     n eps s_1^2 absolute, which is what the error proxies (tails / ||W||)

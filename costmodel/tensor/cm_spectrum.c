@@ -111,8 +111,8 @@ double cm_spectrum_tail(const cm_spectrum *s, int r)
  * Accuracy (the price, see cm_hsvd.h): the computed eigenvalues are those
  * of G + E with ||E|| ~ c eps s_1^2, so |s_i^2 - sigma_i^2| <= c eps s_1^2
  * for every i: relative error ~ c eps (s_1 / s_i)^2, below 1e-6 for s_i >=
- * CM_SPECTRUM_GRAM_FLOOR s_1 (checked by tests/test_hsvd.c, printed by
- * tests/bench_hsvd.c), absolute ~ sqrt(c eps) s_1 for the values below.
+ * CM_SPECTRUM_GRAM_FLOOR s_1 (checked by tests/test_hsvd_spectrum.c,
+ * printed by tests/bench_hsvd.c), absolute ~ sqrt(c eps) s_1 for the values below.
  *
  * Index maps.  Let S be the Gram-side mode set and S' the rest.  A row i
  * of W has digits i_k, a column j digits j_k.  The Gram-side index is
