@@ -1,10 +1,10 @@
 /*
  * test_net_util.h - picking formats, trees and orders for the tests of the
- * tensor algebra and the models (test_matvec, test_order, test_crosscheck):
- * the k-th tree or order of the enumerations, and a random format drawn
- * with the test's own generator; and the comparison of a step's counts
- * between the analytical and the functional model (test_accel,
- * test_crosscheck).  Include after test_util.h.
+ * tensor algebra and the models (test_matvec, test_order_search,
+ * test_crosscheck): the k-th tree or order of the enumerations, and a
+ * random format drawn with the test's own generator; and the comparison
+ * of a step's counts between the analytical and the functional model
+ * (test_accel, test_crosscheck).  Include after test_util.h.
  */
 #ifndef TEST_NET_UTIL_H
 #define TEST_NET_UTIL_H
