@@ -515,16 +515,8 @@ static int random_start(guided *g, uint64_t count)
 static int run_guided(map_eval *e, const map_space *sp, const map_search_opts *o,
                       map_visit_fn visit, map_skip_fn skip, void *ud, volatile const sig_atomic_t *stop)
 {
-    guided g;
-    memset(&g, 0, sizeof g);
-    g.e = e;
-    g.sp = sp;
-    g.o = o;
-    g.visit = visit;
-    g.skip = skip;
-    g.ud = ud;
-    g.stop = stop;
-    g.budget = default_budget(sp, o);
+    guided g = {.e = e, .sp = sp, .o = o, .visit = visit, .skip = skip, .ud = ud, .stop = stop,
+                .budget = default_budget(sp, o)};
     g.front = map_front_new(o->nobj, o->dir);
     g.r = calloc(1, sizeof *g.r);
     if (!g.front || !g.r) {

@@ -4,6 +4,8 @@
 #include "cm_common.h"
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 
@@ -59,4 +61,15 @@ int cm_modes_check(const cm_modes *md, char *err, size_t errlen)
     if (M < 0 || N < 0 || M > CM_EXACT_LIMIT / N)
         return cm_fail(err, errlen, "matrix size M x N exceeds 2^53 elements");
     return 0;
+}
+
+void *cm_grow(void *v, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t nc = *cap ? 2 * *cap : first;
+    void *nv = nc <= SIZE_MAX / elem ? realloc(v, nc * elem) : NULL;
+    if (nv)
+        *cap = nc;
+    return nv;
 }

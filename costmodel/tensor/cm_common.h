@@ -39,6 +39,14 @@ int cm_modes_check(const cm_modes *md, char *err, size_t errlen);
 const char *cm_name_of(const char *const *names, int n, int i);
 int cm_name_find(const char *const *names, int n, const char *s);
 
+/*
+ * Room for one more element in a growable array of n elements of elem bytes
+ * with capacity *cap: v itself when n < *cap, else v reallocated to twice
+ * *cap (first when *cap is 0), *cap updated.  NULL when out of memory (v
+ * and *cap then unchanged: the caller still owns v).
+ */
+void *cm_grow(void *v, size_t n, size_t *cap, size_t elem, size_t first);
+
 /* printf into err if err != NULL; always returns -1 (for `return cm_fail(..)`). */
 int cm_fail(char *err, size_t errlen, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -129,12 +129,8 @@ int tr_model_new(const tr_layer *p, const tr_opts *o, tr_model **out, char *err,
     tr_model *m = calloc(1, sizeof *m);
     if (!m)
         return cm_fail(err, errlen, "out of memory");
-    m->n_in = p->n_in;
-    m->H = p->hidden;
-    m->classes = o->classes;
-    m->T = o->frames;
-    m->maxbatch = o->maxbatch;
-    m->decomp = p->decomp;
+    *m = (tr_model){.n_in = p->n_in, .H = p->hidden, .classes = o->classes, .T = o->frames,
+                    .maxbatch = o->maxbatch, .decomp = p->decomp};
     int64_t H4 = 4 * (int64_t)p->hidden, off = 0;
     int concat = p->decomp == CM_DECOMP_CONCAT;
     int rc = mat_setup(&m->mat[0], p->wx, H4, concat ? p->n_pad : p->n_in,

@@ -193,14 +193,10 @@ static int header_layout(char **f, int n, layout *l, const char *csv)
 
 static int push(acc_recs *rs, acc_rec r)
 {
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? 2 * rs->cap : 256;
-        acc_rec *g = realloc(rs->r, cap * sizeof *g);
-        if (!g)
-            return -1;
-        rs->r = g;
-        rs->cap = cap;
-    }
+    acc_rec *g = cm_grow(rs->r, rs->n, &rs->cap, sizeof *g, 256);
+    if (!g)
+        return -1;
+    rs->r = g;
     rs->r[rs->n++] = r;
     return 0;
 }

@@ -214,14 +214,10 @@ static int pool_keep(drive *d, const map_result *r)
     if (d->npool == d->cappool) {
         if (d->npool >= 2 * map_front_size(d->front) + 16 && pool_compact(d))
             return -1;
-        if (d->npool == d->cappool) {
-            size_t cap = d->cappool ? 2 * d->cappool : 64;
-            kept *t = realloc(d->pool, cap * sizeof *t);
-            if (!t)
-                return -1;
-            d->pool = t;
-            d->cappool = cap;
-        }
+        kept *t = cm_grow(d->pool, d->npool, &d->cappool, sizeof *t, 64);
+        if (!t)
+            return -1;
+        d->pool = t;
     }
     kept *k = &d->pool[d->npool++];
     k->index = r->index;

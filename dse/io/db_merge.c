@@ -28,14 +28,10 @@ typedef struct {
 
 static int put_map(idmaps *mp, int64_t src, int64_t dst)
 {
-    if (mp->n == mp->cap) {
-        size_t cap = mp->cap ? 2 * mp->cap : 1024;
-        idmap *g = realloc(mp->m, cap * sizeof *g);
-        if (!g)
-            return -1;
-        mp->m = g;
-        mp->cap = cap;
-    }
+    idmap *g = cm_grow(mp->m, mp->n, &mp->cap, sizeof *g, 1024);
+    if (!g)
+        return -1;
+    mp->m = g;
     mp->m[mp->n++] = (idmap){src, dst};
     return 0;
 }
