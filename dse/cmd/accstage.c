@@ -290,16 +290,6 @@ static void ckpt_dir(const acc_stage *s, const net *n, uint64_t seed, char *buf,
     snprintf(buf, len, "%s/%016llx", s->o.ckpt_root, (unsigned long long)h);
 }
 
-/* CPU seconds of this process: training runs on one thread (BLAS pinned),
- * so this is its time, and unlike the wall clock it does not count what
- * other jobs on the machine take. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static db_train_row key_of(const acc_stage *s, const net *n, int budget, uint64_t seed)
 {
     const spec_acc *a = s->o.acc;
@@ -334,12 +324,14 @@ static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64
         o.save = dir;
     }
     train_result r;
-    double t0 = cpu_now();
+    /* CPU seconds: training runs on one thread (BLAS pinned), and unlike
+     * the wall clock they do not count the other jobs of the machine */
+    double t0 = drive_cpu_now();
     if (train_fit(&o, s->o.data, &r)) {
         snprintf(err, errlen, "training %s failed", n->name);
         return -1;
     }
-    s->st.seconds += cpu_now() - t0;
+    s->st.seconds += drive_cpu_now() - t0;
     s->st.trained++;
     s->st.epochs += (uint64_t)r.epochs_run;
     db_train_row row = key_of(s, n, budget, seed);

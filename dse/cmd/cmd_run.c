@@ -85,13 +85,6 @@ typedef struct {
     char err[512];
 } run_ctx;
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void run_usage(FILE *f)
 {
     fprintf(f,
@@ -669,7 +662,7 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     run_stop = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    x.cpu0 = cpu_s();
+    x.cpu0 = drive_cpu_now();
     if (x.o.rung >= 0) {
         rc = rung_only(&x);
         sigaction(SIGINT, &old_int, NULL);
@@ -690,7 +683,7 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
         x.w = NULL;
     }
     double el = drive_now() - st->t0;
-    x.cpu_hw = cpu_s() - x.cpu0;
+    x.cpu_hw = drive_cpu_now() - x.cpu0;
     if (x.tty)
         progress(&x, 1);
     /* the accuracy stage: once every point of the space is stored */

@@ -57,11 +57,21 @@ struct drive {
     char err[512];
 };
 
-double drive_now(void)
+static double clock_s(clockid_t c)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(c, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+double drive_now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+double drive_cpu_now(void)
+{
+    return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 drive *drive_new(const map_space *sp, const cm_tech *tech, const map_limits *lim,

@@ -142,5 +142,8 @@ acc_stage *drive_acc(const drive *d);
 
 /* Seconds on CLOCK_MONOTONIC (progress and time limits). */
 double drive_now(void);
+/* CPU seconds of the process (CLOCK_PROCESS_CPUTIME_ID): rates that the
+ * other jobs of a shared machine do not skew. */
+double drive_cpu_now(void);
 
 #endif
