@@ -130,13 +130,15 @@ static void check_against_splits(int d, int rule, int want_classes)
         splits a = split_set(&f->t[i]), b = split_set(&r);
         assert_true(same_splits(&a, &b));
     }
+    splits *sp = malloc((size_t)f->n * sizeof *sp);
+    assert_non_null(sp);
+    for (int i = 0; i < f->n; i++)
+        sp[i] = split_set(&f->t[i]);
     int classes = 0;
     for (int i = 0; i < f->n; i++) {
         int first = 1;
-        splits a = split_set(&f->t[i]);
         for (int j = 0; j < f->n; j++) {
-            splits b = split_set(&f->t[j]);
-            int same = same_splits(&a, &b);
+            int same = same_splits(&sp[i], &sp[j]);
             if (same != !strcmp(rep[i], rep[j]))
                 fail_msg("d=%d rule %d: %s and %s: splits %s, representatives %s / %s", d,
                          rule, fmt(&f->t[i]), fmt(&f->t[j]), same ? "equal" : "differ", rep[i],
@@ -148,6 +150,7 @@ static void check_against_splits(int d, int rule, int want_classes)
     }
     if (want_classes)
         assert_int_equal(classes, want_classes);
+    free(sp);
     free(rep);
     free(f);
 }
