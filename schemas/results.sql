@@ -169,6 +169,15 @@ CREATE TABLE IF NOT EXISTS accuracy (
 -- run.front_points, the algo table and point's last columns: opening a
 -- version-2 file made before them for writing adds them and renews the
 -- `results` view, nothing else.
+-- Networks whose HT trees are one unrooted tree with the same edge ranks
+-- are one class (costmodel/accel/cm_netclass.h) and are trained once: the
+-- row of the network trained is copied to every other network of its class
+-- (shared_from names the network trained; its other columns, params and
+-- seconds included, are that training's), so every point of every member
+-- shows the class's accuracy.  A copy never replaces a network's own
+-- training; the accuracy stage's copies (of the class representative)
+-- replace other copies.  shared_from was added within version 2 (NULL in
+-- older files: every row there is a network's own training).
 CREATE TABLE IF NOT EXISTS train (
     net            TEXT NOT NULL,     -- network string
     dataset        TEXT NOT NULL,     -- the data set's canonical description
@@ -186,6 +195,8 @@ CREATE TABLE IF NOT EXISTS train (
     seconds        REAL,
     tool_version   TEXT,
     created        TEXT NOT NULL,     -- ISO 8601 UTC
+    shared_from    TEXT,              -- NULL: trained as this network; else a copy
+                                      -- of that network's row (same class)
     PRIMARY KEY (net, data_hash, epochs, batch, lr, seed)
 ) WITHOUT ROWID;
 

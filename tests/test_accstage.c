@@ -303,48 +303,120 @@ static void net_of(const char *point, char *net, size_t len)
     assert_true(cm_point_format_net(&p, net, len) >= 0);
 }
 
-static void test_network_identity(void **state)
+/* The accuracy of every point of db's results, by point string order. */
+static int point_accs(sqlite3 *h, char (*nets)[CM_POINT_MAXLEN], double *acc, int max)
 {
-    (void)state;
-    run_once("s.yaml", "a.db");
-    sqlite3 *h = open_db("a.db");
-    /* 16 points, 8 networks: every training row names one of them, and
-     * each (network, budget, seed) is one row */
-    assert_int_equal(count(h, "SELECT count(*) FROM point"), 16);
-    assert_int_equal(count(h, "SELECT count(DISTINCT net) FROM train"), 8);
-    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 1"), 8);
-    assert_int_equal(count(h, "SELECT count(*) FROM (SELECT DISTINCT net, epochs, seed FROM "
-                              "train)"), count(h, "SELECT count(*) FROM train"));
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT point, accuracy, accuracy_n FROM results "
                                            "ORDER BY id", -1, &st, NULL), SQLITE_OK);
-    char nets[16][CM_POINT_MAXLEN];
-    double acc[16];
     int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW && n < 16) {
+    while (sqlite3_step(st) == SQLITE_ROW && n < max) {
         net_of((const char *)sqlite3_column_text(st, 0), nets[n], sizeof nets[n]);
+        assert_int_equal(sqlite3_column_type(st, 1), SQLITE_FLOAT);
         acc[n] = sqlite3_column_double(st, 1);
         assert_int_equal(sqlite3_column_int(st, 2), 1); /* one seed, one row */
         n++;
     }
     sqlite3_finalize(st);
+    return n;
+}
+
+/*
+ * 16 points, 8 networks: HT over the 3 rooted trees of d = 3 at ranks 2
+ * and 4, and TT at ranks 2 and 4.  At d = 3 the 3 rooted trees are one
+ * unrooted tree (a star), so with equal ranks they are one class: 4
+ * classes (HT r2, HT r4, TT r2, TT r4), each trained once, its row copied
+ * to the other networks of the class.
+ */
+static void test_network_identity(void **state)
+{
+    (void)state;
+    run_once("s.yaml", "a.db");
+    sqlite3 *h = open_db("a.db");
+    assert_int_equal(count(h, "SELECT count(*) FROM point"), 16);
+    /* every network has a row at rung 0; 4 of them are trainings */
+    assert_int_equal(count(h, "SELECT count(DISTINCT net) FROM train"), 8);
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 1"), 8);
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 1"
+                              " AND shared_from IS NULL"), 4);
+    assert_int_equal(count(h, "SELECT count(*) FROM (SELECT DISTINCT net, epochs, seed FROM "
+                              "train)"), count(h, "SELECT count(*) FROM train"));
+    /* the HT rank-2 class: its representative (smallest tree text,
+     * ((1:2,2:2):2,3:2)) trained, the two other rootings copies of it */
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 1 AND net LIKE "
+                              "'%f=ht;%' AND net NOT LIKE '%:4%' AND shared_from IS NULL"), 1);
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 1 AND net LIKE "
+                              "'%t=((1:2,2:2):2,3:2)' AND shared_from IS NULL"), 1);
+    assert_int_equal(count(h, "SELECT count(*) FROM train c JOIN train t ON t.net ="
+                              " c.shared_from AND t.epochs = c.epochs AND t.seed = c.seed"
+                              " WHERE c.shared_from IS NOT NULL AND t.shared_from IS NULL"
+                              " AND c.test_accuracy = t.test_accuracy"),
+                     count(h, "SELECT count(*) FROM train WHERE shared_from IS NOT NULL"));
+    char nets[16][CM_POINT_MAXLEN];
+    double acc[16];
+    int n = point_accs(h, nets, acc, 16);
     assert_int_equal(n, 16);
-    int shared = 0, trees = 0;
+    int same_net = 0, same_class = 0, other = 0;
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
-            if (!strcmp(nets[i], nets[j])) { /* two hardware variants: one row */
+            int ht = strstr(nets[i], "f=ht") && strstr(nets[j], "f=ht");
+            int r4i = !!strstr(nets[i], ":4"), r4j = !!strstr(nets[j], ":4");
+            if (!strcmp(nets[i], nets[j])) { /* two hardware variants */
                 assert_true(acc[i] == acc[j]);
-                shared++;
-            } else if (strstr(nets[i], "f=ht") && strstr(nets[j], "f=ht")) {
-                trees++; /* another tree or rank: its own row */
+                same_net++;
+            } else if (ht && r4i == r4j) { /* two rootings, same ranks: one class */
+                assert_true(acc[i] == acc[j]);
+                same_class++;
+            } else if (ht) { /* other edge ranks: another class */
+                other++;
             }
         }
-    assert_int_equal(shared, 8);
-    assert_true(trees > 0);
-    /* the 3 trees of the HT rank-2 networks (one mode factorization): a
-     * row each */
-    assert_int_equal(count(h, "SELECT count(DISTINCT net) FROM train WHERE net LIKE '%f=ht;%'"
-                              " AND net NOT LIKE '%:4%' AND epochs = 1"), 3);
+    assert_int_equal(same_net, 8);
+    assert_int_equal(same_class, 2 * 12); /* per rank: 6 points, 15 pairs, 3 same-net */
+    assert_int_equal(other, 36);
+    /* ... trained on its own: one training per HT rank */
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 1 AND net LIKE"
+                              " '%f=ht;%' AND shared_from IS NULL"), 2);
+    sqlite3_close(h);
+}
+
+/* dse train --db of a d = 4 network: its row, and a copy for each of the 4
+ * other rootings of its unrooted tree (splits 1, 2, 3, 4 and 12|34), none
+ * for a tree of another unrooted topology (13|24); a second member trained
+ * keeps its own row and leaves the first's copies as they are. */
+static void test_train_db_class(void **state)
+{
+    (void)state;
+    const char *pre = "lstm;nin=784;h=8;dec=concat;pad=792/wx;f=ht;m=2x2x2x4;n=2x4x9x11;t=";
+    const char *data = "moving-fmnist:frames=3,size=28x28x1,train=32,val=16,test=32";
+    assert_int_equal(sh(NULL, 0, "%s train --point '%s((1:2,2:2):2,(3:2,4:2):2)' --data '%s' "
+                                 "--epochs 1 --batch 16 --db t.db >/dev/null 2>&1",
+                        g_dse, pre, data), 0);
+    sqlite3 *h = open_db("t.db");
+    assert_int_equal(count(h, "SELECT count(*) FROM train"), 5);
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE shared_from IS NULL AND net LIKE"
+                              " '%t=((1:2,2:2):2,(3:2,4:2):2)'"), 1);
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE shared_from LIKE"
+                              " '%t=((1:2,2:2):2,(3:2,4:2):2)'"), 4);
+    /* the caterpillar rooted on leaf 4's edge: same class, a copy */
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE net LIKE"
+                              " '%t=(((1:2,2:2):2,3:2):2,4:2)'"), 1);
+    /* ((1,3),(2,4)): another unrooted tree, no row */
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE net LIKE '%(1:2,3:2)%'"), 0);
+    sqlite3_close(h);
+    assert_int_equal(sh(NULL, 0, "%s train --point '%s(((1:2,2:2):2,3:2):2,4:2)' --data '%s' "
+                                 "--epochs 1 --batch 16 --seed 2 --db t.db >/dev/null 2>&1",
+                        g_dse, pre, data), 0);
+    assert_int_equal(sh(NULL, 0, "%s train --point '%s(((1:2,2:2):2,3:2):2,4:2)' --data '%s' "
+                                 "--epochs 1 --batch 16 --db t.db >/dev/null 2>&1",
+                        g_dse, pre, data), 0);
+    h = open_db("t.db");
+    assert_int_equal(count(h, "SELECT count(*) FROM train"), 10); /* 5 per seed */
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE shared_from IS NULL"), 3);
+    /* seed 1: the caterpillar's own training replaced its copy; the 3
+     * other copies still name the balanced tree */
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE seed = 1 AND shared_from LIKE"
+                              " '%t=((1:2,2:2):2,(3:2,4:2):2)'"), 3);
     sqlite3_close(h);
 }
 
@@ -377,16 +449,17 @@ static void test_changed_spec(void **state)
     assert_int_equal(sh(NULL, 0, "sed 's/epochs: 3/epochs: 4/; s/\\[1, 3\\]/[1, 4]/' s.yaml "
                                  "> s4.yaml"), 0);
     assert_int_equal(sh(out, sizeof out, "%s run s4.yaml --db c.db", g_dse), 0);
-    assert_non_null(strstr(out, "accuracy: 8 networks of 16 valid points"));
+    assert_non_null(strstr(out, "accuracy: 8 networks in 4 classes of 16 valid points"));
     long now, found, epochs;
     const char *p = strstr(out, "trainings now (");
     assert_non_null(p);
     assert_int_equal(sscanf(p, "trainings now (%ld epochs", &epochs), 1);
     trainings(out, &now, &found);
-    assert_int_equal(found, 8);          /* rung 0: the 8 networks at 1 epoch */
+    assert_int_equal(found, 4);          /* rung 0: the 4 classes at 1 epoch */
     assert_int_equal(epochs, now);       /* each survivor: one epoch more */
     sqlite3 *h = open_db("c.db");
-    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 4"), now);
+    assert_int_equal(count(h, "SELECT count(*) FROM train WHERE epochs = 4"
+                              " AND shared_from IS NULL"), now);
     sqlite3_close(h);
     /* A spec of another space (one of the two PE counts) over points all
      * stored by s.yaml's run: a rung on its own, as dse sweep starts it,
@@ -394,7 +467,7 @@ static void test_changed_spec(void **state)
     assert_int_equal(sh(NULL, 0, "sed 's/pes: \\[4, 16\\]/pes: 16/' s4.yaml > s5.yaml"), 0);
     assert_int_equal(sh(NULL, 0, "%s run s5.yaml --db c.db --quiet >/dev/null 2>&1", g_dse), 0);
     assert_int_equal(sh(out, sizeof out, "%s run s5.yaml --rung 1 --db c.db 2>&1", g_dse), 0);
-    assert_non_null(strstr(out, "8 networks of 8 valid points"));
+    assert_non_null(strstr(out, "8 networks in 4 classes of 8 valid points"));
     trainings(out, &now, &found);
     assert_int_equal(now, 0);
 }
@@ -417,7 +490,7 @@ static void test_kill_resume(void **state)
     long total;
     {
         sqlite3 *h = open_db("ref.db");
-        total = count(h, "SELECT count(*) FROM train");
+        total = count(h, "SELECT count(*) FROM train WHERE shared_from IS NULL");
         sqlite3_close(h);
     }
     /* kill once at least two trainings are stored */
@@ -445,7 +518,8 @@ static void test_kill_resume(void **state)
         sqlite3 *h;
         if (sqlite3_open_v2(p, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
             sqlite3_stmt *q;
-            if (sqlite3_prepare_v2(h, "SELECT count(*) FROM train", -1, &q, NULL) == SQLITE_OK &&
+            if (sqlite3_prepare_v2(h, "SELECT count(*) FROM train WHERE shared_from IS NULL", -1,
+                                   &q, NULL) == SQLITE_OK &&
                 sqlite3_step(q) == SQLITE_ROW)
                 stored = sqlite3_column_int64(q, 0);
             sqlite3_finalize(q);
@@ -458,7 +532,7 @@ static void test_kill_resume(void **state)
     }
     assert_false(finished); /* the space is big enough to be killed midway */
     sqlite3 *h = open_db("kill.db");
-    long before = count(h, "SELECT count(*) FROM train");
+    long before = count(h, "SELECT count(*) FROM train WHERE shared_from IS NULL");
     sqlite3_close(h);
     assert_true(before >= 2 && before < total);
     assert_int_equal(sh(out, sizeof out, "%s run k.yaml --db kill.db", g_dse), 0);
@@ -540,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_keep_rule),
         cmocka_unit_test(test_continue_bits),
         cmocka_unit_test(test_network_identity),
+        cmocka_unit_test(test_train_db_class),
         cmocka_unit_test(test_same_twice),
         cmocka_unit_test(test_changed_spec),
         cmocka_unit_test(test_kill_resume),

@@ -8,6 +8,7 @@
 #include "map_pareto.h"
 
 #include "cm_hash.h"
+#include "cm_netclass.h"
 #include "cm_point.h"
 #include "drive.h"
 #include "traindata.h"
@@ -22,7 +23,8 @@
 #include <time.h>
 
 typedef struct {
-    char *name;                          /* network string */
+    char *name;                          /* the class's representative network
+                                          * (cm_netclass.h): the one trained */
     double *best;                        /* nobj values, minimized form */
     double acc[SPEC_ACC_MAX_RUNGS];      /* test accuracy, mean over the seeds; NaN:
                                           * not all stored */
@@ -33,7 +35,8 @@ typedef struct {
 
 typedef struct {
     char *point;
-    size_t net;
+    size_t net;                          /* its class */
+    uint64_t nethash;                    /* its own network string's hash */
     double *v;                           /* nobj values as stored */
 } vpoint;
 
@@ -44,7 +47,7 @@ struct acc_stage {
     vpoint *pts;
     size_t npts, cappts;
     double *vals;                        /* the points' values, nobj each (grown) */
-    char (*names)[CM_POINT_MAXLEN];      /* the network of each point, while loading */
+    char (*names)[CM_POINT_MAXLEN];      /* the class of each point, while loading */
     int failed;
     acc_member *front;
     double *fv;                          /* the front members' values, nobj + 1 each */
@@ -146,9 +149,17 @@ static int load_point(const char *point, const double *v, void *ud)
         s->cappts = cap;
     }
     vpoint *q = &s->pts[s->npts];
+    cm_point rep;
+    char *nm = s->names[s->npts];
+    int len;
     if (cm_point_parse_net(point, &p, err, sizeof err) ||
-        cm_point_format_net(&p, s->names[s->npts], CM_POINT_MAXLEN) < 0)
+        (len = cm_point_format_net(&p, nm, CM_POINT_MAXLEN)) < 0)
         return 0; /* not a network the trainer knows: no accuracy */
+    q->nethash = cm_fnv1a(UINT64_C(14695981039346656037), nm, (size_t)len);
+    /* one training per class: the point is grouped by its representative */
+    cm_net_class_rep(&p, &rep);
+    if (cm_point_format_net(&rep, nm, CM_POINT_MAXLEN) < 0)
+        return 0;
     if (!(q->point = strdup(point)))
         return s->failed = 1;
     memcpy(s->vals + s->npts * (size_t)k, v, (size_t)k * sizeof *v);
@@ -260,13 +271,35 @@ static int dedup(acc_stage *s)
     return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t p = *(const uint64_t *)a, q = *(const uint64_t *)b;
+    return (p > q) - (p < q);
+}
+
+/* Distinct networks of the points (by their strings' hashes). */
+static int count_variants(acc_stage *s)
+{
+    uint64_t *h = malloc((s->npts ? s->npts : 1) * sizeof *h);
+    if (!h)
+        return -1;
+    for (size_t i = 0; i < s->npts; i++)
+        h[i] = s->pts[i].nethash;
+    qsort(h, s->npts, sizeof *h, cmp_u64);
+    s->st.variants = 0;
+    for (size_t i = 0; i < s->npts; i++)
+        s->st.variants += !i || h[i] != h[i - 1];
+    free(h);
+    return 0;
+}
+
 int acc_load(acc_stage *s, db_conn *db, char *err, size_t errlen)
 {
     const char *cols[MAP_MAX_OBJ];
     for (int i = 0; i < s->o.nobj; i++)
         cols[i] = map_metric_name(s->o.obj[i]);
     int rc = db_each_valid(db, s->o.spec_hash, s->o.nobj, cols, load_point, s, err, errlen);
-    if (rc == 0 && !s->failed && (dedup(s) || group_nets(s, s->names)))
+    if (rc == 0 && !s->failed && (dedup(s) || group_nets(s, s->names) || count_variants(s)))
         s->failed = 1;
     free(s->names);
     s->names = NULL;
@@ -414,11 +447,12 @@ static int run_rung(acc_stage *s, db_conn *db, int r, char *err, size_t errlen)
             db_train_row k = key_of(s, n, budget, a->seed[j]);
             double acc, val;
             int f = db_get_train(db, &k, &acc, &val, err, errlen);
+            int mine = pos % s->o.shard_n == s->o.shard_i;
             if (f < 0)
                 return -1;
             if (f) {
                 s->st.found++;
-            } else if (pos % s->o.shard_n != s->o.shard_i) {
+            } else if (!mine) {
                 s->st.missing++;
                 continue;
             } else if (s->o.stop && *s->o.stop) {
@@ -427,6 +461,10 @@ static int run_rung(acc_stage *s, db_conn *db, int r, char *err, size_t errlen)
             } else if (train_one(s, db, n, budget, a->seed[j], &acc, &val, err, errlen)) {
                 return -1;
             }
+            /* every network of the class shows the training (again after
+             * a kill between the two transactions; the dealt shard only) */
+            if (mine && db_share_class(db, &k, 1, err, errlen))
+                return -1;
             sum += acc;
             ssel += isnan(val) ? acc : val;
             have++;

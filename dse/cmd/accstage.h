@@ -7,6 +7,12 @@
  * is stored in table train (db.h), where every point of the network shows
  * it (results.accuracy).
  *
+ * Networks that differ only in the rooting of their HT trees (one unrooted
+ * tree, the same edge ranks: cm_netclass.h) are one class: the class's
+ * representative is trained, its row copied to every other network of the
+ * class (db_share_class), and below "network" means a class, its hardware
+ * values the best over the points of all its networks.
+ *
  * Halving: rung 0 trains every network at the smallest budget; at each
  * later rung the networks of the previous one are ordered by non-dominated
  * sorting over (the network's best value of each hardware objective over
@@ -18,10 +24,10 @@
  *
  * Stored results are never trained again (a run killed at any moment and
  * started again redoes only the training in progress, from its last
- * epoch's checkpoint).  Shards: the (network, seed) trainings of a rung,
- * in network-string order, are dealt round robin; a shard trains its share
- * up to its last rung and needs the other shards' results of the earlier
- * rungs (dse sweep runs the rungs one after the other).
+ * epoch's checkpoint).  Shards: the (class, seed) trainings of a rung,
+ * in representative-string order, are dealt round robin; a shard trains its
+ * share up to its last rung and needs the other shards' results of the
+ * earlier rungs (dse sweep runs the rungs one after the other).
  */
 #ifndef ACCSTAGE_H
 #define ACCSTAGE_H
@@ -52,7 +58,9 @@ typedef struct {
 } acc_opts;
 
 typedef struct {
-    size_t nets;                        /* distinct networks of the valid points */
+    size_t nets;                        /* classes of the valid points' networks
+                                         * (cm_netclass.h), each trained once */
+    size_t variants;                    /* distinct networks of the valid points */
     size_t points;                      /* valid points */
     int rungs;                          /* rungs complete (every result stored) */
     size_t alive[SPEC_ACC_MAX_RUNGS];   /* networks of each rung reached */

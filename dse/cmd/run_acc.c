@@ -50,7 +50,8 @@ int run_acc_stage(drive *dr, db_conn *db, const spec *s, const map_search_opts *
 static void print_rungs(const spec *s, const acc_stats *st)
 {
     const spec_acc *a = &s->acc;
-    printf("accuracy: %zu networks of %zu valid points, %s", st->nets, st->points,
+    printf("accuracy: %zu networks in %zu classes of %zu valid points, %s", st->variants,
+           st->nets, st->points,
            a->halving ? "successive halving" : "every network at the final budget");
     if (a->halving)
         printf(" (eta %d)", a->eta);

@@ -226,7 +226,9 @@ static int store(const run *r)
                         o->seed, td_count(r->data, TD_TRAIN), tr_weight_params(r->m),
                         r->test_acc, r->test_loss, r->st.train_acc[e - 1],
                         r->st.val_acc[e - 1], r->st.seconds};
-    rc = db_put_train(d, &row, err, sizeof err);
+    /* its own row, and a copy for each other network of its class that has
+     * no training of its own or copy yet (docs/TRAIN.md) */
+    rc = db_put_train(d, &row, err, sizeof err) || db_share_class(d, &row, 0, err, sizeof err);
     db_close(d);
     if (rc) {
         fprintf(stderr, "dse train: %s\n", err);

@@ -252,10 +252,21 @@ typedef struct {
 
 /* Stores (replaces) one trained network's accuracy, in one transaction. */
 int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen);
-/* The stored test and validation accuracies of the same key (*val NaN when
- * the data had no validation split): 1 found, 0 none, -1 error. */
+/* The stored test and validation accuracies of the same key, trained as
+ * this network (not a copy: db_share_train) (*val NaN when the data had no
+ * validation split): 1 found, 0 none, -1 error. */
 int db_get_train(db_conn *d, const db_train_row *key, double *test, double *val, char *err,
                  size_t errlen);
+/* Copies the stored row of key (the training of a network) to each network
+ * of nets (the others of its class: cm_netclass.h) that has no training of
+ * its own under the same key, shared_from naming the network trained, in
+ * one transaction.  replace: a copy already stored (of another member)
+ * is replaced; else it stays.  Nothing when key has no row.  0 or -1. */
+int db_share_train(db_conn *d, const db_train_row *key, const char *const *nets, size_t n,
+                   int replace, char *err, size_t errlen);
+/* db_share_train to every other network of key->net's class (a key that
+ * is not a network string: nothing). */
+int db_share_class(db_conn *d, const db_train_row *key, int replace, char *err, size_t errlen);
 
 /* ---- the accuracy stage (db_acc.c) ---- */
 

@@ -258,6 +258,7 @@ static const struct {
 } added[] = {
     {"run", "front_points", "INTEGER"}, {"run", "workload", "TEXT"},
     {"point", "latency", "INTEGER"},    {"point", "akey", "INTEGER"},
+    {"train", "shared_from", "TEXT"},
 };
 
 /* 1 when the column exists, 0 when not, -1 on error. */
@@ -275,9 +276,12 @@ static int add_columns(db_conn *d, char *err, size_t errlen)
 {
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++) {
         int has = has_column(d, added[i].table, added[i].column, err, errlen);
+        int table = db_has_table(d, added[i].table, err, errlen);
         char sql[192];
-        if (has < 0)
+        if (has < 0 || table < 0)
             return -1;
+        if (!table)
+            continue; /* created by the schema, with the column */
         snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added[i].table,
                  added[i].column, added[i].type);
         if (!has && dbi_exec(d, sql, err, errlen))

@@ -2,11 +2,16 @@
  * db_train.c - accuracies (db.h): measured accuracies imported from CSV
  * (dse import-accuracy, table accuracy) and the accuracies of networks
  * trained by dse train --db (table train), which the `results` view shows
- * for every point of the network.
+ * for every point of the network, and the copies of a training for the
+ * other networks of its class (db_share_train).
  */
 #include "db_int.h"
 
+#include "cm_netclass.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* ---- measured accuracy ---- */
 
@@ -85,7 +90,8 @@ int db_get_train(db_conn *d, const db_train_row *key, double *test, double *val,
     sqlite3_stmt *st = NULL;
     if (dbi_prepare(d, &st, "SELECT test_accuracy, val_accuracy FROM train"
                             " WHERE net = ?1 AND data_hash = ?2"
-                            " AND epochs = ?3 AND batch = ?4 AND lr = ?5 AND seed = ?6",
+                            " AND epochs = ?3 AND batch = ?4 AND lr = ?5 AND seed = ?6"
+                            " AND shared_from IS NULL",
                     err, errlen))
         return -1;
     bind_train_key(st, key);
@@ -98,4 +104,100 @@ int db_get_train(db_conn *d, const db_train_row *key, double *test, double *val,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return dbi_sqlfail(d, err, errlen, "cannot read trained accuracies");
     return found;
+}
+
+/* ---- one training for a class ---- */
+
+int db_share_train(db_conn *d, const db_train_row *key, const char *const *nets, size_t n,
+                   int replace, char *err, size_t errlen)
+{
+    /* a copy names the network really trained, also when the row copied is
+     * itself a copy; it never replaces a network's own training */
+    static const char head[] =
+        "INSERT INTO train(net, data_hash, epochs, batch, lr, seed, dataset, clips, params,"
+        " test_accuracy, test_loss, train_accuracy, val_accuracy, seconds, tool_version,"
+        " created, shared_from)"
+        " SELECT ?7, data_hash, epochs, batch, lr, seed, dataset, clips, params,"
+        " test_accuracy, test_loss, train_accuracy, val_accuracy, seconds, tool_version,"
+        " created, coalesce(shared_from, net) FROM train"
+        " WHERE net = ?1 AND data_hash = ?2 AND epochs = ?3 AND batch = ?4 AND lr = ?5"
+        " AND seed = ?6 ON CONFLICT(net, data_hash, epochs, batch, lr, seed) ";
+    static const char upd[] =
+        "DO UPDATE SET dataset = excluded.dataset, clips = excluded.clips,"
+        " params = excluded.params, test_accuracy = excluded.test_accuracy,"
+        " test_loss = excluded.test_loss, train_accuracy = excluded.train_accuracy,"
+        " val_accuracy = excluded.val_accuracy, seconds = excluded.seconds,"
+        " tool_version = excluded.tool_version, created = excluded.created,"
+        " shared_from = excluded.shared_from"
+        " WHERE train.shared_from IS NOT NULL AND train.shared_from IS NOT excluded.shared_from";
+    char sql[sizeof head + sizeof upd];
+    snprintf(sql, sizeof sql, "%s%s", head, replace ? upd : "DO NOTHING");
+    sqlite3_stmt *st = NULL;
+    size_t todo = 0;
+    for (size_t i = 0; i < n; i++)
+        todo += strcmp(nets[i], key->net) != 0;
+    if (!todo)
+        return 0;
+    if (db_begin(d, err, errlen))
+        return -1;
+    if (dbi_prepare(d, &st, sql, err, errlen))
+        goto bad;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(nets[i], key->net))
+            continue;
+        bind_train_key(st, key);
+        sqlite3_bind_text(st, 7, nets[i], -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            dbi_sqlfail(d, err, errlen, "cannot store a shared training");
+            goto bad;
+        }
+    }
+    sqlite3_finalize(st);
+    return db_commit(d, err, errlen);
+bad:
+    sqlite3_finalize(st);
+    db_rollback(d);
+    return -1;
+}
+
+typedef struct {
+    char (*name)[CM_POINT_MAXLEN];
+    size_t n, cap;
+} names;
+
+static int add_name(const cm_point *p, void *ud)
+{
+    names *v = ud;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 16;
+        char(*t)[CM_POINT_MAXLEN] = realloc(v->name, cap * sizeof *t);
+        if (!t)
+            return -1;
+        v->name = t;
+        v->cap = cap;
+    }
+    return cm_point_format_net(p, v->name[v->n++], CM_POINT_MAXLEN) < 0 ? -1 : 0;
+}
+
+int db_share_class(db_conn *d, const db_train_row *key, int replace, char *err, size_t errlen)
+{
+    cm_point p;
+    names v = {0};
+    char e[CM_ERRLEN];
+    if (cm_point_parse_net(key->net, &p, e, sizeof e))
+        return 0; /* not a network the trainer knows: no class */
+    int rc = cm_net_class_each(&p, add_name, &v);
+    const char **list = rc ? NULL : malloc((v.n ? v.n : 1) * sizeof *list);
+    if (!list) {
+        free(v.name);
+        return cm_fail(err, errlen, "out of memory (class of %s)", key->net);
+    }
+    for (size_t i = 0; i < v.n; i++)
+        list[i] = v.name[i];
+    rc = db_share_train(d, key, list, v.n, replace, err, errlen);
+    free(list);
+    free(v.name);
+    return rc;
 }
