@@ -274,10 +274,14 @@ static double gram_side(const need *n)
 
 static void show(const need *n, int done, int todo, double t0)
 {
-    char fact[160];
+    char fact[160], set[3 * CM_MAX_D + 2] = "";
+    size_t u = 0;
     fact_text(n->which, &n->md, fact, sizeof fact);
-    fprintf(stderr, "\rdse run: reference spectra %d/%d (%s, modes 0x%x) %.0f s ", done + 1, todo,
-            fact, n->mask, drive_now() - t0);
+    for (int k = 0; k < n->md.d; k++) /* the node's modes, 1-based as in trees */
+        if (n->mask & (1u << k))
+            u += (size_t)snprintf(set + u, sizeof set - u, "%s%d", u ? "," : "", k + 1);
+    fprintf(stderr, "\rdse run: reference spectra %d/%d: %s, modes {%s}, %.0f s ", done + 1,
+            todo, fact, set, drive_now() - t0);
 }
 
 static int compute(run_ref *r, need *n, db_conn *db)
