@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define CMD "run"
@@ -86,15 +87,44 @@ static int same_modes(const cm_modes *a, const cm_modes *b)
 
 static double mb(double bytes) { return bytes / (1024.0 * 1024.0); }
 
-/* A clear line instead of the kernel's OOM killer: what the spectra need
- * against the machine's memory (exit 1, a resource, not bad input). */
+/* Address space left under `ulimit -v` (RLIMIT_AS), or -1 when unlimited
+ * (the process's current size from /proc/self/statm). */
+static double as_left(void)
+{
+    struct rlimit rl;
+    unsigned long long vm = 0;
+    if (getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY)
+        return -1;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%llu", &vm) != 1)
+            vm = 0;
+        fclose(f);
+    }
+    return (double)rl.rlim_cur - (double)vm * (double)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * A clear line instead of the kernel's OOM killer, or of OpenBLAS, which
+ * retries its buffer allocation forever when the address space runs out:
+ * what the spectra need against the machine's memory and the process's
+ * limit, with CM_BLAS_SLACK for BLAS's own buffers (exit 1, a resource,
+ * not bad input).
+ */
+#define CM_BLAS_SLACK (160.0 * 1024 * 1024) /* OpenBLAS: 128 MB on a first call */
 static int memory_check(double bytes, const char *what)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-    double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : 0;
+    double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : 0, left = as_left();
     if (have > 0 && bytes > have) {
         fprintf(stderr, "dse run: reference: %s needs %.0f MB; this machine has %.0f MB\n", what,
                 mb(bytes), mb(have));
+        return CLI_FAIL;
+    }
+    if (left >= 0 && bytes + CM_BLAS_SLACK > left) {
+        fprintf(stderr, "dse run: reference: %s needs %.0f MB (and BLAS %.0f MB); the address-"
+                "space limit (ulimit -v) leaves %.0f MB\n", what, mb(bytes), mb(CM_BLAS_SLACK),
+                mb(left > 0 ? left : 0));
         return CLI_FAIL;
     }
     return 0;
@@ -382,8 +412,11 @@ static int compute_missing(run_ref *r, db_conn *db, int progress, double t0)
         }
     if (!todo)
         return 0;
-    /* the matrix at its widest, W_h, and the Gram matrix with its reduction */
-    if ((rc = memory_check(8.0 * ((double)r->rows * (peak + (double)r->h) + 3 * gmax * gmax),
+    /* what is not allocated yet: the matrix at its widest, W_h, and the
+     * Gram matrix with its reduction */
+    double more = (double)r->rows * (peak + (double)r->h) - (r->buf ? (double)r->bcap : 0) -
+                  (r->wh ? (double)(r->rows * r->h) : 0);
+    if ((rc = memory_check(8.0 * ((more > 0 ? more : 0) + 1.25 * gmax * gmax),
                            "computing its spectra")))
         return rc;
     for (; done < todo; done++) {
