@@ -13,6 +13,8 @@
  *     bounds are bit-identical to the run that computed them; a doctored
  *     cache row shows in the next run's bounds (so they do come from the
  *     cache); a reference of other values computes its own;
+ *   - a file made before the table: read-only commands leave it so, a
+ *     writing run adds it;
  *   - `reference: {train: DIR}` of a real `dse train --save` gives the
  *     bounds of `npy:` + `npy_wh:` on its two weight files, bit for bit.
  * FDHT_TEST_SCALE=small: the big reference shrinks to 256 x 2,000.
@@ -328,6 +330,38 @@ static void test_cache(void **state)
     free(ec);
 }
 
+/* A file made before table spectrum: read-only commands answer and leave
+ * it so; a writing run adds the table and fills it. */
+static void test_old_file(void **state)
+{
+    (void)state;
+    int computed, cached;
+    write_matrix(tu_path("wx.npy"), 56, 11);
+    write_matrix(tu_path("wh.npy"), 4, 13);
+    write_small_spec("old.yaml", "cache-old", "wx.npy");
+    dse_ok("run %s --db %s --quiet", tu_path("old.yaml"), tu_path("old.db"));
+    sql(tu_path("old.db"), "DROP TABLE spectrum");
+    int rc = tu_dse(NULL, NULL, "pareto --db %s --objective params:min --objective err_upper:min",
+                    tu_path("old.db"));
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(tu_out, "err_upper"));
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(tu_path("old.db"), &h, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM sqlite_master"
+                                           " WHERE name = 'spectrum'", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0); /* still without it */
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    dse_ok("run %s --db %s --quiet", tu_path("old.yaml"), tu_path("old.db"));
+    ref_counts(&computed, &cached);
+    assert_true(computed > 0);
+    assert_int_equal(cached, 0);
+    assert_int_equal(count_spectra(tu_path("old.db")), computed + 1);
+}
+
 /* ---- reference: {train: DIR} ---- */
 
 #define TNIN 16
@@ -404,6 +438,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_big_reference),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_old_file),
         cmocka_unit_test(test_train_dir),
     };
     return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
