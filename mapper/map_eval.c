@@ -119,10 +119,8 @@ const char *map_reject_name(int r)
 
 /* ---- spectra cache (error proxy) ---- */
 
-enum { REF_WX = 0, REF_CONCAT = 1, REF_WH = 2 };
-
 typedef struct {
-    int which;                 /* REF_* */
+    int which;                 /* MAP_REF_* */
     cm_modes modes;
     unsigned have[(1u << CM_MAX_D) / 32];
     cm_spectrum sp[1u << CM_MAX_D];
@@ -139,6 +137,7 @@ struct map_eval {
     map_limits lim;
     map_ref ref;
     int64_t rows, n_in, hidden;
+    int has_ref, have_norms;  /* an error proxy; norm2_* known (on first use) */
     double norm2_x, norm2_h;
     uint64_t counts[MAP_REJ_COUNT];
     cm_acache *acache;        /* the model's memo, shared across points */
@@ -195,10 +194,7 @@ map_eval *map_eval_new(const map_space *sp, const cm_tech *tech, const map_limit
     e->rows = 4 * (int64_t)sp->def.hidden;
     e->n_in = sp->def.n_in;
     e->hidden = sp->def.hidden;
-    if (e->ref.wx) {
-        e->norm2_x = sumsq(e->ref.wx, e->rows * e->n_in);
-        e->norm2_h = e->ref.wh ? sumsq(e->ref.wh, e->rows * e->hidden) : 0;
-    }
+    e->has_ref = e->ref.wx || e->ref.src;
     return e;
 }
 
@@ -245,9 +241,9 @@ static spectra *spectra_for(map_eval *e, int which, const cm_modes *md)
 /* The reference matrix a structure's matricizations come from. */
 static const double *ref_matrix(map_eval *e, int which, const cm_modes *md)
 {
-    if (which == REF_WX)
+    if (which == MAP_REF_WX)
         return e->ref.wx;
-    if (which == REF_WH)
+    if (which == MAP_REF_WH)
         return e->ref.wh;
     int64_t cols = cm_modes_cols(md);
     if (e->concat && e->concat_cols == cols)
@@ -271,6 +267,12 @@ static const cm_spectrum *spectrum(map_eval *e, spectra *s, int which, unsigned 
 {
     /* a mode set and its complement have one spectrum: compute it once */
     mask = cm_spectrum_canonical_mask(s->modes.d, mask);
+    if (!(s->have[mask / 32] & (1u << (mask % 32))) && e->ref.src) {
+        if (e->ref.src->spectrum(e->ref.src->ud, which, &s->modes, mask, &s->sp[mask], err,
+                                 errlen))
+            return NULL;
+        s->have[mask / 32] |= 1u << (mask % 32);
+    }
     if (!(s->have[mask / 32] & (1u << (mask % 32)))) {
         const double *W = ref_matrix(e, which, &s->modes);
         if (!W) {
@@ -319,19 +321,77 @@ static int matrix_bounds(map_eval *e, int which, const cm_format *f, double *lo,
     return 0;
 }
 
+/* The canonical masks matrix_bounds reads for one structure, each once. */
+static int format_needs(int which, const cm_format *f, map_spectrum_need_fn fn, void *ud)
+{
+    unsigned masks[CM_MAX_NODES], seen[(1u << CM_MAX_D) / 32] = {0};
+    int n = 0, rc;
+    if (f->kind == CM_DENSE)
+        return 0;
+    if (f->kind == CM_TT) {
+        for (int k = 1; k < f->modes.d; k++)
+            masks[n++] = (1u << k) - 1;
+    } else {
+        const ht_tree *t = &f->tree;
+        for (int v = 0; v < t->nnodes; v++)
+            if (v != t->root && v != t->right[t->root])
+                masks[n++] = t->mask[v];
+    }
+    for (int i = 0; i < n; i++) {
+        unsigned m = cm_spectrum_canonical_mask(f->modes.d, masks[i]);
+        if (seen[m / 32] & (1u << (m % 32)))
+            continue;
+        seen[m / 32] |= 1u << (m % 32);
+        if ((rc = fn(ud, which, &f->modes, m)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Mirrors layer_bounds: W_x's structures (concat's [W_x | W_h]), and W_h's
+ * of separate.  A spectrum several structures share is offered each time
+ * (the caller dedups: it keys them anyway). */
+int map_spectra_each(const map_space *sp, map_spectrum_need_fn fn, void *ud)
+{
+    int rc;
+    for (int i = 0; i < sp->nd; i++) {
+        const map_dspace *ds = &sp->d[i];
+        int which = ds->decomp == CM_DECOMP_CONCAT ? MAP_REF_CONCAT : MAP_REF_WX;
+        for (int j = 0; j < ds->x.n; j++)
+            if ((rc = format_needs(which, &ds->x.s[j].fmt, fn, ud)))
+                return rc;
+        if (ds->decomp != CM_DECOMP_SEPARATE || ds->h.dense)
+            continue;
+        for (int j = 0; j < ds->h.n; j++)
+            if ((rc = format_needs(MAP_REF_WH, &ds->h.s[j].fmt, fn, ud)))
+                return rc;
+    }
+    return 0;
+}
+
 /* Relative error bounds of the whole layer [W_x | W_h]. */
 static int layer_bounds(map_eval *e, const cm_point *p, double *lo, double *up, char *err,
                         size_t errlen)
 {
     double l1, u1, l2 = 0, u2 = 0;
+    if (!e->have_norms) {
+        if (e->ref.src) {
+            if (e->ref.src->norms(e->ref.src->ud, &e->norm2_x, &e->norm2_h, err, errlen))
+                return -1;
+        } else {
+            e->norm2_x = sumsq(e->ref.wx, e->rows * e->n_in);
+            e->norm2_h = e->ref.wh ? sumsq(e->ref.wh, e->rows * e->hidden) : 0;
+        }
+        e->have_norms = 1;
+    }
     double norm = sqrt(e->norm2_x + e->norm2_h);
-    int which = p->decomp == CM_DECOMP_CONCAT ? REF_CONCAT : REF_WX;
+    int which = p->decomp == CM_DECOMP_CONCAT ? MAP_REF_CONCAT : MAP_REF_WX;
     if (matrix_bounds(e, which, &p->wx.fmt, &l1, &u1, err, errlen))
         return -1;
     if (p->decomp == CM_DECOMP_SEPARATE) {
-        if (!e->ref.wh)
+        if (!e->ref.wh && !e->ref.src)
             return cm_fail(err, errlen, "separate decomposition needs a reference W_h");
-        if (matrix_bounds(e, REF_WH, &p->wh.fmt, &l2, &u2, err, errlen))
+        if (matrix_bounds(e, MAP_REF_WH, &p->wh.fmt, &l2, &u2, err, errlen))
             return -1;
     }
     *lo = norm > 0 ? sqrt(l1 * l1 + l2 * l2) / norm : 0;
@@ -370,7 +430,7 @@ static int load_alg(map_eval *e, uint64_t k, const map_coord *c, char *err, size
         e->peak[1] = peak_inter(&cost[1]);
     }
     e->eu = e->el = NAN;
-    if (e->ref.wx && layer_bounds(e, &e->base, &e->el, &e->eu, err, errlen))
+    if (e->has_ref && layer_bounds(e, &e->base, &e->el, &e->eu, err, errlen))
         return -1;
     e->alg_reject = 0;
     if (e->lim.max_params > 0 && e->params > e->lim.max_params) {

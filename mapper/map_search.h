@@ -50,11 +50,35 @@ typedef struct {
     double max_error;     /* < 0: none */
 } map_limits;
 
+/* The reference matrices a spectrum is taken of: W_x, the padded
+ * [W_x | W_h | 0] of concat (its width is the factorization's), W_h. */
+enum { MAP_REF_WX = 0, MAP_REF_CONCAT = 1, MAP_REF_WH = 2 };
+
+/* A source of spectra in place of the matrices (a cache, dse/cmd/run_ref.c):
+ * spectrum fills out (owned by the caller) with the spectrum of the
+ * matricization by canonical mode set mask of reference matrix which under
+ * factorization md; norms gives ||W_x||_F^2 and ||W_h||_F^2.  0 or -1 with a
+ * message. */
+typedef struct {
+    int (*spectrum)(void *ud, int which, const cm_modes *md, unsigned mask, cm_spectrum *out,
+                    char *err, size_t errlen);
+    int (*norms)(void *ud, double *norm2_x, double *norm2_h, char *err, size_t errlen);
+    void *ud;
+} map_spectra_src;
+
 /* Reference weights of the error proxy: W_x (4H x N_in) and W_h (4H x H),
- * row-major, borrowed.  wx NULL: no error proxy. */
+ * row-major, borrowed.  wx NULL and no src: no error proxy.  src (borrowed,
+ * may be NULL): spectra and norms come from it, never from wx and wh. */
 typedef struct {
     const double *wx, *wh;
+    const map_spectra_src *src;
 } map_ref;
+
+/* Every spectrum the error proxy of sp's points reads (each (which,
+ * factorization, canonical mask) once, in a fixed order): fn returns 0 to
+ * go on, non-zero to stop (returned). */
+typedef int (*map_spectrum_need_fn)(void *ud, int which, const cm_modes *md, unsigned mask);
+int map_spectra_each(const map_space *sp, map_spectrum_need_fn fn, void *ud);
 
 /* ---- evaluation ---- */
 

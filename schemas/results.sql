@@ -124,6 +124,26 @@ CREATE TABLE IF NOT EXISTS run_point (
     PRIMARY KEY (run_id, point_id)
 ) WITHOUT ROWID;
 
+-- Spectra of the error proxy's reference (dse run): the singular values of
+-- one matricization (canonical mode set `mask`, cm_hsvd.h) of one matrix of
+-- a reference under one factorization, so that a repeated or resumed run of
+-- a spec with a `reference` does not compute them again.  ref: a hash of
+-- the reference's values (or synthetic kind, seed and shape); fact: the
+-- matrix and factorization ("wx 16x4x4x4 8x20x20x18", "concat ...",
+-- "wh ..."), or "norm2" (mask 0, sv = ||W_x||^2, ||W_h||^2); sv: n doubles,
+-- descending, little-endian; rest: the squared tail beyond them.
+-- Added within version 2 like run_point.
+CREATE TABLE IF NOT EXISTS spectrum (
+    ref     TEXT NOT NULL,
+    fact    TEXT NOT NULL,
+    mask    INTEGER NOT NULL,
+    n       INTEGER NOT NULL,
+    rest    REAL NOT NULL,
+    sv      BLOB NOT NULL,
+    created TEXT,
+    PRIMARY KEY (ref, fact, mask)
+) WITHOUT ROWID;
+
 -- Names of the breakdown components (mult, add, reg, wsram, work, work_rd,
 -- work_wr, inbuf ..., dram, leak: cm_area_name and cm_energy_name).
 CREATE TABLE IF NOT EXISTS component (

@@ -325,7 +325,7 @@ static void test_cache_order_free(void **state)
 {
     (void)state;
     spec *s = load_file("schemas/examples/quick.yaml");
-    map_ref none = {NULL, NULL};
+    map_ref none = {NULL, NULL, NULL};
     map_eval *a = map_eval_new(&s->space, &s->tech_table, &s->limits, &none, NULL, 0);
     map_eval *b = map_eval_new(&s->space, &s->tech_table, &s->limits, &none, NULL, 0);
     map_result *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);

@@ -31,8 +31,8 @@
 #include "drive.h"
 #include "npy.h"
 #include "spec.h"
-#include "spec_ref.h"
 #include "run_acc.h"
+#include "run_ref.h"
 #include "traindata.h"
 
 #include <errno.h>
@@ -47,7 +47,6 @@
 
 #define CMD "run"
 #define RUN_FRONT_SHOW 25
-#define RUN_REF_MAX_ELEMS (INT64_C(1) << 24) /* error-proxy references: 16 M entries */
 
 static volatile sig_atomic_t run_stop;
 
@@ -70,7 +69,7 @@ typedef struct {
     spec *s;
     map_search_opts so;
     drive *dr;
-    double *wx, *wh;
+    run_ref *ref;             /* the error proxy's reference and its spectra (NULL: none) */
     /* database */
     db_conn *db;
     db_writer *w;
@@ -194,65 +193,6 @@ static int parse_args(int argc, char **argv, run_opts *o)
         return cli_bad(CMD, "--db and --no-db exclude each other");
     if (o->no_db && o->rung >= 0)
         return cli_bad(CMD, "--rung reads and stores trainings: drop --no-db");
-    return 0;
-}
-
-/* ---- the error proxy's reference ---- */
-
-static int load_ref(run_ctx *x)
-{
-    spec *s = x->s;
-    int64_t rows = 4 * (int64_t)s->def.hidden, nin = s->def.n_in, h = s->def.hidden;
-    char err[CM_ERRLEN];
-    if (!s->has_ref)
-        return 0;
-    if (rows * nin > RUN_REF_MAX_ELEMS)
-        return cli_bad(CMD, "%s: reference: W_x would have %lld entries; the error proxy "
-                       "takes references up to %lld entries (drop `reference` for this "
-                       "workload)", s->path, (long long)(rows * nin),
-                       (long long)RUN_REF_MAX_ELEMS);
-    if (s->ref_synth[0]) {
-        x->wx = malloc(sizeof(double) * (size_t)(rows * nin));
-        x->wh = malloc(sizeof(double) * (size_t)(rows * h));
-        if (!x->wx || !x->wh)
-            return CLI_FAIL;
-        if (cm_synth_matrix(s->ref_synth, s->ref_seed, rows, nin, x->wx, err, sizeof err) ||
-            cm_synth_matrix(s->ref_synth, s->ref_seed + 1, rows, h, x->wh, err, sizeof err))
-            return cli_bad(CMD, "%s: reference: %s", s->path, err);
-        return 0;
-    }
-    if (spec_ref_check(s, err, sizeof err)) /* the shapes, from the headers */
-        return cli_bad(CMD, "%s", err);
-    npy_array a;
-    if (npy_read(s->ref_npy, &a, err, sizeof err))
-        return cli_bad(CMD, "%s: reference %s: %s", s->path, s->ref_npy, err);
-    if (a.shape[0] != rows || a.shape[1] != nin) {
-        npy_free(&a);
-        return cli_bad(CMD, "%s: reference %s: shape %lldx%lld, expected %lldx%lld (4H x N_in)",
-                       s->path, s->ref_npy, (long long)a.shape[0], (long long)a.shape[1],
-                       (long long)rows, (long long)nin);
-    }
-    x->wx = a.data;
-    if (s->ref_npy_wh) {
-        npy_array b;
-        if (npy_read(s->ref_npy_wh, &b, err, sizeof err))
-            return cli_bad(CMD, "%s: reference %s: %s", s->path, s->ref_npy_wh, err);
-        if (b.shape[0] != rows || b.shape[1] != h) {
-            npy_free(&b);
-            return cli_bad(CMD, "%s: reference %s: shape %lldx%lld, expected %lldx%lld (4H x H)",
-                           s->path, s->ref_npy_wh, (long long)b.shape[0], (long long)b.shape[1],
-                           (long long)rows, (long long)h);
-        }
-        x->wh = b.data;
-    } else {
-        for (int i = 0; i < s->def.ndecomp; i++)
-            if (s->def.decomp[i] == CM_DECOMP_SEPARATE)
-                return cli_bad(CMD, "%s: reference: decomposition separate needs npy_wh (W_h)",
-                               s->path);
-        x->wh = calloc((size_t)(rows * h), sizeof(double)); /* concat: W_h = 0 */
-        if (!x->wh)
-            return CLI_FAIL;
-    }
     return 0;
 }
 
@@ -429,6 +369,11 @@ static void print_summary(run_ctx *x, double el)
         }
     printf("\n");
     print_unmet(x, counts);
+    if (x->ref) {
+        const run_ref_stats *rs = run_ref_get_stats(x->ref);
+        printf("reference: %d spectra: %d computed, %d read from the database (%.1f s)\n",
+               rs->needed, rs->computed, rs->cached, rs->seconds);
+    }
     if (x->db)
         printf("stored %llu new points in %s (run %lld%s)\n", (unsigned long long)x->stored,
                db_path(x->db), (long long)x->run_id,
@@ -541,10 +486,9 @@ static int setup(run_ctx *x, int argc, char **argv)
     int rc = x->o.no_db ? 0 : run_acc_open(x->s, &x->acc_data);
     if (rc)
         return rc;
-    rc = load_ref(x);
-    if (rc)
+    if ((rc = run_ref_open(x->s, &x->ref)))
         return rc;
-    map_ref ref = {x->wx, x->wh};
+    map_ref ref = {NULL, NULL, run_ref_src(x->ref)};
     char err[CM_ERRLEN];
     drive_opts dopt;
     memset(&dopt, 0, sizeof dopt);
@@ -565,10 +509,13 @@ static int setup(run_ctx *x, int argc, char **argv)
         return CLI_FAIL;
     }
     if (x->o.no_db)
-        return 0;
+        return run_ref_prepare(x->ref, &x->s->space, NULL, x->tty);
     if (x->o.rung >= 0)
         return open_rung_db(x);
     if ((rc = open_db(x, argc, argv)))
+        return rc;
+    /* the spectra before the writer takes the connection */
+    if ((rc = run_ref_prepare(x->ref, &x->s->space, x->db, x->tty)))
         return rc;
     db_writer_opts wo = {x->o.batch, !x->o.inline_writer, 0};
     if (db_writer_open(x->db, x->run_id, &wo, &x->w, x->err, sizeof x->err)) {
@@ -586,8 +533,7 @@ static void teardown(run_ctx *x)
     td_close(x->acc_data);
     db_close(x->db);
     spec_free(x->s);
-    free(x->wx);
-    free(x->wh);
+    run_ref_free(x->ref);
     free(x->cmdline);
 }
 
@@ -650,11 +596,11 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     int rc = parse_args(argc, argv, &x.o);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
+    x.tty = !x.o.quiet && (x.o.progress || isatty(STDERR_FILENO));
     if ((rc = setup(&x, argc, orig))) {
         teardown(&x);
         return rc;
     }
-    x.tty = !x.o.quiet && (x.o.progress || isatty(STDERR_FILENO));
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -268,6 +268,21 @@ int db_share_train(db_conn *d, const db_train_row *key, const char *const *nets,
  * is not a network string: nothing). */
 int db_share_class(db_conn *d, const db_train_row *key, int replace, char *err, size_t errlen);
 
+/* ---- spectra of the error proxy's reference (db_spectra.c) ---- */
+
+/* One cached spectrum, keyed by (ref, fact, mask) (schemas/results.sql,
+ * table spectrum): n values sv (n may be 0) and the squared rest.  Put
+ * replaces, in one transaction of its own (a resumed run keeps every
+ * spectrum stored before a kill).  Get: 1 found (*sv malloc'd, the
+ * caller frees), 0 none (also on a file without the table: read-only
+ * opens of older files), -1 error. */
+int db_put_spectrum(db_conn *d, const char *ref, const char *fact, unsigned mask,
+                    const double *sv, int n, double rest, char *err, size_t errlen);
+int db_get_spectrum(db_conn *d, const char *ref, const char *fact, unsigned mask, double **sv,
+                    int *n, double *rest, char *err, size_t errlen);
+/* Rows of table spectrum (0 without the table), or -1. */
+int64_t db_count_spectra(db_conn *d, char *err, size_t errlen);
+
 /* ---- the accuracy stage (db_acc.c) ---- */
 
 #define DB_VALID_MAXCOLS 16

@@ -226,7 +226,7 @@ static int create_schema(db_conn *d, char *err, size_t errlen)
     if (k == FILE_OURS) {
         /* A version-2 file made before the columns and tables added since:
          * add the columns, then what the schema adds (every statement is IF
-         * NOT EXISTS: tables train, algo, run_point), and renew the views,
+         * NOT EXISTS: tables train, algo, run_point, spectrum), and renew the views,
          * the only objects whose text changed. */
         if (add_columns(d, err, errlen) ||
             dbi_exec(d, "DROP VIEW IF EXISTS results; DROP VIEW IF EXISTS runs;"
@@ -291,13 +291,14 @@ static int add_columns(db_conn *d, char *err, size_t errlen)
 }
 
 /* 1 when the file has every table and column added within version 2
- * (train, algo, run_point, the added columns); 0 also when the question
+ * (train, algo, run_point, spectrum, the added columns); 0 also when the question
  * cannot be answered (the upgrade then reports the error). */
 static int is_current(db_conn *d)
 {
     int64_t n = 0;
     if (dbi_query_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                         " AND name IN ('train', 'algo', 'run_point')", &n, NULL, 0) || n != 3)
+                         " AND name IN ('train', 'algo', 'run_point', 'spectrum')", &n, NULL,
+                       0) || n != 4)
         return 0;
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (has_column(d, added[i].table, added[i].column, NULL, 0) != 1)

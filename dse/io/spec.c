@@ -8,6 +8,7 @@
  * exits 2 before any work.  Everything a spec points to lives in its arena.
  */
 #include "spec_int.h"
+#include "spec_ref.h"
 #include "valparse.h"
 #include "yschema.h"
 #include "cm_hash.h"
@@ -94,16 +95,39 @@ char *spec_rel_path(conv *v, const char *p)
     return r;
 }
 
+/* reference: {train: DIR}: the dense weights `dse train --save DIR` wrote. */
+static int conv_ref_train(conv *v, const ynode *tr)
+{
+    spec *s = v->s;
+    char err[CM_ERRLEN], *dir = spec_rel_path(v, tr->text);
+    if (!dir)
+        return -1;
+    size_t n = strlen(dir) + sizeof SPEC_REF_TRAIN_WX + 2;
+    if (spec_ref_train_check(dir, s->def.n_in, s->def.hidden, err, sizeof err)) {
+        ERR(v->c, tr, "%s", err);
+        return -1;
+    }
+    s->ref_npy = spec_alloc(v, n);
+    s->ref_npy_wh = spec_alloc(v, n);
+    if (!s->ref_npy || !s->ref_npy_wh)
+        return -1;
+    snprintf(s->ref_npy, n, "%s/%s", dir, SPEC_REF_TRAIN_WX);
+    snprintf(s->ref_npy_wh, n, "%s/%s", dir, SPEC_REF_TRAIN_WH);
+    return 0;
+}
+
 static int conv_reference(conv *v, const ynode *n)
 {
     spec *s = v->s;
-    const ynode *npy, *syn, *x;
+    const ynode *npy, *syn, *tr, *x;
     if (!n)
         return 0;
     npy = ymap_get(n, "npy");
     syn = ymap_get(n, "synthetic");
-    if ((npy != NULL) == (syn != NULL)) {
-        ERR(v->c, n, "give exactly one of npy (a weight file) or synthetic (gaussian, decay)");
+    tr = ymap_get(n, "train");
+    if ((npy != NULL) + (syn != NULL) + (tr != NULL) != 1) {
+        ERR(v->c, n, "give exactly one of npy (a weight file), train (a dse train --save "
+                     "directory) or synthetic (gaussian, decay)");
         return -1;
     }
     if ((x = ymap_get(n, "seed")) && !syn) {
@@ -120,16 +144,23 @@ static int conv_reference(conv *v, const ynode *n)
         s->ref_seed = (x = ymap_get(n, "seed")) ? (uint64_t)spec_ival(x) : 1;
         return 0;
     }
-    s->ref_npy = spec_rel_path(v, npy->text);
-    if ((x = ymap_get(n, "npy_wh")))
-        s->ref_npy_wh = spec_rel_path(v, x->text);
+    if (tr) {
+        if (conv_ref_train(v, tr))
+            return -1;
+        npy = tr; /* the files' errors at the directory */
+    } else {
+        s->ref_npy = spec_rel_path(v, npy->text);
+        if ((x = ymap_get(n, "npy_wh")))
+            s->ref_npy_wh = spec_rel_path(v, x->text);
+    }
     struct stat st;
     if (s->ref_npy && stat(s->ref_npy, &st)) {
         ERR(v->c, npy, "cannot read %s: %s", s->ref_npy, strerror(errno));
         return -1;
     }
     if (s->ref_npy_wh && stat(s->ref_npy_wh, &st)) {
-        ERR(v->c, ymap_get(n, "npy_wh"), "cannot read %s: %s", s->ref_npy_wh, strerror(errno));
+        ERR(v->c, tr ? tr : ymap_get(n, "npy_wh"), "cannot read %s: %s", s->ref_npy_wh,
+            strerror(errno));
         return -1;
     }
     return s->ref_npy ? 0 : -1;

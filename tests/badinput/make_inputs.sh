@@ -78,3 +78,21 @@ head -c 300 "$T/clips_good/train_x.npy" > "$T/clips_trunc/train_x.npy"
 rm "$T/clips_nolabels/train_y.npy"
 # a valid spec whose reference .npy has the wrong shape (4x55, not 16x56)
 { cat tests/specs/good/base.yaml; printf 'reference:\n  npy: shape.npy\n'; } > "$T/ref_shape.yaml"
+# `reference: {train: DIR}` (dse train --save directories; base.yaml is n_in 56, H 4)
+mtrain() { # $1 dir, $2 n_in, $3 hidden: a manifest as dse train writes its sizes
+  mkdir -p "$1"
+  printf '{\n  "format": "fdht-dse train 1",\n  "n_in": %s, "hidden": %s, "classes": 2\n}\n' \
+    "$2" "$3" > "$1/manifest.json"
+}
+mtrain "$T/train_other" 57 4
+mtrain "$T/train_corrupt" 56 4
+npy "$T/train_corrupt/weight_ih_l0.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (16, 56), }"
+head -c 800 /dev/zero >> "$T/train_corrupt/weight_ih_l0.npy"   # 100 of 896 doubles
+npy "$T/train_corrupt/weight_hh_l0.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (16, 4), }"
+head -c 512 /dev/zero >> "$T/train_corrupt/weight_hh_l0.npy"
+mkdir -p "$T/train_nomanifest"
+printf '{"n_in": 56, "hidden": [4' > "$T/train_badjson.json"
+mtrain "$T/train_badjson" 56 4; cp "$T/train_badjson.json" "$T/train_badjson/manifest.json"
+for c in missing:train_absent other:train_other corrupt:train_corrupt nomanifest:train_nomanifest badjson:train_badjson; do
+  { cat tests/specs/good/base.yaml; printf 'reference:\n  train: %s\n' "${c#*:}"; } > "$T/ref_train_${c%%:*}.yaml"
+done
