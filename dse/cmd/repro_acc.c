@@ -169,7 +169,8 @@ typedef struct {
     double t0, cpu;
 } progress;
 
-static void bar(const progress *p, const repro_acc_row *row, int k, int n, int epoch)
+static void bar(const progress *p, const repro_acc_row *row, int k, int n, int epoch,
+                int epochs)
 {
     if (p->quiet || !p->tty)
         return;
@@ -180,8 +181,8 @@ static void bar(const progress *p, const repro_acc_row *row, int k, int n, int e
     b[30] = '\0';
     double el = drive_now() - p->t0;
     int eta = p->done ? (int)(el * (p->units - p->done) / p->done) : 0;
-    fprintf(stderr, "\raccuracy [%s] training %d/%d (%s), epoch %d  ETA %d:%02d ", b, k, n,
-            row->model, epoch, eta / 60, eta % 60);
+    fprintf(stderr, "\raccuracy [%s] training %d/%d: %s, epoch %d/%d  ETA %d:%02d ", b, k, n,
+            row->model, epoch, epochs, eta / 60, eta % 60);
 }
 
 /*
@@ -211,7 +212,7 @@ static int train_row(const repro_acc *A, db_conn *db, td_set *data, repro_acc_ro
     train_result r;
     double c0 = drive_cpu_now();
     for (int e = dense ? A->epochs : 1; e <= A->epochs; e++) {
-        bar(p, row, k, n, e);
+        bar(p, row, k, n, e, A->epochs);
         o.epochs = e;
         if (train_fit(&o, data, &r))
             return cm_fail(err, errlen, "training %s failed", row->net);
