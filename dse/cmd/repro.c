@@ -20,6 +20,9 @@
  *   - "best" = the largest fps x (fps/mm^2) x (frames/J on chip), i.e. the
  *     geometric mean of the three ratios, for TIE and FDHT alike; ties go
  *     to the smaller point string.
+ *   - with --accuracy (repro_acc.c) the FDHT network of N_in 57,600 is
+ *     chosen among the front's best networks by trained validation
+ *     accuracy, then by that score.
  * Energy efficiency is on chip (DRAM energy excluded, it is the same frame
  * for both designs); the per-frame energy with DRAM is reported beside it.
  */
