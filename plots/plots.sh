@@ -24,6 +24,9 @@
 #     markers on the N_in 57,600, H 256 figures) come from dse reproduce's
 #     own tables and database (OUT/reproduce_*.csv, OUT/reproduce.db), made
 #     when missing (--no-reproduce: the database's figures only);
+#   - proxy_vs_trained: each cheap accuracy estimate of the committed tabular
+#     benchmark (docs/data/accbench-mf64.csv) against trained accuracy, the
+#     Spearman rho of tools/rankcorr.awk in each key (docs/ACCURACY.md);
 #   - the data each figure reads is exported to a temporary directory
 #     (sqlite3 -readonly -csv, dse pareto --format csv, awk) and plotted by
 #     the gnuplot script of the same name in plots/.
@@ -206,8 +209,66 @@ workload_set() {
   done
 }
 
+# ---- proxy vs trained accuracy: the committed tabular benchmark ----
+# per network (the seeds' rows averaged): params, MACs, HSVD error on the
+# trained dense reference, HSVD lower bound on a Gaussian matrix, sum of log
+# ranks, epoch-1 val accuracy, test accuracy; one file per family.  The rho
+# of each proxy over all networks comes from tools/rankcorr.awk (the figures
+# of docs/ACCURACY.md).
+bench="$root/docs/data/accbench-mf64.csv"
+proxy_set() {
+  awk -v tmpdir="$tmp" '
+    function csvsplit(line, f,   n, i, c, inq, cur) {
+      n = 0; cur = ""; inq = 0
+      for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (inq) { if (c == "\"") inq = 0; else cur = cur c }
+        else if (c == "\"") inq = 1
+        else if (c == ",") { f[++n] = cur; cur = "" }
+        else cur = cur c
+      }
+      f[++n] = cur
+      return n
+    }
+    NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+    {
+      csvsplit($0, v); id = v[col["id"]]
+      if (!(id in cnt)) {
+        ids[++nid] = id
+        fam[id] = (v[col["format"]] == "dense") ? "dense" : v[col["dec"]] "-" v[col["format"]]
+        pr[id] = v[col["params"]] "," v[col["macs"]] "," v[col["hsvd_err"]] "," \
+                 v[col["gauss_lower"]] "," v[col["sumlog_rank"]]
+      }
+      cnt[id]++; acc[id] += v[col["test_acc"]]; e1[id] += v[col["e1_val_acc"]]
+    }
+    END {
+      for (k = 1; k <= nid; k++) {
+        id = ids[k]
+        printf "%s,%.6g,%.6g\n", pr[id], e1[id] / cnt[id], acc[id] / cnt[id] > (tmpdir "/pv_" fam[id] ".csv")
+      }
+    }' "$bench"
+  for f in dense partial-tt partial-ht concat-tt concat-ht; do [ -f "$tmp/pv_$f.csv" ] || : >"$tmp/pv_$f.csv"; done
+  awk -f "$root/tools/rankcorr.awk" "$bench" | awk -F'|' '
+    /^### / { sec++ }
+    sec == 1 && NF > 3 {
+      gsub(/^ +| +$/, "", $2); gsub(/ /, "", $3)
+      if ($2 == "params (LSTM weights)") r[1] = $3
+      if ($2 == "MACs per frame") r[2] = $3
+      if ($2 == "HSVD error, trained dense ref. (exact)") r[3] = $3
+      if ($2 == "HSVD lower bound, Gaussian") r[4] = $3
+      if ($2 == "sum of log ranks (= product of ranks)") r[5] = $3
+      if ($2 == "epoch-1 val accuracy") r[6] = $3
+    }
+    END { for (i = 1; i <= 6; i++) printf "rho_%d=\"%s\"; ", i, (i in r) ? r[i] : "?" }'
+}
+
 # ---- draw ----
 n=0
+if [ -f "$bench" ]; then
+  rhos=$(proxy_set)
+  draw proxy_vs_trained "dir='$tmp'; out='$out'; common='$here/common.gp'; $rhos ttl='Cheap accuracy estimates vs trained test accuracy: 52 networks, moving-fmnist 64x64, H 64, 2 seeds (docs/data/accbench-mf64.csv)'"
+  n=$((n + 1))
+fi
 while IFS= read -r w; do workload_set "$w"; done <"$tmp/workloads"
 [ $repro = 1 ] && for fig in pareto_error_params rank_error breakdown_area breakdown_energy ana_vs_func; do
   draw "$fig" "dir='$tmp'; out='$out'; common='$here/common.gp'"

@@ -58,6 +58,9 @@ static void test_plots_read_only_per_workload(void **state)
     assert_true(file_size(png) > 1000);
     snprintf(png, sizeof png, "%s/pareto_throughput_area_lstm-224x16.svg", out);
     assert_true(file_size(png) > 1000);
+    /* the proxy figure of the committed benchmark, whatever the database */
+    snprintf(png, sizeof png, "%s/proxy_vs_trained.png", out);
+    assert_true(file_size(png) > 1000);
     /* the same with a run that does not exist: nothing drawn, still read-only */
     assert_int_equal(sh(cmd, db, " --run 99"), 0);
     assert_true(file_sum(db) == before);

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "report.h"
 #include "db.h"
-#include "repro.h"
+#include "repro_impl.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -27,12 +27,15 @@
 typedef struct {
     const char *db, *out;
     int no_db, json, quiet, no_functional;
+    int accuracy;
+    repro_acc_opts acc;
 } repro_flags;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: dse reproduce [--db F | --no-db] [--out DIR] [--json] [--quiet]\n\n"
+        "usage: dse reproduce [--db F | --no-db] [--out DIR] [--json] [--quiet]\n"
+        "                     [--accuracy [--dense] [--acc-data DATA] [--acc-epochs N]]\n\n"
         "Regenerates the FDHT-LSTM paper's comparisons (docs/REPRODUCE.md):\n"
         "  1. model size per dataset (dense, TT-LSTM, TR/BT-LSTM where published,\n"
         "     FDHT-LSTM found by the mapper) with the error proxies;\n"
@@ -49,17 +52,29 @@ static void usage(FILE *f)
         "  --json        print one JSON object instead of the Markdown report\n"
         "  --no-functional  skip the functional-model cross-check of the selected points\n"
         "  --quiet       no progress lines on stderr\n"
+        "  --accuracy    6. train (or read back from --db) TIE's TT-LSTM network and the\n"
+        "                %d best FDHT networks of the front on moving-fmnist\n"
+        "                clips of 160x120x3, print their accuracies beside the paper's\n"
+        "                claim and select the FDHT network by accuracy (a few minutes)\n"
+        "  --dense       with --accuracy: the dense LSTM too (59 M weights: slow)\n"
+        "  --acc-data D  with --accuracy: the clips [" REPRO_ACC_DATA "]\n"
+        "  --acc-epochs N  with --accuracy: the epochs [%d]\n"
         "  --help        this text\n\n"
-        "Exit status: 0 done, 2 bad flags or database, 1 internal failure.\n");
+        "Exit status: 0 done, 2 bad flags or database, 1 internal failure.\n",
+        REPRO_ACC_CANDS, REPRO_ACC_EPOCHS);
 }
 
 static int parse_flags(int argc, char **argv, repro_flags *o)
 {
-    enum { O_DB = 256, O_NODB, O_OUT, O_JSON, O_QUIET, O_NOFUN, O_HELP };
+    enum { O_DB = 256, O_NODB, O_OUT, O_JSON, O_QUIET, O_NOFUN, O_HELP, O_ACC, O_DENSE,
+           O_ADATA, O_AEPOCHS };
     static const struct option lo[] = {
         {"db", 1, 0, O_DB}, {"no-db", 0, 0, O_NODB}, {"out", 1, 0, O_OUT},
         {"json", 0, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"no-functional", 0, 0, O_NOFUN},
-        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"help", 0, 0, O_HELP}, {"accuracy", 0, 0, O_ACC}, {"dense", 0, 0, O_DENSE},
+        {"acc-data", 1, 0, O_ADATA}, {"acc-epochs", 1, 0, O_AEPOCHS}, {0, 0, 0, 0}};
+    int acc_only = 0;
+    char *end;
     int c;
     memset(o, 0, sizeof *o);
     opterr = 0;
@@ -72,6 +87,16 @@ static int parse_flags(int argc, char **argv, repro_flags *o)
         case O_JSON: o->json = 1; break;
         case O_QUIET: o->quiet = 1; break;
         case O_NOFUN: o->no_functional = 1; break;
+        case O_ACC: o->accuracy = 1; break;
+        case O_DENSE: o->acc.dense = 1; acc_only = 1; break;
+        case O_ADATA: o->acc.data = optarg; acc_only = 1; break;
+        case O_AEPOCHS:
+            o->acc.epochs = (int)strtol(optarg, &end, 10);
+            if (*end || o->acc.epochs < 1 || o->acc.epochs > 1000)
+                return cli_bad(CMD, "--acc-epochs: not a number of epochs (1..1000): '%s'",
+                               optarg);
+            acc_only = 1;
+            break;
         case O_HELP: case 'h': usage(stdout); return -1;
         case ':': return cli_bad(CMD, "option '%s' needs a value", argv[optind - 1]);
         default: return cli_bad(CMD, "unknown option '%s' (try --help)", argv[optind - 1]);
@@ -85,6 +110,10 @@ static int parse_flags(int argc, char **argv, repro_flags *o)
         return cli_bad(CMD, "--out needs a directory");
     if (o->db && !o->db[0])
         return cli_bad(CMD, "--db needs a file name");
+    if (acc_only && !o->accuracy)
+        return cli_bad(CMD, "--dense, --acc-data and --acc-epochs go with --accuracy");
+    if (o->accuracy && o->no_db)
+        return cli_bad(CMD, "--accuracy stores its trainings in a database: not with --no-db");
     return 0;
 }
 
@@ -329,6 +358,7 @@ static void write_md(FILE *f, const repro *R)
     md_area(f, R);
     md_xcheck(f, R);
     md_sweeps(f, R);
+    repro_acc_md(f, R);
 }
 
 /* ---- JSON ---- */
@@ -464,6 +494,7 @@ static void write_json(FILE *f, const repro *R)
     }
     fputs("],\"error_proxy\":", f);
     report_json_str(f, R->proxy_note);
+    repro_acc_json(f, R); /* nothing without --accuracy */
     fputs("}\n", f);
 }
 
@@ -677,6 +708,7 @@ static int write_all(const char *dir, const repro *R)
         {"reproduce_breakdown.csv", csv_breakdown},
         {"reproduce_rank_error.csv", csv_curve},
         {"reproduce_crosscheck.csv", csv_xcheck},
+        {"reproduce_accuracy.csv", repro_acc_csv},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (write_file(dir, files[i].name, files[i].fn, R))
@@ -694,7 +726,7 @@ int cmd_reproduce(int argc, char **argv)
     const char *out = fl.out ? fl.out : OUT_DEFAULT;
     if (mkdirs(out))
         return cli_bad(CMD, "--out %s: %s", out, strerror(errno));
-    repro_opts o = {NULL, !fl.no_functional, fl.quiet};
+    repro_opts o = {NULL, !fl.no_functional, fl.quiet, fl.accuracy ? &fl.acc : NULL};
     if (!fl.no_db) {
         snprintf(dbpath, sizeof dbpath, "%s/dse.db", out);
         o.db_path = fl.db ? fl.db : dbpath;

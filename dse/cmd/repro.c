@@ -20,6 +20,9 @@
  *   - "best" = the largest fps x (fps/mm^2) x (frames/J on chip), i.e. the
  *     geometric mean of the three ratios, for TIE and FDHT alike; ties go
  *     to the smaller point string.
+ *   - with --accuracy (repro_acc.c) the FDHT network of N_in 57,600 is
+ *     chosen among the front's best networks by trained validation
+ *     accuracy, then by that score.
  * Energy efficiency is on chip (DRAM energy excluded, it is the same frame
  * for both designs); the per-frame energy with DRAM is reported beside it.
  */
@@ -28,6 +31,7 @@
 #include "drive.h"
 #include "funcdata.h"
 #include "spec.h"
+#include "traindata.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -126,13 +130,16 @@ static void pick_offer(pick *p, double v, const char *point)
     snprintf(p->point, sizeof p->point, "%s", point);
 }
 
-/* picks[0] the score, picks[1 + m] metric m alone. */
-static void offer_all(pick *picks, const prim *p, const char *point)
+/* picks[0] the score, picks[1 + m] metric m alone; top (when not NULL) the
+ * best points by the score, for the accuracy rule. */
+static void offer_all(pick *picks, repro_top *top, const prim *p, const char *point)
 {
     double v[NOBJ];
     if (prim_vec(p, v))
         return;
     pick_offer(&picks[0], score_of(v), point);
+    if (top)
+        repro_top_offer(top, score_of(v), point);
     for (int m = 0; m < REPRO_NMETRIC; m++)
         pick_offer(&picks[1 + m], v[1 + m], point);
 }
@@ -144,6 +151,7 @@ typedef struct {
     int64_t pmin;             /* params window lower end (0: none) */
     repro_sweep *sw;
     pick picks[1 + REPRO_NMETRIC];
+    repro_top *top;           /* NULL: not collected */
     db_conn *db;
     int64_t run_id;
     char err[CM_ERRLEN];
@@ -193,7 +201,7 @@ static int read_back(sweep *x, int64_t run_id)
         prim p = {db_rows_int(r, 1), db_rows_real(r, 2), db_rows_real(r, 3),
                   db_rows_real(r, 4), db_rows_real(r, 5)};
         if (pt)
-            offer_all(x->picks, &p, pt);
+            offer_all(x->picks, x->top, &p, pt);
     }
     db_rows_free(r);
     return rc < 0 ? -1 : 0;
@@ -259,7 +267,7 @@ static int sweep_live(sweep *x, const char *hash)
         }
         prim p = {r->params, r->res.throughput_fps, r->res.area_mm2, r->res.energy_pj,
                   r->res.energy_c[CM_E_DRAM]};
-        offer_all(x->picks, &p, m->point);
+        offer_all(x->picks, x->top, &p, m->point);
     }
     x->sw->front = (int)n;
     x->sw->stored = x->db ? (int)n : 0;
@@ -284,7 +292,7 @@ out:
  * REPRO_NMETRIC) receive the selected point strings; *tech the table.
  */
 static int run_sweep(db_conn *db, const spec_file *sf, int64_t pmin, repro_sweep *sw,
-                     pick *picks, cm_tech *tech, char *err, size_t errlen)
+                     pick *picks, repro_top *top, cm_tech *tech, char *err, size_t errlen)
 {
     sweep x;
     spec_diag g;
@@ -296,6 +304,7 @@ static int run_sweep(db_conn *db, const spec_file *sf, int64_t pmin, repro_sweep
     x.sw = sw;
     x.db = db;
     x.pmin = pmin;
+    x.top = top;
     spec_diag_init(&g);
     if (spec_load_text(sf->path, sf->text, (size_t)*sf->len, &x.s, &g)) {
         snprintf(err, errlen, "%s", spec_diag_text(&g));
@@ -554,12 +563,12 @@ static void note(const repro_opts *o, const repro_sweep *sw)
 
 /* TIE sweeps (LSTM-UCF, LSTM-Youtube) and FDHT sweeps (one per N_in). */
 static int sweeps(const repro_opts *o, repro *R, db_conn *db, cm_tech *tech,
-                  repro_design fdht_by_nin[2], char *err, size_t errlen)
+                  repro_design fdht_by_nin[2], repro_top *top, char *err, size_t errlen)
 {
     pick picks[1 + REPRO_NMETRIC];
     for (int w = 0; w < REPRO_NWORK; w++) {
         repro_sweep *sw = &R->sweep[R->nsweep++];
-        if (run_sweep(db, &tie_specs[w], 0, sw, picks, tech, err, errlen))
+        if (run_sweep(db, &tie_specs[w], 0, sw, picks, NULL, tech, err, errlen))
             return -1;
         note(o, sw);
         if (design_eval(picks[0].point, tech, &R->hw[w].tie, err, errlen))
@@ -567,7 +576,8 @@ static int sweeps(const repro_opts *o, repro *R, db_conn *db, cm_tech *tech,
     }
     for (int i = 0; i < 2; i++) {
         repro_sweep *sw = &R->sweep[R->nsweep++];
-        if (run_sweep(db, &fdht_specs[i], REPRO_FDHT_PARAMS_MIN, sw, picks, tech, err, errlen))
+        if (run_sweep(db, &fdht_specs[i], REPRO_FDHT_PARAMS_MIN, sw, picks, i ? NULL : top, tech,
+                      err, errlen))
             return -1;
         note(o, sw);
         if (design_eval(picks[0].point, tech, &fdht_by_nin[i], err, errlen))
@@ -580,23 +590,57 @@ static int sweeps(const repro_opts *o, repro *R, db_conn *db, cm_tech *tech,
     return 0;
 }
 
+/*
+ * With o->acc, the accuracy rule replaces the hardware rule for the FDHT
+ * network of N_in 57,600 (UCF11, YouTube; docs/REPRODUCE.md "Accuracy"):
+ * the data set is opened first (a bad one is the user's, before any sweep),
+ * the front's best points collected, their networks trained or read back.
+ */
+static int accuracy(const repro_opts *o, repro *R, db_conn *db, td_set *data,
+                    const repro_top *top, const cm_tech *tech, repro_design *fdht, char *err,
+                    size_t errlen)
+{
+    repro_acc *A = &R->acc;
+    if (repro_acc_run(o->acc, db, data, R->hw[0].tie.point, top, o->quiet, A, err, errlen))
+        return -1;
+    if (!o->quiet)
+        fprintf(stderr, "dse reproduce: accuracy: %d trained (%.1f CPU-s), %d found stored\n",
+                A->trained, A->cpu_s, A->found);
+    return design_eval(A->row[A->selected].point, tech, fdht, err, errlen);
+}
+
 int repro_run(const repro_opts *o, repro *R, int *bad_input, char *err, size_t errlen)
 {
     db_conn *db = NULL;
     cm_tech tech;
     repro_design fdht[2];
+    repro_top *top = NULL;
+    td_set *data = NULL;
     int rc = -1;
     memset(R, 0, sizeof *R);
     *bad_input = 0;
+    if (o->acc && (!o->db_path || repro_acc_open(o->acc, &data, err, errlen))) {
+        if (!o->db_path)
+            snprintf(err, errlen, "--accuracy stores its trainings: it needs a database");
+        *bad_input = 1;
+        return -1;
+    }
     int orc = o->db_path ? db_open(o->db_path, DB_CREATE, &db, err, errlen) : 0;
     if (orc) {
+        td_close(data);
         *bad_input = orc != DB_FAIL_WRITE; /* a full disk is not bad input */
         return -1;
     }
-    if (sweeps(o, R, db, &tech, fdht, err, errlen))
+    if (o->acc && !(top = calloc(1, sizeof *top))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (sweeps(o, R, db, &tech, fdht, top, err, errlen))
         goto out;
     snprintf(R->tech_name, sizeof R->tech_name, "%s", tech.name);
     snprintf(R->tech_hash, sizeof R->tech_hash, "%s", tech.hash);
+    if (o->acc && accuracy(o, R, db, data, top, &tech, &fdht[0], err, errlen))
+        goto out;
     for (int w = 0; w < REPRO_NWORK; w++) {
         repro_hw *hw = &R->hw[w];
         hw->workload = work_names[w];
@@ -621,6 +665,8 @@ int repro_run(const repro_opts *o, repro *R, int *bad_input, char *err, size_t e
         goto out;
     rc = 0;
 out:
+    free(top);
+    td_close(data);
     if (db) {
         char e2[CM_ERRLEN];
         if (db_flush(db, e2, sizeof e2) && rc == 0) {

@@ -100,10 +100,54 @@ typedef struct {
     double seconds;                /* wall time (never printed in tables) */
 } repro_sweep;
 
+/* The accuracy section (repro_acc.c, docs/REPRODUCE.md "Accuracy"). */
+#define REPRO_ACC_CANDS 3            /* FDHT networks trained for the selection */
+#define REPRO_ACC_ROWS (REPRO_ACC_CANDS + 2) /* + TT-LSTM, dense LSTM */
+/* The default budget: 8 frames of 160x120x3, 3,000 training clips, 4 epochs. */
+#define REPRO_ACC_DATA "moving-fmnist:frames=8,train=3000,val=500,test=1000"
+#define REPRO_ACC_EPOCHS 4
+#define REPRO_ACC_BATCH 32
+#define REPRO_ACC_LR 0.01
+#define REPRO_ACC_SEED 1
+
+typedef struct {
+    const char *data;              /* dse train's --data (NULL: REPRO_ACC_DATA) */
+    int epochs;                    /* 0: REPRO_ACC_EPOCHS */
+    int dense;                     /* train the dense LSTM as well (slow) */
+} repro_acc_opts;
+
+/* One trained network of the accuracy table. */
+typedef struct {
+    const char *model;             /* "TT-LSTM (TIE)", "FDHT-LSTM", "dense LSTM" */
+    char net[CM_POINT_MAXLEN];     /* the network (cm_point_format_net) */
+    char point[CM_POINT_MAXLEN];   /* FDHT: the candidate's best-scoring design point */
+    int fdht;                      /* 1: an FDHT candidate */
+    int64_t params;                /* weight parameters */
+    double score;                  /* FDHT: the hardware score of point; NaN otherwise */
+    double test_acc, val_acc;      /* NaN: none */
+    double seconds;                /* stored training time (CPU of the trainer) */
+    int trained;                   /* 1: trained by this run, 0: found stored */
+} repro_acc_row;
+
+typedef struct {
+    int measured;                  /* 0: --accuracy not given (the section says how) */
+    char data[512], data_hash[17];
+    int epochs, batch, frames;
+    double lr;
+    uint64_t seed;
+    int64_t clips;                 /* training clips per epoch */
+    int nrow;
+    repro_acc_row row[REPRO_ACC_ROWS];
+    int selected;                  /* index of the selected FDHT row */
+    int trained, found;            /* trainings run now / read from the database */
+    double cpu_s;                  /* CPU seconds of this run's trainings (stderr only) */
+} repro_acc;
+
 typedef struct {
     const char *db_path;           /* NULL: no database */
     int functional;                /* run the functional cross-check (default 1) */
     int quiet;                     /* no progress lines on stderr */
+    const repro_acc_opts *acc;     /* NULL: no accuracy (the hardware rule selects) */
 } repro_opts;
 
 typedef struct {
@@ -122,6 +166,7 @@ typedef struct {
     repro_sweep sweep[8];
     char tech_name[32], tech_hash[17];
     char proxy_note[200];          /* how the error proxy reference was built */
+    repro_acc acc;                 /* the accuracy section */
 } repro;
 
 /* Runs the whole reproduction.  0, or -1 with a message (err).  *bad_input
