@@ -331,7 +331,7 @@ if [ -x "$DSE" ] && have parallel; then
         sp=$(awk -v a="$rw" -v b="$sw" 'BEGIN { printf "%.3f", a / b }')
         spm=$(awk -v a="$rw" -v b="$mw" 'BEGIN { printf "%.3f", a / b }')
         row "3s sweep --jobs 2 vs run, with db" "$sp" "x (wall)" ">=" 1.5 \
-            "shards kept (default above 200,000 points): run ${rw} s (${rc_cpu} CPU-s) vs sweep ${sw} s (${sc_cpu} CPU-s); with --merge ${mw} s (${spm}x); at most 2W/(W+E), about 1.4x, on 2 cores (docs/SPEC.md); $(step_time "$t")"
+            "shards kept (default above 200,000 points): run ${rw} s (${rc_cpu} CPU-s) vs sweep ${sw} s (${sc_cpu} CPU-s); with --merge ${mw} s (${spm}x); at most 2W/(W+E), 1.24-1.36x, on 2 cores (docs/SPEC.md); $(step_time "$t")"
         # the merge alone, into a new file, from the shards the last sweep left
         n=$(sqlite3 "$TMP/sw/F" 'select count(*) from point' 2>/dev/null)
         timed "$TMP/f3mm" "$DSE" merge "$TMP/merged.db" "$TMP"/sw/shards/*.db
