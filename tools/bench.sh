@@ -42,7 +42,9 @@
 #                            each side the fastest of BENCH_SHARD_REPS runs
 #   3s sweep with a database dse sweep bench.yaml --jobs 2 --db F (the default:
 #                            shards kept, F a shard-set file) against dse run
-#                            bench.yaml --db F, process start to exit; also
+#                            bench.yaml --db F, process start to exit (and the
+#                            CPU of each side, which a loaded host does not
+#                            change much); also
 #                            --merge, and the merge alone: rows/s of dse merge
 #                            over the sweep's shards (a new file), and the
 #                            front (dse pareto) over the shards vs the merged
@@ -321,15 +323,15 @@ fresh_run() { rm -f "$TMP/run.db"*; "$DSE" run "$SPEC" --quiet --db "$TMP/run.db
 if [ -x "$DSE" ] && have parallel; then
     echo "-- 3s. sweep with a database: $DSE sweep $SPEC --jobs 2 --db F vs $DSE run $SPEC --db F, best of $REPS3S (load $(cut -d' ' -f1 /proc/loadavg))"
     t=$EPOCHREALTIME
-    best "$REPS3S" "$TMP/f3r" fresh_run; rw=$WALL; rrc=$RC
-    best "$REPS3S" "$TMP/f3s" fresh_sweep; sw=$WALL; src=$RC
+    best "$REPS3S" "$TMP/f3r" fresh_run; rw=$WALL; rc_cpu=$CPU; rrc=$RC
+    best "$REPS3S" "$TMP/f3s" fresh_sweep; sw=$WALL; sc_cpu=$CPU; src=$RC
     best "$REPS3S" "$TMP/f3m" fresh_sweep --merge; mw=$WALL; mrc=$RC
     show "$TMP/f3s"
     if [ "$rrc" = 0 ] && [ "$src" = 0 ] && [ "$mrc" = 0 ]; then
         sp=$(awk -v a="$rw" -v b="$sw" 'BEGIN { printf "%.3f", a / b }')
         spm=$(awk -v a="$rw" -v b="$mw" 'BEGIN { printf "%.3f", a / b }')
         row "3s sweep --jobs 2 vs run, with db" "$sp" "x (wall)" ">=" 1.5 \
-            "shards kept (default above 200,000 points): run ${rw} s vs sweep ${sw} s; with --merge ${mw} s (${spm}x); $(step_time "$t")"
+            "shards kept (default above 200,000 points): run ${rw} s (${rc_cpu} CPU-s) vs sweep ${sw} s (${sc_cpu} CPU-s); with --merge ${mw} s (${spm}x); at most 2W/(W+E), 1.24-1.36x, on 2 cores (docs/SPEC.md); $(step_time "$t")"
         # the merge alone, into a new file, from the shards the last sweep left
         n=$(sqlite3 "$TMP/sw/F" 'select count(*) from point' 2>/dev/null)
         timed "$TMP/f3mm" "$DSE" merge "$TMP/merged.db" "$TMP"/sw/shards/*.db

@@ -346,9 +346,16 @@ static int tune(db_conn *d, char *err, size_t errlen)
      * slower (page faults, bigger commits).  WAL: readers never block the
      * writer; NORMAL: a process crash or kill loses nothing committed, a
      * power loss or OS crash may lose the last transactions but never
-     * corrupts the file (a resumed run redoes them). */
+     * corrupts the file (a resumed run redoes them).  A rollback journal
+     * (DELETE, TRUNCATE) would write a new file's pages once, not twice,
+     * and save some of the writer's CPU, but then a reader blocks the
+     * writer's commit (and a reader and a writer of one process could wait
+     * on each other): WAL stays (docs/SPEC.md, "Merge or not", has the
+     * figures).  secure_delete off: Debian's SQLite zeroes the space every
+     * page split frees, work for rows dse never deletes. */
     if (dbi_exec(d, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
-                 " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", err, errlen))
+                 " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                 " PRAGMA secure_delete = OFF", err, errlen))
         return -1;
     return 0;
 }
