@@ -71,7 +71,8 @@ fi
 members() {
   if [ -d "$db" ]; then
     for f in "$db"/*.db; do [ -f "$f" ] && printf '%s\n' "$f"; done
-  elif [ "$(head -n 1 "$db")" = "FDHT-DSE shard set 1" ]; then
+  elif [ "$(head -c 21 "$db" | tr -d '\000')" = "FDHT-DSE shard set 1" ]; then
+    # (21 bytes, not a line: a database file's first "line" holds NUL bytes)
     dir=$(dirname "$db")
     tail -n +2 "$db" | grep -v '^#' | grep -v '^$' | while IFS= read -r m; do
       case $m in /*) printf '%s\n' "$m" ;; *) printf '%s\n' "$dir/$m" ;; esac
@@ -217,19 +218,7 @@ workload_set() {
 # of docs/ACCURACY.md).
 bench="$root/docs/data/accbench-mf64.csv"
 proxy_set() {
-  awk -v tmpdir="$tmp" '
-    function csvsplit(line, f,   n, i, c, inq, cur) {
-      n = 0; cur = ""; inq = 0
-      for (i = 1; i <= length(line); i++) {
-        c = substr(line, i, 1)
-        if (inq) { if (c == "\"") inq = 0; else cur = cur c }
-        else if (c == "\"") inq = 1
-        else if (c == ",") { f[++n] = cur; cur = "" }
-        else cur = cur c
-      }
-      f[++n] = cur
-      return n
-    }
+  awk -v tmpdir="$tmp" -f "$root/tools/csv.awk" -f /dev/stdin "$bench" <<'AWK'
     NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
     {
       csvsplit($0, v); id = v[col["id"]]
@@ -246,9 +235,10 @@ proxy_set() {
         id = ids[k]
         printf "%s,%.6g,%.6g\n", pr[id], e1[id] / cnt[id], acc[id] / cnt[id] > (tmpdir "/pv_" fam[id] ".csv")
       }
-    }' "$bench"
+    }
+AWK
   for f in dense partial-tt partial-ht concat-tt concat-ht; do [ -f "$tmp/pv_$f.csv" ] || : >"$tmp/pv_$f.csv"; done
-  awk -f "$root/tools/rankcorr.awk" "$bench" | awk -F'|' '
+  awk -f "$root/tools/csv.awk" -f "$root/tools/rankcorr.awk" "$bench" | awk -F'|' '
     /^### / { sec++ }
     sec == 1 && NF > 3 {
       gsub(/^ +| +$/, "", $2); gsub(/ /, "", $3)

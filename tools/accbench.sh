@@ -141,7 +141,7 @@ fi
 
 analyse() {
     echo "== tools/rankcorr.awk $OUT"
-    awk -f tools/rankcorr.awk "$OUT"
+    awk -f tools/csv.awk -f tools/rankcorr.awk "$OUT"
 }
 if [ "$ANALYSE" = 1 ]; then analyse; exit 0; fi
 

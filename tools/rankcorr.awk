@@ -2,7 +2,7 @@
 # ("proxies") with trained accuracy, over the table tools/accbench.sh writes
 # (docs/data/accbench-mf64.csv; one row per network and seed).
 #
-#   awk -f tools/rankcorr.awk docs/data/accbench-mf64.csv
+#   awk -f tools/csv.awk -f tools/rankcorr.awk docs/data/accbench-mf64.csv
 #
 # Prints Markdown:
 #  1. the seed-to-seed spread of test accuracy (the noise floor);
@@ -21,19 +21,6 @@
 #  4. one line per network: its main proxies and accuracies.
 # Plain POSIX awk (mawk, gawk); deterministic: networks in first-seen order,
 # every sum in that order.
-
-function csvsplit(line, f,   n, i, c, inq, cur) {
-    n = 0; cur = ""; inq = 0
-    for (i = 1; i <= length(line); i++) {
-        c = substr(line, i, 1)
-        if (inq) { if (c == "\"") inq = 0; else cur = cur c }
-        else if (c == "\"") inq = 1
-        else if (c == ",") { f[++n] = cur; cur = "" }
-        else cur = cur c
-    }
-    f[++n] = cur
-    return n
-}
 
 # average ranks of v[1..n] into r[1..n] (ties share the mean rank)
 function avgrank(v, r, n,   i, j, k, idx, t, s) {

@@ -368,13 +368,7 @@ static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64
     s->st.trained++;
     s->st.epochs += (uint64_t)r.epochs_run;
     db_train_row row = key_of(s, n, budget, seed);
-    row.clips = r.clips;
-    row.params = r.params;
-    row.test_accuracy = r.test_accuracy;
-    row.test_loss = r.test_loss;
-    row.train_accuracy = r.train_accuracy;
-    row.val_accuracy = r.val_accuracy;
-    row.seconds = r.seconds;
+    train_result_to_row(&r, &row);
     *acc = r.test_accuracy;
     *val = r.val_accuracy;
     return db_put_train(db, &row, err, errlen);

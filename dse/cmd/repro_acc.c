@@ -224,13 +224,7 @@ static int train_row(const repro_acc *A, db_conn *db, td_set *data, repro_acc_ro
     row->seconds = r.seconds;
     row->trained = 1;
     db_train_row s = key_of(A, row);
-    s.clips = r.clips;
-    s.params = r.params;
-    s.test_accuracy = r.test_accuracy;
-    s.test_loss = r.test_loss;
-    s.train_accuracy = r.train_accuracy;
-    s.val_accuracy = r.val_accuracy;
-    s.seconds = r.seconds;
+    train_result_to_row(&r, &s);
     if (!p->quiet)
         fprintf(stderr, "%sdse reproduce: trained %s (%d/%d): test accuracy %.4f, val %.4f, "
                         "%.1f s\n", p->tty ? "\n" : "", row->model, k, n, r.test_accuracy,

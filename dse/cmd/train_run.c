@@ -508,3 +508,14 @@ int train_fit(const train_opts *o, td_set *data, train_result *res)
     teardown(&r);
     return rc;
 }
+
+void train_result_to_row(const train_result *r, db_train_row *row)
+{
+    row->clips = r->clips;
+    row->params = r->params;
+    row->test_accuracy = r->test_accuracy;
+    row->test_loss = r->test_loss;
+    row->train_accuracy = r->train_accuracy;
+    row->val_accuracy = r->val_accuracy;
+    row->seconds = r->seconds;
+}

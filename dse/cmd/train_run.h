@@ -8,6 +8,7 @@
 #ifndef TRAIN_RUN_H
 #define TRAIN_RUN_H
 
+#include "db.h"
 #include "tr_model.h"
 
 #include <stdint.h>
@@ -44,5 +45,9 @@ struct td_set;
  * scratch unsaved.  Returns an exit status (cli.h; messages on stderr).
  */
 int train_fit(const train_opts *o, struct td_set *data, train_result *res);
+
+/* Fills the measured columns of a `train` row (clips, params, accuracies,
+ * loss, seconds) from what train_fit measured; the key is the caller's. */
+void train_result_to_row(const train_result *r, db_train_row *row);
 
 #endif
