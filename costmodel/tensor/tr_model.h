@@ -25,6 +25,14 @@
 /* auto: the cheaper of dense and grouped by the cost model (tn_group.c);
  * factored: one factor a step; dense: W once per mini-batch; grouped: the
  * cheapest merging of factors, never dense. */
+/* The training recipe's defaults (`dse train`'s flags, a spec's accuracy
+ * section).  dse keys a stored training by network, data, epochs, batch, lr
+ * and seed, not by the clip: every stored training uses TR_DEFAULT_CLIP. */
+#define TR_DEFAULT_EPOCHS 10
+#define TR_DEFAULT_BATCH 32
+#define TR_DEFAULT_LR 0.01
+#define TR_DEFAULT_CLIP 1.0
+
 typedef enum { TR_AUTO = 0, TR_FACTORED = 1, TR_DENSE = 2, TR_GROUPED = 3 } tr_contract;
 
 typedef struct {

@@ -349,7 +349,7 @@ static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64
     o.epochs = budget;
     o.batch = a->batch;
     o.lr = a->lr;
-    o.clip = 1.0; /* dse train's default: the train table's key has no clip */
+    o.clip = TR_DEFAULT_CLIP; /* the train table's key has no clip */
     o.seed = seed;
     o.contract = TR_AUTO;
     if (s->o.ckpt_root) {

@@ -44,7 +44,8 @@ static void usage(FILE *f)
         "  --save DIR     checkpoint every epoch into DIR (the same command resumes a\n"
         "                 killed run); at the end the factors, manifest.json and the\n"
         "                 PyTorch layout (weight_ih_l0.npy ... fc_bias.npy)\n"
-        "  --db F         store the test accuracy in F (table train; results.accuracy)\n"
+        "  --db F         store the test accuracy in F (table train; results.accuracy;\n"
+        "                 default --clip only)\n"
         "  --json         one JSON object on stdout\n"
         "  --quiet        no progress on stderr; --progress: a bar even off a terminal\n"
         "  --write-data DIR  write the data set's clips as .npy files and stop\n"
@@ -125,10 +126,10 @@ static int parse_args(int argc, char **argv, train_opts *o)
         {"iters", required_argument, 0, 'i'}, {"classes", required_argument, 0, 'k'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
-    o->epochs = 10;
-    o->batch = 32;
-    o->lr = 0.01;
-    o->clip = 1.0;
+    o->epochs = TR_DEFAULT_EPOCHS;
+    o->batch = TR_DEFAULT_BATCH;
+    o->lr = TR_DEFAULT_LR;
+    o->clip = TR_DEFAULT_CLIP;
     o->seed = 1;
     o->frames = 12;
     o->iters = 20;
@@ -154,6 +155,9 @@ static int parse_args(int argc, char **argv, train_opts *o)
         return cli_bad(CMD, "--point is required (a point or network string)");
     if (!o->data && !o->bench)
         return cli_bad(CMD, "--data is required (moving-fmnist[:KEY=VALUE,...] or a directory)");
+    if (o->db && o->clip != TR_DEFAULT_CLIP) /* the train table's key has no clip */
+        return cli_bad(CMD, "--db stores trainings of the default --clip %g only (its key "
+                       "has no clip): drop --clip or --db", TR_DEFAULT_CLIP);
     if (o->bench && (o->save || o->db || o->write_data))
         return cli_bad(CMD, "--bench stores nothing: drop --save, --db and --write-data");
     return 0;

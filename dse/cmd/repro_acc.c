@@ -205,7 +205,7 @@ static int train_row(const repro_acc *A, db_conn *db, td_set *data, repro_acc_ro
     o.point = row->net;
     o.batch = A->batch;
     o.lr = A->lr;
-    o.clip = 1.0; /* dse train's default: the train table's key has no clip */
+    o.clip = TR_DEFAULT_CLIP; /* the train table's key has no clip */
     o.seed = A->seed;
     o.contract = TR_AUTO;
     o.save = dense ? NULL : dir;

@@ -9,6 +9,7 @@
  * is bad input there); here only what a schema cannot say is checked.
  */
 #include "spec_int.h"
+#include "tr_model.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -144,8 +145,8 @@ int spec_conv_accuracy(conv *v, const ynode *n)
     if (!a->data)
         return -1;
     int epochs = (int)spec_ival(ymap_get(n, "epochs"));
-    a->batch = (x = ymap_get(n, "batch")) ? (int)spec_ival(x) : 32;
-    a->lr = (x = ymap_get(n, "lr")) ? spec_nval(x) : 0.01;
+    a->batch = (x = ymap_get(n, "batch")) ? (int)spec_ival(x) : TR_DEFAULT_BATCH;
+    a->lr = (x = ymap_get(n, "lr")) ? spec_nval(x) : TR_DEFAULT_LR;
     if (!(a->lr > 0)) {
         ERR(v->c, x, "lr must be > 0");
         return -1;
