@@ -14,6 +14,7 @@
 #include "cm_hash.h"
 #include "cm_point.h"
 #include "db.h"
+#include "drive.h"
 #include "traindata.h"
 #include "train_ckpt.h"
 
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CMD "train"
@@ -41,13 +41,6 @@ typedef struct {
     int tty, resumed, borrowed; /* borrowed: data is the caller's (train_fit) */
     double t0, t_bar, test_loss, test_acc;
 } run;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* One BLAS thread: results must not depend on a thread count, and training
  * is spread over processes (shards) instead. */
@@ -79,7 +72,7 @@ static uint64_t identity(const run *r)
 static void bar(run *r, int epoch, int64_t done, int64_t total, double loss, double acc,
                 double clips_s, int final)
 {
-    double t = now_s();
+    double t = drive_now();
     if (!r->tty || (!final && t - r->t_bar < 0.25))
         return;
     r->t_bar = t;
@@ -137,7 +130,7 @@ static int epoch(run *r, int e, int64_t *order)
 {
     const train_opts *o = r->o;
     int64_t n = td_count(r->data, TD_TRAIN), right = 0;
-    double sum = 0, t0 = now_s();
+    double sum = 0, t0 = drive_now();
     shuffle(r, e, order, n);
     for (int64_t i = 0; i < n; i += o->batch) {
         int nb = (int)(n - i < o->batch ? n - i : o->batch), ok;
@@ -145,17 +138,17 @@ static int epoch(run *r, int e, int64_t *order)
         sum += nb * tr_batch(r->m, nb, r->x, r->y, 1, &ok);
         tr_adam_step(&r->adam, r->m);
         right += ok;
-        double el = now_s() - t0;
+        double el = drive_now() - t0;
         bar(r, e, i + nb, n, sum / (double)(i + nb), (double)right / (double)(i + nb),
             el > 0 ? (double)(i + nb) / el : 0, 0);
     }
-    r->st.seconds += now_s() - t0;
+    r->st.seconds += drive_now() - t0;
     double vl, va;
     evaluate(r, TD_VAL, &vl, &va);
     if (ckpt_push(&r->st, sum / (double)n, (double)right / (double)n, va))
         return cli_bad(CMD, "out of memory");
     bar(r, e, n, n, sum / (double)n, (double)right / (double)n,
-        (double)n / (now_s() - t0), 1);
+        (double)n / (drive_now() - t0), 1);
     char err[CM_ERRLEN];
     if (o->save && ckpt_write(o->save, &r->st, r->m, &r->adam, err, sizeof err)) {
         fprintf(stderr, "dse train: %s\n", err);
@@ -410,12 +403,12 @@ static int bench(run *r)
     tr_init(r->m, o->seed);
     int ok;
     tr_batch(r->m, o->batch, r->x, r->y, 1, &ok); /* warm-up */
-    double t0 = now_s();
+    double t0 = drive_now();
     for (int i = 0; i < o->iters; i++) {
         tr_batch(r->m, o->batch, r->x, r->y, 1, &ok);
         tr_adam_step(&r->adam, r->m);
     }
-    double s = now_s() - t0, cps = (double)o->iters * o->batch / s;
+    double s = drive_now() - t0, cps = (double)o->iters * o->batch / s;
     const char *cx = tr_contract_name(r->m, 0), *ch = tr_contract_name(r->m, 1);
     if (o->json)
         printf("{\"impl\": \"dse %s%s%s\", \"groups_wx\": \"%s\", \"clips_per_s\": %.6g, "
