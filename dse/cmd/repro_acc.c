@@ -289,9 +289,9 @@ int repro_acc_run(const repro_acc_opts *o, db_conn *db, td_set *data, const char
         p.units += f ? 0 : A->epochs;
     }
     if (!quiet && todo)
-        fprintf(stderr, "dse reproduce: accuracy: %d of %d networks to train (%d epochs of %lld "
+        fprintf(stderr, "dse reproduce: accuracy: %d of %d networks to train (%d epoch%s of %lld "
                         "clips of %s), %d found stored\n", todo, A->nrow, A->epochs,
-                (long long)A->clips, A->data, A->found);
+                A->epochs == 1 ? "" : "s", (long long)A->clips, A->data, A->found);
     for (int i = 0, k = 0; i < A->nrow; i++)
         if (isnan(A->row[i].test_acc) && train_row(A, db, data, &A->row[i], &p, ++k, todo, err,
                                                    errlen))

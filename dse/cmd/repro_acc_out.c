@@ -93,11 +93,12 @@ void repro_acc_md(FILE *f, const repro *R)
     }
     fprintf(f, "## 6. Accuracy (trained by `dse train`'s trainer)\n\n"
                "Data `%s` (hash %s): %d frames of 160x120x3 (N_in 57,600), H 256, 10 classes.  "
-               "Budget: %d epochs of %lld training clips, batch %d, lr %g, seed %llu (one "
+               "Budget: %d epoch%s of %lld training clips, batch %d, lr %g, seed %llu (one "
                "seed).\n\n"
                "| model | role | params | val accuracy | test accuracy | hardware score | "
                "network |\n|---|---|---:|---:|---:|---:|---|\n",
-            A->data, A->data_hash, A->frames, A->epochs, (long long)A->clips, A->batch, A->lr,
+            A->data, A->data_hash, A->frames, A->epochs, A->epochs == 1 ? "" : "s",
+            (long long)A->clips, A->batch, A->lr,
             (unsigned long long)A->seed);
     for (int i = 0; i < A->nrow; i++) {
         const repro_acc_row *r = &A->row[i];
