@@ -287,6 +287,29 @@ static const cm_spectrum *spectrum(map_eval *e, spectra *s, int which, unsigned 
 }
 
 /* Absolute error bounds of one matrix against its reference. */
+/* The matricizations the bounds of a decomposed structure read: TT's bonds
+ * (modes 1..k), HT's nodes but the root and the root's right child (which
+ * shares its left sibling's matricization); slot[i] is where the bounds
+ * functions (cm_tt_bounds, cm_ht_bounds) expect masks[i]'s spectrum. */
+static int format_masks(const cm_format *f, unsigned *masks, int *slot)
+{
+    int n = 0;
+    if (f->kind == CM_TT) {
+        for (int k = 1; k < f->modes.d; k++, n++) {
+            masks[n] = (1u << k) - 1;
+            slot[n] = k - 1;
+        }
+        return n;
+    }
+    const ht_tree *t = &f->tree;
+    for (int v = 0; v < t->nnodes; v++)
+        if (v != t->root && v != t->right[t->root]) {
+            masks[n] = t->mask[v];
+            slot[n++] = v;
+        }
+    return n;
+}
+
 static int matrix_bounds(map_eval *e, int which, const cm_format *f, double *lo, double *up,
                          char *err, size_t errlen)
 {
@@ -298,26 +321,18 @@ static int matrix_bounds(map_eval *e, int which, const cm_format *f, double *lo,
         return cm_fail(err, errlen, "out of memory (spectra)");
     cm_spectrum sp[CM_MAX_NODES];
     memset(sp, 0, sizeof sp);
-    if (f->kind == CM_TT) {
-        for (int k = 1; k < f->modes.d; k++) {
-            const cm_spectrum *x = spectrum(e, s, which, (1u << k) - 1, err, errlen);
-            if (!x)
-                return -1;
-            sp[k - 1] = *x;
-        }
-        cm_tt_bounds(f->modes.d, f->tt_rank, sp, 1.0, lo, up);
-        return 0;
-    }
-    const ht_tree *t = &f->tree;
-    for (int v = 0; v < t->nnodes; v++) {
-        if (v == t->root || v == t->right[t->root])
-            continue;
-        const cm_spectrum *x = spectrum(e, s, which, t->mask[v], err, errlen);
+    unsigned masks[CM_MAX_NODES];
+    int slot[CM_MAX_NODES], n = format_masks(f, masks, slot);
+    for (int i = 0; i < n; i++) {
+        const cm_spectrum *x = spectrum(e, s, which, masks[i], err, errlen);
         if (!x)
             return -1;
-        sp[v] = *x;
+        sp[slot[i]] = *x;
     }
-    cm_ht_bounds(t, sp, 1.0, lo, up);
+    if (f->kind == CM_TT)
+        cm_tt_bounds(f->modes.d, f->tt_rank, sp, 1.0, lo, up);
+    else
+        cm_ht_bounds(&f->tree, sp, 1.0, lo, up);
     return 0;
 }
 
@@ -325,18 +340,10 @@ static int matrix_bounds(map_eval *e, int which, const cm_format *f, double *lo,
 static int format_needs(int which, const cm_format *f, map_spectrum_need_fn fn, void *ud)
 {
     unsigned masks[CM_MAX_NODES], seen[(1u << CM_MAX_D) / 32] = {0};
-    int n = 0, rc;
+    int slot[CM_MAX_NODES], rc;
     if (f->kind == CM_DENSE)
         return 0;
-    if (f->kind == CM_TT) {
-        for (int k = 1; k < f->modes.d; k++)
-            masks[n++] = (1u << k) - 1;
-    } else {
-        const ht_tree *t = &f->tree;
-        for (int v = 0; v < t->nnodes; v++)
-            if (v != t->root && v != t->right[t->root])
-                masks[n++] = t->mask[v];
-    }
+    int n = format_masks(f, masks, slot);
     for (int i = 0; i < n; i++) {
         unsigned m = cm_spectrum_canonical_mask(f->modes.d, masks[i]);
         if (seen[m / 32] & (1u << (m % 32)))
