@@ -159,14 +159,6 @@ struct map_eval {
     int64_t concat_cols;
 };
 
-static double sumsq(const double *v, int64_t n)
-{
-    double s = 0;
-    for (int64_t i = 0; i < n; i++)
-        s += v[i] * v[i];
-    return s;
-}
-
 map_eval *map_eval_new(const map_space *sp, const cm_tech *tech, const map_limits *lim,
                        const map_ref *ref, char *err, size_t errlen)
 {
@@ -386,8 +378,8 @@ static int layer_bounds(map_eval *e, const cm_point *p, double *lo, double *up, 
             if (e->ref.src->norms(e->ref.src->ud, &e->norm2_x, &e->norm2_h, err, errlen))
                 return -1;
         } else {
-            e->norm2_x = sumsq(e->ref.wx, e->rows * e->n_in);
-            e->norm2_h = e->ref.wh ? sumsq(e->ref.wh, e->rows * e->hidden) : 0;
+            e->norm2_x = cm_sumsq(e->ref.wx, e->rows * e->n_in);
+            e->norm2_h = e->ref.wh ? cm_sumsq(e->ref.wh, e->rows * e->hidden) : 0;
         }
         e->have_norms = 1;
     }

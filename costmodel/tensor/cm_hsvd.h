@@ -88,6 +88,10 @@ int cm_spectrum_compute(const double *W, const cm_modes *md, unsigned mask,
                         cm_spectrum *out, char *err, size_t errlen);
 /* The smaller (as a number) of mask and its complement within d modes. */
 unsigned cm_spectrum_canonical_mask(int d, unsigned mask);
+/* sum of v[i]^2 in index order: the squared norm the error proxy divides
+ * by.  One function so that the evaluator and the spectra cache (dse run's
+ * reference) give the same bits. */
+double cm_sumsq(const double *v, int64_t n);
 void cm_spectrum_free(cm_spectrum *s);
 /* tail(r) from a spectrum, O(1) with tail2; r >= n gives sqrt(tail2_rest). */
 double cm_spectrum_tail(const cm_spectrum *s, int r);

@@ -418,6 +418,14 @@ unsigned cm_spectrum_canonical_mask(int d, unsigned mask)
     return c < mask ? c : mask;
 }
 
+double cm_sumsq(const double *v, int64_t n)
+{
+    double s = 0;
+    for (int64_t i = 0; i < n; i++)
+        s += v[i] * v[i];
+    return s;
+}
+
 int cm_spectrum_compute_with(const double *W, const cm_modes *md, unsigned mask,
                              cm_spectrum_method how, cm_spectrum *out, char *err,
                              size_t errlen)

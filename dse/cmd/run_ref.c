@@ -336,14 +336,6 @@ static int compute(run_ref *r, need *n, db_conn *db)
     return 0;
 }
 
-static double sumsq(const double *v, int64_t n)
-{
-    double s = 0; /* the evaluator's order (map_eval.c): the same bits */
-    for (int64_t i = 0; i < n; i++)
-        s += v[i] * v[i];
-    return s;
-}
-
 static int norms(run_ref *r, db_conn *db)
 {
     char err[CM_ERRLEN];
@@ -366,7 +358,7 @@ static int norms(run_ref *r, db_conn *db)
     free(v);
     if ((rc = load(r)) || (rc = relayout(r, r->n_in)))
         return rc;
-    double w[2] = {sumsq(r->buf, r->rows * r->n_in), sumsq(r->wh, r->rows * r->h)};
+    double w[2] = {cm_sumsq(r->buf, r->rows * r->n_in), cm_sumsq(r->wh, r->rows * r->h)};
     r->n2x = w[0];
     r->n2h = w[1];
     r->have_norms = 1;
