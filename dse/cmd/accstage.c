@@ -311,18 +311,6 @@ int acc_load(acc_stage *s, db_conn *db, char *err, size_t errlen)
 
 /* ---- trainings ---- */
 
-/* The checkpoint directory of a (network, data, options, seed): every
- * budget of it continues there. */
-static void ckpt_dir(const acc_stage *s, const net *n, uint64_t seed, char *buf, size_t len)
-{
-    const spec_acc *a = s->o.acc;
-    char key[CM_POINT_MAXLEN + 128];
-    int m = snprintf(key, sizeof key, "%s|%s|%d|%.17g|%llu", n->name, td_hash(s->o.data),
-                     a->batch, a->lr, (unsigned long long)seed);
-    uint64_t h = cm_fnv1a(UINT64_C(14695981039346656037), key, (size_t)(m < 0 ? 0 : m));
-    snprintf(buf, len, "%s/%016llx", s->o.ckpt_root, (unsigned long long)h);
-}
-
 static db_train_row key_of(const acc_stage *s, const net *n, int budget, uint64_t seed)
 {
     const spec_acc *a = s->o.acc;
@@ -353,7 +341,8 @@ static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64
     o.seed = seed;
     o.contract = TR_AUTO;
     if (s->o.ckpt_root) {
-        ckpt_dir(s, n, seed, dir, sizeof dir);
+        train_ckpt_dir(s->o.ckpt_root, n->name, td_hash(s->o.data), a->batch, a->lr, seed,
+                       dir, sizeof dir);
         o.save = dir;
     }
     train_result r;

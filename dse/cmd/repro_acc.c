@@ -15,7 +15,6 @@
  */
 #include "repro_impl.h"
 
-#include "cm_hash.h"
 #include "drive.h"
 #include "traindata.h"
 #include "train_run.h"
@@ -151,18 +150,6 @@ int repro_acc_lookup(db_conn *db, const repro_acc *A, repro_acc_row *row, char *
     return db_get_train(db, &k, &row->test_acc, &row->val_acc, err, errlen);
 }
 
-/* The accuracy stage's checkpoint directory of a (network, data, options,
- * seed) (accstage.c ckpt_dir): both continue each other's trainings. */
-static void ckpt_dir(const char *root, const repro_acc *A, const repro_acc_row *row, char *buf,
-                     size_t len)
-{
-    char key[CM_POINT_MAXLEN + 128];
-    int m = snprintf(key, sizeof key, "%s|%s|%d|%.17g|%llu", row->net, A->data_hash, A->batch,
-                     A->lr, (unsigned long long)A->seed);
-    uint64_t h = cm_fnv1a(UINT64_C(14695981039346656037), key, (size_t)(m < 0 ? 0 : m));
-    snprintf(buf, len, "%s/%016llx", root, (unsigned long long)h);
-}
-
 typedef struct {
     int quiet, tty;
     int units, done;          /* epochs of the trainings to run / run */
@@ -199,7 +186,7 @@ static int train_row(const repro_acc *A, db_conn *db, td_set *data, repro_acc_ro
     snprintf(root, sizeof root, "%s.ckpt", db_path(db));
     if (!dense && mkdir(root, 0777) && errno != EEXIST)
         return cm_fail(err, errlen, "cannot create %s: %s", root, strerror(errno));
-    ckpt_dir(root, A, row, dir, sizeof dir);
+    train_ckpt_dir(root, row->net, A->data_hash, A->batch, A->lr, A->seed, dir, sizeof dir);
     train_opts o;
     memset(&o, 0, sizeof o);
     o.point = row->net;

@@ -502,6 +502,16 @@ int train_fit(const train_opts *o, td_set *data, train_result *res)
     return rc;
 }
 
+void train_ckpt_dir(const char *root, const char *net, const char *data_hash, int batch,
+                    double lr, uint64_t seed, char *buf, size_t len)
+{
+    char key[CM_POINT_MAXLEN + 128];
+    int m = snprintf(key, sizeof key, "%s|%s|%d|%.17g|%llu", net, data_hash, batch, lr,
+                     (unsigned long long)seed);
+    uint64_t h = cm_fnv1a(CM_FNV_OFFSET, key, (size_t)(m < 0 ? 0 : m));
+    snprintf(buf, len, "%s/%016llx", root, (unsigned long long)h);
+}
+
 void train_result_to_row(const train_result *r, db_train_row *row)
 {
     row->clips = r->clips;

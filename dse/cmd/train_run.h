@@ -46,6 +46,12 @@ struct td_set;
  */
 int train_fit(const train_opts *o, struct td_set *data, train_result *res);
 
+/* The checkpoint directory under root of the training of net on data
+ * data_hash with (batch, lr, seed): every budget of that training continues
+ * there, whoever asks (the accuracy stage, dse reproduce --accuracy). */
+void train_ckpt_dir(const char *root, const char *net, const char *data_hash, int batch,
+                    double lr, uint64_t seed, char *buf, size_t len);
+
 /* Fills the measured columns of a `train` row (clips, params, accuracies,
  * loss, seconds) from what train_fit measured; the key is the caller's. */
 void train_result_to_row(const train_result *r, db_train_row *row);
