@@ -155,7 +155,7 @@ static int load_point(const char *point, const double *v, void *ud)
     if (cm_point_parse_net(point, &p, err, sizeof err) ||
         (len = cm_point_format_net(&p, nm, CM_POINT_MAXLEN)) < 0)
         return 0; /* not a network the trainer knows: no accuracy */
-    q->nethash = cm_fnv1a(UINT64_C(14695981039346656037), nm, (size_t)len);
+    q->nethash = cm_fnv1a(CM_FNV_OFFSET, nm, (size_t)len);
     /* one training per class: the point is grouped by its representative */
     cm_net_class_rep(&p, &rep);
     if (cm_point_format_net(&rep, nm, CM_POINT_MAXLEN) < 0)
