@@ -150,6 +150,23 @@ static bool lines_start_with(const char *s, const char *prefix)
     return true;
 }
 
+/* Some line of s carries the tag ": error:" more than once: a message
+ * quoted inside another with its own tag. */
+static bool error_twice(const char *s)
+{
+    while (*s) {
+        const char *nl = strchr(s, '\n'), *e = strstr(s, ": error:");
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        if (e && (size_t)(e - s) < n) {
+            const char *f = strstr(e + 8, ": error:");
+            if (f && (size_t)(f - s) < n)
+                return true;
+        }
+        s += n + (nl != NULL);
+    }
+    return false;
+}
+
 static void test_corpus(void **state)
 {
     (void)state;
@@ -176,6 +193,8 @@ static void test_corpus(void **state)
                 snprintf(why, sizeof why, "stderr lines do not all start with the spec name");
         } else if (nl != 1)
             snprintf(why, sizeof why, "%d stderr lines, expected 1", nl);
+        if (!*why && error_twice(err))
+            snprintf(why, sizeof why, "a line is tagged error: twice");
         watched_sums(after);
         for (size_t i = 0; i < NWATCHED && !*why; i++)
             if (after[i] != before[i])

@@ -58,6 +58,7 @@ int spec_ref_train_check(const char *dir, long long n_in, long long hidden, char
     int n = snprintf(path, sizeof path, "%s/manifest.json", dir);
     if (n < 0 || (size_t)n >= sizeof path)
         return cm_fail(err, errlen, "%s: path too long", dir);
+    char why[600];
     ydiag g;
     ydiag_init(&g);
     ydoc d = {path, "manifest", "a dse train --save manifest", &g, yarena_new(), NULL, 0};
@@ -69,7 +70,7 @@ int spec_ref_train_check(const char *dir, long long n_in, long long hidden, char
         cm_fail(err, errlen, "out of memory");
     else if (ydoc_read_file(&d, YDOC_MAX_BYTES, &buf, &len) || !(root = ydoc_parse(&d, buf, len)))
         cm_fail(err, errlen, "%s: not a dse train --save directory: %s", dir,
-                ydiag_text(&g));
+                ydiag_quote(ydiag_text(&g), strcspn(ydiag_text(&g), "\n"), why, sizeof why));
     else if (manifest_int(root, "n_in") < 0 || manifest_int(root, "hidden") < 0)
         cm_fail(err, errlen, "%s: manifest.json has no n_in and hidden", dir);
     else if (manifest_int(root, "n_in") != n_in || manifest_int(root, "hidden") != hidden)

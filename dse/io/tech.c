@@ -197,7 +197,8 @@ static int load_base(const ydoc *d, const ynode *base, cm_tech *t, int depth, ui
         int kept = 0;
         for (const char *l = ydiag_text(&sub); *l; kept++) {
             size_t n = strcspn(l, "\n");
-            ERR(d, base, "in base '%s': %.*s", base->text, (int)n, l);
+            char q[600];
+            ERR(d, base, "in base '%s': %s", base->text, ydiag_quote(l, n, q, sizeof q));
             l += n + (l[n] == '\n');
         }
         d->diag->nerr += sub.nerr - kept; /* counted, not kept */

@@ -127,6 +127,23 @@ void ydiag_add(ydiag *g, const char *fmt, ...)
 
 const char *ydiag_text(const ydiag *g) { return g->buf ? g->buf : ""; }
 
+const char *ydiag_quote(const char *line, size_t n, char *out, size_t outn)
+{
+    /* "FILE:L:C: error: MSG" -> "FILE:L:C: MSG": the outer message already
+     * says error once */
+    static const char tag[] = " error:";
+    const char *t = NULL;
+    for (size_t i = 0; i + sizeof tag - 1 <= n && !t; i++)
+        if (!memcmp(line + i, tag, sizeof tag - 1))
+            t = line + i;
+    if (!t)
+        snprintf(out, outn, "%.*s", (int)n, line);
+    else
+        snprintf(out, outn, "%.*s%.*s", (int)(t - line), line,
+                 (int)(n - (size_t)(t - line) - (sizeof tag - 1)), t + sizeof tag - 1);
+    return out;
+}
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 /* ------------------------------------------------------------------ */

@@ -42,6 +42,9 @@ void ydiag_free(ydiag *g);
 /* One error line (control characters in it become '?'). */
 void ydiag_add(ydiag *g, const char *fmt, ...) YDOC_PRINTF(2, 3);
 const char *ydiag_text(const ydiag *g);
+/* The n bytes of one diagnostic line without its " error:" tag, into out,
+ * for quoting it inside another error's line. */
+const char *ydiag_quote(const char *line, size_t n, char *out, size_t outn);
 
 /* Where nodes (and whatever their users allocate with them) live: freed at once. */
 typedef struct yarena yarena;
