@@ -314,16 +314,8 @@ int acc_load(acc_stage *s, db_conn *db, char *err, size_t errlen)
 static db_train_row key_of(const acc_stage *s, const net *n, int budget, uint64_t seed)
 {
     const spec_acc *a = s->o.acc;
-    db_train_row k;
-    memset(&k, 0, sizeof k);
-    k.net = n->name;
-    k.dataset = td_describe(s->o.data);
-    k.data_hash = td_hash(s->o.data);
-    k.epochs = budget;
-    k.batch = a->batch;
-    k.lr = a->lr;
-    k.seed = seed;
-    return k;
+    return db_train_key(n->name, td_describe(s->o.data), td_hash(s->o.data), budget, a->batch,
+                        a->lr, seed);
 }
 
 static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64_t seed,

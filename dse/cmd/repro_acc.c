@@ -131,16 +131,7 @@ int repro_acc_pick(const repro_acc_row *rows, int n)
 
 static db_train_row key_of(const repro_acc *A, const repro_acc_row *row)
 {
-    db_train_row k;
-    memset(&k, 0, sizeof k);
-    k.net = row->net;
-    k.dataset = A->data;
-    k.data_hash = A->data_hash;
-    k.epochs = A->epochs;
-    k.batch = A->batch;
-    k.lr = A->lr;
-    k.seed = A->seed;
-    return k;
+    return db_train_key(row->net, A->data, A->data_hash, A->epochs, A->batch, A->lr, A->seed);
 }
 
 int repro_acc_lookup(db_conn *db, const repro_acc *A, repro_acc_row *row, char *err,

@@ -215,10 +215,15 @@ static int store(const run *r)
         return rc == DB_FAIL_WRITE ? CLI_FAIL : CLI_BADINPUT;
     }
     int e = r->st.epochs;
-    db_train_row row = {r->net, td_describe(r->data), td_hash(r->data), e, o->batch, o->lr,
-                        o->seed, td_count(r->data, TD_TRAIN), tr_weight_params(r->m),
-                        r->test_acc, r->test_loss, r->st.train_acc[e - 1],
-                        r->st.val_acc[e - 1], r->st.seconds};
+    db_train_row row = db_train_key(r->net, td_describe(r->data), td_hash(r->data), e,
+                                    o->batch, o->lr, o->seed);
+    row.clips = td_count(r->data, TD_TRAIN);
+    row.params = tr_weight_params(r->m);
+    row.test_accuracy = r->test_acc;
+    row.test_loss = r->test_loss;
+    row.train_accuracy = r->st.train_acc[e - 1];
+    row.val_accuracy = r->st.val_acc[e - 1];
+    row.seconds = r->st.seconds;
     /* its own row, and a copy for each other network of its class that has
      * no training of its own or copy yet (docs/TRAIN.md) */
     rc = db_put_train(d, &row, err, sizeof err) || db_share_class(d, &row, 0, err, sizeof err);

@@ -250,6 +250,10 @@ typedef struct {
     double seconds;
 } db_train_row;
 
+/* The key of a training, its measured fields NaN (NULL) and 0: the one
+ * place that says which fields the key has. */
+db_train_row db_train_key(const char *net, const char *dataset, const char *data_hash,
+                          int epochs, int batch, double lr, uint64_t seed);
 /* Stores (replaces) one trained network's accuracy, in one transaction. */
 int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen);
 /* The stored test and validation accuracies of the same key, trained as

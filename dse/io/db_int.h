@@ -73,6 +73,9 @@ int dbi_exec(db_conn *d, const char *sql, char *err, size_t errlen);
 int dbi_query_int(db_conn *d, const char *sql, int64_t *v, char *err, size_t errlen);
 /* Prepares *st (persistent) unless it is prepared already. */
 int dbi_prepare(db_conn *d, sqlite3_stmt **st, const char *sql, char *err, size_t errlen);
+/* Ends a one-statement write: finalizes st, then commits when ok (0 or -1
+ * with err) or rolls back and returns -1 (err already says why). */
+int dbi_end(db_conn *d, sqlite3_stmt *st, int ok, char *err, size_t errlen);
 /* Monotonic seconds. */
 double dbi_now_s(void);
 

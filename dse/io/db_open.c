@@ -580,3 +580,12 @@ int dbi_prepare(db_conn *d, sqlite3_stmt **st, const char *sql, char *err, size_
         return dbi_sqlfail(d, err, errlen, "cannot prepare a statement");
     return 0;
 }
+
+int dbi_end(db_conn *d, sqlite3_stmt *st, int ok, char *err, size_t errlen)
+{
+    sqlite3_finalize(st);
+    if (ok)
+        return db_commit(d, err, errlen);
+    db_rollback(d);
+    return -1;
+}

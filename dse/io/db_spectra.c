@@ -68,14 +68,11 @@ int db_put_spectrum(db_conn *d, const char *ref, const char *fact, unsigned mask
         dbi_sqlfail(d, err, errlen, "cannot store a spectrum");
         goto bad;
     }
-    sqlite3_finalize(st);
     free(blob);
-    return db_commit(d, err, errlen);
+    return dbi_end(d, st, 1, err, errlen);
 bad:
-    sqlite3_finalize(st);
     free(blob);
-    db_rollback(d);
-    return -1;
+    return dbi_end(d, st, 0, err, errlen);
 }
 
 int db_get_spectrum(db_conn *d, const char *ref, const char *fact, unsigned mask, double **sv,

@@ -9,6 +9,7 @@
 
 #include "cm_netclass.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,22 @@ static void bind_train_key(sqlite3_stmt *st, const db_train_row *r)
     sqlite3_bind_int64(st, 6, (int64_t)r->seed);
 }
 
+db_train_row db_train_key(const char *net, const char *dataset, const char *data_hash,
+                          int epochs, int batch, double lr, uint64_t seed)
+{
+    db_train_row k;
+    memset(&k, 0, sizeof k);
+    k.net = net;
+    k.dataset = dataset;
+    k.data_hash = data_hash;
+    k.epochs = epochs;
+    k.batch = batch;
+    k.lr = lr;
+    k.seed = seed;
+    k.test_accuracy = k.test_loss = k.train_accuracy = k.val_accuracy = NAN;
+    return k;
+}
+
 int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen)
 {
     static const char sql[] =
@@ -76,12 +93,9 @@ int db_put_train(db_conn *d, const db_train_row *r, char *err, size_t errlen)
         dbi_sqlfail(d, err, errlen, "cannot store a trained accuracy");
         goto bad;
     }
-    sqlite3_finalize(st);
-    return db_commit(d, err, errlen);
+    return dbi_end(d, st, 1, err, errlen);
 bad:
-    sqlite3_finalize(st);
-    db_rollback(d);
-    return -1;
+    return dbi_end(d, st, 0, err, errlen);
 }
 
 int db_get_train(db_conn *d, const db_train_row *key, double *test, double *val, char *err,
@@ -154,12 +168,9 @@ int db_share_train(db_conn *d, const db_train_row *key, const char *const *nets,
             goto bad;
         }
     }
-    sqlite3_finalize(st);
-    return db_commit(d, err, errlen);
+    return dbi_end(d, st, 1, err, errlen);
 bad:
-    sqlite3_finalize(st);
-    db_rollback(d);
-    return -1;
+    return dbi_end(d, st, 0, err, errlen);
 }
 
 typedef struct {
