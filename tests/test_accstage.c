@@ -475,10 +475,15 @@ static void test_changed_spec(void **state)
 /* The n of "N trainings now" and "M found stored" of dse run's summary. */
 static void trainings(const char *out, long *now, long *found)
 {
-    for (const char *p = out; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (sscanf(p, "accuracy: %ld trainings now (%*d epochs, %*f CPU-s), %ld found stored", now,
-                   found) == 2)
+    for (const char *p = out; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        /* "accuracy: N trainings now (E epoch[s], S CPU-s), M found stored";
+         * %n is set only when the whole literal before it matched */
+        int at = 0;
+        const char *eol = strchr(p, '\n'), *q = strstr(p, "CPU-s), ");
+        if (sscanf(p, "accuracy: %ld trainings now (%n", now, &at) == 1 && at && q &&
+            (!eol || q < eol) && sscanf(q, "CPU-s), %ld found stored", found) == 1)
             return;
+    }
     fail_msg("no trainings line in: %s", out);
 }
 

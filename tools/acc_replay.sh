@@ -25,34 +25,35 @@ usage() { echo "usage: bash tools/acc_replay.sh ladder SPEC DB \"B1 B2 ...\" | r
 mode=$1 spec=$2 db=$3 buds=$4 eta=${5:-3}
 [ -f "$spec" ] || { echo "acc_replay.sh: $spec: no such spec" >&2; exit 2; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fdht-replay-XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-# spec_with SCHEDULE EPOCHS [BUDGETS ETA]: SPEC with those schedule keys,
-# beside SPEC so that its relative paths still resolve
+cur=""   # the spec written beside SPEC, removed however the script ends
+trap 'rm -rf "$TMP"; [ -n "$cur" ] && rm -f "$cur"' EXIT
+# spec_with SCHEDULE EPOCHS [BUDGETS ETA]: $cur = SPEC with those schedule
+# keys, beside SPEC so that its relative paths still resolve
 spec_with() {
     local out
     out=$(mktemp "$(dirname "$spec")/.replay-XXXXXX.yaml") || exit 1
+    cur=$out
     sed -e "s/^\( *schedule:\).*/\1 $1/" -e "s/^\( *epochs:\).*/\1 $2/" \
         -e '/^ *\(eta\|min_epochs\|rungs\|budgets\):/d' "$spec" > "$out"
     [ "$1" = halving ] && printf '  eta: %s\n  budgets: [%s]\n' "$4" "$3" >> "$out"
-    echo "$out"
 }
 front() { sed -n '/^Accuracy-aware Pareto front/,$p' "$1" | awk '$NF ~ /^lstm;/ { print $NF }' | sort; }
 case $mode in
 ladder)
     for e in $buds; do
-        s=$(spec_with all "$e")
+        spec_with all "$e"
         echo "== every class to $e epochs"
-        "$DSE" run "$s" --db "$db" --quiet; rc=$?
-        rm -f "$s"
+        "$DSE" run "$cur" --db "$db" --quiet; rc=$?
+        rm -f "$cur"; cur=""
         [ $rc -eq 0 ] || exit $rc
     done ;;
 replay)
     [ -f "$db" ] || { echo "acc_replay.sh: $db: no such database (run the ladder first)" >&2; exit 2; }
     last=${buds##*,}; last=${last// /}
-    s=$(spec_with all "$last"); cp "$db" "$TMP/all.db"
-    "$DSE" run "$s" --db "$TMP/all.db" --front-all > "$TMP/all.out" 2>&1; rm -f "$s"
-    s=$(spec_with halving "$last" "$buds" "$eta"); cp "$db" "$TMP/h.db"
-    "$DSE" run "$s" --db "$TMP/h.db" --front-all > "$TMP/h.out" 2>&1; rc=$?; rm -f "$s"
+    spec_with all "$last"; cp "$db" "$TMP/all.db"
+    "$DSE" run "$cur" --db "$TMP/all.db" --front-all > "$TMP/all.out" 2>&1; rm -f "$cur"
+    spec_with halving "$last" "$buds" "$eta"; cp "$db" "$TMP/h.db"
+    "$DSE" run "$cur" --db "$TMP/h.db" --front-all > "$TMP/h.out" 2>&1; rc=$?; rm -f "$cur"; cur=""
     [ $rc -eq 0 ] || { cat "$TMP/h.out" >&2; exit $rc; }
     for k in all h; do
         grep -q '^accuracy: 0 trainings now' "$TMP/$k.out" ||

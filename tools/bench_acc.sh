@@ -32,7 +32,7 @@ front "$TMP/halving.out" > "$TMP/halving.front"
 of=$(wc -l < "$TMP/all.front")
 found=$(comm -12 "$TMP/all.front" "$TMP/halving.front" | wc -l)
 awk -v f="$found" -v n="$of" 'BEGIN { printf "acc front %d %d %.1f\n", f, n, n ? 100 * f / n : 0 }'
-trained() { sed -n 's/^accuracy: [0-9]* trainings now (\([0-9]*\) epochs, \([0-9.]*\) CPU-s).*/\2 \1/p' "$1"; }
+trained() { sed -n 's/^accuracy: [0-9]* trainings now (\([0-9]*\) epochs*, \([0-9.]*\) CPU-s).*/\2 \1/p' "$1"; }
 read -r hs he <<< "$(trained "$TMP/halving.out")"
 read -r als ale <<< "$(trained "$TMP/all.out")"
 awk -v hs="$hs" -v als="$als" -v he="$he" -v ale="$ale" \

@@ -8,6 +8,7 @@
 #include "map_pareto.h"
 
 #include "cm_hash.h"
+#include "cm_hset.h"
 #include "cm_netclass.h"
 #include "cm_point.h"
 #include "drive.h"
@@ -40,6 +41,12 @@ typedef struct {
     double *v;                           /* nobj values as stored */
 } vpoint;
 
+typedef struct {
+    uint64_t nethash;                    /* a distinct network of the points */
+    char *rep;                           /* its class's representative (owned) */
+    size_t net;                          /* that class, once grouped */
+} netrep;
+
 struct acc_stage {
     acc_opts o;
     acc_stats st;
@@ -47,7 +54,10 @@ struct acc_stage {
     vpoint *pts;
     size_t npts, cappts;
     double *vals;                        /* the points' values, nobj each (grown) */
-    char (*names)[CM_POINT_MAXLEN];      /* the class of each point, while loading */
+    cm_hset seen;                        /* nethash of every network in reps */
+    netrep *reps;                        /* each distinct network once: its class
+                                          * is computed once, not per point */
+    size_t nreps, capreps;
     int failed;
     acc_member *front;
     double *fv;                          /* the front members' values, nobj + 1 each */
@@ -113,10 +123,13 @@ void acc_free(acc_stage *s)
     }
     for (size_t i = 0; i < s->npts; i++)
         free(s->pts[i].point);
+    for (size_t i = 0; i < s->nreps; i++)
+        free(s->reps[i].rep);
+    free(s->reps);
+    cm_hset_free(&s->seen);
     free(s->nets);
     free(s->pts);
     free(s->vals);
-    free(s->names);
     free(s->front);
     free(s->fv);
     free(s);
@@ -128,38 +141,59 @@ const acc_member *acc_front_member(const acc_stage *s, size_t i) { return &s->fr
 
 /* ---- loading the points and their networks ---- */
 
+/* The class representative of a network seen for the first time. */
+static int add_rep(acc_stage *s, const cm_point *p, uint64_t nethash)
+{
+    char rn[CM_POINT_MAXLEN];
+    cm_point rep;
+    cm_net_class_rep(p, &rep);
+    if (cm_point_format_net(&rep, rn, sizeof rn) < 0)
+        return 0;
+    if (s->nreps == s->capreps) {
+        size_t cap = s->capreps ? 2 * s->capreps : 64;
+        netrep *t = realloc(s->reps, cap * sizeof *t);
+        if (!t)
+            return -1;
+        s->reps = t;
+        s->capreps = cap;
+    }
+    netrep *r = &s->reps[s->nreps];
+    if (!(r->rep = strdup(rn)))
+        return -1;
+    r->nethash = nethash;
+    r->net = 0;
+    s->nreps++;
+    return 0;
+}
+
 static int load_point(const char *point, const double *v, void *ud)
 {
     acc_stage *s = ud;
     int k = s->o.nobj;
     cm_point p;
-    char err[CM_ERRLEN];
+    char err[CM_ERRLEN], nm[CM_POINT_MAXLEN];
     if (s->npts == s->cappts) {
         size_t cap = s->cappts ? 2 * s->cappts : 256;
         vpoint *t = realloc(s->pts, cap * sizeof *t);
-        char (*nm)[CM_POINT_MAXLEN] = t ? realloc(s->names, cap * sizeof *nm) : NULL;
-        double *vv = nm ? realloc(s->vals, cap * (size_t)(k ? k : 1) * sizeof *vv) : NULL;
+        double *vv = t ? realloc(s->vals, cap * (size_t)(k ? k : 1) * sizeof *vv) : NULL;
         if (t)
             s->pts = t;
-        if (nm)
-            s->names = nm;
         if (!vv)
             return s->failed = 1;
         s->vals = vv;
         s->cappts = cap;
     }
     vpoint *q = &s->pts[s->npts];
-    cm_point rep;
-    char *nm = s->names[s->npts];
     int len;
     if (cm_point_parse_net(point, &p, err, sizeof err) ||
-        (len = cm_point_format_net(&p, nm, CM_POINT_MAXLEN)) < 0)
+        (len = cm_point_format_net(&p, nm, sizeof nm)) < 0)
         return 0; /* not a network the trainer knows: no accuracy */
     q->nethash = cm_fnv1a(CM_FNV_OFFSET, nm, (size_t)len);
-    /* one training per class: the point is grouped by its representative */
-    cm_net_class_rep(&p, &rep);
-    if (cm_point_format_net(&rep, nm, CM_POINT_MAXLEN) < 0)
-        return 0;
+    /* one training per class: the point is grouped by its representative,
+     * computed once per network (a sweep has many points per network) */
+    int seen = cm_hset_add(&s->seen, q->nethash);
+    if (seen < 0 || (!seen && add_rep(s, &p, q->nethash)))
+        return s->failed = 1;
     if (!(q->point = strdup(point)))
         return s->failed = 1;
     memcpy(s->vals + s->npts * (size_t)k, v, (size_t)k * sizeof *v);
@@ -167,60 +201,58 @@ static int load_point(const char *point, const double *v, void *ud)
     return 0;
 }
 
-typedef struct {
-    const char *name;
-    size_t pt;
-} by_name;
-
-static int cmp_name(const void *a, const void *b)
+static int cmp_rep_name(const void *a, const void *b)
 {
-    const by_name *p = a, *q = b;
-    int c = strcmp(p->name, q->name);
-    return c ? c : (p->pt > q->pt) - (p->pt < q->pt);
+    const netrep *p = a, *q = b;
+    int c = strcmp(p->rep, q->rep);
+    return c ? c : (p->nethash > q->nethash) - (p->nethash < q->nethash);
 }
 
-/* Networks in name order (the order shards deal them in), with the best
- * hardware values over their points. */
-static int group_nets(acc_stage *s, char (*names)[CM_POINT_MAXLEN])
+static int cmp_rep_hash(const void *a, const void *b)
+{
+    const netrep *p = a, *q = b;
+    return (p->nethash > q->nethash) - (p->nethash < q->nethash);
+}
+
+/* Classes in representative-name order (the order shards deal them in),
+ * each point in its class, with the best hardware values over the points. */
+static int group_nets(acc_stage *s)
 {
     int k = s->o.nobj;
-    by_name *b = malloc((s->npts ? s->npts : 1) * sizeof *b);
-    s->nets = calloc(s->npts ? s->npts : 1, sizeof *s->nets);
-    if (!b || !s->nets) {
-        free(b);
+    s->nets = calloc(s->nreps ? s->nreps : 1, sizeof *s->nets);
+    if (!s->nets)
         return -1;
-    }
-    for (size_t i = 0; i < s->npts; i++) {
-        b[i].name = names[i];
-        b[i].pt = i;
-        s->pts[i].v = s->vals + i * (size_t)k;
-    }
-    qsort(b, s->npts, sizeof *b, cmp_name);
-    for (size_t i = 0; i < s->npts; i++) {
-        if (!i || strcmp(b[i].name, b[i - 1].name)) {
+    qsort(s->reps, s->nreps, sizeof *s->reps, cmp_rep_name);
+    for (size_t i = 0; i < s->nreps; i++) {
+        if (!i || strcmp(s->reps[i].rep, s->reps[i - 1].rep)) {
             net *n = &s->nets[s->st.nets++];
-            n->name = strdup(b[i].name);
+            n->name = strdup(s->reps[i].rep);
             n->best = malloc((size_t)(k ? k : 1) * sizeof *n->best);
-            if (!n->name || !n->best) {
-                free(b);
+            if (!n->name || !n->best)
                 return -1;
-            }
             for (int j = 0; j < k; j++)
                 n->best[j] = INFINITY;
             for (int r = 0; r < SPEC_ACC_MAX_RUNGS; r++)
                 n->acc[r] = n->sel[r] = NAN;
             n->last = -1;
         }
-        net *n = &s->nets[s->st.nets - 1];
-        s->pts[b[i].pt].net = s->st.nets - 1;
-        const double *v = s->pts[b[i].pt].v;
+        s->reps[i].net = s->st.nets - 1;
+    }
+    qsort(s->reps, s->nreps, sizeof *s->reps, cmp_rep_hash);
+    for (size_t i = 0; i < s->npts; i++) {
+        netrep key = {s->pts[i].nethash, NULL, 0};
+        const netrep *r = bsearch(&key, s->reps, s->nreps, sizeof *s->reps, cmp_rep_hash);
+        if (!r)
+            return -1; /* cannot happen: every point's network was added */
+        net *n = &s->nets[r->net];
+        s->pts[i].net = r->net;
+        s->pts[i].v = s->vals + i * (size_t)k;
         for (int j = 0; j < k; j++) {
-            double x = s->o.dir[j] == MAP_MAX ? -v[j] : v[j];
+            double x = s->o.dir[j] == MAP_MAX ? -s->pts[i].v[j] : s->pts[i].v[j];
             if (x < n->best[j])
                 n->best[j] = x;
         }
     }
-    free(b);
     return 0;
 }
 
@@ -238,20 +270,16 @@ static int cmp_point(const void *a, const void *b)
 }
 
 /* Each point string once (visited now and stored both): the points sorted
- * by string, their network names and values moved along. */
+ * by string, their values moved along. */
 static int dedup(acc_stage *s)
 {
     int k = s->o.nobj;
     for (size_t i = 0; i < s->npts; i++)
-        s->pts[i].net = i; /* the original row, for names and values */
+        s->pts[i].net = i; /* the original row, for the values */
     qsort(s->pts, s->npts, sizeof *s->pts, cmp_point);
-    char (*nm)[CM_POINT_MAXLEN] = malloc((s->npts ? s->npts : 1) * sizeof *nm);
     double *vv = malloc((s->npts ? s->npts : 1) * (size_t)(k ? k : 1) * sizeof *vv);
-    if (!nm || !vv) {
-        free(nm);
-        free(vv);
+    if (!vv)
         return -1;
-    }
     size_t w = 0;
     for (size_t i = 0; i < s->npts; i++) {
         if (w && !strcmp(s->pts[w - 1].point, s->pts[i].point)) {
@@ -259,37 +287,12 @@ static int dedup(acc_stage *s)
             continue;
         }
         size_t o = s->pts[i].net;
-        memcpy(nm[w], s->names[o], CM_POINT_MAXLEN);
         memcpy(vv + w * (size_t)k, s->vals + o * (size_t)k, (size_t)k * sizeof *vv);
         s->pts[w++] = s->pts[i];
     }
-    free(s->names);
     free(s->vals);
-    s->names = nm;
     s->vals = vv;
     s->npts = w;
-    return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t p = *(const uint64_t *)a, q = *(const uint64_t *)b;
-    return (p > q) - (p < q);
-}
-
-/* Distinct networks of the points (by their strings' hashes). */
-static int count_variants(acc_stage *s)
-{
-    uint64_t *h = malloc((s->npts ? s->npts : 1) * sizeof *h);
-    if (!h)
-        return -1;
-    for (size_t i = 0; i < s->npts; i++)
-        h[i] = s->pts[i].nethash;
-    qsort(h, s->npts, sizeof *h, cmp_u64);
-    s->st.variants = 0;
-    for (size_t i = 0; i < s->npts; i++)
-        s->st.variants += !i || h[i] != h[i - 1];
-    free(h);
     return 0;
 }
 
@@ -299,10 +302,9 @@ int acc_load(acc_stage *s, db_conn *db, char *err, size_t errlen)
     for (int i = 0; i < s->o.nobj; i++)
         cols[i] = map_metric_name(s->o.obj[i]);
     int rc = db_each_valid(db, s->o.spec_hash, s->o.nobj, cols, load_point, s, err, errlen);
-    if (rc == 0 && !s->failed && (dedup(s) || group_nets(s, s->names) || count_variants(s)))
+    if (rc == 0 && !s->failed && (dedup(s) || group_nets(s)))
         s->failed = 1;
-    free(s->names);
-    s->names = NULL;
+    s->st.variants = s->nreps; /* distinct network strings (by hash) */
     if (s->failed)
         snprintf(err, errlen, "out of memory (accuracy stage)");
     s->st.points = s->npts;
@@ -366,8 +368,9 @@ static void bar(acc_stage *s, int rung, size_t done, size_t total, int final)
     for (int i = 0; i < 30; i++)
         b[i] = i < fill ? '#' : '.';
     b[30] = '\0';
-    fprintf(stderr, "\raccuracy rung %d/%d (%d epochs) [%s] %zu/%zu trainings ", rung + 1,
-            s->o.acc->nrungs, s->o.acc->budget[rung], b, done, total);
+    int e = s->o.acc->budget[rung];
+    fprintf(stderr, "\raccuracy rung %d/%d (%d epoch%s) [%s] %zu/%zu trainings ", rung + 1,
+            s->o.acc->nrungs, e, e == 1 ? "" : "s", b, done, total);
     if (final)
         fputc('\n', stderr);
 }

@@ -492,8 +492,8 @@ static int sweep_rungs(const sweep_opts *o, const spec *s, const char *dse,
             return CLI_FAIL;
         }
         if (!o->quiet && !o->dry_run && !last)
-            printf("dse sweep: accuracy rung %d of %d (%d epochs) in %d shards\n", r + 1,
-                   s->acc.nrungs, s->acc.budget[r], K);
+            printf("dse sweep: accuracy rung %d of %d (%d epoch%s) in %d shards\n", r + 1,
+                   s->acc.nrungs, s->acc.budget[r], s->acc.budget[r] == 1 ? "" : "s", K);
         int st = o->dry_run ? print_cmd(NULL, &a) : run_child(&a, NULL);
         argvec_free(&a);
         if (st != 0) {

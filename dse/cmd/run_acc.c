@@ -58,10 +58,12 @@ static void print_rungs(const spec *s, const acc_stats *st)
     printf(", %d seed%s; networks per rung:", a->nseeds, a->nseeds == 1 ? "" : "s");
     for (int r = 0; r < a->nrungs; r++)
         if (r < st->rungs || (r == st->rungs && st->alive[r]))
-            printf(" %zu at %d epochs%s", st->alive[r], a->budget[r],
+            printf(" %zu at %d epoch%s%s", st->alive[r], a->budget[r],
+                   a->budget[r] == 1 ? "" : "s",
                    r + 1 < a->nrungs && r + 1 <= st->rungs ? "," : "");
-    printf("\naccuracy: %llu trainings now (%llu epochs, %.3f CPU-s), %llu found stored\n",
-           (unsigned long long)st->trained, (unsigned long long)st->epochs, st->seconds,
+    printf("\naccuracy: %llu trainings now (%llu epoch%s, %.3f CPU-s), %llu found stored\n",
+           (unsigned long long)st->trained, (unsigned long long)st->epochs,
+           st->epochs == 1 ? "" : "s", st->seconds,
            (unsigned long long)st->found);
 }
 
@@ -83,7 +85,8 @@ void run_acc_print(const drive *dr, const spec *s, const map_search_opts *so, lo
     printf("Accuracy-aware Pareto front (");
     for (int i = 0; i < so->nobj; i++)
         printf("%s:%s, ", map_metric_name(so->obj[i]), so->dir[i] == MAP_MAX ? "max" : "min");
-    printf("accuracy:max at %d epochs): %zu point%s\n", s->acc.budget[s->acc.nrungs - 1], n,
+    int last = s->acc.budget[s->acc.nrungs - 1];
+    printf("accuracy:max at %d epoch%s): %zu point%s\n", last, last == 1 ? "" : "s", n,
            n == 1 ? "" : "s");
     if (!n || show < 0)
         return;
