@@ -141,14 +141,15 @@ const acc_member *acc_front_member(const acc_stage *s, size_t i) { return &s->fr
 
 /* ---- loading the points and their networks ---- */
 
-/* The class representative of a network seen for the first time. */
+/* The class representative of a network seen for the first time: 0 added,
+ * 1 none (its points get no accuracy), -1 out of memory. */
 static int add_rep(acc_stage *s, const cm_point *p, uint64_t nethash)
 {
     char rn[CM_POINT_MAXLEN];
     cm_point rep;
     cm_net_class_rep(p, &rep);
     if (cm_point_format_net(&rep, rn, sizeof rn) < 0)
-        return 0;
+        return 1;
     if (s->nreps == s->capreps) {
         size_t cap = s->capreps ? 2 * s->capreps : 64;
         netrep *t = realloc(s->reps, cap * sizeof *t);
@@ -191,9 +192,13 @@ static int load_point(const char *point, const double *v, void *ud)
     q->nethash = cm_fnv1a(CM_FNV_OFFSET, nm, (size_t)len);
     /* one training per class: the point is grouped by its representative,
      * computed once per network (a sweep has many points per network) */
-    int seen = cm_hset_add(&s->seen, q->nethash);
-    if (seen < 0 || (!seen && add_rep(s, &p, q->nethash)))
-        return s->failed = 1;
+    if (!cm_hset_has(&s->seen, q->nethash)) {
+        int r = add_rep(s, &p, q->nethash);
+        if (r > 0)
+            return 0;
+        if (r < 0 || cm_hset_add(&s->seen, q->nethash) < 0)
+            return s->failed = 1;
+    }
     if (!(q->point = strdup(point)))
         return s->failed = 1;
     memcpy(s->vals + s->npts * (size_t)k, v, (size_t)k * sizeof *v);
