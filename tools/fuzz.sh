@@ -51,8 +51,7 @@ sources() {
     point|order) echo "$CM_SRC" ;;
     npy) echo dse/io/npy.c costmodel/tensor/cm_common.c ;;
     tech) echo dse/io/tech.c dse/io/ydoc.c dse/io/yschema.c "$B/gen/embed_tech_schema_yaml.c" "$CM_SRC" ;;
-    spec) echo "$ALL_SRC" "$B/gen/embed_spec_schema_yaml.c" "$B/gen/embed_tech_schema_yaml.c" \
-            "$B/gen/embed_results_sql.c" ;;
+    spec) echo "$ALL_SRC" $EMBED_ALL ;;
     *) return 1 ;;
   esac
 }
@@ -60,10 +59,13 @@ sources() {
 mkdir -p "$B/obj" "$B/gen" "$B/bin" || exit 2
 NEWEST_H=$(ls -t costmodel/*/*.h mapper/*.h dse/io/*.h dse/cmd/*.h | head -n 1)
 
-# Generated sources of schemas/ (as the Makefile makes them).
-for f in schemas/spec.schema.yaml schemas/tech.schema.yaml schemas/results.sql; do
+# Generated sources of schemas/, the Makefile's EMBED_SRC (the spec harness
+# links every dse source, dse reproduce's embedded sweeps included).
+EMBED_ALL=""
+for f in schemas/*.sql schemas/*.yaml schemas/reproduce/*.yaml; do
   sym=embed_$(basename "$f" | tr '.-' '__')
   out=$B/gen/$sym.c
+  EMBED_ALL="$EMBED_ALL $out"
   if [ ! -f "$out" ] || [ "$f" -nt "$out" ]; then
     sh tools/embed.sh "$sym" "$f" > "$out" || exit 2
   fi
