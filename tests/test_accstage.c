@@ -14,6 +14,7 @@
 #include "cm_matvec.h"
 #include "cm_point.h"
 #include "traindata.h"
+#include "train_ckpt.h"
 #include "train_run.h"
 
 #include <signal.h>
@@ -288,6 +289,32 @@ static void test_continue_bits(void **state)
     assert_int_equal(train_fit(&o, d, &c), 0);
     assert_int_equal(c.resumed_from, 0);
     assert_true(c.test_loss == b.test_loss);
+
+    /* a stop request (Ctrl-C) ends a training before its next epoch: set
+     * before the start, nothing is trained and no checkpoint is written;
+     * set after 1 epoch, the checkpoint keeps that epoch, and continuing
+     * without the request gives the bits of the uninterrupted run */
+    volatile sig_atomic_t stop = 1;
+    char dir2[700], ck[800];
+    struct stat sb;
+    snprintf(dir2, sizeof dir2, "%s-stopped", dir);
+    snprintf(ck, sizeof ck, "%s/" CKPT_FILE, dir2);
+    o.save = dir2;
+    o.stop = &stop;
+    o.epochs = 3;
+    assert_int_equal(train_fit(&o, d, &c), TRAIN_STOPPED);
+    assert_int_not_equal(stat(ck, &sb), 0);
+    stop = 0;
+    o.epochs = 1;
+    assert_int_equal(train_fit(&o, d, &c), 0);
+    stop = 1;
+    o.epochs = 3;
+    assert_int_equal(train_fit(&o, d, &c), TRAIN_STOPPED);
+    stop = 0;
+    assert_int_equal(train_fit(&o, d, &c), 0);
+    assert_int_equal(c.resumed_from, 1); /* the stopped call trained nothing more */
+    assert_true(c.test_loss == a.test_loss);
+    assert_true(c.val_accuracy == a.val_accuracy);
     td_close(d);
 }
 

@@ -325,6 +325,8 @@ static db_train_row key_of(const acc_stage *s, const net *n, int budget, uint64_
                         a->lr, seed);
 }
 
+/* Trains and stores one (class, budget, seed): 0, 1 stopped by opts.stop
+ * (nothing stored; the checkpoint keeps the epochs done), -1 failed. */
 static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64_t seed,
                      double *acc, double *val, char *err, size_t errlen)
 {
@@ -339,6 +341,7 @@ static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64
     o.clip = TR_DEFAULT_CLIP; /* the train table's key has no clip */
     o.seed = seed;
     o.contract = TR_AUTO;
+    o.stop = s->o.stop;
     if (s->o.ckpt_root) {
         train_ckpt_dir(s->o.ckpt_root, n->name, td_hash(s->o.data), a->batch, a->lr, seed,
                        dir, sizeof dir);
@@ -348,11 +351,14 @@ static int train_one(acc_stage *s, db_conn *db, const net *n, int budget, uint64
     /* CPU seconds: training runs on one thread (BLAS pinned), and unlike
      * the wall clock they do not count the other jobs of the machine */
     double t0 = drive_cpu_now();
-    if (train_fit(&o, s->o.data, &r)) {
+    int rc = train_fit(&o, s->o.data, &r);
+    s->st.seconds += drive_cpu_now() - t0;
+    if (rc == TRAIN_STOPPED)
+        return 1;
+    if (rc) {
         snprintf(err, errlen, "training %s failed", n->name);
         return -1;
     }
-    s->st.seconds += drive_cpu_now() - t0;
     s->st.trained++;
     s->st.epochs += (uint64_t)r.epochs_run;
     db_train_row row = key_of(s, n, budget, seed);
@@ -441,8 +447,14 @@ static int run_rung(acc_stage *s, db_conn *db, int r, char *err, size_t errlen)
             } else if (s->o.stop && *s->o.stop) {
                 s->st.stopped = 1;
                 return 0;
-            } else if (train_one(s, db, n, budget, a->seed[j], &acc, &val, err, errlen)) {
-                return -1;
+            } else {
+                int t = train_one(s, db, n, budget, a->seed[j], &acc, &val, err, errlen);
+                if (t < 0)
+                    return -1;
+                if (t > 0) {
+                    s->st.stopped = 1;
+                    return 0;
+                }
             }
             /* every network of the class shows the training (again after
              * a kill between the two transactions; the dealt shard only) */

@@ -53,7 +53,7 @@ typedef struct {
     int last_rung;                      /* stop after this rung; -1: the last */
     const char *ckpt_root;              /* checkpoints (continuation); NULL: none */
     struct td_set *data;                /* borrowed, opened on the spec's dataset */
-    volatile const sig_atomic_t *stop;  /* non-zero: stop between trainings */
+    volatile const sig_atomic_t *stop;  /* non-zero: stop before the next epoch */
     int progress;                       /* a bar on stderr */
 } acc_opts;
 

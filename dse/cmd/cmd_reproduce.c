@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -716,6 +717,14 @@ static int write_all(const char *dir, const repro *R)
     return 0;
 }
 
+static volatile sig_atomic_t repro_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    repro_stop = 1;
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     repro_flags fl;
@@ -737,12 +746,31 @@ int cmd_reproduce(int argc, char **argv)
         return CLI_FAIL;
     }
     int bad = 0;
-    if (repro_run(&o, R, &bad, err, sizeof err)) {
+    /* With --accuracy, Ctrl-C or SIGTERM: the training in progress stops
+     * before its next epoch (its checkpoint keeps the epochs done), the
+     * stored ones stay, exit status 130.  Without, the default action. */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    repro_stop = 0;
+    fl.acc.stop = &repro_stop;
+    if (fl.accuracy) {
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+    }
+    int failed = repro_run(&o, R, &bad, err, sizeof err);
+    if (fl.accuracy) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    if (failed) {
+        int stopped = R->acc.stopped;
         free(R);
         if (bad)
             return cli_bad(CMD, "%s", err);
         fprintf(stderr, "dse %s: %s\n", CMD, err);
-        return CLI_FAIL;
+        return stopped ? 130 : CLI_FAIL;
     }
     rc = write_all(out, R) ? CLI_FAIL : CLI_OK;
     if (fl.json)

@@ -15,7 +15,9 @@
  * pending batch is committed, the run is marked "interrupted" and the way
  * to resume is printed, quoted for the shell, with the binary's path as it
  * was started (made absolute) and a cd to the working directory, so that it
- * works pasted anywhere (exit status 130).
+ * works pasted anywhere (exit status 130).  In the accuracy stage the
+ * training in progress stops after its current epoch, unstored; its
+ * checkpoint keeps the epochs done, and the same command continues it.
  *
  * The pipeline is the sweep driver's (drive.h: search -> evaluate -> store
  * -> front); this file owns the command line, the run row, the writer and

@@ -16,6 +16,8 @@
 
 #include "cm_accel.h"
 
+#include <signal.h>
+
 #define REPRO_NDATASET 3     /* UCF11, YouTube Celebrities, Hollywood2 */
 #define REPRO_NWORK 2        /* LSTM-UCF, LSTM-Youtube */
 #define REPRO_NMETRIC 3      /* throughput, area efficiency, energy efficiency */
@@ -114,6 +116,7 @@ typedef struct {
     const char *data;              /* dse train's --data (NULL: REPRO_ACC_DATA) */
     int epochs;                    /* 0: REPRO_ACC_EPOCHS */
     int dense;                     /* train the dense LSTM as well (slow) */
+    volatile const sig_atomic_t *stop; /* non-zero: stop before the next epoch */
 } repro_acc_opts;
 
 /* One trained network of the accuracy table. */
@@ -141,6 +144,8 @@ typedef struct {
     int selected;                  /* index of the selected FDHT row */
     int trained, found;            /* trainings run now / read from the database */
     double cpu_s;                  /* CPU seconds of this run's trainings (stderr only) */
+    volatile const sig_atomic_t *stop; /* the options' */
+    int stopped;                   /* 1: stopped by it (repro_run failed, err says) */
 } repro_acc;
 
 typedef struct {

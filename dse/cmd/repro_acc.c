@@ -167,7 +167,8 @@ static void bar(const progress *p, const repro_acc_row *row, int k, int n, int e
  * Trains one network to A->epochs, one epoch a call of train_fit (each
  * continues the checkpoint: the progress bar's steps, and a kill loses at
  * most one epoch), and stores its row.  The dense LSTM (59 M weights, a
- * 0.7 GB checkpoint) trains in memory in one call.
+ * 0.7 GB checkpoint) trains in memory in one call.  0, 1 stopped by
+ * A->stop before an epoch (nothing stored), -1 failed.
  */
 static int train_row(const repro_acc *A, db_conn *db, td_set *data, repro_acc_row *row,
                      progress *p, int k, int n, char *err, size_t errlen)
@@ -187,12 +188,20 @@ static int train_row(const repro_acc *A, db_conn *db, td_set *data, repro_acc_ro
     o.seed = A->seed;
     o.contract = TR_AUTO;
     o.save = dense ? NULL : dir;
+    o.stop = A->stop;
     train_result r;
     double c0 = drive_cpu_now();
     for (int e = dense ? A->epochs : 1; e <= A->epochs; e++) {
+        int rc = A->stop && *A->stop ? TRAIN_STOPPED : 0;
         bar(p, row, k, n, e, A->epochs);
         o.epochs = e;
-        if (train_fit(&o, data, &r))
+        if (!rc)
+            rc = train_fit(&o, data, &r);
+        if (rc == TRAIN_STOPPED) {
+            p->cpu += drive_cpu_now() - c0;
+            return 1;
+        }
+        if (rc)
             return cm_fail(err, errlen, "training %s failed", row->net);
         p->done += dense ? A->epochs : 1;
     }
@@ -242,6 +251,7 @@ static void setup(repro_acc *A, const repro_acc_opts *o, td_set *data)
     A->frames = td_frames(data);
     A->clips = td_count(data, TD_TRAIN);
     A->selected = -1;
+    A->stop = o->stop;
 }
 
 int repro_acc_run(const repro_acc_opts *o, db_conn *db, td_set *data, const char *tie_point,
@@ -270,10 +280,21 @@ int repro_acc_run(const repro_acc_opts *o, db_conn *db, td_set *data, const char
         fprintf(stderr, "dse reproduce: accuracy: %d of %d networks to train (%d epoch%s of %lld "
                         "clips of %s), %d found stored\n", todo, A->nrow, A->epochs,
                 A->epochs == 1 ? "" : "s", (long long)A->clips, A->data, A->found);
-    for (int i = 0, k = 0; i < A->nrow; i++)
-        if (isnan(A->row[i].test_acc) && train_row(A, db, data, &A->row[i], &p, ++k, todo, err,
-                                                   errlen))
+    for (int i = 0, k = 0; i < A->nrow; i++) {
+        if (!isnan(A->row[i].test_acc))
+            continue;
+        int t = train_row(A, db, data, &A->row[i], &p, ++k, todo, err, errlen);
+        if (t < 0)
             return -1;
+        if (t > 0) {
+            A->stopped = 1;
+            if (p.tty && !quiet)
+                fputc('\n', stderr); /* below the progress bar */
+            return cm_fail(err, errlen, "interrupted: %d of %d trainings done and stored; "
+                           "the same command continues, the one in progress from its last "
+                           "epoch", k - 1, todo);
+        }
+    }
     A->trained = todo;
     A->cpu_s = p.cpu;
     A->selected = repro_acc_pick(A->row, A->nrow);

@@ -377,7 +377,7 @@ static int train(run *r)
         fprintf(stderr, "dse train: resuming from %s/%s after epoch %d\n", o->save, CKPT_FILE,
                 r->st.epochs);
     for (int e = r->st.epochs; e < o->epochs && !rc; e++)
-        rc = epoch(r, e, order);
+        rc = o->stop && *o->stop ? TRAIN_STOPPED : epoch(r, e, order);
     free(order);
     if (rc)
         return rc;

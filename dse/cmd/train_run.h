@@ -11,7 +11,11 @@
 #include "db.h"
 #include "tr_model.h"
 
+#include <signal.h>
 #include <stdint.h>
+
+/* train_fit's status when opts.stop ended it early (cmd_run's "interrupted"). */
+#define TRAIN_STOPPED 130
 
 typedef struct {
     const char *point, *data, *save, *db, *write_data;
@@ -19,6 +23,8 @@ typedef struct {
     double lr, clip;
     uint64_t seed;
     tr_contract contract;
+    volatile const sig_atomic_t *stop; /* train_fit: non-zero stops it before the next
+                                        * epoch (the checkpoint keeps those done) */
 } train_opts;
 
 /* Runs it; returns the exit status (cli.h). */
@@ -42,7 +48,8 @@ struct td_set;
  * of the same run: the bits of a training of o->epochs from scratch (the
  * run's identity excludes the epoch count, and no schedule depends on it).
  * A checkpoint of more epochs is left alone and the budget trained from
- * scratch unsaved.  Returns an exit status (cli.h; messages on stderr).
+ * scratch unsaved.  Returns an exit status (cli.h; messages on stderr), or
+ * TRAIN_STOPPED when o->stop was set before the last epoch (res unset).
  */
 int train_fit(const train_opts *o, struct td_set *data, train_result *res);
 
