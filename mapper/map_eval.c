@@ -278,7 +278,6 @@ static const cm_spectrum *spectrum(map_eval *e, spectra *s, int which, unsigned 
     return &s->sp[mask];
 }
 
-/* Absolute error bounds of one matrix against its reference. */
 /* The matricizations the bounds of a decomposed structure read: TT's bonds
  * (modes 1..k), HT's nodes but the root and the root's right child (which
  * shares its left sibling's matricization); slot[i] is where the bounds
@@ -302,6 +301,7 @@ static int format_masks(const cm_format *f, unsigned *masks, int *slot)
     return n;
 }
 
+/* Absolute error bounds of one matrix against its reference. */
 static int matrix_bounds(map_eval *e, int which, const cm_format *f, double *lo, double *up,
                          char *err, size_t errlen)
 {

@@ -8,6 +8,7 @@
 #include "ht_class.h"
 
 static cm_matmap *mat(cm_point *p, int k) { return k ? &p->wh : &p->wx; }
+static const cm_matmap *cmat(const cm_point *p, int k) { return k ? &p->wh : &p->wx; }
 
 void cm_net_class_rep(const cm_point *p, cm_point *rep)
 {
@@ -20,7 +21,7 @@ void cm_net_class_rep(const cm_point *p, cm_point *rep)
 /* The members of matrix k's tree (1 for a matrix that is not HT). */
 static int members(const cm_point *p, int k, ht_tree *out)
 {
-    const cm_matmap *m = k ? &p->wh : &p->wx;
+    const cm_matmap *m = cmat(p, k);
     if (k >= cm_point_nmat(p) || m->fmt.kind != CM_HT)
         return 1;
     return ht_class_members(&m->fmt.tree, out);

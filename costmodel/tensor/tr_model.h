@@ -22,9 +22,6 @@
 #include "cm_lstm.h"
 #include "tn.h"
 
-/* auto: the cheaper of dense and grouped by the cost model (tn_group.c);
- * factored: one factor a step; dense: W once per mini-batch; grouped: the
- * cheapest merging of factors, never dense. */
 /* The training recipe's defaults (`dse train`'s flags, a spec's accuracy
  * section).  dse keys a stored training by network, data, epochs, batch, lr
  * and seed, not by the clip: every stored training uses TR_DEFAULT_CLIP. */
@@ -33,6 +30,9 @@
 #define TR_DEFAULT_LR 0.01
 #define TR_DEFAULT_CLIP 1.0
 
+/* auto: the cheaper of dense and grouped by the cost model (tn_group.c);
+ * factored: one factor a step; dense: W once per mini-batch; grouped: the
+ * cheapest merging of factors, never dense. */
 typedef enum { TR_AUTO = 0, TR_FACTORED = 1, TR_DENSE = 2, TR_GROUPED = 3 } tr_contract;
 
 typedef struct {

@@ -79,7 +79,7 @@ int spec_ref_train_check(const char *dir, long long n_in, long long hidden, char
                 manifest_int(root, "hidden"), n_in, hidden);
     else
         rc = 0;
-    /* a one-line message: the diagnostics may end in a newline */
+    /* one line, whatever the directory's name holds */
     char *nl = strchr(err, '\n');
     if (rc && nl)
         *nl = '\0';
