@@ -22,6 +22,14 @@ int cm_point_nmat(const cm_point *p)
     return 1;
 }
 
+int64_t cm_point_params(const cm_point *p)
+{
+    int64_t n = cm_format_params(&p->wx.fmt);
+    if (cm_point_nmat(p) > 1)
+        n += cm_format_params(&p->wh.fmt);
+    return n;
+}
+
 /* The format's own check, first: a network is built only from a checked format. */
 static int format_ok(const char *name, const cm_matmap *mm, char *err, size_t errlen)
 {

@@ -62,6 +62,8 @@ typedef struct {
 
 /* Number of matrices the point evaluates (1 or 2); 0 is wx, 1 is wh. */
 int cm_point_nmat(const cm_point *p);
+/* The layer's weight parameters: its matrices' factor sizes, summed. */
+int64_t cm_point_params(const cm_point *p);
 
 /* Shapes agree (rows 4H, cols n_in / H / n_pad, partial => dense wh),
  * formats and orders valid, df set for every step, hardware in range.

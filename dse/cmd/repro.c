@@ -355,9 +355,7 @@ static int design_eval(const char *point, const cm_tech *tech, repro_design *d, 
     if (cm_analytic_eval(&d->pt, tech, &d->res))
         return cm_fail(err, errlen, "point rejected (%s): %s", cm_reject_name(d->res.reject),
                        d->res.why);
-    d->params = cm_format_params(&d->pt.wx.fmt);
-    if (cm_point_nmat(&d->pt) > 1)
-        d->params += cm_format_params(&d->pt.wh.fmt);
+    d->params = cm_point_params(&d->pt);
     prim p = {d->params, d->res.throughput_fps, d->res.area_mm2, d->res.energy_pj,
               d->res.energy_c[CM_E_DRAM]};
     double v[NOBJ];

@@ -58,9 +58,7 @@ static int row_net(repro_acc_row *row, const char *point, char *err, size_t errl
     if (cm_point_parse_net(point, &p, err, errlen) ||
         cm_point_format_net(&p, row->net, sizeof row->net) < 0)
         return cm_fail(err, errlen, "%s: not a network", point);
-    row->params = cm_format_params(&p.wx.fmt);
-    if (cm_point_nmat(&p) > 1)
-        row->params += cm_format_params(&p.wh.fmt);
+    row->params = cm_point_params(&p);
     row->test_acc = row->val_acc = row->seconds = NAN;
     return 0;
 }
