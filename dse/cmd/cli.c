@@ -13,6 +13,31 @@
 #include <string.h>
 #include <unistd.h>
 
+volatile sig_atomic_t cli_stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    cli_stop = 1;
+}
+
+void cli_trap_stop(cli_trap *t)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    cli_stop = 0;
+    sigaction(SIGINT, &sa, &t->old_int);
+    sigaction(SIGTERM, &sa, &t->old_term);
+}
+
+void cli_untrap(const cli_trap *t)
+{
+    sigaction(SIGINT, &t->old_int, NULL);
+    sigaction(SIGTERM, &t->old_term, NULL);
+}
+
 int cli_bad(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

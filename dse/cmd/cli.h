@@ -12,9 +12,24 @@
 #include "cm_common.h"
 #include "valparse.h"
 
+#include <signal.h>
+
 #define CLI_OK 0
 #define CLI_FAIL 1
 #define CLI_BADINPUT 2
+
+/*
+ * Ctrl-C (SIGINT) and SIGTERM set cli_stop instead of ending the process,
+ * between cli_trap_stop (which clears it) and cli_untrap (which puts the
+ * previous handlers back): long work polls it and stops where it can
+ * resume (dse run, dse reproduce --accuracy; exit status 130).
+ */
+extern volatile sig_atomic_t cli_stop;
+typedef struct {
+    struct sigaction old_int, old_term;
+} cli_trap;
+void cli_trap_stop(cli_trap *t);
+void cli_untrap(const cli_trap *t);
 
 /* "dse <cmd>: message" on stderr; returns CLI_BADINPUT. */
 int cli_bad(const char *cmd, const char *fmt, ...)

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -717,14 +716,6 @@ static int write_all(const char *dir, const repro *R)
     return 0;
 }
 
-static volatile sig_atomic_t repro_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    repro_stop = 1;
-}
-
 int cmd_reproduce(int argc, char **argv)
 {
     repro_flags fl;
@@ -749,21 +740,13 @@ int cmd_reproduce(int argc, char **argv)
     /* With --accuracy, Ctrl-C or SIGTERM: the training in progress stops
      * before its next epoch (its checkpoint keeps the epochs done), the
      * stored ones stay, exit status 130.  Without, the default action. */
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    repro_stop = 0;
-    fl.acc.stop = &repro_stop;
-    if (fl.accuracy) {
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
-    }
+    cli_trap trap;
+    fl.acc.stop = &cli_stop;
+    if (fl.accuracy)
+        cli_trap_stop(&trap);
     int failed = repro_run(&o, R, &bad, err, sizeof err);
-    if (fl.accuracy) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-    }
+    if (fl.accuracy)
+        cli_untrap(&trap);
     if (failed) {
         int stopped = R->acc.stopped;
         free(R);

@@ -50,14 +50,6 @@
 #define CMD "run"
 #define RUN_FRONT_SHOW 25
 
-static volatile sig_atomic_t run_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    run_stop = 1;
-}
-
 typedef struct {
     const char *spec_path, *db_path, *shard;
     int no_db, quiet, progress, seed_given, batch, front_all, breakdowns, inline_writer;
@@ -500,7 +492,7 @@ static int setup(run_ctx *x, int argc, char **argv)
     dopt.store = x->o.no_db ? DRIVE_STORE_NONE : DRIVE_STORE_ALL;
     dopt.breakdowns = x->o.breakdowns;
     dopt.collect = x->s->acc.on && !x->o.no_db && x->so.shard_n == 1;
-    dopt.stop = &run_stop;
+    dopt.stop = &cli_stop;
     dopt.time_limit = x->s->time_limit;
     dopt.tick = on_tick;
     dopt.ud = x;
@@ -544,7 +536,7 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig);
 /* --rung K: the accuracy stage alone over the stored points. */
 static int rung_only(run_ctx *x)
 {
-    if (run_acc_stage(x->dr, x->db, x->s, &x->so, x->hash, x->acc_data, x->o.rung, &run_stop,
+    if (run_acc_stage(x->dr, x->db, x->s, &x->so, x->hash, x->acc_data, x->o.rung, &cli_stop,
                       x->tty)) {
         fprintf(stderr, "dse run: %s\n", drive_error(x->dr));
         return CLI_FAIL;
@@ -557,7 +549,7 @@ static int rung_only(run_ctx *x)
     }
     if (!x->o.quiet)
         run_acc_print(x->dr, x->s, &x->so, x->o.front_all ? 0 : RUN_FRONT_SHOW);
-    if (run_stop)
+    if (cli_stop)
         return 130;
     /* an earlier rung not complete: the shards of that rung must run first */
     if (st->missing && st->rungs < x->o.rung) {
@@ -603,18 +595,12 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
         teardown(&x);
         return rc;
     }
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    run_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    cli_trap trap;
+    cli_trap_stop(&trap);
     x.cpu0 = drive_cpu_now();
     if (x.o.rung >= 0) {
         rc = rung_only(&x);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
+        cli_untrap(&trap);
         teardown(&x);
         return rc;
     }
@@ -635,14 +621,13 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
     if (x.tty)
         progress(&x, 1);
     /* the accuracy stage: once every point of the space is stored */
-    if (src >= 0 && !x.failed && x.acc_data && x.so.shard_n == 1 && !run_stop && !st->time_up &&
-        run_acc_stage(x.dr, x.db, x.s, &x.so, x.hash, x.acc_data, -1, &run_stop, x.tty)) {
+    if (src >= 0 && !x.failed && x.acc_data && x.so.shard_n == 1 && !cli_stop && !st->time_up &&
+        run_acc_stage(x.dr, x.db, x.s, &x.so, x.hash, x.acc_data, -1, &cli_stop, x.tty)) {
         snprintf(x.err, sizeof x.err, "%s", drive_error(x.dr));
         x.failed = 1;
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    const char *status = x.failed || (src < 0) ? "failed" : run_stop ? "interrupted"
+    cli_untrap(&trap);
+    const char *status = x.failed || (src < 0) ? "failed" : cli_stop ? "interrupted"
                          : st->time_up ? "time_limit" : "done";
     if (x.db) {
         /* after a failure, marking the run may fail the same way (a full
@@ -664,7 +649,7 @@ static int cmd_run_main(run_ctx *xp, int argc, char **argv, char **orig)
                x.s->time_limit);
     fflush(stdout);
     rc = CLI_OK;
-    if (run_stop) {
+    if (cli_stop) {
         if (x.db)
             print_resume(&x);
         rc = 130;
