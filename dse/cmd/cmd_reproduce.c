@@ -149,19 +149,11 @@ static int mkdirs(const char *path)
 /* 58982400 -> "58,982,400"; negative -> "n/p" (not published). */
 static const char *fmt_int(int64_t v, char *buf, size_t n)
 {
-    char tmp[32];
     if (v < 0) {
         snprintf(buf, n, "n/p");
         return buf;
     }
-    int len = snprintf(tmp, sizeof tmp, "%lld", (long long)v), o = 0;
-    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
+    return report_grouped(v, buf, n);
 }
 
 /* A double with `sig` significant digits, "-" for NaN. */

@@ -145,6 +145,19 @@ int report_text(FILE *f, const cm_point *pt, const cm_result *r)
 
 /* ------------------------------------------------------------- JSON */
 
+const char *report_grouped(int64_t v, char *buf, size_t n)
+{
+    char t[32];
+    int len = snprintf(t, sizeof t, "%lld", (long long)v), o = 0;
+    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0 && t[i - 1] != '-')
+            buf[o++] = ',';
+        buf[o++] = t[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 void report_json_str(FILE *f, const char *s)
 {
     fputc('"', f);

@@ -31,6 +31,9 @@ int report_json(FILE *f, const cm_point *pt, const cm_result *r);
 /* s as a JSON string literal, with the escapes JSON needs. */
 void report_json_str(FILE *f, const char *s);
 
+/* An integer with thousands separators into buf: 58982400 -> "58,982,400". */
+const char *report_grouped(int64_t v, char *buf, size_t n);
+
 /* Analytical beside functional, per step and in total, with "=" where the
  * counts agree (the one-truth check for one point); returns 0 when every
  * count the analytical model claims exact agrees, 1 otherwise. */

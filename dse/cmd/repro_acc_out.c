@@ -39,20 +39,6 @@ static const char *fmt_acc(double v, char *buf, size_t n)
     return buf;
 }
 
-/* 58982400 -> "58,982,400" */
-static const char *grouped(int64_t v, char *buf, size_t n)
-{
-    char t[32];
-    int len = snprintf(t, sizeof t, "%lld", (long long)v), o = 0;
-    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0 && t[i - 1] != '-')
-            buf[o++] = ',';
-        buf[o++] = t[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static void md_not_measured(FILE *f)
 {
     fprintf(f, "## 6. Accuracy\n\n"
@@ -79,8 +65,8 @@ static void md_versus(FILE *f, const repro *R, int i)
                "%.0fx fewer parameters (%s vs %s).\n",
             b->model, s->test_acc, b->test_acc, 100 * d,
             d > 0 ? "more accurate" : d < 0 ? "less accurate" : "equal",
-            (double)b->params / (double)s->params, grouped(s->params, ps, sizeof ps),
-            grouped(b->params, pb, sizeof pb));
+            (double)b->params / (double)s->params, report_grouped(s->params, ps, sizeof ps),
+            report_grouped(b->params, pb, sizeof pb));
 }
 
 void repro_acc_md(FILE *f, const repro *R)
@@ -106,7 +92,7 @@ void repro_acc_md(FILE *f, const repro *R)
         if (isfinite(r->score))
             snprintf(sc, sizeof sc, "%.4g", r->score);
         fprintf(f, "| %s | %s | %s | %s | %s | %s | `%s` |\n", r->model, role(R, i),
-                grouped(r->params, p, sizeof p), fmt_acc(r->val_acc, v, sizeof v),
+                report_grouped(r->params, p, sizeof p), fmt_acc(r->val_acc, v, sizeof v),
                 fmt_acc(r->test_acc, t, sizeof t), sc, r->net);
     }
     fprintf(f, "\nSelection: the FDHT candidates are the %d best networks of the N_in 57,600 "
@@ -122,7 +108,7 @@ void repro_acc_md(FILE *f, const repro *R)
         }
     if (!dense)
         fprintf(f, "- The dense LSTM (%s weights, %.0fx the selected FDHT-LSTM) is not trained "
-                   "without `--dense`.\n", grouped(REPRO_DENSE_PARAMS, p, sizeof p),
+                   "without `--dense`.\n", report_grouped(REPRO_DENSE_PARAMS, p, sizeof p),
                 (double)REPRO_DENSE_PARAMS / (double)A->row[A->selected].params);
     fprintf(f, "- TT-LSTM here is the published configuration (its W_h dense, 262,144 of its "
                "weights), so the parameter ratio is far below the papers' figures.\n");
