@@ -17,9 +17,10 @@
 #       last budget.
 #
 # SPEC is any spec with an accuracy section; its schedule keys are
-# rewritten as tools/bench_acc.sh does.  DSE (environment) names the binary
-# [build/dse].
+# rewritten as tools/bench_acc.sh does (tools/acc_common.sh).  DSE
+# (environment) names the binary [build/dse].
 DSE=${DSE:-build/dse}
+. "$(dirname "$0")/acc_common.sh"
 usage() { echo "usage: bash tools/acc_replay.sh ladder SPEC DB \"B1 B2 ...\" | replay SPEC DB \"B1, B2, ...\" ETA" >&2; exit 2; }
 [ $# -ge 4 ] || usage
 mode=$1 spec=$2 db=$3 buds=$4 eta=${5:-3}
@@ -33,11 +34,8 @@ spec_with() {
     local out
     out=$(mktemp "$(dirname "$spec")/.replay-XXXXXX.yaml") || exit 1
     cur=$out
-    sed -e "s/^\( *schedule:\).*/\1 $1/" -e "s/^\( *epochs:\).*/\1 $2/" \
-        -e '/^ *\(eta\|min_epochs\|rungs\|budgets\):/d' "$spec" > "$out"
-    [ "$1" = halving ] && printf '  eta: %s\n  budgets: [%s]\n' "$4" "$3" >> "$out"
+    acc_schedule "$spec" "$@" > "$out"
 }
-front() { sed -n '/^Accuracy-aware Pareto front/,$p' "$1" | awk '$NF ~ /^lstm;/ { print $NF }' | sort; }
 case $mode in
 ladder)
     for e in $buds; do
@@ -59,7 +57,7 @@ replay)
         grep -q '^accuracy: 0 trainings now' "$TMP/$k.out" ||
             echo "acc_replay.sh: warning: the ladder lacks a budget; $k trained" >&2
     done
-    front "$TMP/all.out" > "$TMP/all.front"; front "$TMP/h.out" > "$TMP/h.front"
+    acc_front "$TMP/all.out" > "$TMP/all.front"; acc_front "$TMP/h.out" > "$TMP/h.front"
     rungs=$(sed -n 's/.*networks per rung: //p' "$TMP/h.out")
     n=$(sed -n 's/.* networks in \([0-9]*\) classes.*/\1/p' "$TMP/h.out")
     ep=$(echo "$rungs" | tr ',' '\n' | awk -v N="$n" -v F="$last" \

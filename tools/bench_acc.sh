@@ -18,17 +18,16 @@ DSE=${1:-build/dse}
 SPEC=${2:-schemas/examples/accuracy.yaml}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fdht-benchacc-XXXXXX") || exit 0
 trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/acc_common.sh"
 cp "$SPEC" "$TMP/halving.yaml"
-sed -e 's/^\( *schedule:\).*/\1 all/' -e '/^ *\(eta\|min_epochs\|rungs\|budgets\):/d' \
-    "$SPEC" > "$TMP/all.yaml"
+acc_schedule "$SPEC" all > "$TMP/all.yaml"
 for k in halving all; do
     echo "== dse run ($k)"
     "$DSE" run "$TMP/$k.yaml" --db "$TMP/$k.db" --front-all > "$TMP/$k.out" 2>&1
     sed -n '/^accuracy:/,$p' "$TMP/$k.out" | cut -c1-150
 done
-front() { sed -n '/^Accuracy-aware Pareto front/,$p' "$1" | awk '$NF ~ /^lstm;/ { print $NF }' | sort; }
-front "$TMP/all.out" > "$TMP/all.front"
-front "$TMP/halving.out" > "$TMP/halving.front"
+acc_front "$TMP/all.out" > "$TMP/all.front"
+acc_front "$TMP/halving.out" > "$TMP/halving.front"
 of=$(wc -l < "$TMP/all.front")
 found=$(comm -12 "$TMP/all.front" "$TMP/halving.front" | wc -l)
 awk -v f="$found" -v n="$of" 'BEGIN { printf "acc front %d %d %.1f\n", f, n, n ? 100 * f / n : 0 }'

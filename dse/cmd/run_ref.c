@@ -108,10 +108,10 @@ static double as_left(void)
  * A clear line instead of the kernel's OOM killer, or of OpenBLAS, which
  * retries its buffer allocation forever when the address space runs out:
  * what the spectra need against the machine's memory and the process's
- * limit, with CM_BLAS_SLACK for BLAS's own buffers (exit 1, a resource,
+ * limit, with REF_BLAS_SLACK for BLAS's own buffers (exit 1, a resource,
  * not bad input).
  */
-#define CM_BLAS_SLACK (160.0 * 1024 * 1024) /* OpenBLAS: 128 MB on a first call */
+#define REF_BLAS_SLACK (160.0 * 1024 * 1024) /* OpenBLAS: 128 MB on a first call */
 static int memory_check(double bytes, const char *what)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
@@ -121,9 +121,9 @@ static int memory_check(double bytes, const char *what)
                 mb(bytes), mb(have));
         return CLI_FAIL;
     }
-    if (left >= 0 && bytes + CM_BLAS_SLACK > left) {
+    if (left >= 0 && bytes + REF_BLAS_SLACK > left) {
         fprintf(stderr, "dse run: reference: %s needs %.0f MB (and BLAS %.0f MB); the address-"
-                "space limit (ulimit -v) leaves %.0f MB\n", what, mb(bytes), mb(CM_BLAS_SLACK),
+                "space limit (ulimit -v) leaves %.0f MB\n", what, mb(bytes), mb(REF_BLAS_SLACK),
                 mb(left > 0 ? left : 0));
         return CLI_FAIL;
     }
