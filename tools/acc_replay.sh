@@ -22,9 +22,15 @@
 DSE=${DSE:-build/dse}
 . "$(dirname "$0")/acc_common.sh"
 usage() { echo "usage: bash tools/acc_replay.sh ladder SPEC DB \"B1 B2 ...\" | replay SPEC DB \"B1, B2, ...\" ETA" >&2; exit 2; }
+case ${1:-} in
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+    ladder|replay) ;;
+    *) usage ;;
+esac
 [ $# -ge 4 ] || usage
 mode=$1 spec=$2 db=$3 buds=$4 eta=${5:-3}
 [ -f "$spec" ] || { echo "acc_replay.sh: $spec: no such spec" >&2; exit 2; }
+"$DSE" validate "$spec" > /dev/null || exit 2 # its errors name SPEC, not the rewritten copy
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fdht-replay-XXXXXX") || exit 1
 cur=""   # the spec written beside SPEC, removed however the script ends
 trap 'rm -rf "$TMP"; [ -n "$cur" ] && rm -f "$cur"' EXIT
@@ -40,9 +46,12 @@ case $mode in
 ladder)
     for e in $buds; do
         spec_with all "$e"
-        echo "== every class to $e epochs"
+        echo "== every class to $e epoch$([ "$e" = 1 ] || echo s)"
         "$DSE" run "$cur" --db "$db" --quiet; rc=$?
         rm -f "$cur"; cur=""
+        if [ $rc -eq 130 ]; then
+            echo "acc_replay.sh: interrupted; this same command continues (not dse run's line above: its spec was a temporary copy)" >&2
+        fi
         [ $rc -eq 0 ] || exit $rc
     done ;;
 replay)

@@ -60,7 +60,10 @@ static void usage(FILE *f)
         "  --acc-data D  with --accuracy: the clips [" REPRO_ACC_DATA "]\n"
         "  --acc-epochs N  with --accuracy: the epochs [%d]\n"
         "  --help        this text\n\n"
-        "Exit status: 0 done, 2 bad flags or database, 1 internal failure.\n",
+        "Ctrl-C while --accuracy trains: the training stops before its next epoch;\n"
+        "the same command continues.\n\n"
+        "Exit status: 0 done, 2 bad flags or database, 1 internal failure, 130\n"
+        "interrupted.\n",
         REPRO_ACC_CANDS, REPRO_ACC_EPOCHS);
 }
 
